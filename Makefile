@@ -1,0 +1,124 @@
+# linkhealthd: GNU make only.  Every build output lives under build/.
+#
+#   make            build build/linkhealthd
+#   make run        check the bundled directory once (installs missing deps)
+#   make test       build and run every test (installs missing deps)
+#   make bench      benchmarks (never part of make test)
+#   make install    honours DESTDIR, PREFIX, BINDIR, SYSCONFDIR, UNITDIR
+
+VERSION      := 0.1.0
+
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+SYSCONFDIR   ?= /etc
+DATADIR      ?= $(PREFIX)/share
+UNITDIR      ?= /lib/systemd/system
+LOCALSTATEDIR ?= /var/lib
+PKG_CONFIG   ?= pkg-config
+
+CC           ?= cc
+BUILD        ?= build
+
+PKGS         := libcurl libuv libcjson libxml-2.0 inih
+# Debian package that provides each pkg-config module above, in order.
+DEB_PKGS     := libcurl4-openssl-dev libuv1-dev libcjson-dev libxml2-dev \
+                libinih-dev
+
+WERROR       ?= -Werror
+WARNINGS     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
+                -Wmissing-prototypes -Wformat=2 -Wpointer-arith \
+                -Wno-format-nonliteral
+CFLAGS       ?= -O2 -g
+CFLAGS       += -std=gnu11 $(WARNINGS) -MMD -MP
+CPPFLAGS     += -Ilib -DLH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+PKG_CFLAGS    = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LDLIBS       += $(PKG_LIBS) -lm
+
+LIB_SRC      := $(sort $(wildcard lib/*.c))
+DAEMON_SRC   := $(sort $(wildcard daemon/*.c))
+UNIT_SRC     := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ   := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB_A        := $(BUILD)/liblinkhealth.a
+BIN          := $(BUILD)/linkhealthd
+
+.PHONY: all deps test-deps run test unit integration bench install uninstall clean \
+        check-config unitfile
+
+all: $(BIN) $(BUILD)/linkhealthd.service
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(DAEMON_OBJ) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: CPPFLAGS += -Itests -DLH_FIXTURES='"tests/fixtures"'
+
+# The unit file with install paths filled in.
+$(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' $< > $@
+
+# Install only the Debian packages whose pkg-config module (or, for the
+# tests, whose command) is missing.
+TEST_TOOLS   := python3:python3 openssl:openssl
+deps:
+	@PKG_CONFIG='$(PKG_CONFIG)' sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
+
+test-deps:
+	@PKG_CONFIG='$(PKG_CONFIG)' LH_EXTRA_DEPS='$(TEST_TOOLS)' \
+	    sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) --once -c conf/linkhealthd.conf
+
+check-config: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) --check-config -c conf/linkhealthd.conf
+
+test: test-deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@sh tests/run.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/linkhealthd \
+	    $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/linkhealthd
+	test -e $(DESTDIR)$(SYSCONFDIR)/linkhealthd/linkhealthd.conf || \
+	    install -m 0644 conf/linkhealthd.conf \
+	        $(DESTDIR)$(SYSCONFDIR)/linkhealthd/linkhealthd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/linkhealthd/directory.json || \
+	    install -m 0644 conf/directory.json \
+	        $(DESTDIR)$(SYSCONFDIR)/linkhealthd/directory.json
+	install -m 0644 $(BUILD)/linkhealthd.service \
+	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/linkhealthd \
+	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/linkhealthd (your configuration)"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+/*
+ * signals: the four signals linkhealthd answers, as uv_signal_t handles.
+ * The handles are embedded in struct lh_signals, which must outlive their
+ * close callbacks (it lives in main's frame until uv_run returns).
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "signals.h"
+
+static void
+signal_cb(uv_signal_t *handle, int signum)
+{
+    struct lh_signals *s = handle->data;
+
+    switch (signum) {
+    case SIGHUP:
+        if (s->hooks.reload != NULL)
+            s->hooks.reload(s->hooks.arg);
+        break;
+    case SIGUSR1:
+        if (s->hooks.check_now != NULL)
+            s->hooks.check_now(s->hooks.arg);
+        break;
+    default:
+        if (s->hooks.stop != NULL)
+            s->hooks.stop(signum, s->hooks.arg);
+        break;
+    }
+}
+
+int
+lh_signals_start(uv_loop_t *loop, struct lh_signals *s, bool daemon,
+    const struct lh_signal_hooks *hooks)
+{
+    static const int signums[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    s->hooks = *hooks;
+    for (int i = 0; i < (daemon ? 4 : 2); i++) {
+        if ((rc = uv_signal_init(loop, &s->sig[i])) != 0)
+            return rc;
+        s->open[i] = true;
+        s->sig[i].data = s;
+        if ((rc = uv_signal_start(&s->sig[i], signal_cb, signums[i])) != 0)
+            return rc;
+    }
+    /* A closed pipe is an error to report, not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+void
+lh_signals_close(struct lh_signals *s)
+{
+    for (int i = 0; i < 4; i++) {
+        if (s->open[i])
+            uv_close((uv_handle_t *)&s->sig[i], NULL);
+        s->open[i] = false;
+    }
+}

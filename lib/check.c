@@ -1,0 +1,788 @@
+/*
+ * check: one link check as a small state machine over curl easy
+ * transfers.  Each request is one URL with one method; this module decides
+ * what comes next: the next redirect hop, GET after a refused HEAD, a
+ * retry after a transient failure, or the end.  Redirects are followed
+ * here, not by curl, so that every hop is recorded, checked for scheme and
+ * loops, and counted.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "check.h"
+#include "strmap.h"
+
+#define SNIFF_BYTES     8192        /* body kept to spot challenge pages */
+#define HEADER_LIMIT    (256 * 1024)/* response headers, all lines */
+#define BACKOFF_MS      1000        /* first retry pause; doubles */
+
+struct lh_checker {
+    struct lh_http *http;
+    char *user_agent;
+    char *ca_file;
+    struct curl_slist *resolve;
+    struct curl_slist *connect_to;
+    struct curl_slist *headers;
+    unsigned timeout_ms, connect_timeout_ms, retries, retry_after_max_ms;
+    unsigned max_redirects;
+    size_t max_body_bytes;
+    struct lh_strmap head_refused;  /* host -> non-NULL: HEAD refused */
+    struct lh_strmap certs;         /* host -> long long *: leaf expiry */
+    CURL **pool;                    /* idle easy handles */
+    size_t npool, poolcap;
+};
+
+struct lh_check {
+    struct lh_checker *ck;
+    struct lh_result *r;
+    lh_check_done_cb cb;
+    void *arg;
+    CURL *easy;
+    char *url;              /* URL of the current request */
+    char host[256];         /* its host */
+    enum lh_method method;
+    bool get_fallback;      /* this hop already fell back to GET */
+    double started;         /* monotonic ms at the start of this try */
+    double check_started;   /* monotonic ms at lh_check_start */
+    /* Per response, reset at each status line. */
+    size_t header_bytes;
+    bool header_overflow;
+    bool cf_mitigated;
+    size_t body_bytes;
+    bool body_capped;
+    char sniff[SNIFF_BYTES + 1];
+    size_t nsniff;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int
+set_string(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = NULL;
+    if (s != NULL && (*slot = strdup(s)) == NULL)
+        return -1;
+    return 0;
+}
+
+int
+lh_url_host(const char *url, char *buf, size_t len)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    int rc = -1;
+
+    if (u == NULL)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        strlen(host) < len) {
+        for (size_t i = 0; host[i] != '\0'; i++)
+            buf[i] = (char)tolower((unsigned char)host[i]);
+        buf[strlen(host)] = '\0';
+        rc = 0;
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+struct lh_checker *
+lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
+    char *err, size_t errlen)
+{
+    struct lh_checker *ck;
+    struct curl_slist *grown;
+    char *ua = NULL;
+
+    if ((ck = calloc(1, sizeof(*ck))) == NULL)
+        goto nomem;
+    ck->http = http;
+    ck->timeout_ms = cfg->timeout_ms;
+    ck->connect_timeout_ms = cfg->connect_timeout_ms;
+    ck->retries = cfg->retries;
+    ck->retry_after_max_ms = cfg->retry_after_max_ms;
+    ck->max_redirects = cfg->max_redirects;
+    ck->max_body_bytes = cfg->max_body_bytes;
+    lh_strmap_init(&ck->head_refused);
+    lh_strmap_init(&ck->certs);
+    if (cfg->contact != NULL && *cfg->contact != '\0') {
+        if (asprintf(&ua, "%s (+%s)", cfg->user_agent, cfg->contact) < 0)
+            goto nomem;
+        ck->user_agent = ua;
+    } else if (set_string(&ck->user_agent, cfg->user_agent) == -1) {
+        goto nomem;
+    }
+    if (set_string(&ck->ca_file, cfg->ca_file) == -1)
+        goto nomem;
+    for (size_t i = 0; i < cfg->nresolve; i++) {
+        if ((grown = curl_slist_append(ck->resolve, cfg->resolve[i])) ==
+            NULL)
+            goto nomem;
+        ck->resolve = grown;
+    }
+    for (size_t i = 0; i < cfg->nconnect_to; i++) {
+        if ((grown = curl_slist_append(ck->connect_to,
+                cfg->connect_to[i])) == NULL)
+            goto nomem;
+        ck->connect_to = grown;
+    }
+    /* Ask for what a browser asks for: some servers answer other Accept
+     * values with 406 or a different page. */
+    if ((ck->headers = curl_slist_append(NULL, "Accept: text/html,"
+            "application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")) ==
+        NULL)
+        goto nomem;
+    return ck;
+nomem:
+    seterr(err, errlen, "out of memory");
+    lh_checker_free(ck);
+    return NULL;
+}
+
+static void
+forget_hosts(struct lh_checker *ck)
+{
+    lh_strmap_cleanup(&ck->head_refused, NULL);
+    lh_strmap_cleanup(&ck->certs, free);
+}
+
+void
+lh_checker_free(struct lh_checker *ck)
+{
+    if (ck == NULL)
+        return;
+    forget_hosts(ck);
+    for (size_t i = 0; i < ck->npool; i++)
+        curl_easy_cleanup(ck->pool[i]);
+    free(ck->pool);
+    curl_slist_free_all(ck->resolve);
+    curl_slist_free_all(ck->connect_to);
+    curl_slist_free_all(ck->headers);
+    free(ck->user_agent);
+    free(ck->ca_file);
+    free(ck);
+}
+
+void
+lh_checker_new_cycle(struct lh_checker *ck)
+{
+    forget_hosts(ck);
+}
+
+static CURL *
+easy_get(struct lh_checker *ck)
+{
+    if (ck->npool > 0)
+        return ck->pool[--ck->npool];
+    return curl_easy_init();
+}
+
+static void
+easy_put(struct lh_checker *ck, CURL *easy)
+{
+    CURL **grown;
+
+    if (easy == NULL)
+        return;
+    curl_easy_reset(easy);
+    if (ck->npool == ck->poolcap) {
+        size_t cap = ck->poolcap ? ck->poolcap * 2 : 16;
+
+        if ((grown = realloc(ck->pool, cap * sizeof(*grown))) == NULL) {
+            curl_easy_cleanup(easy);
+            return;
+        }
+        ck->pool = grown;
+        ck->poolcap = cap;
+    }
+    ck->pool[ck->npool++] = easy;
+}
+
+static size_t
+header_cb(char *buf, size_t size, size_t n, void *arg)
+{
+    struct lh_check *c = arg;
+    size_t len = size * n;
+
+    c->header_bytes += len;
+    if (c->header_bytes > HEADER_LIMIT) {
+        c->header_overflow = true;
+        return 0;
+    }
+    if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+        /* A new response (an interim 1xx may come first). */
+        c->cf_mitigated = false;
+        c->body_bytes = 0;
+        c->nsniff = 0;
+    } else if (len >= 13 && strncasecmp(buf, "cf-mitigated:", 13) == 0) {
+        c->cf_mitigated = true;
+    }
+    return len;
+}
+
+static size_t
+write_cb(char *buf, size_t size, size_t n, void *arg)
+{
+    struct lh_check *c = arg;
+    size_t len = size * n, room = SNIFF_BYTES - c->nsniff;
+
+    if (room > len)
+        room = len;
+    memcpy(c->sniff + c->nsniff, buf, room);
+    c->nsniff += room;
+    c->body_bytes += len;
+    /* We only need to know that the page answers: stop at the cap. */
+    if (c->body_bytes >= c->ck->max_body_bytes) {
+        c->body_capped = true;
+        return 0;
+    }
+    return len;
+}
+
+/* A challenge page: the signatures of the common bot-protection services. */
+static bool
+looks_like_challenge(struct lh_check *c)
+{
+    static const char *const marks[] = {
+        "cf-chl", "challenge-platform", "/cdn-cgi/challenge",
+        "Just a moment...", "Attention Required! | Cloudflare",
+        "g-recaptcha", "hcaptcha", "_Incapsula_Resource", "px-captcha",
+        "DDoS protection by",
+    };
+
+    if (c->cf_mitigated)
+        return true;
+    c->sniff[c->nsniff] = '\0';
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (strstr(c->sniff, marks[i]) != NULL)
+            return true;
+    return false;
+}
+
+static bool
+is_https(const char *url)
+{
+    return strncasecmp(url, "https:", 6) == 0;
+}
+
+static void done_cb(void *easy, int result, void *arg);
+
+static bool
+is_invalid_name(const char *host)
+{
+    size_t n = strlen(host);
+
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    return (n == 7 && strncmp(host, "invalid", 7) == 0) ||
+        (n > 8 && strncmp(host + n - 8, ".invalid", 8) == 0);
+}
+
+/* Issue the request for c->url with c->method after delay_ms. */
+static int
+request(struct lh_check *c, unsigned delay_ms)
+{
+    struct lh_checker *ck = c->ck;
+    CURL *e = c->easy;
+    double left = ck->timeout_ms - (now_ms() - c->started);
+    long timeout, connect;
+    char err[256];
+    bool ok;
+
+    if (left < 1)
+        left = 1;
+    timeout = (long)left;
+    connect = (long)ck->connect_timeout_ms < timeout ?
+        (long)ck->connect_timeout_ms : timeout;
+    c->header_bytes = 0;
+    c->header_overflow = false;
+    c->cf_mitigated = false;
+    c->body_bytes = 0;
+    c->body_capped = false;
+    c->nsniff = 0;
+    c->errbuf[0] = '\0';
+    curl_easy_reset(e);
+    ok = curl_easy_setopt(e, CURLOPT_URL, c->url) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_USERAGENT, ck->user_agent) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, c) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+    if (ok && c->method == LH_METHOD_HEAD)
+        ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
+    if (ok && ck->resolve != NULL)
+        ok = curl_easy_setopt(e, CURLOPT_RESOLVE, ck->resolve) == CURLE_OK;
+    if (ok && ck->connect_to != NULL)
+        ok = curl_easy_setopt(e, CURLOPT_CONNECT_TO, ck->connect_to) ==
+            CURLE_OK;
+    if (ok && ck->ca_file != NULL)
+        ok = curl_easy_setopt(e, CURLOPT_CAINFO, ck->ca_file) == CURLE_OK;
+    if (ok && is_https(c->url) &&
+        lh_strmap_get(&ck->certs, c->host) == NULL)
+        ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
+    if (!ok) {
+        c->r->fail = LH_FAIL_OTHER;
+        set_string(&c->r->error, "curl_easy_setopt failed");
+        return -1;
+    }
+    c->r->attempts++;
+    if (is_invalid_name(c->host)) {
+        /* RFC 6761: names under .invalid never resolve, so none is looked
+         * up (and no query leaves the machine). */
+        snprintf(c->errbuf, sizeof(c->errbuf), "Could not resolve host: %s "
+            "(.invalid names never resolve)", c->host);
+        if (lh_http_fail(ck->http, e, CURLE_COULDNT_RESOLVE_HOST, done_cb, c,
+                err, sizeof(err)) == -1) {
+            c->r->fail = LH_FAIL_OTHER;
+            set_string(&c->r->error, err);
+            return -1;
+        }
+        return 0;
+    }
+    if (lh_http_start(ck->http, e, delay_ms, done_cb, c, err,
+            sizeof(err)) == -1) {
+        c->r->fail = LH_FAIL_OTHER;
+        set_string(&c->r->error, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+check_free(struct lh_check *c)
+{
+    easy_put(c->ck, c->easy);
+    free(c->url);
+    free(c);
+}
+
+static void
+finish(struct lh_check *c)
+{
+    struct lh_result *r = c->r;
+    lh_check_done_cb cb = c->cb;
+    void *arg = c->arg;
+
+    r->timings.total_ms = now_ms() - c->check_started;
+    r->checked_at = (long long)time(NULL);
+    check_free(c);
+    cb(r, arg);
+}
+
+/* Point c at url (a new hop or a fresh try) and pick the method. */
+static int
+aim(struct lh_check *c, const char *url, bool force_get)
+{
+    char *copy = strdup(url);
+
+    if (copy == NULL)
+        return -1;
+    free(c->url);
+    c->url = copy;
+    if (lh_url_host(url, c->host, sizeof(c->host)) == -1)
+        c->host[0] = '\0';
+    c->get_fallback = false;
+    c->method = LH_METHOD_HEAD;
+    if (force_get || lh_strmap_get(&c->ck->head_refused, c->host) != NULL)
+        c->method = LH_METHOD_GET;
+    c->r->head_skipped = c->method == LH_METHOD_GET && !force_get;
+    return 0;
+}
+
+static enum lh_fail
+map_fail(struct lh_check *c, CURLcode code)
+{
+    curl_off_t connect = 0, app = 0, first = 0;
+    long verify = 0, oserr = 0;
+
+    switch (code) {
+    case CURLE_OK:
+        return LH_FAIL_NONE;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return LH_FAIL_DNS;
+    case CURLE_COULDNT_CONNECT:
+        curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+        return oserr == ETIMEDOUT ? LH_FAIL_TIMEOUT_CONNECT :
+            LH_FAIL_REFUSED;
+    case CURLE_OPERATION_TIMEDOUT:
+        curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect);
+        curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &app);
+        curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+        if (connect == 0)
+            return LH_FAIL_TIMEOUT_CONNECT;
+        if (is_https(c->url) && app == 0)
+            return LH_FAIL_TIMEOUT_TLS;
+        if (first == 0)
+            return LH_FAIL_TIMEOUT_FIRST_BYTE;
+        return LH_FAIL_TIMEOUT_BODY;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        return LH_FAIL_RESET;
+    case CURLE_GOT_NOTHING:
+        return LH_FAIL_EMPTY_REPLY;
+    case CURLE_PEER_FAILED_VERIFICATION:
+        /* curl checks the name itself, after OpenSSL accepted the chain,
+         * and says so only in its message. */
+        if (strstr(c->errbuf, "subject name") != NULL ||
+            strstr(c->errbuf, "does not match") != NULL)
+            return LH_FAIL_TLS_HOSTNAME;
+        curl_easy_getinfo(c->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+        switch (verify) {
+        case 9:     /* X509_V_ERR_CERT_NOT_YET_VALID */
+        case 10:    /* X509_V_ERR_CERT_HAS_EXPIRED */
+            return LH_FAIL_TLS_EXPIRED;
+        case 0:     /* the chain is fine: curl's own name check failed */
+        case 62:    /* X509_V_ERR_HOSTNAME_MISMATCH */
+            return LH_FAIL_TLS_HOSTNAME;
+        case 2: case 18: case 19: case 20: case 21: case 27:
+            return LH_FAIL_TLS_UNTRUSTED;
+        default:
+            return LH_FAIL_TLS_HANDSHAKE;
+        }
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+        return LH_FAIL_TLS_HANDSHAKE;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_PARTIAL_FILE:
+        return LH_FAIL_PROTOCOL;
+    case CURLE_URL_MALFORMAT:
+        return LH_FAIL_BAD_URL;
+    case CURLE_WRITE_ERROR:
+        if (c->header_overflow)
+            return LH_FAIL_PROTOCOL;
+        return LH_FAIL_OTHER;
+    default:
+        return LH_FAIL_OTHER;
+    }
+}
+
+static bool
+head_refused_status(long status)
+{
+    return status == 400 || status == 403 || status == 404 ||
+        status == 405 || status == 501 || (status >= 500 && status <= 599);
+}
+
+static bool
+transient(const struct lh_result *r)
+{
+    switch (r->fail) {
+    case LH_FAIL_RESET:
+    case LH_FAIL_EMPTY_REPLY:
+    case LH_FAIL_TIMEOUT_CONNECT:
+    case LH_FAIL_TIMEOUT_TLS:
+    case LH_FAIL_TIMEOUT_FIRST_BYTE:
+    case LH_FAIL_TIMEOUT_BODY:
+        return true;
+    case LH_FAIL_NONE:
+        if (r->challenge)
+            return false;
+        return r->http_status == 429 ||
+            (r->http_status >= 500 && r->http_status <= 599);
+    default:
+        return false;
+    }
+}
+
+/* The try is over: retry it after a pause, or finish. */
+static void
+try_over(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    struct lh_result *r = c->r;
+    unsigned long long wait;
+    int retries;
+    long retry_after;
+
+    if (!transient(r) || (unsigned)r->retries >= ck->retries) {
+        finish(c);
+        return;
+    }
+    wait = (unsigned long long)BACKOFF_MS << r->retries;
+    if (r->retry_after >= 0) {
+        /* A server that asks for more patience than we have is answered
+         * with its own verdict now, and asked again next cycle. */
+        if ((unsigned long long)r->retry_after * 1000 >
+            ck->retry_after_max_ms) {
+            finish(c);
+            return;
+        }
+        if ((unsigned long long)r->retry_after * 1000 > wait)
+            wait = (unsigned long long)r->retry_after * 1000;
+    }
+    retries = r->retries + 1;
+    retry_after = r->retry_after;
+    lh_result_reset(r);
+    r->retries = retries;
+    r->retry_after = retry_after;
+    c->started = now_ms() + (double)wait;
+    if (aim(c, r->url, false) == -1 || request(c, (unsigned)wait) == -1)
+        finish(c);
+}
+
+static void
+record_timings(struct lh_check *c)
+{
+    curl_off_t t;
+
+    if (curl_easy_getinfo(c->easy, CURLINFO_NAMELOOKUP_TIME_T, &t) ==
+        CURLE_OK)
+        c->r->timings.dns_ms = t / 1000.0;
+    if (curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK)
+        c->r->timings.connect_ms = t / 1000.0;
+    if (curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &t) ==
+        CURLE_OK && t > 0)
+        c->r->timings.tls_ms = t / 1000.0;
+    if (curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &t) ==
+        CURLE_OK)
+        c->r->timings.first_byte_ms = t / 1000.0;
+}
+
+/* Leaf certificate expiry, remembered per host for the cycle. */
+static void
+record_cert(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    struct curl_certinfo *ci = NULL;
+    long long *when;
+
+    if (!is_https(c->url))
+        return;
+    when = lh_strmap_get(&ck->certs, c->host);
+    if (when == NULL &&
+        curl_easy_getinfo(c->easy, CURLINFO_CERTINFO, &ci) == CURLE_OK &&
+        ci != NULL && ci->num_of_certs > 0) {
+        for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next) {
+            time_t t;
+
+            if (strncmp(s->data, "Expire date:", 12) != 0)
+                continue;
+            if ((t = curl_getdate(s->data + 12, NULL)) == -1)
+                break;
+            if ((when = malloc(sizeof(*when))) == NULL)
+                break;
+            *when = (long long)t;
+            if (lh_strmap_put(&ck->certs, c->host, when) == -1) {
+                free(when);
+                when = NULL;
+            }
+            break;
+        }
+    }
+    if (when != NULL)
+        c->r->cert_expiry = *when;
+}
+
+/* Is target (absolute) fit to follow?  Sets r->fail when not. */
+static bool
+redirect_allowed(struct lh_check *c, const char *target)
+{
+    struct lh_result *r = c->r;
+    CURLU *u = curl_url();
+    char *scheme = NULL;
+    bool ok = false;
+
+    if (u == NULL) {
+        r->fail = LH_FAIL_OTHER;
+        return false;
+    }
+    if (curl_url_set(u, CURLUPART_URL, target, CURLU_NON_SUPPORT_SCHEME) !=
+        CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        r->fail = LH_FAIL_BAD_URL;
+    } else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        r->fail = LH_FAIL_BAD_SCHEME;
+    } else if (r->nhops > c->ck->max_redirects) {
+        r->fail = LH_FAIL_TOO_MANY_REDIRECTS;
+    } else {
+        ok = true;
+        /* A target we have asked for already closes a loop. */
+        if (strcmp(target, r->url) == 0)
+            ok = false;
+        for (size_t i = 0; ok && i < r->nhops; i++)
+            if (strcmp(target, r->hops[i].url) == 0)
+                ok = false;
+        if (!ok)
+            r->fail = LH_FAIL_REDIRECT_LOOP;
+    }
+    if (!ok)
+        set_string(&r->error, target);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static void
+done_cb(void *easy, int result, void *arg)
+{
+    CURLcode code = (CURLcode)result;
+    struct lh_check *c = arg;
+    struct lh_result *r = c->r;
+    long status = 0;
+    curl_off_t retry_after = -1;
+    char *target = NULL;
+
+    (void)easy;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* Stopping the body at the cap is our doing, not a failure. */
+    if (code == CURLE_WRITE_ERROR && c->body_capped)
+        code = CURLE_OK;
+    record_timings(c);
+    set_string(&r->final_url, c->url);
+    r->method = c->method;
+    r->fail = map_fail(c, code);
+    set_string(&r->error, code == CURLE_OK ? NULL :
+        c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
+    if (c->header_overflow)
+        set_string(&r->error, "response headers over 256 KiB");
+    /* A failure after a complete status line still leaves the answer;
+     * keep it when the headers arrived (a body cut short, say). */
+    if (r->fail == LH_FAIL_TIMEOUT_BODY || (r->fail == LH_FAIL_RESET &&
+            status >= 200 && c->method == LH_METHOD_GET))
+        r->fail = LH_FAIL_NONE;
+    if (r->fail != LH_FAIL_NONE)
+        status = 0;
+    r->http_status = (int)status;
+    if (code == CURLE_OK)
+        record_cert(c);
+
+    /* HEAD answered badly, or not at all: ask again with GET. */
+    if (c->method == LH_METHOD_HEAD && !c->get_fallback &&
+        (head_refused_status(status) || r->fail == LH_FAIL_RESET ||
+         r->fail == LH_FAIL_EMPTY_REPLY)) {
+        r->head_status = (int)status;
+        c->get_fallback = true;
+        c->method = LH_METHOD_GET;
+        if (request(c, 0) == -1)
+            finish(c);
+        return;
+    }
+    if (c->get_fallback && r->fail == LH_FAIL_NONE && status < 400 &&
+        c->host[0] != '\0' &&
+        lh_strmap_get(&c->ck->head_refused, c->host) == NULL)
+        lh_strmap_put(&c->ck->head_refused, c->host, c->ck);
+
+    if (r->fail == LH_FAIL_NONE && status >= 300 && status <= 399 &&
+        curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &target) ==
+            CURLE_OK && target != NULL) {
+        bool get = c->method == LH_METHOD_GET;
+
+        if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
+            r->fail = LH_FAIL_OTHER;
+            set_string(&r->error, "out of memory");
+            finish(c);
+            return;
+        }
+        if (!redirect_allowed(c, target)) {
+            finish(c);
+            return;
+        }
+        if (aim(c, target, get) == -1 || request(c, 0) == -1)
+            finish(c);
+        return;
+    }
+
+    r->challenge = (status == 403 || status == 503 || status == 429) &&
+        looks_like_challenge(c);
+    if (status == 429 || status == 503) {
+        curl_easy_getinfo(c->easy, CURLINFO_RETRY_AFTER, &retry_after);
+        r->retry_after = retry_after > 0 ? (long)retry_after : -1;
+    }
+    try_over(c);
+}
+
+struct lh_check *
+lh_check_start(struct lh_checker *ck, const char *url,
+    struct lh_result *result, lh_check_done_cb cb, void *arg, char *err,
+    size_t errlen)
+{
+    struct lh_check *c;
+
+    lh_result_init(result);
+    if ((c = calloc(1, sizeof(*c))) == NULL ||
+        set_string(&result->url, url) == -1 ||
+        (c->easy = easy_get(ck)) == NULL) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    c->ck = ck;
+    c->r = result;
+    c->cb = cb;
+    c->arg = arg;
+    c->check_started = c->started = now_ms();
+    if (aim(c, url, false) == -1) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (request(c, 0) == -1) {
+        seterr(err, errlen, "%s", result->error ? result->error : "failed");
+        goto fail;
+    }
+    return c;
+fail:
+    if (c != NULL)
+        check_free(c);
+    return NULL;
+}
+
+void
+lh_check_cancel(struct lh_check *c)
+{
+    lh_http_cancel(c->ck->http, c->easy);
+    check_free(c);
+}

@@ -1,0 +1,568 @@
+/*
+ * config: the configuration file into struct lh_config.  The file is INI
+ * style ("key = value", '#' comments), read by inih; this module owns the
+ * option table, the defaults, value parsing and file:line errors.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+
+enum opt_type {
+    OPT_STRING,     /* free text; "" means unset (NULL) */
+    OPT_PATH,       /* relative to the config file's folder */
+    OPT_LOCATION,   /* a path (as OPT_PATH) or an http(s) URL */
+    OPT_DURATION,   /* milliseconds, with unit suffixes */
+    OPT_COUNT,      /* unsigned integer in [min, max] */
+    OPT_SIZE,       /* bytes, with k/M/G suffixes */
+    OPT_FORMAT,     /* directory format name */
+    OPT_FACILITY,   /* syslog facility name */
+    OPT_LEVEL,      /* syslog priority name */
+    OPT_RESOLVE,    /* host:port:address, may repeat */
+    OPT_CONNECT_TO  /* host:port:host2:port2, may repeat */
+};
+
+struct option {
+    const char *name;
+    enum opt_type type;
+    size_t offset;
+    unsigned long long min, max;
+};
+
+#define OFF(field) offsetof(struct lh_config, field)
+#define SEC 1000ull
+static const struct option options[] = {
+    { "directory", OPT_LOCATION, OFF(directory), 0, 0 },
+    { "directory_format", OPT_FORMAT, OFF(directory_format), 0, 0 },
+    { "directory_max_bytes", OPT_SIZE, OFF(directory_max_bytes), 1024,
+        1024ull * 1024 * 1024 },
+    { "status_file", OPT_PATH, OFF(status_file), 0, 0 },
+    { "interval", OPT_DURATION, OFF(interval_ms), 1 * SEC, 7 * 86400 * SEC },
+    { "jitter", OPT_DURATION, OFF(jitter_ms), 0, 86400 * SEC },
+    { "concurrency", OPT_COUNT, OFF(concurrency), 1, 4096 },
+    { "per_host_concurrency", OPT_COUNT, OFF(per_host_concurrency), 1, 64 },
+    { "timeout", OPT_DURATION, OFF(timeout_ms), 100, 600 * SEC },
+    { "connect_timeout", OPT_DURATION, OFF(connect_timeout_ms), 100,
+        600 * SEC },
+    { "retries", OPT_COUNT, OFF(retries), 0, 10 },
+    { "retry_after_max", OPT_DURATION, OFF(retry_after_max_ms), 0,
+        3600 * SEC },
+    { "fail_threshold", OPT_COUNT, OFF(fail_threshold), 1, 100 },
+    { "recover_threshold", OPT_COUNT, OFF(recover_threshold), 1, 100 },
+    { "max_redirects", OPT_COUNT, OFF(max_redirects), 0, 50 },
+    { "max_body_bytes", OPT_SIZE, OFF(max_body_bytes), 0,
+        16ull * 1024 * 1024 },
+    { "user_agent", OPT_STRING, OFF(user_agent), 0, 0 },
+    { "contact", OPT_STRING, OFF(contact), 0, 0 },
+    { "ca_file", OPT_PATH, OFF(ca_file), 0, 0 },
+    { "resolve", OPT_RESOLVE, OFF(resolve), 0, 0 },
+    { "connect_to", OPT_CONNECT_TO, OFF(connect_to), 0, 0 },
+    { "syslog_facility", OPT_FACILITY, OFF(syslog_facility), 0, 0 },
+    { "log_level", OPT_LEVEL, OFF(log_level), 0, 0 },
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int
+replace_string(char **slot, const char *value)
+{
+    char *copy = NULL;
+
+    if (value != NULL && (copy = strdup(value)) == NULL)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int
+lh_config_init(struct lh_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->directory_format = LH_DIR_AUTO;
+    cfg->directory_max_bytes = LH_DIRECTORY_MAX_BYTES_DEFAULT;
+    cfg->interval_ms = 15 * 60 * 1000;
+    cfg->jitter_ms = 30 * 1000;
+    cfg->concurrency = 32;
+    cfg->per_host_concurrency = 2;
+    cfg->timeout_ms = 20 * 1000;
+    cfg->connect_timeout_ms = 10 * 1000;
+    cfg->retries = 1;
+    cfg->retry_after_max_ms = 30 * 1000;
+    cfg->fail_threshold = 2;
+    cfg->recover_threshold = 1;
+    cfg->max_redirects = 10;
+    cfg->max_body_bytes = 64 * 1024;
+    cfg->syslog_facility = LOG_DAEMON;
+    cfg->log_level = LOG_INFO;
+    if (replace_string(&cfg->directory,
+            "/etc/linkhealthd/directory.json") == -1 ||
+        replace_string(&cfg->status_file,
+            "/var/lib/linkhealthd/status.json") == -1 ||
+        replace_string(&cfg->user_agent, "linkhealthd/" LH_VERSION) == -1) {
+        lh_config_cleanup(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void
+lh_config_cleanup(struct lh_config *cfg)
+{
+    free(cfg->path);
+    free(cfg->directory);
+    free(cfg->status_file);
+    free(cfg->user_agent);
+    free(cfg->contact);
+    free(cfg->ca_file);
+    for (size_t i = 0; i < cfg->nresolve; i++)
+        free(cfg->resolve[i]);
+    free(cfg->resolve);
+    for (size_t i = 0; i < cfg->nconnect_to; i++)
+        free(cfg->connect_to[i]);
+    free(cfg->connect_to);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Parse an unsigned decimal number; returns the end or NULL. */
+static const char *
+parse_number(const char *s, unsigned long long *out)
+{
+    char *end;
+
+    if (*s < '0' || *s > '9')
+        return NULL;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    if (errno != 0)
+        return NULL;
+    return end;
+}
+
+int
+lh_parse_duration_ms(const char *s, unsigned *out)
+{
+    static const struct {
+        const char *suffix;
+        unsigned long long ms;
+    } units[] = {
+        { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
+        { "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+    };
+    unsigned long long n;
+    const char *end = parse_number(s, &n);
+
+    if (end == NULL)
+        return -1;
+    while (*end == ' ')
+        end++;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].suffix) == 0) {
+            if (n > UINT_MAX / units[i].ms)
+                return -1;
+            *out = (unsigned)(n * units[i].ms);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+lh_parse_size(const char *s, size_t *out)
+{
+    unsigned long long n, mult;
+    const char *end = parse_number(s, &n);
+
+    if (end == NULL)
+        return -1;
+    while (*end == ' ')
+        end++;
+    switch (*end) {
+    case '\0': mult = 1; break;
+    case 'k': case 'K': mult = 1024; break;
+    case 'm': case 'M': mult = 1024 * 1024; break;
+    case 'g': case 'G': mult = 1024 * 1024 * 1024; break;
+    default: return -1;
+    }
+    if (*end != '\0') {
+        end++;
+        /* Accept "8M", "8MB", "8MiB". */
+        if (strcmp(end, "") != 0 && strcasecmp(end, "b") != 0 &&
+            strcasecmp(end, "ib") != 0)
+            return -1;
+    }
+    if (n > SIZE_MAX / mult)
+        return -1;
+    *out = (size_t)(n * mult);
+    return 0;
+}
+
+static int
+is_url(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 ||
+        strncasecmp(s, "https://", 8) == 0;
+}
+
+/*
+ * A relative path in the file is relative to the file's folder, so the
+ * bundled configuration works from the source tree and from /etc alike.
+ */
+static int
+set_path(char **slot, const char *value, const char *basedir)
+{
+    char *joined;
+    int n;
+
+    if (*value == '\0' || value[0] == '/' || basedir == NULL)
+        return replace_string(slot, *value == '\0' ? NULL : value);
+    n = asprintf(&joined, "%s/%s", basedir, value);
+    if (n < 0)
+        return -1;
+    free(*slot);
+    *slot = joined;
+    return 0;
+}
+
+/* host:port:address[,address…], as curl's --resolve; "+" and "-" prefixes
+ * are curl's too. */
+static int
+valid_resolve(const char *v)
+{
+    const char *p = v;
+    const char *c1, *c2, *end;
+    unsigned long long port = 0;
+
+    if (*p == '+' || *p == '-')
+        p++;
+    if ((c1 = strchr(p, ':')) == NULL || c1 == p)
+        return 0;
+    if ((c2 = strchr(c1 + 1, ':')) == NULL)
+        return 0;
+    end = parse_number(c1 + 1, &port);
+    if (end != c2 || port == 0 || port > 65535)
+        return 0;
+    return *v == '-' || c2[1] != '\0';
+}
+
+/* HOST1:PORT1:HOST2:PORT2, as curl's --connect-to; empty parts mean
+ * "any" (first two) or "unchanged" (last two). */
+static int
+valid_connect_to(const char *v)
+{
+    const char *p = v;
+    int colons = 0;
+
+    for (; *p != '\0'; p++)
+        if (*p == ':')
+            colons++;
+    return colons == 3;
+}
+
+/* Append a copy of value to a string list. */
+static int
+append_string(char ***list, size_t *n, const char *value)
+{
+    char **grown, *copy;
+
+    if ((copy = strdup(value)) == NULL)
+        return -1;
+    if ((grown = realloc(*list, (*n + 1) * sizeof(*grown))) == NULL) {
+        free(copy);
+        return -1;
+    }
+    *list = grown;
+    (*list)[(*n)++] = copy;
+    return 0;
+}
+
+static int
+set_option(struct lh_config *cfg, const struct option *o, const char *value,
+    const char *basedir, const char **why)
+{
+    void *field = (char *)cfg + o->offset;
+    unsigned long long n = 0;
+    const char *end;
+    unsigned ms;
+    size_t size;
+    int v;
+
+    *why = "out of memory";
+    switch (o->type) {
+    case OPT_STRING:
+        return replace_string(field, *value == '\0' ? NULL : value);
+    case OPT_LOCATION:
+        if (*value == '\0') {
+            *why = "must name a file or an http(s) URL";
+            return -1;
+        }
+        if (is_url(value))
+            return replace_string(field, value);
+        if (strstr(value, "://") != NULL) {
+            *why = "only http and https URLs (or a file path) are allowed";
+            return -1;
+        }
+        return set_path(field, value, basedir);
+    case OPT_PATH:
+        return set_path(field, value, basedir);
+    case OPT_DURATION:
+        if (lh_parse_duration_ms(value, &ms) == -1) {
+            *why = "is not a duration (examples: 30s, 15m, 500ms, 1h)";
+            return -1;
+        }
+        if (ms < o->min || ms > o->max) {
+            *why = "is out of range";
+            return -1;
+        }
+        *(unsigned *)field = ms;
+        return 0;
+    case OPT_COUNT:
+        end = parse_number(value, &n);
+        if (end == NULL || *end != '\0') {
+            *why = "is not a whole number";
+            return -1;
+        }
+        if (n < o->min || n > o->max) {
+            *why = "is out of range";
+            return -1;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+    case OPT_SIZE:
+        if (lh_parse_size(value, &size) == -1) {
+            *why = "is not a size (examples: 8M, 512k, 65536)";
+            return -1;
+        }
+        if (size < o->min || size > o->max) {
+            *why = "is out of range";
+            return -1;
+        }
+        *(size_t *)field = size;
+        return 0;
+    case OPT_FORMAT:
+        if (lh_directory_format_parse(value,
+                (enum lh_dir_format *)field) == -1) {
+            *why = "is not one of auto, wordpress, html, list";
+            return -1;
+        }
+        return 0;
+    case OPT_FACILITY:
+        if (lh_log_facility_parse(value, &v) == -1) {
+            *why = "is not a syslog facility (daemon, user, local0-7)";
+            return -1;
+        }
+        *(int *)field = v;
+        return 0;
+    case OPT_LEVEL:
+        if (lh_log_level_parse(value, &v) == -1) {
+            *why = "is not a level (err, warning, notice, info, debug)";
+            return -1;
+        }
+        *(int *)field = v;
+        return 0;
+    case OPT_RESOLVE:
+        if (!valid_resolve(value)) {
+            *why = "is not host:port:address";
+            return -1;
+        }
+        return append_string(&cfg->resolve, &cfg->nresolve, value);
+    case OPT_CONNECT_TO:
+        if (!valid_connect_to(value)) {
+            *why = "is not host:port:connect-host:connect-port";
+            return -1;
+        }
+        return append_string(&cfg->connect_to, &cfg->nconnect_to, value);
+    }
+    return -1;
+}
+
+static const struct option *
+find_option(const char *key)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(options[i].name, key) == 0)
+            return &options[i];
+    return NULL;
+}
+
+int
+lh_config_set(struct lh_config *cfg, const char *key, const char *value,
+    const char *origin, char *err, size_t errlen)
+{
+    const struct option *o = find_option(key);
+    const char *why;
+
+    if (o == NULL) {
+        seterr(err, errlen, "%s: unknown option \"%s\"", origin, key);
+        return -1;
+    }
+    if (set_option(cfg, o, value, NULL, &why) == -1) {
+        seterr(err, errlen, "%s: \"%s\" %s", origin, value, why);
+        return -1;
+    }
+    return 0;
+}
+
+struct load_ctx {
+    struct lh_config *cfg;
+    const char *basedir;
+    unsigned char seen[NOPTIONS];
+    char msg[512];      /* the first error, without file:line */
+};
+
+static int
+ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *ctx = user;
+    const struct option *o;
+    const char *why;
+
+    if (ctx->msg[0] != '\0')
+        return 0;
+    if (*section != '\0') {
+        snprintf(ctx->msg, sizeof(ctx->msg),
+            "option \"%s\" in section [%s]: this file has no sections",
+            name, section);
+        return 0;
+    }
+    if ((o = find_option(name)) == NULL) {
+        snprintf(ctx->msg, sizeof(ctx->msg), "unknown option \"%s\"", name);
+        return 0;
+    }
+    if (o->type != OPT_RESOLVE && o->type != OPT_CONNECT_TO &&
+        ctx->seen[o - options]++) {
+        snprintf(ctx->msg, sizeof(ctx->msg),
+            "option \"%s\" is set twice", name);
+        return 0;
+    }
+    if (set_option(ctx->cfg, o, value, ctx->basedir, &why) == -1) {
+        snprintf(ctx->msg, sizeof(ctx->msg), "%s: \"%s\" %s", name, value,
+            why);
+        return 0;
+    }
+    return 1;
+}
+
+int
+lh_config_load(struct lh_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+    struct load_ctx ctx;
+    char *basedir = NULL, *slash;
+    int line;
+
+    memset(&ctx, 0, sizeof(ctx));
+    if (lh_config_init(cfg) == -1) {
+        seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if ((cfg->path = strdup(path)) == NULL ||
+        (basedir = strdup(path)) == NULL)
+        goto nomem;
+    slash = strrchr(basedir, '/');
+    if (slash == NULL) {
+        free(basedir);
+        basedir = NULL;
+    } else if (slash == basedir) {
+        slash[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+
+    /* inih's defaults cut lines at 200 bytes and treat indented lines as
+     * continuations; neither is what a sysadmin expects. */
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = 64 * 1024;
+    ini_allow_multiline = false;
+    ini_allow_inline_comments = false;
+    ini_stop_on_first_error = true;
+
+    ctx.cfg = cfg;
+    ctx.basedir = basedir;
+    errno = 0;
+    line = ini_parse(path, ini_cb, &ctx);
+    if (line == -1) {
+        seterr(err, errlen, "%s: %s", path,
+            strerror(errno ? errno : ENOENT));
+        goto fail;
+    }
+    if (line == -2)
+        goto nomem;
+    if (line > 0) {
+        if (ctx.msg[0] != '\0')
+            seterr(err, errlen, "%s:%d: %s", path, line, ctx.msg);
+        else
+            seterr(err, errlen, "%s:%d: expected \"key = value\"", path,
+                line);
+        goto fail;
+    }
+    if (lh_config_validate(cfg, err, errlen) == -1)
+        goto fail;
+    free(basedir);
+    return 0;
+nomem:
+    seterr(err, errlen, "%s: out of memory", path);
+fail:
+    free(basedir);
+    lh_config_cleanup(cfg);
+    return -1;
+}
+
+int
+lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen)
+{
+    const char *src = cfg->path ? cfg->path : "configuration";
+
+    if (cfg->directory == NULL) {
+        seterr(err, errlen, "%s: directory is not set", src);
+        return -1;
+    }
+    if (cfg->status_file == NULL) {
+        seterr(err, errlen, "%s: status_file is not set", src);
+        return -1;
+    }
+    if (cfg->user_agent == NULL) {
+        seterr(err, errlen, "%s: user_agent may not be empty", src);
+        return -1;
+    }
+    if (cfg->per_host_concurrency > cfg->concurrency) {
+        seterr(err, errlen,
+            "%s: per_host_concurrency (%u) is above concurrency (%u)",
+            src, cfg->per_host_concurrency, cfg->concurrency);
+        return -1;
+    }
+    if (cfg->connect_timeout_ms > cfg->timeout_ms) {
+        seterr(err, errlen,
+            "%s: connect_timeout (%u ms) is above timeout (%u ms)",
+            src, cfg->connect_timeout_ms, cfg->timeout_ms);
+        return -1;
+    }
+    return 0;
+}

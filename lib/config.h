@@ -1,0 +1,77 @@
+/*
+ * config: the configuration file (INI style, parsed by inih) into
+ * struct lh_config, with defaults, validation and file:line errors.
+ * Knows nothing of libuv or curl.
+ */
+#ifndef LH_CONFIG_H
+#define LH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "directory.h"
+
+#define LH_CONFIG_DEFAULT_PATH "/etc/linkhealthd/linkhealthd.conf"
+
+struct lh_config {
+    char *path;                 /* file it came from; NULL for defaults */
+
+    char *directory;            /* a path or an http(s) URL */
+    enum lh_dir_format directory_format;
+    size_t directory_max_bytes;
+    char *status_file;
+
+    unsigned interval_ms;       /* between cycle starts */
+    unsigned jitter_ms;         /* random 0..jitter added to each interval */
+    unsigned concurrency;       /* checks in flight */
+    unsigned per_host_concurrency;
+    unsigned timeout_ms;        /* whole check, every hop included */
+    unsigned connect_timeout_ms;
+    unsigned retries;           /* extra tries after a transient failure */
+    unsigned retry_after_max_ms;/* longest Retry-After honoured */
+    unsigned fail_threshold;    /* bad verdicts in a row to report bad */
+    unsigned recover_threshold; /* good verdicts in a row to report good */
+    unsigned max_redirects;
+    size_t max_body_bytes;      /* read at most this much of a GET body */
+
+    char *user_agent;           /* full User-Agent header value */
+    char *contact;              /* appended to the User-Agent; may be NULL */
+    char *ca_file;              /* NULL: the system store */
+    char **resolve;             /* "host:port:address", as curl --resolve */
+    size_t nresolve;
+    char **connect_to;          /* "host:port:host2:port2", as --connect-to */
+    size_t nconnect_to;
+
+    int syslog_facility;        /* LOG_DAEMON, LOG_LOCAL0, … */
+    int log_level;              /* LOG_INFO, … */
+};
+
+/* Fill *cfg with the defaults (allocates; call lh_config_cleanup). */
+int lh_config_init(struct lh_config *cfg);
+void lh_config_cleanup(struct lh_config *cfg);
+
+/*
+ * Load path over the defaults into a fresh *cfg.  On failure returns -1,
+ * leaves *cfg empty (safe to clean up) and writes
+ * "linkhealthd.conf:12: unknown option \"intervall\"" or similar into err.
+ */
+int lh_config_load(struct lh_config *cfg, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * Parse one option, as in the file (used for command-line overrides:
+ * origin names it in messages, e.g. "--interval").  Returns 0 or -1 with
+ * a message in err.
+ */
+int lh_config_set(struct lh_config *cfg, const char *key, const char *value,
+    const char *origin, char *err, size_t errlen);
+
+/* Cross-field checks run after every override.  0 or -1 with err. */
+int lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen);
+
+/* Parse "900", "15m", "10s", "500ms", "1h" into milliseconds. */
+int lh_parse_duration_ms(const char *s, unsigned *out);
+/* Parse "8M", "512k", "1G", "4096" into bytes. */
+int lh_parse_size(const char *s, size_t *out);
+
+#endif

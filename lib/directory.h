@@ -1,0 +1,105 @@
+/*
+ * directory: turn the bytes of a directory (WordPress REST page JSON, an
+ * HTML page, or a plain list of URLs) into a list of entries.  Knows nothing
+ * of where the bytes came from.
+ *
+ * The page structure: an <h2> sets the region for what follows (in document
+ * order, however deeply nested); an organization is an <a href> inside a
+ * <p> (not inside an <li>) followed, before the next such link or <h2>, by
+ * a <div> whose class list holds "text-subtext".  In-page "#" links,
+ * menus, images and scripts are never organizations.  WordPress JSON is one
+ * page object or an array of them; content.rendered of each is such HTML.
+ *
+ * The plain list: one URL per line, then an optional name; blank lines and
+ * lines whose first non-space character is '#' are skipped ('#' later on a
+ * line is part of the URL or name).  Names are plain text, not HTML.
+ *
+ * Text: every string in an entry or warning is valid UTF-8.  Input bytes
+ * that are not UTF-8 (or NUL) become U+FFFD with one warning,
+ * "source:line:col: invalid UTF-8; N bytes replaced with U+FFFD"; columns
+ * count characters.
+ */
+#ifndef LH_DIRECTORY_H
+#define LH_DIRECTORY_H
+
+#include <stddef.h>
+
+enum lh_dir_format {
+    LH_DIR_AUTO = 0,    /* detect from the content */
+    LH_DIR_WPJSON,      /* WordPress REST page object or array of pages */
+    LH_DIR_HTML,        /* an HTML page of the same structure */
+    LH_DIR_LIST         /* one URL per line, optional name after it */
+};
+
+/*
+ * One organization.  All strings are owned by the directory and never NULL.
+ * Text is taken with nested markup, entities decoded, runs of whitespace
+ * and NBSP collapsed to one space and trimmed (so a trailing <br> goes).
+ * A link without text, or a list line without a name, is named after the
+ * URL's host.
+ */
+struct lh_entry {
+    char *region;       /* the <h2> above it; "" in a plain list */
+    char *name;         /* link text, entities decoded, whitespace collapsed */
+    char *url;          /* as listed, trimmed (only http and https are kept) */
+    char *description;  /* div.text-subtext text, "" when there is none */
+    unsigned line;      /* line in the source where it was found, or 0:
+                           the file's line for a list or an HTML page, the
+                           line within content.rendered for WordPress JSON */
+};
+
+struct lh_directory {
+    struct lh_entry *entries;
+    size_t n;           /* never 0 after a successful parse */
+    char **warnings;    /* whole sentences naming the source; at most 100
+                           and then one "N more warnings not shown" */
+    size_t nwarnings;
+    enum lh_dir_format format;  /* the format actually parsed */
+};
+
+#define LH_DIRECTORY_MAX_BYTES_DEFAULT (8u * 1024 * 1024)
+
+/*
+ * Parse len bytes of buf (need not be NUL-terminated).  source names the
+ * input in messages ("directory.json", "https://…").  On success returns 0
+ * and fills *out (call lh_directory_cleanup); entries whose URL is not an
+ * absolute http or https URL with a host (checked with libcurl's URL API)
+ * are skipped with a warning ("directory.json:214: skipped "Foo": URL
+ * "ftp://x" is not http or https"), and a URL listed again (same string)
+ * keeps its first entry, with one warning per repeated URL naming both.
+ * On failure returns -1, leaves *out empty and writes a sentence such as
+ * "directory.json:1:5032: invalid JSON", "directory.json: no
+ * content.rendered", "directory.json: no organizations found" or
+ * "directory.json: the directory is empty" into err.
+ *
+ * LH_DIR_AUTO picks the format from the first byte that is not space: '{'
+ * or '[' is JSON, '<' is HTML, anything else a list.  A forced format that
+ * the content plainly is not (HTML forced as a list, a list forced as
+ * JSON, ...) is an error saying so; HTML may begin with text.
+ * *out is overwritten, not freed: pass an empty or cleaned-up one.
+ */
+int lh_directory_parse(const char *buf, size_t len, const char *source,
+    enum lh_dir_format format, struct lh_directory *out, char *err,
+    size_t errlen);
+
+/*
+ * Read and parse a file; path is the source in messages.  Files above
+ * max_bytes (0 means LH_DIRECTORY_MAX_BYTES_DEFAULT) are refused before
+ * reading, and reading stops at the limit if the file grows meanwhile:
+ * "directory.json: 9437184 bytes is over the 8388608-byte limit
+ * (directory_max_bytes)".  A missing file is "directory.json: No such file
+ * or directory".  Otherwise as lh_directory_parse.
+ */
+int lh_directory_load_file(const char *path, size_t max_bytes,
+    enum lh_dir_format format, struct lh_directory *out, char *err,
+    size_t errlen);
+
+/* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
+void lh_directory_cleanup(struct lh_directory *dir);
+
+/* "auto", "wordpress", "html", "list"; NULL-safe names for messages. */
+const char *lh_directory_format_name(enum lh_dir_format format);
+/* Returns 0 and sets *out for a known name (any case), -1 otherwise. */
+int lh_directory_format_parse(const char *name, enum lh_dir_format *out);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * http: libcurl's multi_socket API on a libuv loop.  curl tells us which
+ * sockets to watch (socket callback -> one uv_poll_t each, found again
+ * through curl_multi_assign) and when to call it back (timer callback ->
+ * one uv_timer_t); readiness and timeouts go back to
+ * curl_multi_socket_action, and finished transfers are collected with
+ * curl_multi_info_read after every action.  No polling loop, no threads.
+ *
+ * Started transfers own CURLOPT_PRIVATE of their easy handle.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "http.h"
+
+struct xfer {
+    struct lh_http *h;
+    CURL *easy;
+    lh_http_done_cb cb;
+    void *arg;
+    bool in_multi;          /* added to the multi handle */
+    bool has_timer;         /* delay is initialized: free after close */
+    int fail;               /* >= 0: report this result, make no transfer */
+    uv_timer_t delay;
+    struct xfer *prev, *next;
+};
+
+struct sock {
+    struct lh_http *h;
+    curl_socket_t fd;
+    uv_poll_t poll;
+    struct sock *prev, *next;
+};
+
+struct lh_http {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+    struct xfer *xfers;     /* started, not done: for cancel and close */
+    unsigned nxfers;
+    struct sock *socks;     /* watched sockets */
+    unsigned closing;       /* uv handles whose close callback is due */
+    bool shutting_down;
+    lh_http_closed_cb closed_cb;
+    void *closed_arg;
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void maybe_finish_close(struct lh_http *h);
+
+static void
+handle_closed_cb(uv_handle_t *handle)
+{
+    struct lh_http *h = handle->data;
+
+    h->closing--;
+    maybe_finish_close(h);
+}
+
+static void
+sock_closed_cb(uv_handle_t *handle)
+{
+    struct sock *s = handle->data;
+    struct lh_http *h = s->h;
+
+    free(s);
+    h->closing--;
+    maybe_finish_close(h);
+}
+
+static void
+xfer_closed_cb(uv_handle_t *handle)
+{
+    struct xfer *x = handle->data;
+    struct lh_http *h = x->h;
+
+    free(x);
+    h->closing--;
+    maybe_finish_close(h);
+}
+
+static void
+xfer_unlink(struct xfer *x)
+{
+    struct lh_http *h = x->h;
+
+    if (x->prev != NULL)
+        x->prev->next = x->next;
+    else
+        h->xfers = x->next;
+    if (x->next != NULL)
+        x->next->prev = x->prev;
+    h->nxfers--;
+}
+
+/* Release a transfer record; its timer, if any, must be closed first. */
+static void
+xfer_free(struct xfer *x)
+{
+    if (x->has_timer) {
+        x->h->closing++;
+        uv_close((uv_handle_t *)&x->delay, xfer_closed_cb);
+    } else {
+        free(x);
+    }
+}
+
+/* Hand every finished transfer back to its owner. */
+static void
+drain(struct lh_http *h)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+        CURL *easy = msg->easy_handle;
+        CURLcode result = msg->data.result;
+        struct xfer *x = NULL;
+        lh_http_done_cb cb;
+        void *arg;
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        /* msg is not to be touched once the handle is removed. */
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+        curl_multi_remove_handle(h->multi, easy);
+        if (x == NULL)
+            continue;
+        x->in_multi = false;
+        cb = x->cb;
+        arg = x->arg;
+        xfer_unlink(x);
+        xfer_free(x);
+        cb(easy, (int)result, arg);
+    }
+}
+
+static void
+poll_cb(uv_poll_t *poll, int status, int events)
+{
+    struct sock *s = poll->data;
+    struct lh_http *h = s->h;
+    int flags = 0, running;
+
+    if (status < 0) {
+        flags = CURL_CSELECT_ERR;
+    } else {
+        if (events & UV_READABLE)
+            flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE)
+            flags |= CURL_CSELECT_OUT;
+    }
+    curl_multi_socket_action(h->multi, s->fd, flags, &running);
+    drain(h);
+}
+
+static void
+timeout_cb(uv_timer_t *timer)
+{
+    struct lh_http *h = timer->data;
+    int running;
+
+    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    drain(h);
+}
+
+static void
+sock_forget(struct lh_http *h, struct sock *s)
+{
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        h->socks = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    uv_poll_stop(&s->poll);
+    h->closing++;
+    uv_close((uv_handle_t *)&s->poll, sock_closed_cb);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd. */
+static int
+socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct lh_http *h = userp;
+    struct sock *s = socketp;
+    int events = 0;
+
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        if (s != NULL) {
+            curl_multi_assign(h->multi, fd, NULL);
+            sock_forget(h, s);
+        }
+        return 0;
+    }
+    if (s == NULL) {
+        if ((s = calloc(1, sizeof(*s))) == NULL)
+            return -1;
+        if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
+            free(s);
+            return -1;
+        }
+        s->h = h;
+        s->fd = fd;
+        s->poll.data = s;
+        s->next = h->socks;
+        if (h->socks != NULL)
+            h->socks->prev = s;
+        h->socks = s;
+        curl_multi_assign(h->multi, fd, s);
+    }
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    if (uv_poll_start(&s->poll, events, poll_cb) != 0)
+        return -1;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle.  Calling
+ * back into curl from here is not allowed; the uv timer does it later. */
+static int
+timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct lh_http *h = userp;
+
+    (void)multi;
+    if (timeout_ms < 0)
+        return uv_timer_stop(&h->timer) == 0 ? 0 : -1;
+    return uv_timer_start(&h->timer, timeout_cb, (uint64_t)timeout_ms, 0) ==
+        0 ? 0 : -1;
+}
+
+struct lh_http *
+lh_http_new(struct uv_loop_s *loop, long max_host_connections,
+    long max_total_connections, char *err, size_t errlen)
+{
+    struct lh_http *h;
+    int rc;
+
+    if ((h = calloc(1, sizeof(*h))) == NULL) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->loop = loop;
+    if ((h->multi = curl_multi_init()) == NULL) {
+        seterr(err, errlen, "curl_multi_init failed");
+        free(h);
+        return NULL;
+    }
+    if ((rc = uv_timer_init(loop, &h->timer)) != 0) {
+        seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+        curl_multi_cleanup(h->multi);
+        free(h);
+        return NULL;
+    }
+    h->timer.data = h;
+    if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) ||
+        curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) ||
+        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
+        curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+            max_host_connections) ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+            max_total_connections) ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+            max_total_connections > 0 ? max_total_connections * 4 : 0L)) {
+        seterr(err, errlen, "curl_multi_setopt failed");
+        lh_http_close(h, NULL, NULL);
+        return NULL;
+    }
+    return h;
+}
+
+static void
+delay_cb(uv_timer_t *timer)
+{
+    struct xfer *x = timer->data;
+    struct lh_http *h = x->h;
+    int fail = x->fail;
+
+    if (fail < 0 && curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+        fail = (int)CURLE_OUT_OF_MEMORY;
+    if (fail >= 0) {
+        /* The callback runs once, with the failure as the result. */
+        CURL *easy = x->easy;
+        lh_http_done_cb cb = x->cb;
+        void *arg = x->arg;
+
+        xfer_unlink(x);
+        xfer_free(x);
+        cb(easy, fail, arg);
+        return;
+    }
+    x->in_multi = true;
+}
+
+static int
+start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
+    lh_http_done_cb cb, void *arg, char *err, size_t errlen)
+{
+    struct xfer *x;
+    CURLMcode mc;
+    int rc;
+
+    if (h->shutting_down) {
+        seterr(err, errlen, "shutting down");
+        return -1;
+    }
+    if ((x = calloc(1, sizeof(*x))) == NULL) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    x->h = h;
+    x->easy = easy;
+    x->cb = cb;
+    x->arg = arg;
+    x->fail = fail;
+    if (curl_easy_setopt(easy, CURLOPT_PRIVATE, x) != CURLE_OK) {
+        seterr(err, errlen, "curl_easy_setopt(CURLOPT_PRIVATE) failed");
+        free(x);
+        return -1;
+    }
+    if (delay_ms > 0 || fail >= 0) {
+        if ((rc = uv_timer_init(h->loop, &x->delay)) != 0) {
+            seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+            free(x);
+            return -1;
+        }
+        x->has_timer = true;
+        x->delay.data = x;
+        if ((rc = uv_timer_start(&x->delay, delay_cb, delay_ms, 0)) != 0) {
+            seterr(err, errlen, "uv_timer_start: %s", uv_strerror(rc));
+            xfer_free(x);
+            return -1;
+        }
+    } else {
+        if ((mc = curl_multi_add_handle(h->multi, easy)) != CURLM_OK) {
+            seterr(err, errlen, "curl_multi_add_handle: %s",
+                curl_multi_strerror(mc));
+            free(x);
+            return -1;
+        }
+        x->in_multi = true;
+    }
+    x->next = h->xfers;
+    if (h->xfers != NULL)
+        h->xfers->prev = x;
+    h->xfers = x;
+    h->nxfers++;
+    return 0;
+}
+
+int
+lh_http_start(struct lh_http *h, void *easy, unsigned delay_ms,
+    lh_http_done_cb cb, void *arg, char *err, size_t errlen)
+{
+    return start(h, easy, delay_ms, -1, cb, arg, err, errlen);
+}
+
+int
+lh_http_fail(struct lh_http *h, void *easy, int result, lh_http_done_cb cb,
+    void *arg, char *err, size_t errlen)
+{
+    return start(h, easy, 0, result < 0 ? 0 : result, cb, arg, err, errlen);
+}
+
+static void
+xfer_cancel(struct xfer *x)
+{
+    struct lh_http *h = x->h;
+
+    if (x->in_multi)
+        curl_multi_remove_handle(h->multi, x->easy);
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
+    xfer_unlink(x);
+    xfer_free(x);
+}
+
+void
+lh_http_cancel(struct lh_http *h, void *easy)
+{
+    struct xfer *x = NULL;
+
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    if (x != NULL && x->h == h)
+        xfer_cancel(x);
+}
+
+unsigned
+lh_http_active(const struct lh_http *h)
+{
+    return h->nxfers;
+}
+
+static void
+maybe_finish_close(struct lh_http *h)
+{
+    if (!h->shutting_down || h->closing > 0)
+        return;
+    if (h->closed_cb != NULL)
+        h->closed_cb(h->closed_arg);
+    free(h);
+}
+
+void
+lh_http_close(struct lh_http *h, lh_http_closed_cb closed_cb, void *arg)
+{
+    h->shutting_down = true;
+    h->closed_cb = closed_cb;
+    h->closed_arg = arg;
+    while (h->xfers != NULL)
+        xfer_cancel(h->xfers);
+    /* Cleanup closes cached connections and may tell socket_cb to stop
+     * watching them; whatever it leaves is closed below. */
+    curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+    while (h->socks != NULL)
+        sock_forget(h, h->socks);
+    uv_timer_stop(&h->timer);
+    h->closing++;
+    uv_close((uv_handle_t *)&h->timer, handle_closed_cb);
+}
+
+int
+lh_http_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+lh_http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+const char *
+lh_http_version(void)
+{
+    return curl_version();
+}

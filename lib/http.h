@@ -1,0 +1,73 @@
+/*
+ * http: the one module that knows both libuv and libcurl.  It drives a
+ * curl multi handle from a uv loop with the multi_socket API (socket and
+ * timer callbacks, no polling) and tells the owner of each transfer when
+ * it is done.  It knows nothing of links or states.
+ */
+#ifndef LH_HTTP_H
+#define LH_HTTP_H
+
+#include <stddef.h>
+
+/* Neither curl.h nor uv.h is included here: users of this header know one
+ * of them at most.  An easy handle travels as void * (CURL is void), and
+ * curl's result as int (a CURLcode). */
+struct uv_loop_s;
+struct lh_http;
+
+/*
+ * Called once per started transfer, from the loop, after the easy handle
+ * has been removed from the multi handle (so the owner may reuse, restart
+ * or clean it up).  result is curl's code for the transfer.
+ */
+typedef void (*lh_http_done_cb)(void *easy, int result, void *arg);
+
+/* Called once, from the loop, when lh_http_close has released everything. */
+typedef void (*lh_http_closed_cb)(void *arg);
+
+/*
+ * Create the multi handle and its timer on loop.  max_host_connections
+ * and max_total_connections bound the connection cache (0: curl's
+ * default).  Returns NULL with a message in err on failure.
+ */
+struct lh_http *lh_http_new(struct uv_loop_s *loop, long max_host_connections,
+    long max_total_connections, char *err, size_t errlen);
+
+/*
+ * Start easy (fully set up by the caller) after delay_ms (0: now).  On
+ * success returns 0 and cb runs exactly once, unless the transfer is
+ * cancelled first.  On failure returns -1, cb never runs, and err says why.
+ */
+int lh_http_start(struct lh_http *h, void *easy, unsigned delay_ms,
+    lh_http_done_cb cb, void *arg, char *err, size_t errlen);
+
+/*
+ * Like lh_http_start, but the transfer is not made: cb runs on the next
+ * loop turn with result (a CURLcode).  For answers known without asking
+ * the network.  Cancelled like a started transfer.
+ */
+int lh_http_fail(struct lh_http *h, void *easy, int result,
+    lh_http_done_cb cb, void *arg, char *err, size_t errlen);
+
+/* Stop a started transfer: its callback will not run.  The easy handle
+ * stays the caller's.  A no-op for a handle that is not started. */
+void lh_http_cancel(struct lh_http *h, void *easy);
+
+/* Transfers started and not yet done or cancelled. */
+unsigned lh_http_active(const struct lh_http *h);
+
+/*
+ * Cancel everything, close every handle and free h; closed_cb (may be
+ * NULL) runs when the last uv handle is closed.  After this the loop
+ * holds no handle of ours.
+ */
+void lh_http_close(struct lh_http *h, lh_http_closed_cb closed_cb, void *arg);
+
+/* Process-wide set-up of libcurl, before any thread or handle exists, and
+ * its undoing at exit.  lh_http_global_init returns 0 or -1. */
+int lh_http_global_init(void);
+void lh_http_global_cleanup(void);
+/* libcurl's version line, for --version. */
+const char *lh_http_version(void);
+
+#endif

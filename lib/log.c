@@ -1,0 +1,148 @@
+/*
+ * log: one place that decides where messages go: stderr in the foreground,
+ * syslog(3) as a daemon, or both.  In the style of OpenBSD's log.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static bool log_stderr = true;
+static bool log_syslog;
+static int log_max = LOG_INFO;
+
+struct name_value {
+    const char *name;
+    int value;
+};
+
+static const struct name_value levels[] = {
+    { "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
+    { "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+    { "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+    { "debug", LOG_DEBUG },
+}, facilities[] = {
+    { "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+    { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+    { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+    { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+    { "local7", LOG_LOCAL7 },
+};
+
+void
+lh_log_init(bool to_stderr, bool use_syslog, int facility, int level)
+{
+    if (log_syslog)
+        closelog();
+    log_stderr = to_stderr;
+    log_syslog = use_syslog;
+    log_max = level;
+    if (use_syslog)
+        openlog("linkhealthd", LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+lh_log_set_level(int level)
+{
+    log_max = level;
+}
+
+int
+lh_log_level(void)
+{
+    return log_max;
+}
+
+void
+lh_log_close(void)
+{
+    if (log_syslog)
+        closelog();
+    log_syslog = false;
+}
+
+static void
+vlog(int priority, const char *fmt, va_list ap)
+{
+    char buf[2048];
+
+    if (priority > log_max)
+        return;
+    /* Format once so stderr and syslog carry the same line. */
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (log_syslog)
+        syslog(priority, "%s", buf);
+    if (log_stderr) {
+        fprintf(stderr, "linkhealthd: %s\n", buf);
+        fflush(stderr);
+    }
+}
+
+void
+lh_log(int priority, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(priority, fmt, ap);
+    va_end(ap);
+}
+
+#define LOG_FN(fn, prio)                            \
+    void                                            \
+    fn(const char *fmt, ...)                        \
+    {                                               \
+        va_list ap;                                 \
+                                                    \
+        va_start(ap, fmt);                          \
+        vlog(prio, fmt, ap);                        \
+        va_end(ap);                                 \
+    }
+
+LOG_FN(log_warnx, LOG_WARNING)
+LOG_FN(log_notice, LOG_NOTICE)
+LOG_FN(log_info, LOG_INFO)
+LOG_FN(log_debug, LOG_DEBUG)
+LOG_FN(log_err, LOG_ERR)
+
+void
+log_warn(const char *fmt, ...)
+{
+    char buf[1536];
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    lh_log(LOG_WARNING, "%s: %s", buf, strerror(saved));
+    errno = saved;
+}
+
+static int
+find(const struct name_value *table, size_t n, const char *name, int *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(name, table[i].name) == 0) {
+            *out = table[i].value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+lh_log_level_parse(const char *name, int *out)
+{
+    return find(levels, sizeof(levels) / sizeof(levels[0]), name, out);
+}
+
+int
+lh_log_facility_parse(const char *name, int *out)
+{
+    return find(facilities, sizeof(facilities) / sizeof(facilities[0]), name,
+        out);
+}

@@ -1,0 +1,650 @@
+/*
+ * monitor: cycles, directory re-reads, transitions to the log, status
+ * writes, reloads and a clean stop.  One uv_timer_t schedules cycles; a
+ * fresh http engine is made for each cycle and closed after it, so that
+ * between cycles no socket or timer of ours can wake the process.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "check.h"
+#include "cycle.h"
+#include "fetch.h"
+#include "http.h"
+#include "log.h"
+#include "monitor.h"
+#include "status.h"
+#include "strmap.h"
+
+struct lh_monitor {
+    uv_loop_t *loop;
+    enum lh_monitor_mode mode;
+    struct lh_monitor_hooks hooks;
+    struct lh_config cfg;
+    struct lh_config next_cfg;      /* from a reload, for the next cycle */
+    bool have_next_cfg;
+    uv_timer_t timer;
+
+    struct lh_http *http;           /* during a cycle only */
+    struct lh_checker *checker;
+    struct lh_fetch *fetch;
+    struct lh_cycle *cycle;
+
+    struct lh_links links;
+    struct lh_links seed;           /* previous run, until the first sync */
+    struct lh_directory dir;        /* last good */
+    bool have_dir;
+    char *dir_error;                /* last load error, NULL when fine */
+    unsigned long long dir_hash;    /* of the bytes last parsed */
+    size_t dir_len;
+    char *etag, *last_modified;     /* of the last good URL answer */
+    char *status_error;             /* last status write error */
+
+    unsigned long long cycle_no;
+    long long cycle_started;        /* Unix time */
+    double cycle_started_ms;        /* loop clock */
+    double last_cycle_ms;
+    bool busy;                      /* a cycle (fetch or checks) runs */
+    bool again;                     /* start another cycle when it ends */
+    bool stopping;
+    int exit_code;
+    unsigned open_handles;          /* uv and http handles to close */
+};
+
+static void cycle_begin(struct lh_monitor *m);
+static void maybe_stopped(struct lh_monitor *m);
+
+static double
+loop_ms(struct lh_monitor *m)
+{
+    uv_update_time(m->loop);
+    return (double)uv_now(m->loop);
+}
+
+static int
+replace(char **slot, const char *s)
+{
+    char *copy = NULL;
+
+    if (s != NULL && (copy = strdup(s)) == NULL)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+static bool
+is_url(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 ||
+        strncasecmp(s, "https://", 8) == 0;
+}
+
+/* --- status ----------------------------------------------------------- */
+
+static void
+write_status(struct lh_monitor *m)
+{
+    struct lh_status_info info;
+    char err[1024];
+
+    memset(&info, 0, sizeof(info));
+    info.source = m->cfg.directory;
+    info.format = m->have_dir ? lh_directory_format_name(m->dir.format) :
+        NULL;
+    info.entries = m->have_dir ? m->dir.n : 0;
+    info.directory_error = m->dir_error;
+    info.warnings = m->dir.warnings;
+    info.nwarnings = m->dir.nwarnings;
+    info.cycle = m->cycle_no;
+    info.started_at = m->cycle_started;
+    info.duration_ms = m->last_cycle_ms;
+    info.generated_at = (long long)time(NULL);
+    if (lh_status_write(m->cfg.status_file, &info, &m->links, err,
+            sizeof(err)) == -1) {
+        /* Said once; said again only when the reason changes. */
+        if (m->status_error == NULL || strcmp(m->status_error, err) != 0)
+            log_err("%s", err);
+        replace(&m->status_error, err);
+        if (m->mode == LH_MONITOR_ONCE)
+            m->exit_code = 2;
+        return;
+    }
+    if (m->status_error != NULL) {
+        log_notice("%s: written again", m->cfg.status_file);
+        replace(&m->status_error, NULL);
+    }
+}
+
+/* A previous status file gives each link its state back after a restart;
+ * one we cannot use is set aside, never deleted. */
+static void
+load_seed(struct lh_monitor *m)
+{
+    char err[1024], aside[4096];
+
+    if (lh_status_load(m->cfg.status_file, 256u * 1024 * 1024, &m->seed,
+            err, sizeof(err)) == 0) {
+        if (m->seed.n > 0)
+            log_info("%s: resuming the state of %zu links",
+                m->cfg.status_file, m->seed.n);
+        return;
+    }
+    snprintf(aside, sizeof(aside), "%s.unusable-%lld", m->cfg.status_file,
+        (long long)time(NULL));
+    if (rename(m->cfg.status_file, aside) == -1)
+        log_warn("%s (and it cannot be set aside)", err);
+    else
+        log_warnx("%s; set aside as %s", err, aside);
+}
+
+/* --- links and transitions -------------------------------------------- */
+
+static void
+added_cb(const struct lh_link *l, void *arg)
+{
+    struct lh_monitor *m = arg;
+
+    if (m->have_dir)
+        log_info("added: %s [%s] %s", l->name, l->region, l->url);
+}
+
+static void
+removed_cb(const struct lh_link *l, void *arg)
+{
+    (void)arg;
+    log_info("removed: %s [%s] %s", l->name, l->region, l->url);
+}
+
+static void
+link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
+{
+    struct lh_monitor *m = arg;
+    int prio;
+
+    (void)m;
+    if (t->flap_started) {
+        log_warnx("%s [%s] %s: flapping (%u changes between good and bad "
+            "in the last %d checks), now %s (%s)", l->name, l->region,
+            l->url, t->flap_changes, LH_FLAP_WINDOW,
+            lh_state_name(l->verdict), l->reason);
+        return;
+    }
+    if (t->flap_ended) {
+        log_notice("%s [%s] %s: no longer flapping, %s (%s)", l->name,
+            l->region, l->url, lh_state_name(l->state), l->reason);
+        return;
+    }
+    if (!t->changed || l->flapping) {
+        lh_log(LOG_DEBUG, "%s [%s] %s: %s (%s)", l->name, l->region, l->url,
+            lh_state_name(l->verdict), l->reason);
+        return;
+    }
+    if (t->from == LH_STATE_UNKNOWN)
+        prio = LOG_INFO;
+    else if (!lh_state_is_good(t->to))
+        prio = LOG_WARNING;
+    else
+        prio = LOG_NOTICE;
+    lh_log(prio, "%s [%s] %s: %s -> %s (%s)", l->name, l->region, l->url,
+        lh_state_name(t->from), lh_state_name(t->to), l->reason);
+}
+
+/* --- the cycle -------------------------------------------------------- */
+
+static void
+http_closed_cb(void *arg)
+{
+    struct lh_monitor *m = arg;
+
+    m->open_handles--;
+    maybe_stopped(m);
+}
+
+/* Close the per-cycle engine. */
+static void
+engine_close(struct lh_monitor *m)
+{
+    if (m->checker != NULL) {
+        lh_checker_free(m->checker);
+        m->checker = NULL;
+    }
+    if (m->http != NULL) {
+        lh_http_close(m->http, http_closed_cb, m);
+        m->http = NULL;
+    }
+}
+
+static void timer_cb(uv_timer_t *timer);
+
+/* Cycles start every interval (plus jitter) from the start of the last
+ * one; one that overran is followed at once, never overlapped. */
+static void
+schedule_next(struct lh_monitor *m)
+{
+    double wait = (double)m->cfg.interval_ms - m->last_cycle_ms;
+
+    if (m->cfg.jitter_ms > 0)
+        wait += (double)(random() % ((long)m->cfg.jitter_ms + 1));
+    if (wait < 0)
+        wait = 0;
+    uv_timer_start(&m->timer, timer_cb, (uint64_t)wait, 0);
+}
+
+static void
+cycle_end(struct lh_monitor *m)
+{
+    size_t count[LH_STATE_COUNT] = { 0 };
+
+    m->busy = false;
+    m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
+    engine_close(m);
+    if (m->mode == LH_MONITOR_LIST) {
+        lh_monitor_stop(m);
+        return;
+    }
+    if (m->have_dir) {
+        for (size_t i = 0; i < m->links.n; i++)
+            count[m->links.v[i]->state]++;
+        log_info("cycle %llu: %zu links: %zu ok, %zu moved, %zu stale, "
+            "%zu blocked, %zu error, %zu unreachable, %zu unknown "
+            "(%.1f s)", m->cycle_no, m->links.n, count[LH_STATE_OK],
+            count[LH_STATE_MOVED], count[LH_STATE_STALE],
+            count[LH_STATE_BLOCKED], count[LH_STATE_ERROR],
+            count[LH_STATE_UNREACHABLE], count[LH_STATE_UNKNOWN],
+            m->last_cycle_ms / 1000.0);
+    }
+    write_status(m);
+    if (m->hooks.cycle_done != NULL)
+        m->hooks.cycle_done(&m->links, m->last_cycle_ms, m->hooks.arg);
+    if (m->mode == LH_MONITOR_ONCE) {
+        if (!m->have_dir) {
+            m->exit_code = 2;
+        } else if (m->exit_code == 0) {
+            for (size_t i = 0; i < m->links.n; i++)
+                if (!lh_state_is_good(m->links.v[i]->state))
+                    m->exit_code = 1;
+        }
+        lh_monitor_stop(m);
+        return;
+    }
+    if (m->stopping)
+        return;
+    if (m->have_next_cfg) {
+        lh_config_cleanup(&m->cfg);
+        m->cfg = m->next_cfg;
+        memset(&m->next_cfg, 0, sizeof(m->next_cfg));
+        m->have_next_cfg = false;
+        lh_log_set_level(m->cfg.log_level);
+    }
+    if (m->again) {
+        m->again = false;
+        uv_timer_start(&m->timer, timer_cb, 0, 0);
+        return;
+    }
+    schedule_next(m);
+}
+
+static void
+cycle_done_cb(void *arg)
+{
+    struct lh_monitor *m = arg;
+
+    m->cycle = NULL;
+    cycle_end(m);
+}
+
+static void
+checks_begin(struct lh_monitor *m)
+{
+    struct lh_cycle_params p;
+    char err[1024];
+
+    if (!m->have_dir || m->links.n == 0 || m->mode == LH_MONITOR_LIST) {
+        cycle_end(m);
+        return;
+    }
+    p.concurrency = m->cfg.concurrency;
+    p.per_host_concurrency = m->cfg.per_host_concurrency;
+    p.fail_threshold = m->mode == LH_MONITOR_ONCE ? 1 :
+        m->cfg.fail_threshold;
+    p.recover_threshold = m->cfg.recover_threshold;
+    if ((m->checker = lh_checker_new(m->http, &m->cfg, err,
+            sizeof(err))) == NULL ||
+        (m->cycle = lh_cycle_start(m->checker, &m->links, &p, link_cb,
+            cycle_done_cb, m, err, sizeof(err))) == NULL) {
+        log_err("cycle %llu: %s", m->cycle_no, err);
+        cycle_end(m);
+    }
+}
+
+static void
+seed_links(struct lh_monitor *m)
+{
+    for (size_t i = 0; i < m->seed.n; i++) {
+        struct lh_link *old = m->seed.v[i];
+        struct lh_link *l = lh_links_find(&m->links, old->url);
+
+        if (l != NULL && lh_state_seed(l, old) == -1)
+            log_warnx("out of memory while resuming %s", old->url);
+    }
+    lh_links_cleanup(&m->seed);
+    lh_links_init(&m->seed);
+}
+
+/* A load failed: keep the last good directory, say so once. */
+static void
+directory_failed(struct lh_monitor *m, const char *err)
+{
+    if (m->dir_error == NULL || strcmp(m->dir_error, err) != 0)
+        log_err("%s%s", err, m->have_dir ?
+            " (still watching the last good directory)" : "");
+    replace(&m->dir_error, err);
+}
+
+/* Bytes of the directory arrived: parse them unless they did not change. */
+static void
+directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
+{
+    struct lh_directory fresh;
+    char err[1024];
+    unsigned long long hash = 14695981039346656037ull;
+
+    for (size_t i = 0; i < len; i++) {
+        hash ^= (unsigned char)buf[i];
+        hash *= 1099511628211ull;
+    }
+    if (m->have_dir && hash == m->dir_hash && len == m->dir_len &&
+        m->dir_error == NULL)
+        return;
+    if (lh_directory_parse(buf, len, m->cfg.directory,
+            m->cfg.directory_format, &fresh, err, sizeof(err)) == -1) {
+        directory_failed(m, err);
+        return;
+    }
+    for (size_t i = 0; i < fresh.nwarnings; i++)
+        log_warnx("%s", fresh.warnings[i]);
+    if (m->mode != LH_MONITOR_LIST &&
+        lh_links_sync(&m->links, &fresh, added_cb, removed_cb, m) == -1) {
+        lh_directory_cleanup(&fresh);
+        directory_failed(m, "out of memory while merging the directory");
+        return;
+    }
+    if (m->dir_error != NULL)
+        log_notice("%s: loaded again (%zu organizations)", m->cfg.directory,
+            fresh.n);
+    else if (!m->have_dir)
+        log_info("%s: %zu organizations (%s)", m->cfg.directory, fresh.n,
+            lh_directory_format_name(fresh.format));
+    replace(&m->dir_error, NULL);
+    lh_directory_cleanup(&m->dir);
+    m->dir = fresh;
+    m->dir_hash = hash;
+    m->dir_len = len;
+    if (!m->have_dir)
+        seed_links(m);
+    m->have_dir = true;
+    if (m->mode == LH_MONITOR_LIST && m->hooks.listed != NULL)
+        m->hooks.listed(&m->dir, m->hooks.arg);
+}
+
+static void
+fetch_done_cb(struct lh_fetch_result *res, void *arg)
+{
+    struct lh_monitor *m = arg;
+
+    m->fetch = NULL;
+    if (res->status == 304) {
+        lh_log(LOG_DEBUG, "%s: not modified", m->cfg.directory);
+    } else if (res->status == 200) {
+        /* The validators are kept only with a directory that parsed. */
+        directory_bytes(m, res->body, res->len);
+        if (m->dir_error == NULL) {
+            free(m->etag);
+            free(m->last_modified);
+            m->etag = res->etag;
+            m->last_modified = res->last_modified;
+            res->etag = res->last_modified = NULL;
+        }
+    } else {
+        directory_failed(m, res->error);
+    }
+    checks_begin(m);
+}
+
+/* Read a whole file of at most max bytes into a new NUL-terminated buffer. */
+static int
+lh_directory_read_file(const char *path, size_t max, char **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len;
+
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((buf = malloc(max + 2)) == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    len = fread(buf, 1, max + 1, f);
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (len > max) {
+        snprintf(err, errlen, "%s: over the %zu-byte limit "
+            "(directory_max_bytes)", path, max);
+        goto fail;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return 0;
+fail:
+    fclose(f);
+    free(buf);
+    return -1;
+}
+
+static void
+read_directory_file(struct lh_monitor *m)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    char err[1024];
+
+    if (lh_directory_read_file(m->cfg.directory, m->cfg.directory_max_bytes,
+            &buf, &len, err, sizeof(err)) == -1) {
+        directory_failed(m, err);
+        return;
+    }
+    directory_bytes(m, buf, len);
+    free(buf);
+}
+
+static void
+cycle_begin(struct lh_monitor *m)
+{
+    char err[1024];
+
+    if (m->busy || m->stopping)
+        return;
+    m->busy = true;
+    m->cycle_no++;
+    m->cycle_started = (long long)time(NULL);
+    m->cycle_started_ms = loop_ms(m);
+    m->http = lh_http_new(m->loop, m->cfg.per_host_concurrency,
+        m->cfg.concurrency, err, sizeof(err));
+    if (m->http == NULL) {
+        log_err("cycle %llu: %s", m->cycle_no, err);
+        cycle_end(m);
+        return;
+    }
+    m->open_handles++;
+    if (is_url(m->cfg.directory)) {
+        /* Validators only make sense for the directory they came from. */
+        m->fetch = lh_fetch_start(m->http, m->cfg.directory,
+            m->have_dir ? m->etag : NULL,
+            m->have_dir ? m->last_modified : NULL, &m->cfg, fetch_done_cb,
+            m, err, sizeof(err));
+        if (m->fetch == NULL) {
+            directory_failed(m, err);
+            checks_begin(m);
+        }
+        return;
+    }
+    read_directory_file(m);
+    checks_begin(m);
+}
+
+static void
+timer_cb(uv_timer_t *timer)
+{
+    cycle_begin(timer->data);
+}
+
+/* --- start, reload, stop ---------------------------------------------- */
+
+struct lh_monitor *
+lh_monitor_start(struct uv_loop_s *loop, struct lh_config *cfg,
+    enum lh_monitor_mode mode, const struct lh_monitor_hooks *hooks,
+    char *err, size_t errlen)
+{
+    struct lh_monitor *m;
+    int rc;
+
+    if ((m = calloc(1, sizeof(*m))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->loop = loop;
+    m->mode = mode;
+    m->hooks = *hooks;
+    lh_links_init(&m->links);
+    lh_links_init(&m->seed);
+    if ((rc = uv_timer_init(loop, &m->timer)) != 0) {
+        snprintf(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+        free(m);
+        return NULL;
+    }
+    m->timer.data = m;
+    m->open_handles = 1;
+    m->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+    if (mode == LH_MONITOR_DAEMON)
+        load_seed(m);
+    uv_timer_start(&m->timer, timer_cb, 0, 0);
+    return m;
+}
+
+void
+lh_monitor_reload(struct lh_monitor *m, struct lh_config *cfg)
+{
+    if (m->have_next_cfg)
+        lh_config_cleanup(&m->next_cfg);
+    m->next_cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    m->have_next_cfg = true;
+    if (m->busy) {
+        m->again = true;
+        return;
+    }
+    lh_config_cleanup(&m->cfg);
+    m->cfg = m->next_cfg;
+    memset(&m->next_cfg, 0, sizeof(m->next_cfg));
+    m->have_next_cfg = false;
+    lh_log_set_level(m->cfg.log_level);
+    uv_timer_start(&m->timer, timer_cb, 0, 0);
+}
+
+bool
+lh_monitor_cycle_now(struct lh_monitor *m)
+{
+    if (m->busy || m->stopping)
+        return false;
+    uv_timer_start(&m->timer, timer_cb, 0, 0);
+    return true;
+}
+
+static void
+monitor_free(struct lh_monitor *m)
+{
+    lh_links_cleanup(&m->links);
+    lh_links_cleanup(&m->seed);
+    lh_directory_cleanup(&m->dir);
+    lh_config_cleanup(&m->cfg);
+    if (m->have_next_cfg)
+        lh_config_cleanup(&m->next_cfg);
+    free(m->dir_error);
+    free(m->etag);
+    free(m->last_modified);
+    free(m->status_error);
+    free(m);
+}
+
+static void
+maybe_stopped(struct lh_monitor *m)
+{
+    void (*stopped)(int, void *);
+    void *arg;
+    int code;
+
+    if (!m->stopping || m->open_handles > 0)
+        return;
+    stopped = m->hooks.stopped;
+    arg = m->hooks.arg;
+    code = m->exit_code;
+    monitor_free(m);
+    if (stopped != NULL)
+        stopped(code, arg);
+}
+
+static void
+timer_closed_cb(uv_handle_t *handle)
+{
+    struct lh_monitor *m = handle->data;
+
+    m->open_handles--;
+    maybe_stopped(m);
+}
+
+void
+lh_monitor_stop(struct lh_monitor *m)
+{
+    bool interrupted = m->busy;
+
+    if (m->stopping)
+        return;
+    m->stopping = true;
+    if (m->fetch != NULL) {
+        lh_fetch_cancel(m->fetch);
+        m->fetch = NULL;
+    }
+    if (m->cycle != NULL) {
+        lh_cycle_cancel(m->cycle);
+        m->cycle = NULL;
+    }
+    engine_close(m);
+    /* What was checked before the stop is kept. */
+    if (interrupted && m->have_dir && m->mode != LH_MONITOR_LIST) {
+        m->busy = false;
+        m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
+        write_status(m);
+    }
+    uv_timer_stop(&m->timer);
+    uv_close((uv_handle_t *)&m->timer, timer_closed_cb);
+}

@@ -1,0 +1,155 @@
+/*
+ * result: the record of one link check and its small name tables.  Owns
+ * the strings inside struct lh_result; knows nothing of how they were got.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+#define HOPS_MIN 4      /* first allocation of the hop array */
+
+void
+lh_result_init(struct lh_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->retry_after = -1;
+    r->timings.dns_ms = -1;
+    r->timings.connect_ms = -1;
+    r->timings.tls_ms = -1;
+    r->timings.first_byte_ms = -1;
+    r->timings.total_ms = -1;
+}
+
+static void
+free_hops(struct lh_result *r)
+{
+    for (size_t i = 0; i < r->nhops; i++) {
+        free(r->hops[i].url);
+        free(r->hops[i].location);
+    }
+    free(r->hops);
+    r->hops = NULL;
+    r->nhops = 0;
+}
+
+void
+lh_result_cleanup(struct lh_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->url);
+    free(r->final_url);
+    free(r->error);
+    free_hops(r);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+lh_result_reset(struct lh_result *r)
+{
+    char *url = r->url;
+
+    /* Everything but url goes, retries and attempts included: the caller
+     * that retries carries its own count across the reset. */
+    r->url = NULL;
+    lh_result_cleanup(r);
+    lh_result_init(r);
+    r->url = url;
+}
+
+/*
+ * The struct has no capacity field, so the capacity is implied by nhops:
+ * 0 when empty, else the smallest power of two >= max(nhops, HOPS_MIN).
+ * The array is reallocated exactly when nhops reaches that capacity, which
+ * doubles it.  This holds as long as hops are only added through here.
+ */
+static int
+is_full(size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (n < HOPS_MIN)
+        return 0;
+    return (n & (n - 1)) == 0;
+}
+
+int
+lh_result_add_hop(struct lh_result *r, const char *url, int status,
+    const char *location)
+{
+    char *u = NULL, *loc = NULL;
+    struct lh_hop *hops;
+
+    if (url != NULL && (u = strdup(url)) == NULL)
+        goto fail;
+    if (location != NULL && (loc = strdup(location)) == NULL)
+        goto fail;
+    if (is_full(r->nhops)) {
+        size_t cap = r->nhops == 0 ? HOPS_MIN : r->nhops * 2;
+
+        if (cap < r->nhops || cap > SIZE_MAX / sizeof(*hops))
+            goto fail;
+        if ((hops = realloc(r->hops, cap * sizeof(*hops))) == NULL)
+            goto fail;
+        r->hops = hops;
+    }
+    r->hops[r->nhops].url = u;
+    r->hops[r->nhops].status = status;
+    r->hops[r->nhops].location = loc;
+    r->nhops++;
+    return 0;
+
+fail:
+    free(loc);
+    free(u);
+    return -1;
+}
+
+const char *
+lh_method_name(enum lh_method m)
+{
+    switch (m) {
+    case LH_METHOD_HEAD:
+        return "HEAD";
+    case LH_METHOD_GET:
+        return "GET";
+    }
+    return "?";
+}
+
+/* Stable ids: they appear in the status JSON, so never rename one. */
+static const char *const fail_names[] = {
+    [LH_FAIL_NONE] = "none",
+    [LH_FAIL_DNS] = "dns",
+    [LH_FAIL_REFUSED] = "refused",
+    [LH_FAIL_RESET] = "reset",
+    [LH_FAIL_EMPTY_REPLY] = "empty-reply",
+    [LH_FAIL_TLS_EXPIRED] = "tls-expired",
+    [LH_FAIL_TLS_HOSTNAME] = "tls-hostname",
+    [LH_FAIL_TLS_UNTRUSTED] = "tls-untrusted",
+    [LH_FAIL_TLS_HANDSHAKE] = "tls-handshake",
+    [LH_FAIL_TIMEOUT_CONNECT] = "timeout-connect",
+    [LH_FAIL_TIMEOUT_TLS] = "timeout-tls",
+    [LH_FAIL_TIMEOUT_FIRST_BYTE] = "timeout-first-byte",
+    [LH_FAIL_TIMEOUT_BODY] = "timeout-body",
+    [LH_FAIL_PROTOCOL] = "protocol",
+    [LH_FAIL_TOO_MANY_REDIRECTS] = "too-many-redirects",
+    [LH_FAIL_REDIRECT_LOOP] = "redirect-loop",
+    [LH_FAIL_BAD_SCHEME] = "bad-scheme",
+    [LH_FAIL_BAD_URL] = "bad-url",
+    [LH_FAIL_FORBIDDEN_ADDRESS] = "forbidden-address",
+    [LH_FAIL_OTHER] = "other"
+};
+
+const char *
+lh_fail_name(enum lh_fail f)
+{
+    size_t i = (size_t)f;
+
+    if (i >= sizeof(fail_names) / sizeof(fail_names[0]) ||
+        fail_names[i] == NULL)
+        return "unknown";
+    return fail_names[i];
+}

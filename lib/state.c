@@ -1,0 +1,256 @@
+/*
+ * state: the link table and the hysteresis that turns verdicts into a
+ * reported state.  Pure bookkeeping: no I/O, no clock (time comes in).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+void
+lh_links_init(struct lh_links *links)
+{
+    memset(links, 0, sizeof(*links));
+    lh_strmap_init(&links->by_url);
+}
+
+void
+lh_link_free(struct lh_link *l)
+{
+    if (l == NULL)
+        return;
+    free(l->url);
+    free(l->name);
+    free(l->region);
+    free(l->description);
+    free(l->new_url);
+    lh_result_cleanup(&l->result);
+    free(l);
+}
+
+void
+lh_links_cleanup(struct lh_links *links)
+{
+    for (size_t i = 0; i < links->n; i++)
+        lh_link_free(links->v[i]);
+    free(links->v);
+    lh_strmap_cleanup(&links->by_url, NULL);
+    memset(links, 0, sizeof(*links));
+}
+
+struct lh_link *
+lh_links_find(const struct lh_links *links, const char *url)
+{
+    return lh_strmap_get(&links->by_url, url);
+}
+
+int
+lh_links_append(struct lh_links *links, struct lh_link *l)
+{
+    if (links->n == links->cap) {
+        size_t cap = links->cap ? links->cap * 2 : 16;
+        struct lh_link **grown = realloc(links->v, cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return -1;
+        links->v = grown;
+        links->cap = cap;
+    }
+    if (lh_strmap_put(&links->by_url, l->url, l) == -1)
+        return -1;
+    l->order = links->n;
+    links->v[links->n++] = l;
+    return 0;
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+    return strdup(s != NULL ? s : "");
+}
+
+/* Replace a link's entry strings, all or nothing. */
+static int
+set_entry(struct lh_link *l, const struct lh_entry *e)
+{
+    char *name = dup_or_empty(e->name);
+    char *region = dup_or_empty(e->region);
+    char *desc = dup_or_empty(e->description);
+
+    if (name == NULL || region == NULL || desc == NULL) {
+        free(name);
+        free(region);
+        free(desc);
+        return -1;
+    }
+    free(l->name);
+    free(l->region);
+    free(l->description);
+    l->name = name;
+    l->region = region;
+    l->description = desc;
+    l->line = e->line;
+    return 0;
+}
+
+int
+lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg)
+{
+    struct lh_link **v = NULL, **fresh = NULL;
+    size_t *entry = NULL;       /* v[i] comes from dir->entries[entry[i]] */
+    struct lh_strmap by_url;
+    size_t nfresh = 0;
+
+    lh_strmap_init(&by_url);
+    if (dir->n > 0 &&
+        ((v = calloc(dir->n, sizeof(*v))) == NULL ||
+         (entry = calloc(dir->n, sizeof(*entry))) == NULL ||
+         (fresh = calloc(dir->n, sizeof(*fresh))) == NULL))
+        goto fail;
+
+    /* Build the new order without touching the old table, so a failure
+     * halfway leaves it as it was. */
+    for (size_t i = 0; i < dir->n; i++) {
+        const struct lh_entry *e = &dir->entries[i];
+        struct lh_link *l = lh_strmap_get(&links->by_url, e->url);
+
+        if (lh_strmap_get(&by_url, e->url) != NULL)
+            continue;   /* the parser drops duplicates; be safe anyway */
+        if (l == NULL) {
+            if ((l = calloc(1, sizeof(*l))) == NULL)
+                goto fail;
+            fresh[nfresh++] = l;
+            lh_result_init(&l->result);
+            if ((l->url = strdup(e->url)) == NULL || set_entry(l, e) == -1)
+                goto fail;
+        }
+        if (lh_strmap_put(&by_url, e->url, l) == -1)
+            goto fail;
+        entry[by_url.n - 1] = i;
+        v[by_url.n - 1] = l;
+    }
+
+    /* Commit: refresh kept entries, report and drop the rest. */
+    for (size_t i = 0; i < by_url.n; i++) {
+        struct lh_link *l = v[i];
+
+        /* An edited name or description; on failure the old text stays. */
+        if (lh_strmap_get(&links->by_url, l->url) == l)
+            (void)set_entry(l, &dir->entries[entry[i]]);
+        l->order = i;
+    }
+    for (size_t i = 0; i < nfresh; i++)
+        if (added != NULL)
+            added(fresh[i], arg);
+    for (size_t i = 0; i < links->n; i++) {
+        struct lh_link *l = links->v[i];
+
+        if (lh_strmap_get(&by_url, l->url) != l) {
+            if (removed != NULL)
+                removed(l, arg);
+            lh_link_free(l);
+        }
+    }
+    free(links->v);
+    lh_strmap_cleanup(&links->by_url, NULL);
+    links->v = v;
+    links->n = links->cap = by_url.n;
+    links->by_url = by_url;
+    free(entry);
+    free(fresh);
+    return 0;
+fail:
+    for (size_t i = 0; i < nfresh; i++)
+        lh_link_free(fresh[i]);
+    free(fresh);
+    free(entry);
+    free(v);
+    lh_strmap_cleanup(&by_url, NULL);
+    return -1;
+}
+
+void
+lh_state_record(struct lh_link *link, const struct lh_verdict *v,
+    long long now, unsigned fail_threshold, unsigned recover_threshold,
+    struct lh_transition *out)
+{
+    bool good = lh_state_is_good(v->state);
+    enum lh_state next = link->state;
+
+    link->verdict = v->state;
+    link->checked = true;
+    /* Copy with a bounded length: the reason is always terminated. */
+    memcpy(link->reason, v->reason, sizeof(link->reason));
+    link->reason[sizeof(link->reason) - 1] = '\0';
+    free(link->new_url);
+    link->new_url = v->new_url != NULL ? strdup(v->new_url) : NULL;
+
+    if (link->nhistory == LH_HISTORY_LEN) {
+        memmove(link->history, link->history + 1, LH_HISTORY_LEN - 1);
+        link->nhistory--;
+    }
+    link->history[link->nhistory++] = (unsigned char)v->state;
+
+    if (good) {
+        link->consecutive_good++;
+        link->consecutive_failures = 0;
+        /* Among good states (ok, moved) the newest wins at once. */
+        if (link->state == LH_STATE_UNKNOWN ||
+            lh_state_is_good(link->state) ||
+            link->consecutive_good >= recover_threshold)
+            next = v->state;
+    } else {
+        link->consecutive_failures++;
+        link->consecutive_good = 0;
+        /* Once bad, a different kind of bad is reported at once. */
+        if ((link->state != LH_STATE_UNKNOWN &&
+             !lh_state_is_good(link->state)) ||
+            link->consecutive_failures >= fail_threshold)
+            next = v->state;
+    }
+    out->from = link->state;
+    out->to = next;
+    out->changed = next != link->state;
+    if (out->changed) {
+        link->state = next;
+        link->since = now;
+    }
+
+    /* Count good/bad changes among the last verdicts. */
+    out->flap_changes = 0;
+    for (unsigned i = link->nhistory > LH_FLAP_WINDOW ?
+            link->nhistory - LH_FLAP_WINDOW + 1 : 1; i < link->nhistory; i++)
+        if (lh_state_is_good(link->history[i]) !=
+            lh_state_is_good(link->history[i - 1]))
+            out->flap_changes++;
+    out->flap_started = !link->flapping &&
+        out->flap_changes >= LH_FLAP_CHANGES;
+    out->flap_ended = link->flapping && out->flap_changes <= LH_FLAP_CLEAR;
+    if (out->flap_started)
+        link->flapping = true;
+    if (out->flap_ended)
+        link->flapping = false;
+}
+
+int
+lh_state_seed(struct lh_link *dst, const struct lh_link *src)
+{
+    char *new_url = NULL;
+
+    if (src->new_url != NULL && (new_url = strdup(src->new_url)) == NULL)
+        return -1;
+    free(dst->new_url);
+    dst->new_url = new_url;
+    dst->state = src->state;
+    dst->since = src->since;
+    dst->verdict = src->verdict;
+    memcpy(dst->reason, src->reason, sizeof(dst->reason));
+    dst->consecutive_failures = src->consecutive_failures;
+    dst->consecutive_good = src->consecutive_good;
+    memcpy(dst->history, src->history, sizeof(dst->history));
+    dst->nhistory = src->nhistory;
+    dst->flapping = src->flapping;
+    return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * state: the table of links, keyed by URL, merged with each new directory
+ * (added, removed, edited entries), and each link's reported state with
+ * hysteresis, history and counters.  Knows nothing of HTTP.
+ */
+#ifndef LH_STATE_H
+#define LH_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "classify.h"
+#include "directory.h"
+#include "result.h"
+#include "strmap.h"
+
+#define LH_HISTORY_LEN 16
+/* Flapping: this many good/bad changes among the last FLAP_WINDOW
+ * verdicts; it ends when the window holds at most FLAP_CLEAR changes. */
+#define LH_FLAP_WINDOW 10
+#define LH_FLAP_CHANGES 4
+#define LH_FLAP_CLEAR 1
+
+struct lh_link {
+    /* From the directory entry; owned. */
+    char *url;
+    char *name;
+    char *region;
+    char *description;
+    unsigned line;
+    size_t order;               /* position in the current directory */
+
+    /* The last check and its verdict. */
+    struct lh_result result;
+    bool checked;               /* result holds a finished check */
+    enum lh_state verdict;
+    char reason[LH_REASON_MAX];
+    char *new_url;              /* moved: where the directory should point */
+
+    /* What is reported, after hysteresis. */
+    enum lh_state state;
+    long long since;            /* Unix time the reported state began */
+    unsigned consecutive_failures;  /* bad verdicts in a row */
+    unsigned consecutive_good;      /* good verdicts in a row */
+    unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
+    unsigned nhistory;
+    bool flapping;              /* alternating between good and bad */
+};
+
+struct lh_links {
+    struct lh_link **v;         /* in directory order */
+    size_t n, cap;
+    struct lh_strmap by_url;
+};
+
+/* What one verdict did to a link's reported state. */
+struct lh_transition {
+    enum lh_state from, to;
+    bool changed;               /* from != to */
+    bool flap_started;          /* the link began flapping with this one */
+    bool flap_ended;            /* the link stopped flapping */
+    unsigned flap_changes;      /* good/bad changes in the window */
+};
+
+void lh_links_init(struct lh_links *links);
+void lh_links_cleanup(struct lh_links *links);
+
+struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
+
+/* Add a link made by the caller (the table then owns it); its URL must be
+ * new.  Returns 0, or -1 when out of memory (the caller still owns l). */
+int lh_links_append(struct lh_links *links, struct lh_link *l);
+/* Free a link that is in no table.  NULL is a no-op. */
+void lh_link_free(struct lh_link *l);
+
+/*
+ * Make the table match dir: links whose URL is still listed keep their
+ * state (name, region and description are refreshed), new URLs are added
+ * as unknown, and links no longer listed are removed.  added and removed
+ * (may be NULL) are called for each, before removal.  Returns 0, or -1
+ * when out of memory (the table is then unchanged).
+ */
+int lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg);
+
+/*
+ * Record a verdict (the link's result must already hold the check) at
+ * time now.  A good link turns bad only after fail_threshold bad verdicts
+ * in a row; a bad one turns good after recover_threshold good verdicts.
+ * A first verdict is taken as it is once it passes the same thresholds.
+ * Flapping is judged on the verdict history (see LH_FLAP_*).
+ */
+void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
+    long long now, unsigned fail_threshold, unsigned recover_threshold,
+    struct lh_transition *out);
+
+/*
+ * Carry what a previous run knew about a link (from lh_status_load) into
+ * dst: reported state, since, history, counters, flapping and the last
+ * verdict and reason.  Returns 0, or -1 when out of memory.
+ */
+int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
+
+#endif

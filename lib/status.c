@@ -1,0 +1,484 @@
+/*
+ * status: a streaming JSON writer for the status document (linear in the
+ * number of links, constant memory) and the atomic replace of the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "status.h"
+
+void
+lh_rfc3339(long long t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL ||
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+            return 0;   /* overlong, or a surrogate */
+        return 3;
+    }
+    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+            (s[3] & 0xc0) != 0x80)
+            return 0;
+        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* A JSON string; invalid UTF-8 becomes U+FFFD, so the file always parses. */
+static void
+put_str(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    putc('"', f);
+    while (*p != '\0') {
+        size_t n;
+
+        switch (*p) {
+        case '"': fputs("\\\"", f); p++; continue;
+        case '\\': fputs("\\\\", f); p++; continue;
+        case '\n': fputs("\\n", f); p++; continue;
+        case '\r': fputs("\\r", f); p++; continue;
+        case '\t': fputs("\\t", f); p++; continue;
+        default: break;
+        }
+        if (*p < 0x20 || *p == 0x7f) {
+            fprintf(f, "\\u%04x", *p);
+            p++;
+        } else if ((n = utf8_len(p)) == 0) {
+            fputs("\xef\xbf\xbd", f);
+            p++;
+        } else {
+            fwrite(p, 1, n, f);
+            p += n;
+        }
+    }
+    putc('"', f);
+}
+
+static void
+put_time(FILE *f, long long t)
+{
+    char buf[32];
+
+    if (t <= 0) {
+        fputs("null", f);
+        return;
+    }
+    lh_rfc3339(t, buf, sizeof(buf));
+    put_str(f, buf);
+}
+
+static void
+put_ms(FILE *f, double ms)
+{
+    if (ms < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%.1f", ms);
+}
+
+static void
+put_link(FILE *f, const struct lh_link *l)
+{
+    const struct lh_result *r = &l->result;
+
+    fputs("    {\n      \"name\": ", f);
+    put_str(f, l->name);
+    fputs(",\n      \"region\": ", f);
+    put_str(f, l->region);
+    fputs(",\n      \"url\": ", f);
+    put_str(f, l->url);
+    fputs(",\n      \"description\": ", f);
+    put_str(f, l->description);
+    fputs(",\n      \"state\": ", f);
+    put_str(f, lh_state_name(l->state));
+    fputs(",\n      \"verdict\": ", f);
+    put_str(f, l->checked ? lh_state_name(l->verdict) : NULL);
+    fputs(",\n      \"reason\": ", f);
+    put_str(f, l->checked ? l->reason : "not checked yet");
+    fputs(",\n      \"http_status\": ", f);
+    if (l->checked && r->http_status > 0)
+        fprintf(f, "%d", r->http_status);
+    else
+        fputs("null", f);
+    fputs(",\n      \"final_url\": ", f);
+    put_str(f, l->checked ? r->final_url : NULL);
+    fputs(",\n      \"new_url\": ", f);
+    put_str(f, l->new_url);
+    fprintf(f, ",\n      \"redirects\": %zu", l->checked ? r->nhops : 0);
+    fputs(",\n      \"redirect_chain\": [", f);
+    for (size_t i = 0; l->checked && i < r->nhops; i++) {
+        fputs(i ? ", " : "", f);
+        fprintf(f, "{\"url\": ");
+        put_str(f, r->hops[i].url);
+        fprintf(f, ", \"status\": %d, \"location\": ", r->hops[i].status);
+        put_str(f, r->hops[i].location);
+        putc('}', f);
+    }
+    fputs("],\n      \"method\": ", f);
+    put_str(f, l->checked ? lh_method_name(r->method) : NULL);
+    fputs(",\n      \"head_status\": ", f);
+    if (l->checked && r->head_status > 0)
+        fprintf(f, "%d", r->head_status);
+    else
+        fputs("null", f);
+    fputs(",\n      \"error\": ", f);
+    put_str(f, l->checked ? r->error : NULL);
+    fputs(",\n      \"failure\": ", f);
+    put_str(f, l->checked && r->fail != LH_FAIL_NONE ?
+        lh_fail_name(r->fail) : NULL);
+    fprintf(f, ",\n      \"attempts\": %d", l->checked ? r->attempts : 0);
+    fprintf(f, ",\n      \"retries\": %d", l->checked ? r->retries : 0);
+    fputs(",\n      \"checked_at\": ", f);
+    put_time(f, l->checked ? r->checked_at : 0);
+    fputs(",\n      \"since\": ", f);
+    put_time(f, l->since);
+    fputs(",\n      \"response_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.total_ms : -1);
+    fprintf(f, ",\n      \"consecutive_failures\": %u",
+        l->consecutive_failures);
+    fprintf(f, ",\n      \"flapping\": %s", l->flapping ? "true" : "false");
+    fputs(",\n      \"history\": [", f);
+    for (unsigned i = 0; i < l->nhistory; i++) {
+        fputs(i ? ", " : "", f);
+        put_str(f, lh_state_name((enum lh_state)l->history[i]));
+    }
+    fputs("],\n      \"timings\": {\"dns_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.dns_ms : -1);
+    fputs(", \"connect_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.connect_ms : -1);
+    fputs(", \"tls_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.tls_ms : -1);
+    fputs(", \"first_byte_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.first_byte_ms : -1);
+    fputs(", \"total_ms\": ", f);
+    put_ms(f, l->checked ? r->timings.total_ms : -1);
+    fputs("},\n      \"cert_expires_at\": ", f);
+    put_time(f, l->checked ? r->cert_expiry : 0);
+    fputs("\n    }", f);
+}
+
+int
+lh_status_print(FILE *f, const struct lh_status_info *info,
+    const struct lh_links *links)
+{
+    size_t count[LH_STATE_COUNT] = { 0 };
+
+    for (size_t i = 0; i < links->n; i++)
+        count[links->v[i]->state]++;
+    fprintf(f, "{\n  \"version\": %d,\n  \"generated_at\": ",
+        LH_STATUS_VERSION);
+    put_time(f, info->generated_at);
+    fputs(",\n  \"directory\": {\n    \"source\": ", f);
+    put_str(f, info->source);
+    fputs(",\n    \"format\": ", f);
+    put_str(f, info->format);
+    fprintf(f, ",\n    \"entries\": %zu,\n    \"error\": ", info->entries);
+    put_str(f, info->directory_error);
+    fputs(",\n    \"warnings\": [", f);
+    for (size_t i = 0; i < info->nwarnings; i++) {
+        fputs(i ? ",\n      " : "\n      ", f);
+        put_str(f, info->warnings[i]);
+    }
+    fputs(info->nwarnings ? "\n    ]\n  },\n" : "]\n  },\n", f);
+    fprintf(f, "  \"cycle\": {\n    \"number\": %llu,\n    \"started_at\": ",
+        info->cycle);
+    put_time(f, info->started_at);
+    fputs(",\n    \"duration_ms\": ", f);
+    put_ms(f, info->duration_ms);
+    fputs("\n  },\n  \"summary\": {", f);
+    for (int s = 1; s <= LH_STATE_COUNT; s++) {
+        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
+
+        fprintf(f, "%s\n    \"%s\": %zu", s > 1 ? "," : "",
+            lh_state_name(st), count[st]);
+    }
+    fputs("\n  },\n  \"links\": [", f);
+    for (size_t i = 0; i < links->n; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        put_link(f, links->v[i]);
+    }
+    fputs(links->n ? "\n  ]\n}\n" : "]\n}\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int
+lh_status_write(const char *path, const struct lh_status_info *info,
+    const struct lh_links *links, char *err, size_t errlen)
+{
+    char *tmp = NULL, *dircopy = NULL;
+    FILE *f = NULL;
+    int fd = -1, dfd = -1;
+    const char *step;
+
+    if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+        tmp = NULL;
+        step = "out of memory";
+        errno = ENOMEM;
+        goto fail;
+    }
+    step = "create temporary file";
+    if ((fd = mkstemp(tmp)) == -1)
+        goto fail;
+    step = "fchmod";
+    if (fchmod(fd, 0644) == -1)
+        goto fail;
+    step = "fdopen";
+    if ((f = fdopen(fd, "w")) == NULL)
+        goto fail;
+    fd = -1;
+    step = "write";
+    errno = 0;
+    if (lh_status_print(f, info, links) == -1 || fflush(f) == EOF)
+        goto fail;
+    step = "fsync";
+    if (fsync(fileno(f)) == -1)
+        goto fail;
+    step = "close";
+    if (fclose(f) == EOF) {
+        f = NULL;
+        goto fail;
+    }
+    f = NULL;
+    step = "rename";
+    if (rename(tmp, path) == -1)
+        goto fail;
+    /* Make the rename itself durable. */
+    if ((dircopy = strdup(path)) != NULL &&
+        (dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY)) != -1) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(dircopy);
+    free(tmp);
+    return 0;
+fail:
+    seterr(err, errlen, "%s: %s: %s", path, step,
+        errno ? strerror(errno) : "write error");
+    if (f != NULL)
+        fclose(f);
+    if (fd != -1)
+        close(fd);
+    if (tmp != NULL) {
+        unlink(tmp);
+        free(tmp);
+    }
+    return -1;
+}
+
+int
+lh_rfc3339_parse(const char *s, long long *out)
+{
+    struct tm tm;
+    const char *end;
+    time_t t;
+
+    memset(&tm, 0, sizeof(tm));
+    if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) ==
+        NULL || *end != '\0')
+        return -1;
+    if ((t = timegm(&tm)) == (time_t)-1)
+        return -1;
+    *out = (long long)t;
+    return 0;
+}
+
+static const char *
+json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long long
+json_time(const cJSON *obj, const char *key)
+{
+    long long t = 0;
+
+    if (lh_rfc3339_parse(json_str(obj, key), &t) == -1)
+        return 0;
+    return t;
+}
+
+static int
+seed_link(struct lh_links *seed, const cJSON *item)
+{
+    const char *url = json_str(item, "url");
+    const char *reason = json_str(item, "reason");
+    const char *verdict = json_str(item, "verdict");
+    const char *new_url = json_str(item, "new_url");
+    const cJSON *n, *h;
+    struct lh_link *l;
+    enum lh_state st;
+
+    if (url == NULL || lh_state_parse(json_str(item, "state"), &st) == -1)
+        return 0;   /* not ours to judge: skip the entry */
+    if (lh_links_find(seed, url) != NULL)
+        return 0;
+    if ((l = calloc(1, sizeof(*l))) == NULL)
+        return -1;
+    lh_result_init(&l->result);
+    if ((l->url = strdup(url)) == NULL ||
+        (l->name = strdup(json_str(item, "name") ? json_str(item, "name") :
+            "")) == NULL ||
+        (l->region = strdup(json_str(item, "region") ?
+            json_str(item, "region") : "")) == NULL ||
+        (l->description = strdup("")) == NULL ||
+        (new_url != NULL && (l->new_url = strdup(new_url)) == NULL))
+        goto nomem;
+    l->state = st;
+    l->since = json_time(item, "since");
+    if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
+        l->verdict = st;
+    if (reason != NULL)
+        snprintf(l->reason, sizeof(l->reason), "%s", reason);
+    n = cJSON_GetObjectItemCaseSensitive(item, "consecutive_failures");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
+        l->consecutive_failures = (unsigned)n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(item, "flapping");
+    l->flapping = cJSON_IsTrue(n);
+    h = cJSON_GetObjectItemCaseSensitive(item, "history");
+    cJSON_ArrayForEach(n, h) {
+        if (!cJSON_IsString(n) || lh_state_parse(n->valuestring, &st) == -1)
+            continue;
+        if (l->nhistory == LH_HISTORY_LEN) {
+            memmove(l->history, l->history + 1, LH_HISTORY_LEN - 1);
+            l->nhistory--;
+        }
+        l->history[l->nhistory++] = (unsigned char)st;
+    }
+    /* Good verdicts in a row, from the end of the history. */
+    for (unsigned i = l->nhistory; i > 0 && lh_state_is_good(
+            (enum lh_state)l->history[i - 1]); i--)
+        l->consecutive_good++;
+    if (lh_links_append(seed, l) == -1)
+        goto nomem;
+    return 0;
+nomem:
+    lh_link_free(l);
+    return -1;
+}
+
+int
+lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
+    char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    cJSON *root = NULL;
+    const cJSON *version, *links, *item;
+    FILE *f;
+    int saved;
+
+    lh_links_init(seed);
+    if ((f = fopen(path, "rb")) == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((buf = malloc(max_bytes + 1)) == NULL) {
+        fclose(f);
+        seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    len = fread(buf, 1, max_bytes + 1, f);
+    saved = errno;
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        seterr(err, errlen, "%s: %s", path, strerror(saved));
+        return -1;
+    }
+    fclose(f);
+    if (len > max_bytes) {
+        free(buf);
+        seterr(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
+        return -1;
+    }
+    root = cJSON_ParseWithLength(buf, len);
+    free(buf);
+    if (root == NULL || !cJSON_IsObject(root)) {
+        seterr(err, errlen, "%s: not a JSON object", path);
+        goto fail;
+    }
+    version = cJSON_GetObjectItemCaseSensitive(root, "version");
+    links = cJSON_GetObjectItemCaseSensitive(root, "links");
+    if (!cJSON_IsNumber(version) || !cJSON_IsArray(links) ||
+        json_str(root, "generated_at") == NULL) {
+        seterr(err, errlen, "%s: not a linkhealthd status file", path);
+        goto fail;
+    }
+    if (version->valuedouble != LH_STATUS_VERSION) {
+        seterr(err, errlen, "%s: status file version %g, expected %d", path,
+            version->valuedouble, LH_STATUS_VERSION);
+        goto fail;
+    }
+    cJSON_ArrayForEach(item, links) {
+        if (cJSON_IsObject(item) && seed_link(seed, item) == -1) {
+            seterr(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+fail:
+    cJSON_Delete(root);
+    lh_links_cleanup(seed);
+    lh_links_init(seed);
+    return -1;
+}

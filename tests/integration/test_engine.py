@@ -1,0 +1,328 @@
+"""The check engine end to end: linkhealthd --once against local servers,
+one case per verdict rule, and a load case counted by the server."""
+
+import os
+
+import lhtest
+from lhtest import check, check_eq, check_in, serve, test
+
+FAST = {"timeout": "3s", "connect_timeout": "2s", "retries": 0}
+
+
+def once(urls, **cfg):
+    """--once over a plain-list directory of urls, with cfg over FAST."""
+    conf = dict(FAST)
+    conf.update(cfg)
+    conf["directory"] = lhtest.write_list_directory(urls)
+    return lhtest.run_once(conf)
+
+
+def verdict_of(srv_or_url, path=None, **cfg):
+    url = srv_or_url.url(path) if path is not None else srv_or_url
+    r = once([url], **cfg)
+    link = r.link(url)
+    check(link is not None, "a status entry for %s (stderr: %s)"
+          % (url, r.stderr[-400:]))
+    return r, link or {}
+
+
+@test
+def plain_200():
+    srv = serve({"/page": 200})
+    r, l = verdict_of(srv, "/page")
+    check_eq(0, r.returncode, "exit code")
+    check_eq("ok", l.get("state"), "state")
+    check_eq(200, l.get("http_status"), "http_status")
+    check_eq("HEAD", l.get("method"), "method")
+    check_eq(0, l.get("redirects"), "redirects")
+    check_eq(["HEAD"], [q["method"] for q in srv.requests()], "requests")
+    check_in("OK", r.stdout, "report")
+
+
+@test
+def head_refused_get_works():
+    for code in (405, 403, 404, 501):
+        srv = serve({"/p": {"status": 200, "head": {"status": code}}})
+        r, l = verdict_of(srv, "/p")
+        check_eq("ok", l.get("state"), "state after HEAD %d" % code)
+        check_eq("GET", l.get("method"), "method after HEAD %d" % code)
+        check_eq(code, l.get("head_status"), "head_status")
+        check_in(str(code), l.get("reason", ""), "reason names the HEAD code")
+        check_eq(0, r.returncode, "exit code")
+
+
+@test
+def head_refusal_is_remembered_per_host():
+    srv = serve({"/a": {"status": 200, "head": {"status": 405}},
+                 "/b": {"status": 200, "head": {"status": 405}},
+                 "/c": {"status": 200, "head": {"status": 405}}})
+    # One at a time, so the second and third come after the first.
+    r = once([srv.url("/a"), srv.url("/b"), srv.url("/c")], concurrency=1,
+             per_host_concurrency=1)
+    methods = [(q["method"], q["path"]) for q in srv.requests()]
+    check_eq([("HEAD", "/a"), ("GET", "/a"), ("GET", "/b"), ("GET", "/c")],
+             methods, "requests")
+    check_eq(3, r.status["summary"]["ok"], "all ok")
+
+
+@test
+def permanent_redirect_is_moved():
+    srv = serve({"/old": {"redirect": {"status": 301, "location": "/new"}},
+                 "/new": 200})
+    r, l = verdict_of(srv, "/old")
+    check_eq("moved", l.get("state"), "state")
+    check_eq(srv.url("/new"), l.get("new_url"), "new_url")
+    check_eq(srv.url("/new"), l.get("final_url"), "final_url")
+    check_eq(1, l.get("redirects"), "redirects")
+    chain = l.get("redirect_chain") or [{}]
+    check_eq(301, chain[0].get("status"), "hop status")
+    check_eq(srv.url("/new"), chain[0].get("location"), "hop location")
+    check_eq(0, r.returncode, "moved counts as healthy")
+    check_in(srv.url("/new"), r.stdout, "report gives the fix")
+
+
+@test
+def http_to_https_same_path_is_ok():
+    http, https = lhtest.serve_pair(
+        {"/x/": {"redirect": {"status": 301,
+                              "location": "https://site.lh.test/x/"}}},
+        {"/x/": 200})
+    url = "http://site.lh.test/x/"
+    r, l = verdict_of(url, connect_to=[
+        "site.lh.test:80:127.0.0.1:%d" % http.port,
+        "site.lh.test:443:127.0.0.1:%d" % https.port],
+        ca_file=lhtest.ca_file())
+    check_eq("ok", l.get("state"), "state")
+    check_eq("https://site.lh.test/x/", l.get("final_url"), "final_url")
+    check(l.get("cert_expires_at") is not None, "certificate expiry kept")
+
+
+@test
+def redirect_to_home_page_is_stale():
+    srv = serve({"/deep/page": {"redirect": {"status": 301,
+                                             "location": "/"}},
+                 "/": 200})
+    r, l = verdict_of(srv, "/deep/page")
+    check_eq("stale", l.get("state"), "state")
+    check_in("home page", l.get("reason", ""), "reason")
+    check_eq(1, r.returncode, "exit code")
+
+
+@test
+def redirect_to_other_hosts_home_page_is_stale():
+    srv = serve({"/": {"status": 200, "by_host": {"old.lh.test": {
+        "redirect": {"status": 301,
+                     "location": "http://parked.lh.test:{port}/"}}}}})
+    url = srv.url("/", "old.lh.test")
+    r, l = verdict_of(url, resolve=srv.resolve("old.lh.test",
+                                               "parked.lh.test"))
+    check_eq("stale", l.get("state"), "state")
+    check_eq(srv.url("/", "parked.lh.test"), l.get("final_url"), "final")
+
+
+@test
+def not_found_and_gone_are_stale():
+    srv = serve({"/gone": 410})
+    for path, code in (("/missing", 404), ("/gone", 410)):
+        r, l = verdict_of(srv, path)
+        check_eq("stale", l.get("state"), "state of %d" % code)
+        check_eq(code, l.get("http_status"), "http_status")
+        # A HEAD 404 is asked again with GET; a HEAD 410 is believed.
+        check_eq("GET" if code == 404 else "HEAD", l.get("method"),
+                 "method deciding the %d" % code)
+        check_eq(1, r.returncode, "exit code")
+
+
+@test
+def server_error_is_error():
+    srv = serve({"/boom": 500})
+    r, l = verdict_of(srv, "/boom")
+    check_eq("error", l.get("state"), "state")
+    check_eq(500, l.get("http_status"), "http_status")
+
+
+@test
+def retry_after_transient_503():
+    srv = serve({"/flaky": {"sequence": [503, 503, 200]}})
+    r, l = verdict_of(srv, "/flaky", retries=1)
+    check_eq("ok", l.get("state"), "state")
+    check_eq(1, l.get("retries"), "retries")
+    check_eq(["HEAD", "GET", "HEAD"], [q["method"] for q in srv.requests()],
+             "HEAD, GET fallback, then the retry")
+
+
+@test
+def retry_after_is_honoured():
+    srv = serve({"/busy": {"sequence": [
+        {"status": 429, "headers": {"Retry-After": "1"}}, 200]}})
+    r, l = verdict_of(srv, "/busy", retries=1)
+    check_eq("ok", l.get("state"), "state")
+    reqs = srv.requests()
+    check_eq(2, len(reqs), "two requests")
+    if len(reqs) == 2:
+        check(reqs[1]["at"] - reqs[0]["at"] >= 0.9,
+              "waited for Retry-After (%.2f s)" % (reqs[1]["at"] -
+                                                   reqs[0]["at"]))
+
+
+@test
+def persistent_429_is_blocked_not_dead():
+    srv = serve({"/limited": {"status": 429,
+                              "headers": {"Retry-After": "1"}}})
+    r, l = verdict_of(srv, "/limited", retries=1)
+    check_eq("blocked", l.get("state"), "state")
+
+
+@test
+def challenge_page_is_blocked():
+    srv = serve({"/cf": {"status": 403,
+                         "headers": {"cf-mitigated": "challenge"},
+                         "body": "<title>Just a moment...</title>"}})
+    r, l = verdict_of(srv, "/cf")
+    check_eq("blocked", l.get("state"), "state")
+    check_in("blocked", l.get("reason", ""), "reason")
+
+
+@test
+def redirect_loop_is_error():
+    srv = serve({"/a": {"redirect": {"status": 302, "location": "/b"}},
+                 "/b": {"redirect": {"status": 302, "location": "/a"}}})
+    r, l = verdict_of(srv, "/a")
+    check_eq("error", l.get("state"), "state")
+    check_in("loop", l.get("reason", ""), "reason")
+
+
+@test
+def too_many_redirects_is_error():
+    routes = {"/r%d" % i: {"redirect": {"status": 302,
+                                        "location": "/r%d" % (i + 1)}}
+              for i in range(12)}
+    routes["/r12"] = 200
+    srv = serve(routes)
+    r, l = verdict_of(srv, "/r0", max_redirects=10)
+    check_eq("error", l.get("state"), "state")
+    check_in("too many redirects", l.get("reason", ""), "reason")
+    check_eq(11, len(srv.requests()), "stopped after the 11th answer")
+
+
+@test
+def redirect_to_file_is_error():
+    srv = serve({"/f": {"redirect": {"status": 302,
+                                     "location": "file:///etc/passwd"}}})
+    r, l = verdict_of(srv, "/f")
+    check_eq("error", l.get("state"), "state")
+    check_in("file:///etc/passwd", l.get("reason", ""), "reason")
+
+
+@test
+def silent_server_times_out():
+    srv = serve(silent=True)
+    r, l = verdict_of(srv, "/", timeout="2s", connect_timeout="1s")
+    check_eq("unreachable", l.get("state"), "state")
+    check_in("timeout", l.get("reason", ""), "reason")
+    check(r.duration < 15, "bounded by the timeout (%.1f s)" % r.duration)
+
+
+@test
+def hanging_server_times_out_on_first_byte():
+    srv = serve({"/hang": {"action": "hang"}})
+    r, l = verdict_of(srv, "/hang", timeout="2s", connect_timeout="1s")
+    check_eq("unreachable", l.get("state"), "state")
+    check_eq("timeout-first-byte", l.get("failure"), "failure")
+
+
+@test
+def connection_reset_is_unreachable():
+    srv = serve({"/rst": {"action": "reset"}})
+    r, l = verdict_of(srv, "/rst")
+    check_eq("unreachable", l.get("state"), "state")
+    check_eq(["HEAD", "GET"], [q["method"] for q in srv.requests()],
+             "GET tried after the reset HEAD")
+
+
+@test
+def refused_port_is_unreachable():
+    url = "http://127.0.0.1:%d/" % lhtest.closed_port()
+    r, l = verdict_of(url)
+    check_eq("unreachable", l.get("state"), "state")
+    check_eq("refused", l.get("failure"), "failure")
+
+
+@test
+def tls_unknown_ca_and_expired():
+    for name, failure in (("unknown", "tls-untrusted"),
+                          ("expired", "tls-expired"),
+                          ("wrongname", "tls-hostname")):
+        srv = serve({"/": 200}, tls=lhtest.cert(name))
+        r, l = verdict_of(srv.url("/", "site.lh.test"),
+                          resolve=srv.resolve("site.lh.test"),
+                          ca_file=lhtest.ca_file())
+        check_eq("unreachable", l.get("state"), "state with %s" % name)
+        check_eq(failure, l.get("failure"), "failure with %s" % name)
+
+
+@test
+def unresolvable_name_is_unreachable():
+    r, l = verdict_of("https://no-such-host.invalid/page")
+    check_eq("unreachable", l.get("state"), "state")
+    check_eq("dns", l.get("failure"), "failure")
+    check(r.duration < 10, "fast (%.1f s)" % r.duration)
+
+
+@test
+def user_agent_carries_version_and_contact():
+    srv = serve({"/": 200})
+    verdict_of(srv, "/", contact="mailto:web@example.org")
+    ua = (srv.requests() or [{"headers": {}}])[0]["headers"].get(
+        "user-agent", "")
+    check(ua.startswith("linkhealthd/"), "product token in %r" % ua)
+    check_in("(+mailto:web@example.org)", ua, "contact")
+
+
+@test(deadline=240)
+def load_respects_concurrency_caps():
+    hosts = ["h%d.lh.test" % i for i in range(5)]
+    srv = serve({"/": {"status": 200, "delay": 0.02, "prefix": True}})
+    urls = [srv.url("/p%d" % i, hosts[i % 5]) for i in range(500)]
+    r = once(urls, concurrency=6, per_host_concurrency=2,
+             resolve=srv.resolve(*hosts), timeout="20s")
+    check_eq(0, r.returncode, "exit code (stderr %s)" % r.stderr[-300:])
+    check_eq(500, (r.status or {}).get("summary", {}).get("ok"), "all ok")
+    st = srv.stats(log=False)
+    check_eq(500, st["requests"], "one request per link")
+    check(st["max_active_requests"] <= 6,
+          "at most 6 requests at once (saw %d)" % st["max_active_requests"])
+    per_host = st["max_active_requests_per_host"]
+    check(max(per_host.values()) <= 2,
+          "at most 2 per host (saw %r)" % per_host)
+    check(st["max_connections"] <= 6,
+          "at most 6 connections (saw %d)" % st["max_connections"])
+    check(st["connections"] < 60,
+          "connections reused (%d for 500 requests)" % st["connections"])
+
+
+@test
+def status_file_schema():
+    srv = serve({"/ok": 200, "/gone": 410})
+    r = once([srv.url("/ok"), srv.url("/gone")])
+    s = r.status or {}
+    check_eq(1, s.get("version"), "version")
+    for key in ("generated_at", "directory", "cycle", "summary", "links"):
+        check(key in s, "top-level %s" % key)
+    check_eq(2, s.get("directory", {}).get("entries"), "entries")
+    check_eq(None, s.get("directory", {}).get("error"), "no error")
+    check_eq(1, s.get("cycle", {}).get("number"), "cycle number")
+    check_eq({"ok": 1, "moved": 0, "stale": 1, "blocked": 0, "error": 0,
+              "unreachable": 0, "unknown": 0}, s.get("summary"), "summary")
+    for l in s.get("links", []):
+        for key in ("name", "region", "url", "state", "reason",
+                    "http_status", "final_url", "redirects", "method",
+                    "error", "checked_at", "since", "response_ms",
+                    "consecutive_failures", "timings", "cert_expires_at"):
+            check(key in l, "link field %s" % key)
+    check(not [f for f in os.listdir(os.path.dirname(r.status_path))
+               if f.startswith("status.json.")], "no temporary file left")
+
+
+if __name__ == "__main__":
+    lhtest.main()

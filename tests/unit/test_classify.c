@@ -1,0 +1,1097 @@
+/*
+ * Tests of classify.c and result.c: the verdict rules row by row (each
+ * with both sides of its line), the URL helpers, the result record.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "result.h"
+#include "test.h"
+
+#define LONG_URL_MAX 4096
+
+/* Test strings are owned by the result, as check.c's are. */
+static char *
+dup(const char *s)
+{
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    if ((d = strdup(s)) == NULL) {
+        perror("strdup");
+        exit(EXIT_FAILURE);
+    }
+    return d;
+}
+
+/* Independent of classify.c's own: is s valid UTF-8 (RFC 3629)? */
+static bool
+valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p != '\0') {
+        unsigned long cp;
+        int n;
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        } else if ((*p & 0xe0) == 0xc0) {
+            n = 1;
+            cp = *p & 0x1f;
+        } else if ((*p & 0xf0) == 0xe0) {
+            n = 2;
+            cp = *p & 0x0f;
+        } else if ((*p & 0xf8) == 0xf0) {
+            n = 3;
+            cp = *p & 0x07;
+        } else {
+            return false;
+        }
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+            (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* What every reason must be: one non-empty line of valid UTF-8 that fits,
+ * without a trailing period. */
+static void
+check_reason_shape(const char *reason)
+{
+    size_t n = strnlen(reason, LH_REASON_MAX);
+
+    CHECK(n > 0);
+    CHECK(n < LH_REASON_MAX);
+    CHECK(valid_utf8(reason));
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f) {
+            TEST_FAIL_AT("control character at %zu in \"%s\"", i, reason);
+            break;
+        }
+    if (n > 0 && reason[n - 1] == '.')
+        TEST_FAIL_AT("trailing period in \"%s\"", reason);
+}
+
+/* ---- lh_classify ---- */
+
+#define MAX_HOPS 12
+
+struct hop_row {
+    const char *url;        /* NULL ends the chain */
+    int status;
+    const char *location;
+};
+
+struct verdict_row {
+    const char *name;
+    const char *url;
+    const char *final_url;
+    int status;
+    struct hop_row hops[MAX_HOPS];
+    enum lh_fail fail;
+    const char *error;
+    bool get;               /* method GET */
+    int head_status;
+    int retries;
+    bool challenge;
+    long retry_after;       /* 0: none (-1 in the result) */
+    double total_ms;        /* 0: unknown (-1 in the result) */
+    enum lh_state state;
+    const char *reason;     /* exact, when set */
+    const char *contains;   /* a part of it, when set */
+    const char *new_url;    /* NULL: must be NULL */
+};
+
+#define EX "https://example.org"
+
+static const struct verdict_row verdict_rows[] = {
+    /* ok: a plain 2xx, and how the GET fallback and retries read */
+    { .name = "200", .url = EX "/page", .final_url = EX "/page",
+      .status = 200, .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "204", .url = EX "/page", .final_url = EX "/page",
+      .status = 204, .state = LH_STATE_OK, .reason = "204 No Content" },
+    { .name = "299 without a phrase", .url = EX "/p", .final_url = EX "/p",
+      .status = 299, .state = LH_STATE_OK, .reason = "299" },
+    { .name = "HEAD 405, GET 200", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .get = true, .head_status = 405,
+      .state = LH_STATE_OK, .reason = "HEAD refused (405), GET 200 OK" },
+    { .name = "HEAD 501, GET 200", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .get = true, .head_status = 501,
+      .state = LH_STATE_OK, .reason = "HEAD refused (501), GET 200 OK" },
+    { .name = "HEAD 403, GET 200", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .get = true, .head_status = 403,
+      .state = LH_STATE_OK, .reason = "HEAD 403, GET 200 OK" },
+    { .name = "GET straight away: no fallback to mention", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .get = true,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "200 after 1 retry", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .retries = 1, .state = LH_STATE_OK,
+      .reason = "200 OK after 1 retry" },
+    { .name = "200 after 2 retries", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .retries = 2, .state = LH_STATE_OK,
+      .reason = "200 OK after 2 retries" },
+    { .name = "200 with a challenge seen", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .challenge = true,
+      .state = LH_STATE_OK, .reason = "200 OK (bot challenge seen)" },
+    { .name = "NULL final_url, no hops", .url = EX "/p", .status = 200,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "NULL listed URL", .final_url = EX "/p", .status = 200,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "unparsable URLs, no hops", .url = "::::", .final_url = "::::",
+      .status = 200, .state = LH_STATE_OK, .reason = "200 OK" },
+
+    /* ok: permanent redirects to the same resource */
+    { .name = "301 http to https, same path", .url = "http://example.org/p",
+      .final_url = EX "/p", .status = 200,
+      .hops = { { "http://example.org/p", 301, EX "/p" } },
+      .state = LH_STATE_OK, .reason = "200 OK via 301 → " EX "/p" },
+    { .name = "301 adds www", .url = EX "/p",
+      .final_url = "https://www.example.org/p", .status = 200,
+      .hops = { { EX "/p", 301, "https://www.example.org/p" } },
+      .state = LH_STATE_OK },
+    { .name = "301 drops www", .url = "http://www.example.org/p",
+      .final_url = EX "/p", .status = 200,
+      .hops = { { "http://www.example.org/p", 301, EX "/p" } },
+      .state = LH_STATE_OK },
+    { .name = "301 adds a trailing slash", .url = EX "/dir",
+      .final_url = EX "/dir/", .status = 200,
+      .hops = { { EX "/dir", 301, EX "/dir/" } }, .state = LH_STATE_OK },
+    { .name = "301 lowercases the host", .url = "http://Example.ORG/p",
+      .final_url = EX "/p", .status = 200,
+      .hops = { { "http://Example.ORG/p", 301, EX "/p" } },
+      .state = LH_STATE_OK },
+    { .name = "308 drops a default port", .url = "http://example.org:80/p",
+      .final_url = EX "/p", .status = 200,
+      .hops = { { "http://example.org:80/p", 308, EX "/p" } },
+      .state = LH_STATE_OK },
+    { .name = "two equivalent hops", .url = "http://example.org/p",
+      .final_url = "https://www.example.org/p/", .status = 200,
+      .hops = { { "http://example.org/p", 301, EX "/p" },
+                { EX "/p", 301, "https://www.example.org/p/" } },
+      .state = LH_STATE_OK,
+      .reason = "200 OK via 2 redirects → https://www.example.org/p/" },
+    { .name = "equivalent 301 then 302 to a login page",
+      .url = "http://example.org/p", .final_url = EX "/login?next=/p",
+      .status = 200,
+      .hops = { { "http://example.org/p", 301, EX "/p" },
+                { EX "/p", 302, EX "/login?next=/p" } },
+      .state = LH_STATE_OK },
+
+    /* moved */
+    { .name = "301 to /new", .url = EX "/old", .final_url = EX "/new",
+      .status = 200, .hops = { { EX "/old", 301, EX "/new" } },
+      .state = LH_STATE_MOVED,
+      .reason = "301 → " EX "/new (update the directory)",
+      .new_url = EX "/new" },
+    { .name = "308 to another site's page", .url = EX "/about",
+      .final_url = "https://new.example/about", .status = 200,
+      .hops = { { EX "/about", 308, "https://new.example/about" } },
+      .state = LH_STATE_MOVED, .new_url = "https://new.example/about" },
+    { .name = "home page renamed to another site's deep page",
+      .url = "https://old.example/", .final_url = "https://new.example/org",
+      .status = 200,
+      .hops = { { "https://old.example/", 301, "https://new.example/org" } },
+      .state = LH_STATE_MOVED, .new_url = "https://new.example/org" },
+    { .name = "https to http is a downgrade, not the same", .url = EX "/p",
+      .final_url = "http://example.org/p", .status = 200,
+      .hops = { { EX "/p", 301, "http://example.org/p" } },
+      .state = LH_STATE_MOVED, .new_url = "http://example.org/p" },
+    { .name = "all permanent: new_url is the end", .url = EX "/a",
+      .final_url = EX "/c", .status = 200,
+      .hops = { { EX "/a", 301, EX "/b" }, { EX "/b", 308, EX "/c" } },
+      .state = LH_STATE_MOVED, .new_url = EX "/c",
+      .reason = "308 → " EX "/c (update the directory)" },
+    { .name = "308 /x then 302 /y: new_url /x", .url = EX "/a",
+      .final_url = EX "/y", .status = 200,
+      .hops = { { EX "/a", 308, EX "/x" }, { EX "/x", 302, EX "/y" } },
+      .state = LH_STATE_MOVED, .new_url = EX "/x",
+      .reason = "308 → " EX "/x (update the directory)" },
+    { .name = "302 upgrade then 301: the last permanent hop",
+      .url = "http://example.org/a", .final_url = EX "/b", .status = 200,
+      .hops = { { "http://example.org/a", 302, EX "/a" },
+                { EX "/a", 301, EX "/b" } },
+      .state = LH_STATE_MOVED, .new_url = EX "/b" },
+    { .name = "moved with the GET fallback and a retry", .url = EX "/old",
+      .final_url = EX "/new", .status = 200, .get = true,
+      .head_status = 405, .retries = 1,
+      .hops = { { EX "/old", 301, EX "/new" } }, .state = LH_STATE_MOVED,
+      .reason = "301 → " EX "/new (update the directory), GET after HEAD "
+          "refused (405) after 1 retry",
+      .new_url = EX "/new" },
+    { .name = "NULL final_url: the last Location", .url = EX "/old",
+      .status = 200, .hops = { { EX "/old", 301, EX "/new" } },
+      .state = LH_STATE_MOVED, .new_url = EX "/new" },
+    { .name = "301 to the home page with a query is not home",
+      .url = EX "/p", .final_url = EX "/?lang=en", .status = 200,
+      .hops = { { EX "/p", 301, EX "/?lang=en" } },
+      .state = LH_STATE_MOVED, .new_url = EX "/?lang=en" },
+
+    /* ok: temporary redirects to a working page */
+    { .name = "302 to a login page", .url = EX "/members",
+      .final_url = EX "/login", .status = 200,
+      .hops = { { EX "/members", 302, EX "/login" } },
+      .state = LH_STATE_OK, .reason = "200 OK via 302 → " EX "/login" },
+    { .name = "303 to another page", .url = EX "/form",
+      .final_url = EX "/thanks", .status = 200,
+      .hops = { { EX "/form", 303, EX "/thanks" } }, .state = LH_STATE_OK },
+    { .name = "307 to another site", .url = EX "/go",
+      .final_url = "https://cdn.example/x", .status = 200,
+      .hops = { { EX "/go", 307, "https://cdn.example/x" } },
+      .state = LH_STATE_OK },
+    { .name = "deep 302 to / and back to the page", .url = EX "/p",
+      .final_url = EX "/p", .status = 200,
+      .hops = { { EX "/p", 302, EX "/" }, { EX "/", 302, EX "/p" } },
+      .state = LH_STATE_OK },
+    { .name = "home page 301 to its /index.php", .url = EX "/",
+      .final_url = EX "/index.php", .status = 200,
+      .hops = { { EX "/", 301, EX "/index.php" } }, .state = LH_STATE_OK },
+    { .name = "301 to the same site's home from a home page",
+      .url = EX "/index.html", .final_url = "https://www.example.org/",
+      .status = 200,
+      .hops = { { EX "/index.html", 301, "https://www.example.org/" } },
+      .state = LH_STATE_OK },
+    { .name = "home page 302 to a locale", .url = EX "/",
+      .final_url = EX "/en/", .status = 200,
+      .hops = { { EX "/", 302, EX "/en/" } }, .state = LH_STATE_OK },
+
+    /* stale: soft 404s */
+    { .name = "301 to / from a deep path", .url = EX "/dept/page",
+      .final_url = EX "/", .status = 200,
+      .hops = { { EX "/dept/page", 301, EX "/" } }, .state = LH_STATE_STALE,
+      .reason = "redirected to the home page " EX "/ — soft 404" },
+    { .name = "university page to the main site",
+      .url = "https://www2.le.ac.uk/departments/education/research/lsrg",
+      .final_url = "https://le.ac.uk/", .status = 200,
+      .hops = { { "https://www2.le.ac.uk/departments/education/research/"
+                  "lsrg", 301, "https://le.ac.uk/" } },
+      .state = LH_STATE_STALE,
+      .reason = "redirected to the home page https://le.ac.uk/ — soft 404" },
+    { .name = "302 to / from a deep path", .url = EX "/p",
+      .final_url = EX "/", .status = 200,
+      .hops = { { EX "/p", 302, EX "/" } }, .state = LH_STATE_STALE },
+    { .name = "301 to /index.html from a deep path", .url = EX "/p",
+      .final_url = EX "/index.html", .status = 200,
+      .hops = { { EX "/p", 301, EX "/index.html" } },
+      .state = LH_STATE_STALE },
+    { .name = "301 to /Default.aspx from a deep path", .url = EX "/p",
+      .final_url = EX "/Default.aspx", .status = 200,
+      .hops = { { EX "/p", 301, EX "/Default.aspx" } },
+      .state = LH_STATE_STALE },
+    { .name = "via the home page to a locale", .url = EX "/p",
+      .final_url = EX "/en/", .status = 200,
+      .hops = { { EX "/p", 301, EX "/" }, { EX "/", 302, EX "/en/" } },
+      .state = LH_STATE_STALE,
+      .reason = "redirected to the home page " EX "/ — soft 404" },
+    { .name = "WordPress ?page_id to /", .url = EX "/?page_id=12",
+      .final_url = EX "/", .status = 200,
+      .hops = { { EX "/?page_id=12", 301, EX "/" } },
+      .state = LH_STATE_STALE },
+    { .name = "home page 301 to another site's home",
+      .url = "https://lapsed.example/",
+      .final_url = "https://parking.example/", .status = 200,
+      .hops = { { "https://lapsed.example/", 301,
+                  "https://parking.example/" } },
+      .state = LH_STATE_STALE,
+      .reason = "redirected to another site's home page "
+          "https://parking.example/" },
+    { .name = "home page 302 to parking, then a lander",
+      .url = "http://lapsed.example",
+      .final_url = "https://parking.example/lander?d=lapsed.example",
+      .status = 200,
+      .hops = { { "http://lapsed.example", 302, "https://parking.example/" },
+                { "https://parking.example/", 302,
+                  "https://parking.example/lander?d=lapsed.example" } },
+      .state = LH_STATE_STALE },
+    { .name = "soft 404 with the GET fallback", .url = EX "/p",
+      .final_url = EX "/", .status = 200, .get = true, .head_status = 405,
+      .hops = { { EX "/p", 301, EX "/" } }, .state = LH_STATE_STALE,
+      .reason = "redirected to the home page " EX "/ — soft 404, GET after "
+          "HEAD refused (405)" },
+
+    /* stale: gone */
+    { .name = "404", .url = EX "/p", .final_url = EX "/p", .status = 404,
+      .state = LH_STATE_STALE, .reason = "404 Not Found" },
+    { .name = "410", .url = EX "/p", .final_url = EX "/p", .status = 410,
+      .state = LH_STATE_STALE, .reason = "410 Gone" },
+    { .name = "404 after a redirect", .url = EX "/p",
+      .final_url = EX "/new", .status = 404,
+      .hops = { { EX "/p", 301, EX "/new" } }, .state = LH_STATE_STALE,
+      .reason = "404 Not Found at " EX "/new" },
+    { .name = "HEAD 405, GET 404", .url = EX "/p", .final_url = EX "/p",
+      .status = 404, .get = true, .head_status = 405,
+      .state = LH_STATE_STALE,
+      .reason = "HEAD refused (405), GET 404 Not Found" },
+
+    /* blocked, and the plain statuses next to it */
+    { .name = "403 with a challenge", .url = EX "/p", .final_url = EX "/p",
+      .status = 403, .challenge = true, .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (403, bot challenge)" },
+    { .name = "403 without a challenge", .url = EX "/p",
+      .final_url = EX "/p", .status = 403, .state = LH_STATE_ERROR,
+      .reason = "403 Forbidden" },
+    { .name = "503 with a challenge", .url = EX "/p", .final_url = EX "/p",
+      .status = 503, .challenge = true, .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (503, bot challenge)" },
+    { .name = "503 plain", .url = EX "/p", .final_url = EX "/p",
+      .status = 503, .state = LH_STATE_ERROR,
+      .reason = "503 Service Unavailable" },
+    { .name = "503 plain after 2 retries", .url = EX "/p",
+      .final_url = EX "/p", .status = 503, .retries = 2,
+      .state = LH_STATE_ERROR,
+      .reason = "503 Service Unavailable after 2 retries" },
+    { .name = "999", .url = "https://www.linkedin.com/company/x",
+      .final_url = "https://www.linkedin.com/company/x", .status = 999,
+      .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (999, request denied)" },
+    { .name = "429 final", .url = EX "/p", .final_url = EX "/p",
+      .status = 429, .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (429 Too Many Requests)" },
+    { .name = "429 after retries", .url = EX "/p", .final_url = EX "/p",
+      .status = 429, .retries = 2, .retry_after = 120,
+      .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (429 Too Many Requests after 2 "
+          "retries, asked to wait 120 s)" },
+    { .name = "429 after 1 retry", .url = EX "/p", .final_url = EX "/p",
+      .status = 429, .retries = 1, .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (429 Too Many Requests after 1 "
+          "retry)" },
+    { .name = "403 challenge after the GET fallback", .url = EX "/p",
+      .final_url = EX "/p", .status = 403, .challenge = true, .get = true,
+      .head_status = 405, .state = LH_STATE_BLOCKED,
+      .reason = "blocked by the site (403, bot challenge), GET after HEAD "
+          "refused (405)" },
+    { .name = "404 with a challenge is still gone", .url = EX "/p",
+      .final_url = EX "/p", .status = 404, .challenge = true,
+      .state = LH_STATE_STALE },
+
+    /* error: statuses */
+    { .name = "500", .url = EX "/p", .final_url = EX "/p", .status = 500,
+      .state = LH_STATE_ERROR, .reason = "500 Internal Server Error" },
+    { .name = "502", .url = EX "/p", .final_url = EX "/p", .status = 502,
+      .state = LH_STATE_ERROR, .reason = "502 Bad Gateway" },
+    { .name = "504", .url = EX "/p", .final_url = EX "/p", .status = 504,
+      .state = LH_STATE_ERROR, .reason = "504 Gateway Timeout" },
+    { .name = "401", .url = EX "/p", .final_url = EX "/p", .status = 401,
+      .state = LH_STATE_ERROR, .reason = "401 Unauthorized" },
+    { .name = "418 without a phrase", .url = EX "/p", .final_url = EX "/p",
+      .status = 418, .state = LH_STATE_ERROR, .reason = "418" },
+    { .name = "521 from Cloudflare", .url = EX "/p", .final_url = EX "/p",
+      .status = 521, .state = LH_STATE_ERROR,
+      .reason = "521 (origin web server is down)" },
+    { .name = "500 after a redirect", .url = EX "/p",
+      .final_url = EX "/q", .status = 500,
+      .hops = { { EX "/p", 302, EX "/q" } }, .state = LH_STATE_ERROR,
+      .reason = "500 Internal Server Error at " EX "/q" },
+    { .name = "final 302 without a Location", .url = EX "/p",
+      .final_url = EX "/p", .status = 302, .state = LH_STATE_ERROR,
+      .reason = "302 Found without a usable Location" },
+    { .name = "final 304", .url = EX "/p", .final_url = EX "/p",
+      .status = 304, .state = LH_STATE_ERROR,
+      .reason = "304 Not Modified without a usable Location" },
+    { .name = "1xx final", .url = EX "/p", .final_url = EX "/p",
+      .status = 100, .state = LH_STATE_ERROR,
+      .reason = "unexpected status 100" },
+    { .name = "600", .url = EX "/p", .final_url = EX "/p", .status = 600,
+      .state = LH_STATE_ERROR, .reason = "unexpected status 600" },
+    { .name = "negative status", .url = EX "/p", .status = -1,
+      .state = LH_STATE_ERROR, .reason = "unexpected status -1" },
+    { .name = "no status, no failure", .url = EX "/p",
+      .state = LH_STATE_ERROR, .reason = "no HTTP answer recorded" },
+
+    /* error: the chain or the answer failed */
+    { .name = "too many redirects", .url = EX "/0", .final_url = EX "/10",
+      .hops = { { EX "/0", 302, EX "/1" }, { EX "/1", 302, EX "/2" },
+                { EX "/2", 302, EX "/3" }, { EX "/3", 302, EX "/4" },
+                { EX "/4", 302, EX "/5" }, { EX "/5", 302, EX "/6" },
+                { EX "/6", 302, EX "/7" }, { EX "/7", 302, EX "/8" },
+                { EX "/8", 302, EX "/9" }, { EX "/9", 302, EX "/10" },
+                { EX "/10", 302, EX "/11" } },
+      .fail = LH_FAIL_TOO_MANY_REDIRECTS, .state = LH_STATE_ERROR,
+      .reason = "too many redirects (11)" },
+    { .name = "too many redirects, no hops recorded", .url = EX "/0",
+      .fail = LH_FAIL_TOO_MANY_REDIRECTS, .state = LH_STATE_ERROR,
+      .reason = "too many redirects" },
+    { .name = "redirect loop", .url = EX "/a", .final_url = EX "/b",
+      .hops = { { EX "/a", 302, EX "/b" }, { EX "/b", 302, EX "/a" } },
+      .fail = LH_FAIL_REDIRECT_LOOP, .error = EX "/a",
+      .state = LH_STATE_ERROR, .reason = "redirect loop at " EX "/a" },
+    { .name = "redirect to file:", .url = EX "/a", .final_url = EX "/a",
+      .hops = { { EX "/a", 302, "file:///etc/passwd" } },
+      .fail = LH_FAIL_BAD_SCHEME, .error = "file:///etc/passwd",
+      .state = LH_STATE_ERROR,
+      .reason = "redirect to a forbidden scheme: file:///etc/passwd" },
+    { .name = "listed ftp: URL", .url = "ftp://example.org/",
+      .fail = LH_FAIL_BAD_SCHEME, .state = LH_STATE_ERROR,
+      .reason = "not an http(s) URL: ftp://example.org/" },
+    { .name = "listed URL does not parse", .url = "http://exa mple.org/",
+      .fail = LH_FAIL_BAD_URL, .error = "Malformed input to a URL function.",
+      .state = LH_STATE_ERROR,
+      .reason = "bad URL: http://exa mple.org/ (Malformed input to a URL "
+          "function)" },
+    { .name = "redirect to a bad URL", .url = EX "/a", .final_url = EX "/a",
+      .hops = { { EX "/a", 301, "http://[::1/" } }, .fail = LH_FAIL_BAD_URL,
+      .state = LH_STATE_ERROR,
+      .reason = "redirect to a bad URL: http://[::1/" },
+    { .name = "private address", .url = "http://intranet.example/",
+      .final_url = "http://intranet.example/",
+      .fail = LH_FAIL_FORBIDDEN_ADDRESS, .error = "10.0.0.5",
+      .state = LH_STATE_ERROR, .reason = "refused: private address 10.0.0.5" },
+    { .name = "private address after a redirect", .url = EX "/a",
+      .final_url = "http://router.example/",
+      .hops = { { EX "/a", 302, "http://router.example/" } },
+      .fail = LH_FAIL_FORBIDDEN_ADDRESS, .error = "192.168.1.1",
+      .state = LH_STATE_ERROR,
+      .reason = "refused: private address 192.168.1.1 at "
+          "http://router.example/" },
+    { .name = "private address, no text", .url = EX "/a",
+      .fail = LH_FAIL_FORBIDDEN_ADDRESS, .state = LH_STATE_ERROR,
+      .reason = "refused: private address" },
+    { .name = "garbage answer", .url = EX "/a", .final_url = EX "/a",
+      .fail = LH_FAIL_PROTOCOL, .state = LH_STATE_ERROR,
+      .reason = "garbage answer, not HTTP" },
+    { .name = "garbage answer with curl's text", .url = EX "/a",
+      .fail = LH_FAIL_PROTOCOL, .error = "Unsupported HTTP version in "
+          "response\n", .state = LH_STATE_ERROR,
+      .reason = "garbage answer, not HTTP (Unsupported HTTP version in "
+          "response)" },
+    { .name = "other with text", .url = EX "/a", .fail = LH_FAIL_OTHER,
+      .error = "out of memory", .state = LH_STATE_ERROR,
+      .reason = "check failed: out of memory" },
+    { .name = "other without text", .url = EX "/a", .fail = LH_FAIL_OTHER,
+      .state = LH_STATE_ERROR, .reason = "check failed" },
+    { .name = "other with a 200 still fails", .url = EX "/a",
+      .status = 200, .fail = LH_FAIL_OTHER, .state = LH_STATE_ERROR },
+    { .name = "unknown failure value", .url = EX "/a",
+      .fail = (enum lh_fail)99, .state = LH_STATE_ERROR,
+      .reason = "check failed (unknown failure 99)" },
+    { .name = "error text with a newline stays one line", .url = EX "/a",
+      .fail = LH_FAIL_OTHER, .error = "line one\nline two",
+      .state = LH_STATE_ERROR, .reason = "check failed: line one line two" },
+
+    /* unreachable */
+    { .name = "dns", .url = EX "/a", .final_url = EX "/a",
+      .fail = LH_FAIL_DNS, .state = LH_STATE_UNREACHABLE,
+      .reason = "DNS: no such host" },
+    { .name = "dns after a redirect", .url = EX "/a",
+      .final_url = "https://dead.example/",
+      .hops = { { EX "/a", 301, "https://dead.example/" } },
+      .fail = LH_FAIL_DNS, .state = LH_STATE_UNREACHABLE,
+      .reason = "DNS: no such host at https://dead.example/" },
+    { .name = "refused", .url = EX "/a", .fail = LH_FAIL_REFUSED,
+      .state = LH_STATE_UNREACHABLE, .reason = "connection refused" },
+    { .name = "refused after 2 retries", .url = EX "/a",
+      .fail = LH_FAIL_REFUSED, .retries = 2, .state = LH_STATE_UNREACHABLE,
+      .reason = "connection refused after 2 retries" },
+    { .name = "reset, no status", .url = EX "/a", .fail = LH_FAIL_RESET,
+      .retries = 1, .state = LH_STATE_UNREACHABLE,
+      .reason = "connection reset after 1 retry" },
+    { .name = "empty reply", .url = EX "/a", .fail = LH_FAIL_EMPTY_REPLY,
+      .state = LH_STATE_UNREACHABLE, .reason = "empty reply from the server" },
+    { .name = "tls expired", .url = EX "/a", .fail = LH_FAIL_TLS_EXPIRED,
+      .state = LH_STATE_UNREACHABLE, .reason = "TLS: certificate expired" },
+    { .name = "tls hostname", .url = EX "/a", .fail = LH_FAIL_TLS_HOSTNAME,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "TLS: certificate does not match host" },
+    { .name = "tls untrusted", .url = EX "/a",
+      .fail = LH_FAIL_TLS_UNTRUSTED, .state = LH_STATE_UNREACHABLE,
+      .reason = "TLS: untrusted issuer" },
+    { .name = "tls handshake", .url = EX "/a",
+      .fail = LH_FAIL_TLS_HANDSHAKE,
+      .error = "error:0A00010B:SSL routines::wrong version number",
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "TLS: handshake failed (error:0A00010B:SSL routines::wrong "
+          "version number)" },
+    { .name = "tls handshake, no text", .url = EX "/a",
+      .fail = LH_FAIL_TLS_HANDSHAKE, .state = LH_STATE_UNREACHABLE,
+      .reason = "TLS: handshake failed" },
+    { .name = "timeout connect", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_CONNECT, .total_ms = 10000.4,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: no connection after 10000 ms" },
+    { .name = "timeout tls", .url = EX "/a", .fail = LH_FAIL_TIMEOUT_TLS,
+      .total_ms = 15000, .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: TLS handshake unfinished after 15000 ms" },
+    { .name = "timeout first byte with retries", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_FIRST_BYTE, .total_ms = 30000, .retries = 2,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: no answer (first byte) after 30000 ms and 2 "
+          "retries" },
+    { .name = "timeout first byte, duration unknown", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_FIRST_BYTE, .retries = 1,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: no answer (first byte) after 1 retry" },
+    { .name = "timeout first byte, NaN duration", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_FIRST_BYTE, .total_ms = NAN,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: no answer (first byte)" },
+    { .name = "timeout first byte after a redirect", .url = EX "/a",
+      .final_url = EX "/b", .hops = { { EX "/a", 302, EX "/b" } },
+      .fail = LH_FAIL_TIMEOUT_FIRST_BYTE, .total_ms = 20000,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: no answer (first byte) after 20000 ms at "
+          EX "/b" },
+    { .name = "timeout body without a status", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_BODY, .total_ms = 5000,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: body unfinished after 5000 ms" },
+    { .name = "dns wins over a status", .url = EX "/a",
+      .final_url = "https://dead.example/", .status = 301,
+      .fail = LH_FAIL_DNS, .state = LH_STATE_UNREACHABLE },
+
+    /* failures after the headers: the status decides */
+    { .name = "timeout body after GET 200", .url = EX "/a",
+      .final_url = EX "/a", .status = 200, .get = true,
+      .fail = LH_FAIL_TIMEOUT_BODY, .total_ms = 5000,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "timeout body after 404", .url = EX "/a",
+      .final_url = EX "/a", .status = 404, .get = true,
+      .fail = LH_FAIL_TIMEOUT_BODY, .state = LH_STATE_STALE,
+      .reason = "404 Not Found" },
+    { .name = "reset after GET 200", .url = EX "/a", .final_url = EX "/a",
+      .status = 200, .get = true, .fail = LH_FAIL_RESET,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+
+    /* reasons that must be cleaned up */
+    { .name = "invalid UTF-8 and a control character in a URL",
+      .url = EX "/a", .final_url = EX "/b\xff\x01" "c", .status = 404,
+      .hops = { { EX "/a", 301, EX "/b\xff\x01" "c" } },
+      .state = LH_STATE_STALE, .reason = "404 Not Found at " EX "/b? c" },
+    { .name = "overlong and surrogate encodings", .url = EX "/a",
+      .final_url = EX "/\xc0\xaf\xed\xa0\x80", .status = 404,
+      .hops = { { EX "/a", 301, EX "/\xc0\xaf\xed\xa0\x80" } },
+      .state = LH_STATE_STALE, .reason = "404 Not Found at " EX "/?????" },
+    { .name = "a UTF-8 path stays as it is", .url = EX "/a",
+      .final_url = EX "/café", .status = 200,
+      .hops = { { EX "/a", 301, EX "/café" } }, .state = LH_STATE_MOVED,
+      .reason = "301 → " EX "/café (update the directory)",
+      .new_url = EX "/café" },
+};
+
+static void
+build(struct lh_result *r, const struct verdict_row *row)
+{
+    lh_result_init(r);
+    r->url = dup(row->url);
+    r->final_url = dup(row->final_url);
+    r->http_status = row->status;
+    r->method = row->get ? LH_METHOD_GET : LH_METHOD_HEAD;
+    r->head_status = row->head_status;
+    r->fail = row->fail;
+    r->error = dup(row->error);
+    for (size_t i = 0; i < MAX_HOPS && row->hops[i].url != NULL; i++)
+        CHECK_INT_EQ(0, lh_result_add_hop(r, row->hops[i].url,
+            row->hops[i].status, row->hops[i].location));
+    r->attempts = 1;
+    r->retries = row->retries;
+    r->challenge = row->challenge;
+    if (row->retry_after != 0)
+        r->retry_after = row->retry_after;
+    if (row->total_ms != 0)
+        r->timings.total_ms = row->total_ms;
+}
+
+/* new_url is borrowed: it must point into the result itself. */
+static bool
+borrowed(const struct lh_result *r, const char *p)
+{
+    if (p == r->final_url || p == r->url)
+        return true;
+    for (size_t i = 0; i < r->nhops; i++)
+        if (p == r->hops[i].location || p == r->hops[i].url)
+            return true;
+    return false;
+}
+
+static void
+test_verdicts(void)
+{
+    size_t n = sizeof(verdict_rows) / sizeof(verdict_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct verdict_row *row = &verdict_rows[i];
+        struct lh_result r;
+        struct lh_verdict v;
+
+        TEST_ROW_BEGIN();
+        build(&r, row);
+        memset(&v, 0xa5, sizeof(v));
+        lh_classify(&r, &v);
+        CHECK_STR_EQ(lh_state_name(row->state), lh_state_name(v.state));
+        check_reason_shape(v.reason);
+        if (row->reason != NULL)
+            CHECK_STR_EQ(row->reason, v.reason);
+        if (row->contains != NULL)
+            CHECK_STR_CONTAINS(row->contains, v.reason);
+        CHECK_STR_EQ(row->new_url, v.new_url);
+        if (v.new_url != NULL)
+            CHECK(borrowed(&r, v.new_url));
+        lh_result_cleanup(&r);
+        TEST_ROW_END(row->name);
+    }
+    printf("     %zu verdict rows\n", n);
+}
+
+static void
+test_classify_null(void)
+{
+    struct lh_result r;
+    struct lh_verdict v;
+
+    lh_classify(NULL, &v);
+    CHECK_INT_EQ(LH_STATE_UNKNOWN, v.state);
+    CHECK_STR_EQ("not checked", v.reason);
+    CHECK(v.new_url == NULL);
+
+    /* An initialized, empty record: nothing asked, nothing answered. */
+    lh_result_init(&r);
+    lh_classify(&r, &v);
+    CHECK_INT_EQ(LH_STATE_ERROR, v.state);
+    check_reason_shape(v.reason);
+    lh_classify(&r, NULL);
+    lh_result_cleanup(&r);
+}
+
+/* Long URLs are cut at a character boundary, with "…", in every width of
+ * UTF-8 character and at every offset of the cut. */
+static void
+test_long_urls(void)
+{
+    static const char *const chars[] = { "a", "é", "€", "😀" };
+    char url[LONG_URL_MAX];
+
+    for (size_t c = 0; c < sizeof(chars) / sizeof(chars[0]); c++) {
+        for (size_t shift = 0; shift < 4; shift++) {
+            size_t len, clen = strlen(chars[c]);
+            struct lh_result r;
+            struct lh_verdict v;
+            char name[64];
+            int n;
+
+            TEST_ROW_BEGIN();
+            n = snprintf(name, sizeof(name), "long URL of %s, shift %zu",
+                chars[c], shift);
+            CHECK(n > 0 && (size_t)n < sizeof(name));
+            n = snprintf(url, sizeof(url), "%s/%.*s", EX, (int)shift,
+                "xxx");
+            CHECK(n > 0 && (size_t)n < sizeof(url));
+            len = (size_t)n;
+            while (len + clen < 2000) {
+                memcpy(url + len, chars[c], clen);
+                len += clen;
+            }
+            url[len] = '\0';
+
+            lh_result_init(&r);
+            r.url = dup(EX "/old");
+            r.final_url = dup(url);
+            r.http_status = 200;
+            r.retries = 3;
+            r.method = LH_METHOD_GET;
+            r.head_status = 405;
+            CHECK_INT_EQ(0, lh_result_add_hop(&r, EX "/old", 301, url));
+            lh_classify(&r, &v);
+            CHECK_INT_EQ(LH_STATE_MOVED, v.state);
+            CHECK_STR_EQ(url, v.new_url);
+            check_reason_shape(v.reason);
+            CHECK_STR_CONTAINS("… (update the directory)", v.reason);
+            CHECK_STR_CONTAINS("after 3 retries", v.reason);
+
+            /* The same URL as the place of an error, and as the listed
+             * one, with a long error text besides. */
+            free(r.error);
+            r.error = dup(url);
+            r.fail = LH_FAIL_FORBIDDEN_ADDRESS;
+            lh_classify(&r, &v);
+            CHECK_INT_EQ(LH_STATE_ERROR, v.state);
+            check_reason_shape(v.reason);
+            CHECK_STR_CONTAINS("refused: private address https://", v.reason);
+            CHECK(v.new_url == NULL);
+            lh_result_cleanup(&r);
+            TEST_ROW_END(name);
+        }
+    }
+}
+
+/* ---- URL helpers ---- */
+
+struct pair_row {
+    const char *a, *b;
+    int want;
+};
+
+static const struct pair_row equivalent_rows[] = {
+    { EX "/p", EX "/p", 1 },
+    { "http://example.org/p", EX "/p", 1 },
+    { EX "/p", "http://example.org/p", 0 },         /* a downgrade */
+    { EX "/p", "https://www.example.org/p", 1 },
+    { "https://www.example.org/p", EX "/p", 1 },
+    { "http://www.example.org/p", "https://example.org/p/", 1 },
+    { "https://WWW.Example.ORG/p", EX "/p", 1 },
+    { "https://example.org./p", EX "/p", 1 },
+    { "http://example.org:80/p", EX "/p", 1 },
+    { "http://example.org/p", "https://example.org:443/p", 1 },
+    { "https://example.org:443/p", EX "/p", 1 },
+    { "http://example.org:8080/p", "https://example.org:8080/p", 0 },
+    { "http://example.org:8080/p", "http://example.org:8080/p/", 1 },
+    { "http://example.org:8080/p", "http://example.org:8081/p", 0 },
+    { "http://example.org:8080/p", "http://example.org/p", 0 },
+    { "http://example.org:/p", "http://example.org/p", 1 },
+    { "http://example.org:00080/p", "http://example.org/p", 1 },
+    { EX "/p", EX "/p/", 1 },
+    { EX "/p/", EX "/p", 1 },
+    { EX, EX "/", 1 },
+    { EX "/p//", EX "/p", 0 },
+    { EX "/P", EX "/p", 0 },
+    { EX "/p?a=1", EX "/p?a=1", 1 },
+    { EX "/p?a=1", EX "/p?a=2", 0 },
+    { EX "/p?a=1&b=2", EX "/p?b=2&a=1", 0 },
+    { EX "/p?a=1", EX "/p", 0 },
+    { EX "/p?", EX "/p", 1 },
+    { EX "/p/?a=1", EX "/p?a=1", 1 },
+    { EX "/p#top", EX "/p#bottom", 1 },
+    { EX "/p#top", EX "/p", 1 },
+    { EX "/%7Euser", EX "/~user", 1 },
+    { EX "/a%2fb", EX "/a%2Fb", 1 },
+    { EX "/a%2Fb", EX "/a/b", 0 },
+    { EX "/caf%C3%A9", EX "/caf%c3%a9", 1 },
+    { EX "/100%", EX "/100%", 1 },
+    { EX "/100%25", EX "/100%", 0 },
+    { "HTTPS://EXAMPLE.ORG/p", EX "/p", 1 },
+    { "https://user@example.org/p", "https://user@example.org/p", 1 },
+    { "https://user@example.org/p", EX "/p", 0 },
+    { "https://@example.org/p", EX "/p", 1 },
+    { "http://evil.example@good.example/", "https://good.example/", 0 },
+    { "http://a@evil.example@good.example/",
+      "http://a@evil.example@good.example", 1 },
+    { "http://[::1]/", "https://[0:0:0:0:0:0:0:1]/", 1 },
+    { "http://[::1]:80/", "http://[::1]/", 1 },
+    { "http://[::1]/", "http://[::2]/", 0 },
+    { "http://[2001:DB8::1]/", "http://[2001:db8::1]/", 1 },
+    { "http://[fe80::1%25eth0]/", "http://[fe80::1%25eth0]/", 1 },
+    { "http://[fe80::1%25eth0]/", "http://[fe80::1]/", 0 },
+    { "http://[::1]/", "http://127.0.0.1/", 0 },
+    { "http://[::zz]/", "http://[::zz]/", 0 },
+    { "http://[::1/", "http://[::1/", 0 },
+    { "http://[::1]x/", "http://[::1]x/", 0 },
+    { "http://[fe80::1%eth0]/", "http://[fe80::1%eth0]/", 0 },
+    { EX "/p", "https://example.com/p", 0 },
+    { "https://www2.le.ac.uk/", "https://le.ac.uk/", 0 },
+    { "http://www.com/", "http://com/", 0 },
+    { NULL, EX, 0 },
+    { EX, NULL, 0 },
+    { NULL, NULL, 0 },
+    { "", "", 0 },
+    { "example.org/p", "example.org/p", 0 },
+    { "ftp://example.org/", "ftp://example.org/", 0 },
+    { "http://", "http://", 0 },
+    { "http:///p", "http:///p", 0 },
+    { "http:/example.org/", "http:/example.org/", 0 },
+    { "http://exa mple.org/", "http://exa mple.org/", 0 },
+    { "http://example.org/a b", "http://example.org/a b", 0 },
+    { "http://example.org\\p", "http://example.org\\p", 0 },
+    { "http://exa<mple.org/", "http://exa<mple.org/", 0 },
+    { "http://example.org:0/", "http://example.org:0/", 0 },
+    { "http://example.org:65536/", "http://example.org:65536/", 0 },
+    { "http://example.org:123456/", "http://example.org:123456/", 0 },
+    { "http://example.org:8x/", "http://example.org:8x/", 0 },
+    { "http://example.org:-1/", "http://example.org:-1/", 0 },
+    { "http://:80/", "http://:80/", 0 },
+    { "http://user@/", "http://user@/", 0 },
+};
+
+static void
+test_equivalent(void)
+{
+    size_t n = sizeof(equivalent_rows) / sizeof(equivalent_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct pair_row *row = &equivalent_rows[i];
+        char name[512];
+        int len;
+
+        TEST_ROW_BEGIN();
+        len = snprintf(name, sizeof(name), "%s ~ %s",
+            row->a ? row->a : "(null)", row->b ? row->b : "(null)");
+        CHECK(len > 0 && (size_t)len < sizeof(name));
+        CHECK_INT_EQ(row->want, lh_url_equivalent(row->a, row->b));
+        TEST_ROW_END(name);
+    }
+    printf("     %zu equivalence rows\n", n);
+}
+
+struct home_row {
+    const char *url;
+    int want;
+};
+
+static const struct home_row home_rows[] = {
+    { EX, 1 },
+    { EX "/", 1 },
+    { EX "/index.html", 1 },
+    { EX "/INDEX.HTML", 1 },
+    { EX "/index.htm", 1 },
+    { EX "/index.php", 1 },
+    { EX "/index.asp", 1 },
+    { EX "/default.aspx", 1 },
+    { EX "/Default.aspx", 1 },
+    { EX "/?", 1 },
+    { EX "/#top", 1 },
+    { "http://[::1]/", 1 },
+    { "https://example.org:8443/", 1 },
+    { "https://user@example.org/", 1 },
+    { "HTTP://EXAMPLE.ORG", 1 },
+    { EX "/en/", 0 },
+    { EX "/en", 0 },
+    { EX "/home", 0 },
+    { EX "/page", 0 },
+    { EX "//", 0 },
+    { EX "/?lang=en", 0 },
+    { EX "/index.html?x=1", 0 },
+    { EX "/index.html/", 0 },
+    { EX "/sub/index.html", 0 },
+    { EX "/index.html5", 0 },
+    { EX "/myindex.html", 0 },
+    { NULL, 0 },
+    { "", 0 },
+    { "not a url", 0 },
+    { "ftp://example.org/", 0 },
+    { "http:///", 0 },
+    { "http://[::1/", 0 },
+};
+
+static void
+test_is_home(void)
+{
+    size_t n = sizeof(home_rows) / sizeof(home_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        TEST_ROW_BEGIN();
+        CHECK_INT_EQ(home_rows[i].want, lh_url_is_home(home_rows[i].url));
+        TEST_ROW_END(home_rows[i].url ? home_rows[i].url : "(null)");
+    }
+    printf("     %zu home-page rows\n", n);
+}
+
+/* ---- names ---- */
+
+static void
+test_states(void)
+{
+    static const struct {
+        enum lh_state s;
+        const char *name;
+        int good;
+    } rows[] = {
+        { LH_STATE_UNKNOWN, "unknown", 0 },
+        { LH_STATE_OK, "ok", 1 },
+        { LH_STATE_MOVED, "moved", 1 },
+        { LH_STATE_STALE, "stale", 0 },
+        { LH_STATE_BLOCKED, "blocked", 0 },
+        { LH_STATE_ERROR, "error", 0 },
+        { LH_STATE_UNREACHABLE, "unreachable", 0 },
+    };
+    enum lh_state s;
+
+    CHECK_INT_EQ(LH_STATE_COUNT, sizeof(rows) / sizeof(rows[0]));
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        TEST_ROW_BEGIN();
+        CHECK_STR_EQ(rows[i].name, lh_state_name(rows[i].s));
+        s = (enum lh_state)-1;
+        CHECK_INT_EQ(0, lh_state_parse(rows[i].name, &s));
+        CHECK_INT_EQ(rows[i].s, s);
+        CHECK_INT_EQ(rows[i].good, lh_state_is_good(rows[i].s));
+        TEST_ROW_END(rows[i].name);
+    }
+    s = LH_STATE_OK;
+    CHECK_INT_EQ(-1, lh_state_parse("OK", &s));
+    CHECK_INT_EQ(-1, lh_state_parse("", &s));
+    CHECK_INT_EQ(-1, lh_state_parse("ok ", &s));
+    CHECK_INT_EQ(-1, lh_state_parse(NULL, &s));
+    CHECK_INT_EQ(-1, lh_state_parse("ok", NULL));
+    CHECK_INT_EQ(LH_STATE_OK, s);
+    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)LH_STATE_COUNT));
+    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)-1));
+    CHECK_INT_EQ(0, lh_state_is_good((enum lh_state)42));
+}
+
+static void
+test_fail_names(void)
+{
+    static const char *const want[] = {
+        "none", "dns", "refused", "reset", "empty-reply", "tls-expired",
+        "tls-hostname", "tls-untrusted", "tls-handshake", "timeout-connect",
+        "timeout-tls", "timeout-first-byte", "timeout-body", "protocol",
+        "too-many-redirects", "redirect-loop", "bad-scheme", "bad-url",
+        "forbidden-address", "other"
+    };
+    size_t n = sizeof(want) / sizeof(want[0]);
+
+    CHECK_INT_EQ(LH_FAIL_OTHER + 1, n);
+    for (size_t i = 0; i < n; i++) {
+        TEST_ROW_BEGIN();
+        CHECK_STR_EQ(want[i], lh_fail_name((enum lh_fail)i));
+        TEST_ROW_END(want[i]);
+    }
+    CHECK_STR_EQ("unknown", lh_fail_name((enum lh_fail)(LH_FAIL_OTHER + 1)));
+    CHECK_STR_EQ("unknown", lh_fail_name((enum lh_fail)-1));
+    CHECK_STR_EQ("HEAD", lh_method_name(LH_METHOD_HEAD));
+    CHECK_STR_EQ("GET", lh_method_name(LH_METHOD_GET));
+    CHECK_STR_EQ("?", lh_method_name((enum lh_method)7));
+}
+
+/* ---- result.c ---- */
+
+static void
+test_result_init(void)
+{
+    struct lh_result r;
+
+    memset(&r, 0x5a, sizeof(r));
+    lh_result_init(&r);
+    CHECK(r.url == NULL && r.final_url == NULL && r.error == NULL);
+    CHECK(r.hops == NULL);
+    CHECK_INT_EQ(0, r.nhops);
+    CHECK_INT_EQ(0, r.http_status);
+    CHECK_INT_EQ(LH_METHOD_HEAD, r.method);
+    CHECK_INT_EQ(0, r.head_status);
+    CHECK(!r.head_skipped && !r.challenge);
+    CHECK_INT_EQ(LH_FAIL_NONE, r.fail);
+    CHECK_INT_EQ(0, r.attempts);
+    CHECK_INT_EQ(0, r.retries);
+    CHECK_INT_EQ(-1, r.retry_after);
+    CHECK(r.timings.dns_ms == -1 && r.timings.connect_ms == -1 &&
+        r.timings.tls_ms == -1 && r.timings.first_byte_ms == -1 &&
+        r.timings.total_ms == -1);
+    CHECK_INT_EQ(0, r.cert_expiry);
+    CHECK_INT_EQ(0, r.checked_at);
+    lh_result_cleanup(&r);
+}
+
+static void
+test_result_hops(void)
+{
+    struct lh_result r;
+    char url[64], loc[64];
+
+    lh_result_init(&r);
+    /* Many more than any chain, through every doubling. */
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(url, sizeof(url), EX "/%d", i);
+        int m = snprintf(loc, sizeof(loc), EX "/%d", i + 1);
+
+        CHECK(n > 0 && (size_t)n < sizeof(url));
+        CHECK(m > 0 && (size_t)m < sizeof(loc));
+        CHECK_INT_EQ(0, lh_result_add_hop(&r, url, 300 + i % 9,
+            i == 50 ? NULL : loc));
+        /* The strings were copied, not kept. */
+        memset(url, 'x', sizeof(url) - 1);
+        url[sizeof(url) - 1] = '\0';
+        memset(loc, 'x', sizeof(loc) - 1);
+        loc[sizeof(loc) - 1] = '\0';
+    }
+    CHECK_INT_EQ(100, r.nhops);
+    for (int i = 0; i < 100; i++) {
+        TEST_ROW_BEGIN();
+        int n = snprintf(url, sizeof(url), EX "/%d", i);
+        int m = snprintf(loc, sizeof(loc), EX "/%d", i + 1);
+
+        CHECK(n > 0 && (size_t)n < sizeof(url));
+        CHECK(m > 0 && (size_t)m < sizeof(loc));
+        CHECK_STR_EQ(url, r.hops[i].url);
+        CHECK_INT_EQ(300 + i % 9, r.hops[i].status);
+        CHECK_STR_EQ(i == 50 ? NULL : loc, r.hops[i].location);
+        TEST_ROW_END(url);
+    }
+    lh_result_cleanup(&r);
+    CHECK(r.hops == NULL);
+    CHECK_INT_EQ(0, r.nhops);
+    /* And it can be used again after the cleanup. */
+    CHECK_INT_EQ(0, lh_result_add_hop(&r, NULL, 301, NULL));
+    CHECK_INT_EQ(1, r.nhops);
+    CHECK(r.hops[0].url == NULL && r.hops[0].location == NULL);
+    lh_result_cleanup(&r);
+}
+
+static void
+test_result_reset_cleanup(void)
+{
+    struct lh_result r;
+    const char *url;
+
+    lh_result_init(&r);
+    r.url = dup(EX "/listed");
+    url = r.url;
+    r.final_url = dup(EX "/final");
+    r.error = dup("boom");
+    r.http_status = 503;
+    r.method = LH_METHOD_GET;
+    r.head_status = 405;
+    r.head_skipped = true;
+    r.fail = LH_FAIL_RESET;
+    r.attempts = 2;
+    r.retries = 1;
+    r.challenge = true;
+    r.retry_after = 30;
+    r.timings.total_ms = 1234;
+    r.cert_expiry = 1700000000;
+    r.checked_at = 1700000001;
+    CHECK_INT_EQ(0, lh_result_add_hop(&r, EX "/listed", 302, EX "/final"));
+
+    lh_result_reset(&r);
+    CHECK(r.url == url);
+    CHECK_STR_EQ(EX "/listed", r.url);
+    CHECK(r.final_url == NULL && r.error == NULL && r.hops == NULL);
+    CHECK_INT_EQ(0, r.nhops);
+    CHECK_INT_EQ(0, r.http_status);
+    CHECK_INT_EQ(LH_METHOD_HEAD, r.method);
+    CHECK_INT_EQ(0, r.head_status);
+    CHECK(!r.head_skipped && !r.challenge);
+    CHECK_INT_EQ(LH_FAIL_NONE, r.fail);
+    CHECK_INT_EQ(0, r.attempts);
+    CHECK_INT_EQ(0, r.retries);
+    CHECK_INT_EQ(-1, r.retry_after);
+    CHECK(r.timings.total_ms == -1);
+    CHECK_INT_EQ(0, r.cert_expiry);
+    CHECK_INT_EQ(0, r.checked_at);
+    /* Hops start afresh after a reset. */
+    CHECK_INT_EQ(0, lh_result_add_hop(&r, EX "/listed", 301, EX "/x"));
+    CHECK_INT_EQ(1, r.nhops);
+
+    lh_result_cleanup(&r);
+    CHECK(r.url == NULL && r.final_url == NULL && r.error == NULL);
+    CHECK(r.hops == NULL);
+    CHECK_INT_EQ(0, r.nhops);
+    CHECK_INT_EQ(0, r.retry_after);     /* zeroed, not re-initialized */
+    /* A second cleanup, and one of NULL, do nothing. */
+    lh_result_cleanup(&r);
+    lh_result_cleanup(NULL);
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_verdicts);
+    RUN_TEST(test_classify_null);
+    RUN_TEST(test_long_urls);
+    RUN_TEST(test_equivalent);
+    RUN_TEST(test_is_home);
+    RUN_TEST(test_states);
+    RUN_TEST(test_fail_names);
+    RUN_TEST(test_result_init);
+    RUN_TEST(test_result_hops);
+    RUN_TEST(test_result_reset_cleanup);
+    TEST_EXIT();
+}

@@ -1,0 +1,209 @@
+/* Tests of config.c: defaults, every value kind, and each error path. */
+#include <syslog.h>
+
+#include "config.h"
+#include "test.h"
+
+#define CONF LH_FIXTURES "/config/"
+
+static void
+test_defaults(void)
+{
+    struct lh_config c;
+
+    CHECK_INT_EQ(0, lh_config_init(&c));
+    CHECK_INT_EQ(15 * 60 * 1000, c.interval_ms);
+    CHECK_INT_EQ(32, c.concurrency);
+    CHECK_INT_EQ(2, c.per_host_concurrency);
+    CHECK_INT_EQ(1, c.retries);
+    CHECK_INT_EQ(2, c.fail_threshold);
+    CHECK_INT_EQ(1, c.recover_threshold);
+    CHECK_INT_EQ(10, c.max_redirects);
+    CHECK_INT_EQ(8 * 1024 * 1024, c.directory_max_bytes);
+    CHECK_INT_EQ(LOG_DAEMON, c.syslog_facility);
+    CHECK_INT_EQ(LOG_INFO, c.log_level);
+    CHECK_STR_EQ("linkhealthd/" LH_VERSION, c.user_agent);
+    CHECK(c.ca_file == NULL);
+    CHECK_INT_EQ(0, lh_config_validate(&c, NULL, 0));
+    lh_config_cleanup(&c);
+}
+
+static void
+test_good_file(void)
+{
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_load(&c, CONF "good.conf", err, sizeof(err)));
+    CHECK_STR_EQ("", err);
+    /* Relative paths are relative to the file's folder. */
+    CHECK_STR_EQ(CONF "sub/dir.json", c.directory);
+    CHECK_STR_EQ(CONF "certs/ca.pem", c.ca_file);
+    CHECK_STR_EQ("/tmp/lh-status.json", c.status_file);
+    CHECK_INT_EQ(LH_DIR_WPJSON, c.directory_format);
+    CHECK_INT_EQ(2 * 1024 * 1024, c.directory_max_bytes);
+    CHECK_INT_EQ(3600 * 1000, c.interval_ms);
+    CHECK_INT_EQ(0, c.jitter_ms);
+    CHECK_INT_EQ(16, c.concurrency);
+    CHECK_INT_EQ(4, c.per_host_concurrency);
+    CHECK_INT_EQ(5000, c.timeout_ms);
+    CHECK_INT_EQ(1500, c.connect_timeout_ms);
+    CHECK_INT_EQ(2, c.retries);
+    CHECK_INT_EQ(60000, c.retry_after_max_ms);
+    CHECK_INT_EQ(3, c.fail_threshold);
+    CHECK_INT_EQ(2, c.recover_threshold);
+    CHECK_INT_EQ(5, c.max_redirects);
+    CHECK_INT_EQ(16 * 1024, c.max_body_bytes);
+    CHECK_STR_EQ("linkhealthd-test/1", c.user_agent);
+    CHECK_STR_EQ("mailto:webmaster@example.org", c.contact);
+    CHECK_INT_EQ(2, c.nresolve);
+    if (c.nresolve == 2) {
+        CHECK_STR_EQ("a.test:80:127.0.0.1", c.resolve[0]);
+        CHECK_STR_EQ("b.test:443:127.0.0.1", c.resolve[1]);
+    }
+    CHECK_INT_EQ(LOG_LOCAL3, c.syslog_facility);
+    CHECK_INT_EQ(LOG_DEBUG, c.log_level);
+    lh_config_cleanup(&c);
+}
+
+static void
+test_bundled_file(void)
+{
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_load(&c, "conf/linkhealthd.conf", err,
+        sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_STR_EQ("conf/directory.json", c.directory);
+    CHECK_INT_EQ(15 * 60 * 1000, c.interval_ms);
+    lh_config_cleanup(&c);
+}
+
+static void
+test_bad_files(void)
+{
+    static const struct {
+        const char *file;
+        const char *message;
+    } rows[] = {
+        { "unknown-key.conf", "unknown-key.conf:2: unknown option "
+            "\"intervall\"" },
+        { "bad-duration.conf", "bad-duration.conf:3: interval: \"soon\" "
+            "is not a duration" },
+        { "out-of-range.conf", "out-of-range.conf:1: concurrency: \"0\" "
+            "is out of range" },
+        { "duplicate.conf", "duplicate.conf:2: option \"interval\" is set "
+            "twice" },
+        { "no-equals.conf", "no-equals.conf:1: expected \"key = value\"" },
+        { "section.conf", "section.conf:2: option \"interval\" in section "
+            "[main]" },
+        { "bad-scheme.conf", "bad-scheme.conf:1: directory: "
+            "\"ftp://example.org/dir\" only http and https" },
+        { "bad-resolve.conf", "bad-resolve.conf:1: resolve: "
+            "\"example.org:443\" is not host:port:address" },
+        { "per-host-above.conf", "per-host-above.conf: "
+            "per_host_concurrency (8) is above concurrency (4)" },
+        { "bad-format.conf", "bad-format.conf:1: directory_format: \"xml\" "
+            "is not one of" },
+        { "bad-facility.conf", "bad-facility.conf:1: syslog_facility: "
+            "\"kernel\" is not a syslog facility" },
+        { "bad-level.conf", "bad-level.conf:1: log_level: \"loud\"" },
+        { "connect-above.conf", "connect_timeout (30000 ms) is above "
+            "timeout (10000 ms)" },
+        { "missing.conf", "missing.conf: No such file or directory" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_config c;
+        char path[256], err[512] = "";
+        TEST_ROW_BEGIN();
+
+        snprintf(path, sizeof(path), CONF "%s", rows[i].file);
+        CHECK_INT_EQ(-1, lh_config_load(&c, path, err, sizeof(err)));
+        CHECK_STR_CONTAINS(rows[i].message, err);
+        /* A failed load leaves nothing to free and nothing set. */
+        CHECK(c.directory == NULL && c.path == NULL);
+        lh_config_cleanup(&c);
+        TEST_ROW_END(rows[i].file);
+    }
+}
+
+static void
+test_overrides(void)
+{
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_init(&c));
+    CHECK_INT_EQ(0, lh_config_set(&c, "interval", "90s", "--interval", err,
+        sizeof(err)));
+    CHECK_INT_EQ(90000, c.interval_ms);
+    /* Command-line paths stay relative to the working folder. */
+    CHECK_INT_EQ(0, lh_config_set(&c, "directory", "x/dir.json",
+        "--directory", err, sizeof(err)));
+    CHECK_STR_EQ("x/dir.json", c.directory);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "concurrency", "many",
+        "--concurrency", err, sizeof(err)));
+    CHECK_STR_EQ("--concurrency: \"many\" is not a whole number", err);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "nope", "1", "--set", err,
+        sizeof(err)));
+    CHECK_STR_EQ("--set: unknown option \"nope\"", err);
+    lh_config_cleanup(&c);
+}
+
+static void
+test_durations_and_sizes(void)
+{
+    static const struct {
+        const char *in;
+        int ok;
+        unsigned long long ms;
+    } d[] = {
+        { "900", 1, 900000 }, { "15m", 1, 900000 }, { "10s", 1, 10000 },
+        { "500ms", 1, 500 }, { "1h", 1, 3600000 }, { "2d", 1, 172800000 },
+        { "3 min", 1, 180000 }, { "", 0, 0 }, { "-1s", 0, 0 },
+        { "10x", 0, 0 }, { "s", 0, 0 }, { "99999999999s", 0, 0 },
+        { "1.5s", 0, 0 },
+    };
+    static const struct {
+        const char *in;
+        int ok;
+        unsigned long long bytes;
+    } z[] = {
+        { "4096", 1, 4096 }, { "8M", 1, 8388608 }, { "512k", 1, 524288 },
+        { "1G", 1, 1073741824 }, { "8MiB", 1, 8388608 }, { "8MB", 1, 8388608 },
+        { "8Q", 0, 0 }, { "M", 0, 0 }, { "8Mx", 0, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+        unsigned ms = 0;
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(d[i].ok ? 0 : -1, lh_parse_duration_ms(d[i].in, &ms));
+        if (d[i].ok)
+            CHECK_INT_EQ(d[i].ms, ms);
+        TEST_ROW_END(d[i].in);
+    }
+    for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+        size_t bytes = 0;
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(z[i].ok ? 0 : -1, lh_parse_size(z[i].in, &bytes));
+        if (z[i].ok)
+            CHECK_INT_EQ(z[i].bytes, bytes);
+        TEST_ROW_END(z[i].in);
+    }
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_defaults);
+    RUN_TEST(test_good_file);
+    RUN_TEST(test_bundled_file);
+    RUN_TEST(test_bad_files);
+    RUN_TEST(test_overrides);
+    RUN_TEST(test_durations_and_sizes);
+    TEST_EXIT();
+}

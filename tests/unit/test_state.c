@@ -1,0 +1,225 @@
+/* Tests of strmap.c and state.c: the link table, sync and hysteresis. */
+#include <stdint.h>
+
+#include "state.h"
+#include "strmap.h"
+#include "test.h"
+
+static void
+test_strmap(void)
+{
+    struct lh_strmap m;
+    char key[32];
+
+    lh_strmap_init(&m);
+    CHECK(lh_strmap_get(&m, "absent") == NULL);
+    for (uintptr_t i = 1; i <= 5000; i++) {
+        snprintf(key, sizeof(key), "k%ju", (uintmax_t)i);
+        CHECK_INT_EQ(0, lh_strmap_put(&m, key, (void *)i));
+    }
+    CHECK_INT_EQ(5000, m.n);
+    /* Delete the odd ones, then look every key up again. */
+    for (uintptr_t i = 1; i <= 5000; i += 2) {
+        snprintf(key, sizeof(key), "k%ju", (uintmax_t)i);
+        CHECK_INT_EQ(i, (uintptr_t)lh_strmap_del(&m, key));
+    }
+    CHECK_INT_EQ(2500, m.n);
+    for (uintptr_t i = 1; i <= 5000; i++) {
+        snprintf(key, sizeof(key), "k%ju", (uintmax_t)i);
+        CHECK_INT_EQ(i % 2 ? 0 : i, (uintptr_t)lh_strmap_get(&m, key));
+    }
+    /* Replacing keeps one entry. */
+    CHECK_INT_EQ(0, lh_strmap_put(&m, "k2", (void *)7));
+    CHECK_INT_EQ(7, (uintptr_t)lh_strmap_get(&m, "k2"));
+    CHECK_INT_EQ(2500, m.n);
+    CHECK(lh_strmap_del(&m, "k1") == NULL);
+    lh_strmap_cleanup(&m, NULL);
+    CHECK_INT_EQ(0, m.n);
+}
+
+static struct lh_entry
+entry(const char *region, const char *name, const char *url)
+{
+    struct lh_entry e = { (char *)region, (char *)name, (char *)url,
+        (char *)"", 0 };
+
+    return e;
+}
+
+static int nadded, nremoved;
+static char last_removed[128];
+
+static void
+added_cb(const struct lh_link *l, void *arg)
+{
+    (void)l;
+    (void)arg;
+    nadded++;
+}
+
+static void
+removed_cb(const struct lh_link *l, void *arg)
+{
+    (void)arg;
+    nremoved++;
+    snprintf(last_removed, sizeof(last_removed), "%s", l->url);
+}
+
+static void
+test_sync(void)
+{
+    struct lh_links links;
+    struct lh_entry first[] = {
+        entry("A", "One", "https://one.example/"),
+        entry("A", "Two", "https://two.example/"),
+        entry("B", "Three", "https://three.example/"),
+    };
+    struct lh_entry second[] = {
+        entry("B", "Three renamed", "https://three.example/"),
+        entry("A", "One", "https://one.example/"),
+        entry("C", "Four", "https://four.example/"),
+    };
+    struct lh_directory d1 = { first, 3, NULL, 0, LH_DIR_LIST };
+    struct lh_directory d2 = { second, 3, NULL, 0, LH_DIR_LIST };
+    struct lh_link *one;
+
+    lh_links_init(&links);
+    nadded = nremoved = 0;
+    CHECK_INT_EQ(0, lh_links_sync(&links, &d1, added_cb, removed_cb, NULL));
+    CHECK_INT_EQ(3, links.n);
+    CHECK_INT_EQ(3, nadded);
+    one = lh_links_find(&links, "https://one.example/");
+    CHECK(one != NULL);
+    if (one == NULL)
+        return;
+    one->state = LH_STATE_STALE;
+    one->since = 1234;
+
+    nadded = nremoved = 0;
+    CHECK_INT_EQ(0, lh_links_sync(&links, &d2, added_cb, removed_cb, NULL));
+    CHECK_INT_EQ(3, links.n);
+    CHECK_INT_EQ(1, nadded);
+    CHECK_INT_EQ(1, nremoved);
+    CHECK_STR_EQ("https://two.example/", last_removed);
+    /* New order, state kept, text refreshed. */
+    CHECK_STR_EQ("https://three.example/", links.v[0]->url);
+    CHECK_STR_EQ("Three renamed", links.v[0]->name);
+    CHECK(links.v[1] == one);
+    CHECK_INT_EQ(LH_STATE_STALE, one->state);
+    CHECK_INT_EQ(1234, one->since);
+    CHECK_INT_EQ(1, one->order);
+    CHECK_INT_EQ(LH_STATE_UNKNOWN, links.v[2]->state);
+    CHECK(lh_links_find(&links, "https://two.example/") == NULL);
+    lh_links_cleanup(&links);
+}
+
+static struct lh_verdict
+verdict(enum lh_state s)
+{
+    struct lh_verdict v;
+
+    memset(&v, 0, sizeof(v));
+    v.state = s;
+    snprintf(v.reason, sizeof(v.reason), "because %s", lh_state_name(s));
+    return v;
+}
+
+/* Feed a sequence of verdicts; return the reported states, one letter
+ * each (o ok, m moved, s stale, e error, u unknown) and a '*' after each
+ * change. */
+static void
+feed(const char *verdicts, unsigned fail, unsigned recover, char *out)
+{
+    struct lh_link l;
+    size_t n = 0;
+
+    memset(&l, 0, sizeof(l));
+    lh_result_init(&l.result);
+    for (const char *p = verdicts; *p != '\0'; p++) {
+        enum lh_state s = *p == 'o' ? LH_STATE_OK : *p == 'm' ?
+            LH_STATE_MOVED : *p == 's' ? LH_STATE_STALE : LH_STATE_ERROR;
+        struct lh_verdict v = verdict(s);
+        struct lh_transition t;
+
+        lh_state_record(&l, &v, 100 + (p - verdicts), fail, recover, &t);
+        out[n++] = l.state == LH_STATE_OK ? 'o' :
+            l.state == LH_STATE_MOVED ? 'm' :
+            l.state == LH_STATE_STALE ? 's' :
+            l.state == LH_STATE_ERROR ? 'e' : 'u';
+        if (t.changed)
+            out[n++] = '*';
+    }
+    out[n] = '\0';
+    free(l.new_url);
+    lh_result_cleanup(&l.result);
+}
+
+static void
+test_hysteresis(void)
+{
+    static const struct {
+        const char *in;
+        unsigned fail, recover;
+        const char *out;
+    } rows[] = {
+        /* --once: the first verdict counts. */
+        { "s", 1, 1, "s*" },
+        { "o", 2, 1, "o*" },
+        /* Bad needs fail_threshold in a row. */
+        { "ossos", 2, 1, "o*os*o*o" },
+        { "osos", 2, 1, "o*ooo" },
+        { "sss", 3, 1, "uus*" },
+        /* Recovery needs recover_threshold good verdicts. */
+        { "ossoo", 2, 2, "o*os*so*" },
+        /* A different bad is reported at once; good states switch too. */
+        { "osse", 2, 1, "o*os*e*" },
+        { "om", 2, 1, "o*m*" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char out[64];
+        TEST_ROW_BEGIN();
+
+        feed(rows[i].in, rows[i].fail, rows[i].recover, out);
+        CHECK_STR_EQ(rows[i].out, out);
+        TEST_ROW_END(rows[i].in);
+    }
+}
+
+static void
+test_history_and_counters(void)
+{
+    struct lh_link l;
+    struct lh_transition t;
+    struct lh_verdict bad = verdict(LH_STATE_STALE), good =
+        verdict(LH_STATE_OK);
+
+    memset(&l, 0, sizeof(l));
+    lh_result_init(&l.result);
+    for (int i = 0; i < 20; i++)
+        lh_state_record(&l, &bad, 1000 + i, 2, 1, &t);
+    CHECK_INT_EQ(20, l.consecutive_failures);
+    CHECK_INT_EQ(LH_HISTORY_LEN, l.nhistory);
+    CHECK_INT_EQ(1001, l.since);    /* the second bad verdict */
+    CHECK_STR_EQ("because stale", l.reason);
+    lh_state_record(&l, &good, 2000, 2, 1, &t);
+    CHECK(t.changed);
+    CHECK_INT_EQ(LH_STATE_STALE, t.from);
+    CHECK_INT_EQ(LH_STATE_OK, t.to);
+    CHECK_INT_EQ(0, l.consecutive_failures);
+    CHECK_INT_EQ(2000, l.since);
+    CHECK_INT_EQ(LH_STATE_OK, l.history[LH_HISTORY_LEN - 1]);
+    CHECK_INT_EQ(LH_STATE_STALE, l.history[0]);
+    free(l.new_url);
+    lh_result_cleanup(&l.result);
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_strmap);
+    RUN_TEST(test_sync);
+    RUN_TEST(test_hysteresis);
+    RUN_TEST(test_history_and_counters);
+    TEST_EXIT();
+}
