@@ -13,8 +13,8 @@ DESTDIR      ?=
 BINDIR       ?= $(PREFIX)/bin
 SYSCONFDIR   ?= /etc
 DATADIR      ?= $(PREFIX)/share
+DOCDIR       ?= $(DATADIR)/doc/linkhealthd
 UNITDIR      ?= /lib/systemd/system
-LOCALSTATEDIR ?= /var/lib
 PKG_CONFIG   ?= pkg-config
 
 CC           ?= cc
@@ -72,7 +72,7 @@ $(BUILD)/tests/unit/%.o: CPPFLAGS += -Itests -DLH_FIXTURES='"tests/fixtures"'
 $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' $< > $@
+	    -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
 
 # Install only the Debian packages whose pkg-config module (or, for the
 # tests, whose command) is missing.
@@ -112,10 +112,13 @@ install: all
 	        $(DESTDIR)$(SYSCONFDIR)/linkhealthd/directory.json
 	install -m 0644 $(BUILD)/linkhealthd.service \
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/linkhealthd \
-	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
+	    $(DESTDIR)$(UNITDIR)/linkhealthd.service \
+	    $(DESTDIR)$(DOCDIR)/README.md
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/linkhealthd (your configuration)"
 
 clean:

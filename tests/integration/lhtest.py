@@ -303,10 +303,10 @@ class Daemon:
     """linkhealthd running in the foreground (not --once), stopped after
     the test.  status() reads the status file; wait_status(pred) polls it."""
 
-    def __init__(self, config, extra_args=(), env=None):
+    def __init__(self, config, extra_args=(), env=None, status_path=None):
         folder = tmpdir()
         self.conf_path = write_config(config, folder)
-        self.status_path = os.path.join(folder, "status.json")
+        self.status_path = status_path or os.path.join(folder, "status.json")
         self.log_path = os.path.join(folder, "daemon.log")
         argv = [binary(), "-f", "-c", self.conf_path, "-o", self.status_path]
         self._log = open(self.log_path, "w+")
@@ -333,7 +333,8 @@ class Daemon:
         return None
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, errors="replace") as f:
             return f.read()
 

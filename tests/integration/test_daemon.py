@@ -1,0 +1,263 @@
+"""The daemon: cycles on a timer, directory re-reads, hysteresis and
+transitions in the log, persistence across restarts, signals."""
+
+import glob
+import json
+import os
+import signal
+import time
+
+import lhtest
+from lhtest import Daemon, check, check_eq, check_in, serve, test
+
+BASE = {"interval": "1s", "jitter": 0, "timeout": "3s",
+        "connect_timeout": "2s", "retries": 0}
+
+
+def config(directory, **kw):
+    c = dict(BASE)
+    c["directory"] = directory
+    c.update(kw)
+    return c
+
+
+def cycle_at_least(n):
+    return lambda s: s.get("cycle", {}).get("number", 0) >= n
+
+
+def by_url(status):
+    return {l["url"]: l for l in (status or {}).get("links", [])}
+
+
+def lines_with(text, needle):
+    return [l for l in text.splitlines() if needle in l]
+
+
+@test(deadline=60)
+def rereads_the_directory_each_cycle():
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    path = lhtest.write_list_directory([(srv.url("/a"), "Alpha"),
+                                        (srv.url("/b"), "Beta")])
+    d = Daemon(config(path))
+    s = d.wait_status(cycle_at_least(1))
+    check_eq({srv.url("/a"), srv.url("/b")}, set(by_url(s)), "first links")
+    with open(path, "w") as f:
+        f.write("%s Alpha renamed\n%s Gamma\n" % (srv.url("/a"),
+                                                  srv.url("/c")))
+    s = d.wait_status(lambda s: srv.url("/c") in by_url(s))
+    links = by_url(s)
+    check_eq({srv.url("/a"), srv.url("/c")}, set(links), "links after edit")
+    check_eq("Alpha renamed", links.get(srv.url("/a"), {}).get("name"),
+             "edited name")
+    d.wait_status(cycle_at_least(s["cycle"]["number"] + 2))
+    out = d.output()
+    check_eq(1, len(lines_with(out, "added: Gamma")), "added logged once")
+    check_eq(1, len(lines_with(out, "removed: Beta")), "removed logged once")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def broken_directory_keeps_the_last_good_one():
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    path = lhtest.write_list_directory([srv.url("/a")])
+    d = Daemon(config(path, directory_format="list"))
+    s = d.wait_status(cycle_at_least(1))
+    with open(path, "w") as f:
+        f.write("# nothing but comments\n")
+    s = d.wait_status(lambda s: s["directory"]["error"] is not None)
+    check(s is not None, "the error shows in the status file")
+    if s:
+        check_in("no organizations found", s["directory"]["error"], "error")
+        check_eq([srv.url("/a")], list(by_url(s)), "last good links kept")
+    n = s["cycle"]["number"] if s else 0
+    d.wait_status(cycle_at_least(n + 2))
+    with open(path, "w") as f:
+        f.write(srv.url("/a") + "\n" + srv.url("/b") + "\n")
+    s = d.wait_status(lambda s: s["directory"]["error"] is None and
+                      len(s["links"]) == 2)
+    check(s is not None, "recovered with the fixed directory")
+    out = d.output()
+    check_eq(1, len(lines_with(out, "no organizations found")),
+             "the error is logged once, not every cycle")
+    check_eq(1, len(lines_with(out, "loaded again")), "recovery logged")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def directory_url_is_fetched_with_conditional_requests():
+    site = serve({"/": {"status": 200, "prefix": True}})
+    listing = site.url("/ok") + " Remote org\n"
+    dsrv = serve({"/dir.txt": {"sequence": [
+        {"status": 200, "body": listing,
+         "headers": {"ETag": '"v1"',
+                     "Last-Modified": "Mon, 23 Nov 2026 08:00:00 GMT"}},
+        {"status": 304}]}})
+    d = Daemon(config(dsrv.url("/dir.txt"), directory_format="list"))
+    s = d.wait_status(cycle_at_least(3))
+    check_eq([site.url("/ok")], list(by_url(s)), "links from the URL")
+    check_eq(None, (s or {}).get("directory", {}).get("error"), "no error")
+    reqs = dsrv.requests()
+    check(len(reqs) >= 2, "fetched every cycle")
+    if len(reqs) >= 2:
+        check_eq('"v1"', reqs[1]["headers"].get("if-none-match"),
+                 "If-None-Match on the second fetch")
+        check_eq("Mon, 23 Nov 2026 08:00:00 GMT",
+                 reqs[1]["headers"].get("if-modified-since"),
+                 "If-Modified-Since on the second fetch")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def hysteresis_and_one_log_line_per_change():
+    srv = serve({"/p": {"sequence": [404, 404, 404, 404, 200]}})
+    url = srv.url("/p")
+    path = lhtest.write_list_directory([(url, "Flaky Org")])
+    d = Daemon(config(path, fail_threshold=2))
+    s1 = d.wait_status(cycle_at_least(1))
+    check_eq("unknown", by_url(s1).get(url, {}).get("state"),
+             "one bad verdict is not yet a bad state")
+    check_eq("stale", by_url(s1).get(url, {}).get("verdict"), "verdict")
+    s2 = d.wait_status(cycle_at_least(2))
+    check_eq("stale", by_url(s2).get(url, {}).get("state"),
+             "two bad verdicts make it stale")
+    check_eq(2, by_url(s2).get(url, {}).get("consecutive_failures"),
+             "consecutive_failures")
+    s3 = d.wait_status(cycle_at_least(3))
+    check_eq("ok", by_url(s3).get(url, {}).get("state"), "recovered")
+    d.wait_status(cycle_at_least(5))
+    out = d.output()
+    bad = lines_with(out, "-> stale")
+    check_eq(1, len(bad), "one line when it goes bad")
+    if bad:
+        check_in("Flaky Org [] %s: unknown -> stale (" % url, bad[0],
+                 "names organization, URL and states")
+        check_in("404 Not Found)", bad[0], "and the reason")
+    check_eq(1, len(lines_with(out, "stale -> ok")), "one recovery line")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=90)
+def flapping_is_logged_once():
+    srv = serve({"/f": {"sequence": [200, 404, 404, 200, 404, 404, 200, 404,
+                                     404, 200, 404, 404, 200]}})
+    url = srv.url("/f")
+    d = Daemon(config(lhtest.write_list_directory([url]), fail_threshold=1))
+    s = d.wait_status(lambda s: by_url(s).get(url, {}).get("flapping"),
+                      timeout=40)
+    check(s is not None, "flagged as flapping in the status file")
+    d.wait_status(cycle_at_least((s or {"cycle": {"number": 0}})["cycle"]
+                                 ["number"] + 2))
+    out = d.output()
+    check_eq(1, len(lines_with(out, "flapping (")), "flapping logged once")
+    changes = lines_with(out, " -> ")
+    check(len(changes) <= 5, "changes stop being logged once flapping "
+          "(%d lines)" % len(changes))
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def restart_resumes_state_without_realerting():
+    srv = serve({"/gone": 410})
+    url = srv.url("/gone")
+    folder = lhtest.tmpdir()
+    path = lhtest.write_list_directory([url])
+    status = os.path.join(folder, "status.json")
+    conf = config(path, fail_threshold=1)
+    d = Daemon(conf, status_path=status)
+    s = d.wait_status(cycle_at_least(1))
+    since = by_url(s).get(url, {}).get("since")
+    check_eq("stale", by_url(s).get(url, {}).get("state"), "stale")
+    check_eq(0, d.stop(), "exit status")
+    time.sleep(1.1)     # a new since would differ by a second
+    d2 = Daemon(conf, status_path=status)
+    s2 = d2.wait_status(cycle_at_least(2))
+    l2 = by_url(s2).get(url, {})
+    check_eq("stale", l2.get("state"), "still stale")
+    check_eq(since, l2.get("since"), "since kept across the restart")
+    check(len(l2.get("history", [])) >= 2, "history kept")
+    out = d2.output()
+    check_in("resuming the state of 1 links", out, "resume logged")
+    check_eq([], lines_with(out, "-> stale"), "no alert after restart")
+    check_eq(0, d2.stop(), "exit status")
+
+
+@test(deadline=60)
+def unusable_previous_status_is_set_aside():
+    srv = serve({"/": 200})
+    folder = lhtest.tmpdir()
+    status = os.path.join(folder, "status.json")
+    with open(status, "w") as f:
+        f.write('{"something": "else"}')
+    d = Daemon(config(lhtest.write_list_directory([srv.url("/")])),
+               status_path=status)
+    s = d.wait_status(lambda s: s.get("version") == 1)
+    check(s is not None, "the daemon runs and writes its own file")
+    aside = glob.glob(status + ".unusable-*")
+    check_eq(1, len(aside), "the foreign file is set aside")
+    if aside:
+        with open(aside[0]) as f:
+            check_eq('{"something": "else"}', f.read(), "kept intact")
+    check_in("not a linkhealthd status file", d.output(), "logged")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def signals_reload_check_now_and_stop():
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    path = lhtest.write_list_directory([srv.url("/a")])
+    d = Daemon(config(path, interval="1h"))
+    s = d.wait_status(cycle_at_least(1))
+    # SIGUSR1: a cycle now.
+    d.proc.send_signal(signal.SIGUSR1)
+    s = d.wait_status(cycle_at_least(2), timeout=10)
+    check(s is not None, "SIGUSR1 started a cycle")
+    # SIGHUP with a broken configuration: logged, the old one kept.
+    good = open(d.conf_path).read()
+    with open(d.conf_path, "w") as f:
+        f.write(good + "intervall = 5m\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check(d.proc.poll() is None, "still running after a bad reload")
+    out = d.output()
+    check_in('unknown option "intervall"', out, "the error names the key")
+    check_in("reload rejected", out, "the reload is refused")
+    # SIGHUP with a good configuration pointing at a new directory.
+    path2 = lhtest.write_list_directory([srv.url("/b"), srv.url("/c")])
+    with open(d.conf_path, "w") as f:
+        f.write(good.replace(path, path2))
+    d.proc.send_signal(signal.SIGHUP)
+    s = d.wait_status(lambda s: len(s["links"]) == 2 and all(
+        l["state"] == "ok" for l in s["links"]), timeout=10)
+    check(s is not None, "SIGHUP reloaded config and directory")
+    # SIGTERM: a clean stop, exit 0, a whole status file.
+    check_eq(0, d.stop(signal.SIGTERM), "exit status after SIGTERM")
+    with open(d.status_path) as f:
+        check_eq(2, len(json.load(f)["links"]), "status file intact")
+    check_in("stopping", d.output(), "stop logged")
+
+
+@test(deadline=60)
+def sigterm_during_a_cycle_stops_cleanly():
+    srv = serve({"/slow": {"status": 200, "delay": 30}})
+    d = Daemon(config(lhtest.write_list_directory([srv.url("/slow")]),
+                      timeout="60s", connect_timeout="5s"))
+    lhtest.wait_for(lambda: len(srv.requests()) >= 1, timeout=10)
+    start = time.monotonic()
+    check_eq(0, d.stop(signal.SIGTERM), "exit status")
+    check(time.monotonic() - start < 5, "in-flight check cancelled")
+
+
+@test(deadline=60)
+def overrunning_cycle_is_not_overlapped():
+    srv = serve({"/slow": {"status": 200, "delay": 1.5}})
+    d = Daemon(config(lhtest.write_list_directory([srv.url("/slow")]),
+                      interval="1s"))
+    s = d.wait_status(cycle_at_least(3), timeout=20)
+    check(s is not None, "cycles go on")
+    st = srv.stats(log=False)
+    check_eq(1, st["max_active_requests"], "never two checks at once")
+    check_eq(0, d.stop(), "exit status")
+
+
+if __name__ == "__main__":
+    lhtest.main()
