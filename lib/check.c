@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,22 +576,30 @@ try_over(struct lh_check *c)
         finish(c);
 }
 
+/* Phases not reached stay unknown (-1): curl reports them as 0. */
 static void
 record_timings(struct lh_check *c)
 {
-    curl_off_t t;
+    static const struct {
+        CURLINFO info;
+        size_t offset;
+    } phases[] = {
+        { CURLINFO_NAMELOOKUP_TIME_T, offsetof(struct lh_timings, dns_ms) },
+        { CURLINFO_CONNECT_TIME_T, offsetof(struct lh_timings, connect_ms) },
+        { CURLINFO_APPCONNECT_TIME_T, offsetof(struct lh_timings, tls_ms) },
+        { CURLINFO_STARTTRANSFER_TIME_T,
+            offsetof(struct lh_timings, first_byte_ms) },
+    };
 
-    if (curl_easy_getinfo(c->easy, CURLINFO_NAMELOOKUP_TIME_T, &t) ==
-        CURLE_OK)
-        c->r->timings.dns_ms = t / 1000.0;
-    if (curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK)
-        c->r->timings.connect_ms = t / 1000.0;
-    if (curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &t) ==
-        CURLE_OK && t > 0)
-        c->r->timings.tls_ms = t / 1000.0;
-    if (curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &t) ==
-        CURLE_OK)
-        c->r->timings.first_byte_ms = t / 1000.0;
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        double *slot = (double *)((char *)&c->r->timings + phases[i].offset);
+        curl_off_t t = 0;
+
+        *slot = -1;
+        if (curl_easy_getinfo(c->easy, phases[i].info, &t) == CURLE_OK &&
+            t > 0)
+            *slot = t / 1000.0;
+    }
 }
 
 /* Leaf certificate expiry, remembered per host for the cycle. */
