@@ -1117,14 +1117,12 @@ static int
 parse_list(struct parser *p, const char *text, size_t start, size_t len)
 {
     unsigned line = 1;
-    size_t pos = 0;
 
     /* Count the lines before start (only whitespace is there). */
     for (size_t i = 0; i < start; i++)
         if (text[i] == '\n')
             line++;
-    pos = start;
-    for (; pos < len; line++) {
+    for (size_t pos = start; pos < len; line++) {
         const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
         size_t n = nl != NULL ? (size_t)(nl - s) : len - pos, i = 0, u;
         char *url = NULL, *name = NULL, *desc = NULL;
@@ -1338,9 +1336,8 @@ fail:
 }
 
 int
-lh_directory_load_file(const char *path, size_t max_bytes,
-    enum lh_dir_format format, struct lh_directory *out, char *err,
-    size_t errlen)
+lh_directory_read_file(const char *path, size_t max_bytes, char **out,
+    size_t *outlen, char *err, size_t errlen)
 {
     struct stat st;
     char *buf = NULL, *nbuf;
@@ -1348,7 +1345,8 @@ lh_directory_load_file(const char *path, size_t max_bytes,
     ssize_t r;
     int fd, flags, rc = -1;
 
-    memset(out, 0, sizeof(*out));
+    *out = NULL;
+    *outlen = 0;
     if (max_bytes == 0)
         max_bytes = LH_DIRECTORY_MAX_BYTES_DEFAULT;
     if (max_bytes > SIZE_MAX / 2)
@@ -1361,21 +1359,21 @@ lh_directory_load_file(const char *path, size_t max_bytes,
     }
     if (fstat(fd, &st) == -1) {
         seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto fail;
+        goto out;
     }
     if (S_ISDIR(st.st_mode)) {
         seterr(err, errlen, "%s: %s", path, strerror(EISDIR));
-        goto fail;
+        goto out;
     }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
         seterr(err, errlen, "%s: %jd bytes is over the %zu-byte limit "
             "(directory_max_bytes)", path, (intmax_t)st.st_size, max_bytes);
-        goto fail;
+        goto out;
     }
     if (!S_ISREG(st.st_mode) && ((flags = fcntl(fd, F_GETFL)) == -1 ||
         fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)) {
         seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto fail;
+        goto out;
     }
     /* One byte more than expected, to see the end (or a growing file). */
     cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
@@ -1383,7 +1381,7 @@ lh_directory_load_file(const char *path, size_t max_bytes,
         cap = max_bytes + 1;
     if ((buf = malloc(cap)) == NULL) {
         seterr(err, errlen, "%s: out of memory", path);
-        goto fail;
+        goto out;
     }
     for (;;) {
         if (len == cap) {
@@ -1391,12 +1389,12 @@ lh_directory_load_file(const char *path, size_t max_bytes,
                 seterr(err, errlen, "%s: more than %zu bytes is over the "
                     "%zu-byte limit (directory_max_bytes)", path, max_bytes,
                     max_bytes);
-                goto fail;
+                goto out;
             }
             cap = cap > (max_bytes + 1) / 2 ? max_bytes + 1 : cap * 2;
             if ((nbuf = realloc(buf, cap)) == NULL) {
                 seterr(err, errlen, "%s: out of memory", path);
-                goto fail;
+                goto out;
             }
             buf = nbuf;
         }
@@ -1405,7 +1403,7 @@ lh_directory_load_file(const char *path, size_t max_bytes,
             continue;
         if (r == -1) {
             seterr(err, errlen, "%s: %s", path, strerror(errno));
-            goto fail;
+            goto out;
         }
         if (r == 0)
             break;
@@ -1414,13 +1412,34 @@ lh_directory_load_file(const char *path, size_t max_bytes,
     if (close(fd) == -1) {
         fd = -1;
         seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto fail;
+        goto out;
     }
     fd = -1;
-    rc = lh_directory_parse(buf, len, path, format, out, err, errlen);
-fail:
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+    rc = 0;
+out:
     if (fd != -1)
         close(fd);
+    free(buf);
+    return rc;
+}
+
+int
+lh_directory_load_file(const char *path, size_t max_bytes,
+    enum lh_dir_format format, struct lh_directory *out, char *err,
+    size_t errlen)
+{
+    char *buf;
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (lh_directory_read_file(path, max_bytes, &buf, &len, err, errlen) ==
+        -1)
+        return -1;
+    rc = lh_directory_parse(buf, len, path, format, out, err, errlen);
     free(buf);
     return rc;
 }

@@ -95,6 +95,15 @@ int lh_directory_load_file(const char *path, size_t max_bytes,
     size_t errlen);
 
 /* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
+/*
+ * Read a whole file of at most max_bytes (0: the default) into a new
+ * buffer (*out, *outlen; the caller frees it), without parsing.  Refuses
+ * a larger file, or one that grows past the limit while read, with an
+ * error naming the file and the limit.
+ */
+int lh_directory_read_file(const char *path, size_t max_bytes, char **out,
+    size_t *outlen, char *err, size_t errlen);
+
 void lh_directory_cleanup(struct lh_directory *dir);
 
 /* "auto", "wordpress", "html", "list"; NULL-safe names for messages. */

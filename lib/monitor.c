@@ -420,45 +420,6 @@ fetch_done_cb(struct lh_fetch_result *res, void *arg)
     checks_begin(m);
 }
 
-/* Read a whole file of at most max bytes into a new NUL-terminated buffer. */
-static int
-lh_directory_read_file(const char *path, size_t max, char **out,
-    size_t *outlen, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len;
-
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if ((buf = malloc(max + 2)) == NULL) {
-        fclose(f);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    len = fread(buf, 1, max + 1, f);
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (len > max) {
-        snprintf(err, errlen, "%s: over the %zu-byte limit "
-            "(directory_max_bytes)", path, max);
-        goto fail;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *out = buf;
-    *outlen = len;
-    return 0;
-fail:
-    fclose(f);
-    free(buf);
-    return -1;
-}
-
 static void
 read_directory_file(struct lh_monitor *m)
 {

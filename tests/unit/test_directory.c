@@ -399,6 +399,11 @@ test_entities(void)
         { "<p><a href=\"https://e.org/\">Name<br><br/> </a></p>"
             "<div class=\"text-subtext\"><p>one</p><p>two</p></div>",
             "Name", "one two" },
+        /* The bytes are UTF-8 whatever the page claims. */
+        { "\xef\xbb\xbf<html><head><meta charset=\"windows-1252\">"
+            "</head><body><p><a href=\"https://e.org/\">Caf\u00e9</a></p>"
+            "<div class=\"text-subtext\">\u2019</div></body></html>",
+            "Caf\u00e9", "\u2019" },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct lh_directory d;
