@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "check.h"
+#include "util.h"
 #include "strmap.h"
 
 #define SNIFF_BYTES     8192        /* body kept to spot challenge pages */
@@ -74,32 +75,6 @@ now_ms(void)
     return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static int
-set_string(char **slot, const char *s)
-{
-    free(*slot);
-    *slot = NULL;
-    if (s != NULL && (*slot = strdup(s)) == NULL)
-        return -1;
-    return 0;
-}
-
 int
 lh_url_host(const char *url, char *buf, size_t len)
 {
@@ -145,10 +120,10 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
         if (asprintf(&ua, "%s (+%s)", cfg->user_agent, cfg->contact) < 0)
             goto nomem;
         ck->user_agent = ua;
-    } else if (set_string(&ck->user_agent, cfg->user_agent) == -1) {
+    } else if (lh_replace_string(&ck->user_agent, cfg->user_agent) == -1) {
         goto nomem;
     }
-    if (set_string(&ck->ca_file, cfg->ca_file) == -1)
+    if (lh_replace_string(&ck->ca_file, cfg->ca_file) == -1)
         goto nomem;
     for (size_t i = 0; i < cfg->nresolve; i++) {
         if ((grown = curl_slist_append(ck->resolve, cfg->resolve[i])) ==
@@ -170,7 +145,7 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
         goto nomem;
     return ck;
 nomem:
-    seterr(err, errlen, "out of memory");
+    lh_seterr(err, errlen, "out of memory");
     lh_checker_free(ck);
     return NULL;
 }
@@ -371,7 +346,7 @@ request(struct lh_check *c, unsigned delay_ms)
         ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
     if (!ok) {
         c->r->fail = LH_FAIL_OTHER;
-        set_string(&c->r->error, "curl_easy_setopt failed");
+        lh_replace_string(&c->r->error, "curl_easy_setopt failed");
         return -1;
     }
     c->r->attempts++;
@@ -383,7 +358,7 @@ request(struct lh_check *c, unsigned delay_ms)
         if (lh_http_fail(ck->http, e, CURLE_COULDNT_RESOLVE_HOST, done_cb, c,
                 err, sizeof(err)) == -1) {
             c->r->fail = LH_FAIL_OTHER;
-            set_string(&c->r->error, err);
+            lh_replace_string(&c->r->error, err);
             return -1;
         }
         return 0;
@@ -391,7 +366,7 @@ request(struct lh_check *c, unsigned delay_ms)
     if (lh_http_start(ck->http, e, delay_ms, done_cb, c, err,
             sizeof(err)) == -1) {
         c->r->fail = LH_FAIL_OTHER;
-        set_string(&c->r->error, err);
+        lh_replace_string(&c->r->error, err);
         return -1;
     }
     return 0;
@@ -670,7 +645,7 @@ redirect_allowed(struct lh_check *c, const char *target)
             r->fail = LH_FAIL_REDIRECT_LOOP;
     }
     if (!ok)
-        set_string(&r->error, target);
+        lh_replace_string(&r->error, target);
     curl_free(scheme);
     curl_url_cleanup(u);
     return ok;
@@ -692,13 +667,13 @@ done_cb(void *easy, int result, void *arg)
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
     record_timings(c);
-    set_string(&r->final_url, c->url);
+    lh_replace_string(&r->final_url, c->url);
     r->method = c->method;
     r->fail = map_fail(c, code);
-    set_string(&r->error, code == CURLE_OK ? NULL :
+    lh_replace_string(&r->error, code == CURLE_OK ? NULL :
         c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
     if (c->header_overflow)
-        set_string(&r->error, "response headers over 256 KiB");
+        lh_replace_string(&r->error, "response headers over 256 KiB");
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
     if (r->fail == LH_FAIL_TIMEOUT_BODY || (r->fail == LH_FAIL_RESET &&
@@ -733,7 +708,7 @@ done_cb(void *easy, int result, void *arg)
 
         if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
             r->fail = LH_FAIL_OTHER;
-            set_string(&r->error, "out of memory");
+            lh_replace_string(&r->error, "out of memory");
             finish(c);
             return;
         }
@@ -764,9 +739,9 @@ lh_check_start(struct lh_checker *ck, const char *url,
 
     lh_result_init(result);
     if ((c = calloc(1, sizeof(*c))) == NULL ||
-        set_string(&result->url, url) == -1 ||
+        lh_replace_string(&result->url, url) == -1 ||
         (c->easy = easy_get(ck)) == NULL) {
-        seterr(err, errlen, "out of memory");
+        lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
     c->ck = ck;
@@ -775,11 +750,11 @@ lh_check_start(struct lh_checker *ck, const char *url,
     c->arg = arg;
     c->check_started = c->started = now_ms();
     if (aim(c, url, false) == -1) {
-        seterr(err, errlen, "out of memory");
+        lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
     if (request(c, 0) == -1) {
-        seterr(err, errlen, "%s", result->error ? result->error : "failed");
+        lh_seterr(err, errlen, "%s", result->error ? result->error : "failed");
         goto fail;
     }
     return c;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "util.h"
 
 #define URL_SHOW_MAX    160     /* bytes of a URL quoted in a reason */
 #define ERROR_SHOW_MAX  160     /* bytes of an error text quoted */
@@ -413,40 +414,6 @@ rb_put(struct rbuf *b, const char *seq, size_t n)
         b->mark = b->len;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629), 0 if none. */
-static size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-    size_t n;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    /* No overlong forms, no surrogates, nothing above U+10FFFF. */
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (avail < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /* Append up to limit bytes of s[0..n), then "…" if there was more. */
 static void
 rb_cat_limit(struct rbuf *b, const char *s, size_t n, size_t limit)
@@ -455,7 +422,7 @@ rb_cat_limit(struct rbuf *b, const char *s, size_t n, size_t limit)
 
     for (size_t i = 0; i < n;) {
         const unsigned char *p = (const unsigned char *)s + i;
-        size_t k = utf8_len(p, n - i);
+        size_t k = lh_utf8_len(p, n - i);
         const char *seq = s + i;
         size_t put = k;
 

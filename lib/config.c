@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "util.h"
 #include "log.h"
 
 enum opt_type {
@@ -73,34 +74,6 @@ static const struct option options[] = {
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static int
-replace_string(char **slot, const char *value)
-{
-    char *copy = NULL;
-
-    if (value != NULL && (copy = strdup(value)) == NULL)
-        return -1;
-    free(*slot);
-    *slot = copy;
-    return 0;
-}
-
 int
 lh_config_init(struct lh_config *cfg)
 {
@@ -121,11 +94,11 @@ lh_config_init(struct lh_config *cfg)
     cfg->max_body_bytes = 64 * 1024;
     cfg->syslog_facility = LOG_DAEMON;
     cfg->log_level = LOG_INFO;
-    if (replace_string(&cfg->directory,
+    if (lh_replace_string(&cfg->directory,
             "/etc/linkhealthd/directory.json") == -1 ||
-        replace_string(&cfg->status_file,
+        lh_replace_string(&cfg->status_file,
             "/var/lib/linkhealthd/status.json") == -1 ||
-        replace_string(&cfg->user_agent, "linkhealthd/" LH_VERSION) == -1) {
+        lh_replace_string(&cfg->user_agent, "linkhealthd/" LH_VERSION) == -1) {
         lh_config_cleanup(cfg);
         return -1;
     }
@@ -241,7 +214,7 @@ set_path(char **slot, const char *value, const char *basedir)
     int n;
 
     if (*value == '\0' || value[0] == '/' || basedir == NULL)
-        return replace_string(slot, *value == '\0' ? NULL : value);
+        return lh_replace_string(slot, *value == '\0' ? NULL : value);
     n = asprintf(&joined, "%s/%s", basedir, value);
     if (n < 0)
         return -1;
@@ -316,14 +289,14 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
     *why = "out of memory";
     switch (o->type) {
     case OPT_STRING:
-        return replace_string(field, *value == '\0' ? NULL : value);
+        return lh_replace_string(field, *value == '\0' ? NULL : value);
     case OPT_LOCATION:
         if (*value == '\0') {
             *why = "must name a file or an http(s) URL";
             return -1;
         }
         if (is_url(value))
-            return replace_string(field, value);
+            return lh_replace_string(field, value);
         if (strstr(value, "://") != NULL) {
             *why = "only http and https URLs (or a file path) are allowed";
             return -1;
@@ -419,11 +392,11 @@ lh_config_set(struct lh_config *cfg, const char *key, const char *value,
     const char *why;
 
     if (o == NULL) {
-        seterr(err, errlen, "%s: unknown option \"%s\"", origin, key);
+        lh_seterr(err, errlen, "%s: unknown option \"%s\"", origin, key);
         return -1;
     }
     if (set_option(cfg, o, value, NULL, &why) == -1) {
-        seterr(err, errlen, "%s: \"%s\" %s", origin, value, why);
+        lh_seterr(err, errlen, "%s: \"%s\" %s", origin, value, why);
         return -1;
     }
     return 0;
@@ -479,7 +452,7 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
 
     memset(&ctx, 0, sizeof(ctx));
     if (lh_config_init(cfg) == -1) {
-        seterr(err, errlen, "%s: out of memory", path);
+        lh_seterr(err, errlen, "%s: out of memory", path);
         return -1;
     }
     if ((cfg->path = strdup(path)) == NULL ||
@@ -509,7 +482,7 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
     errno = 0;
     line = ini_parse(path, ini_cb, &ctx);
     if (line == -1) {
-        seterr(err, errlen, "%s: %s", path,
+        lh_seterr(err, errlen, "%s: %s", path,
             strerror(errno ? errno : ENOENT));
         goto fail;
     }
@@ -517,9 +490,9 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
         goto nomem;
     if (line > 0) {
         if (ctx.msg[0] != '\0')
-            seterr(err, errlen, "%s:%d: %s", path, line, ctx.msg);
+            lh_seterr(err, errlen, "%s:%d: %s", path, line, ctx.msg);
         else
-            seterr(err, errlen, "%s:%d: expected \"key = value\"", path,
+            lh_seterr(err, errlen, "%s:%d: expected \"key = value\"", path,
                 line);
         goto fail;
     }
@@ -528,7 +501,7 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
     free(basedir);
     return 0;
 nomem:
-    seterr(err, errlen, "%s: out of memory", path);
+    lh_seterr(err, errlen, "%s: out of memory", path);
 fail:
     free(basedir);
     lh_config_cleanup(cfg);
@@ -541,25 +514,25 @@ lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen)
     const char *src = cfg->path ? cfg->path : "configuration";
 
     if (cfg->directory == NULL) {
-        seterr(err, errlen, "%s: directory is not set", src);
+        lh_seterr(err, errlen, "%s: directory is not set", src);
         return -1;
     }
     if (cfg->status_file == NULL) {
-        seterr(err, errlen, "%s: status_file is not set", src);
+        lh_seterr(err, errlen, "%s: status_file is not set", src);
         return -1;
     }
     if (cfg->user_agent == NULL) {
-        seterr(err, errlen, "%s: user_agent may not be empty", src);
+        lh_seterr(err, errlen, "%s: user_agent may not be empty", src);
         return -1;
     }
     if (cfg->per_host_concurrency > cfg->concurrency) {
-        seterr(err, errlen,
+        lh_seterr(err, errlen,
             "%s: per_host_concurrency (%u) is above concurrency (%u)",
             src, cfg->per_host_concurrency, cfg->concurrency);
         return -1;
     }
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
-        seterr(err, errlen,
+        lh_seterr(err, errlen,
             "%s: connect_timeout (%u ms) is above timeout (%u ms)",
             src, cfg->connect_timeout_ms, cfg->timeout_ms);
         return -1;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cycle.h"
+#include "util.h"
 
 struct host {
     size_t *pending;        /* link indexes, in directory order */
@@ -47,22 +48,6 @@ struct lh_cycle {
     bool filling;
     bool starting;          /* inside lh_cycle_start: never finish */
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void
 cycle_free(struct lh_cycle *cy)
@@ -222,7 +207,7 @@ lh_cycle_start(struct lh_checker *ck, struct lh_links *links,
     char name[256];
 
     if (links->n == 0) {
-        seterr(err, errlen, "no links to check");
+        lh_seterr(err, errlen, "no links to check");
         return NULL;
     }
     lh_strmap_init(&index);
@@ -288,13 +273,13 @@ lh_cycle_start(struct lh_checker *ck, struct lh_links *links,
     if (cy->done == links->n) {
         /* Every check failed to start (out of memory, say): each link
          * has its verdict, but done_cb must not run before we return. */
-        seterr(err, errlen, "no check could start");
+        lh_seterr(err, errlen, "no check could start");
         cycle_free(cy);
         return NULL;
     }
     return cy;
 nomem:
-    seterr(err, errlen, "out of memory");
+    lh_seterr(err, errlen, "out of memory");
     free(hostof);
     lh_strmap_cleanup(&index, NULL);
     cycle_free(cy);

@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 
 #include "directory.h"
+#include "util.h"
 
 /*
  * IGNORE_ENC keeps a <meta charset> from switching the decoder away from
@@ -85,9 +86,6 @@ struct walk {
     unsigned in_p, in_li;       /* open <p> and <li> around the node */
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static int
 warn(struct parser *p, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -98,39 +96,6 @@ static int
 warn_summary(struct parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/*
- * Length of the valid UTF-8 sequence at s (n bytes available), or 0.
- * Overlong forms, surrogates and code points above U+10FFFF are invalid,
- * and so is NUL: the strings end up in C strings and JSON.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    if (c < 0xc2 || c > 0xf4)
-        return 0;
-    if (c < 0xe0)
-        return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c < 0xf0) {
-        if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-            return 0;
-        if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
-            return 0;
-        return 3;
-    }
-    if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-        (s[3] & 0xc0) != 0x80)
-        return 0;
-    if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return 4;
-}
-
 /* The longest prefix of s, at most max bytes, that ends on a character. */
 static size_t
 utf8_prefix(const char *s, size_t len, size_t max)
@@ -140,41 +105,6 @@ utf8_prefix(const char *s, size_t len, size_t max)
     while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
         max--;
     return max;
-}
-
-/* len, or less so that s[0..len) does not end inside a character. */
-static size_t
-utf8_complete(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t lead = len, need;
-
-    while (lead > 0 && len - lead < 4 && (u[lead - 1] & 0xc0) == 0x80)
-        lead--;
-    if (lead == 0)
-        return len;
-    lead--;
-    need = u[lead] >= 0xf0 ? 4 : u[lead] >= 0xe0 ? 3 : u[lead] >= 0xc0 ?
-        2 : 1;
-    return lead + need > len ? lead : len;
-}
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-    else if ((size_t)n >= errlen)
-        /* Cut on a character: the message may go into JSON. */
-        err[utf8_complete(err, errlen - 1)] = '\0';
 }
 
 /* Copy s into buf (CLIP_BYTES + 4), cut on a character with "...". */
@@ -286,7 +216,7 @@ normalize(const char *s, size_t n)
         if (space && o > 0)
             out[o++] = ' ';
         space = 0;
-        if ((k = utf8_len(u + i, n - i)) > 0) {
+        if ((k = lh_utf8_len(u + i, n - i)) > 0) {
             memcpy(out + o, s + i, k);
             o += k;
             i += k;
@@ -318,7 +248,7 @@ fail:
 static int
 oom(struct parser *p)
 {
-    seterr(p->err, p->errlen, "%s: out of memory", p->source);
+    lh_seterr(p->err, p->errlen, "%s: out of memory", p->source);
     return -1;
 }
 
@@ -943,7 +873,7 @@ parse_html(struct parser *p, const char *html, size_t len)
     htmlDocPtr doc;
 
     if (len > INT_MAX) {
-        seterr(p->err, p->errlen, "%s: %zu bytes of HTML is too large to "
+        lh_seterr(p->err, p->errlen, "%s: %zu bytes of HTML is too large to "
             "parse", p->source, len);
         return -1;
     }
@@ -978,7 +908,7 @@ parse_html(struct parser *p, const char *html, size_t len)
     ctxt->myDoc = NULL;
     htmlFreeParserCtxt(ctxt);
     if (doc == NULL) {
-        seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "
+        lh_seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "
             "memory?)", p->source);
         return -1;
     }
@@ -1055,7 +985,7 @@ parse_wpjson(struct parser *p, const char *text, size_t start, size_t len)
             end <= text + len ? (size_t)(end - text) : start;
 
         line_col(text, off, &line, &col);
-        seterr(p->err, p->errlen, "%s:%u:%u: invalid JSON%s", p->source,
+        lh_seterr(p->err, p->errlen, "%s:%u:%u: invalid JSON%s", p->source,
             line, col, json_hint(text, start, len));
         return -1;
     }
@@ -1063,13 +993,13 @@ parse_wpjson(struct parser *p, const char *text, size_t start, size_t len)
         end++;
     if (end < text + len) {
         line_col(text, (size_t)(end - text), &line, &col);
-        seterr(p->err, p->errlen, "%s:%u:%u: invalid JSON: more data "
+        lh_seterr(p->err, p->errlen, "%s:%u:%u: invalid JSON: more data "
             "after the end", p->source, line, col);
         goto fail;
     }
     if (cJSON_IsArray(root)) {
         if (cJSON_GetArraySize(root) == 0) {
-            seterr(p->err, p->errlen, "%s: no pages (an empty JSON array; "
+            lh_seterr(p->err, p->errlen, "%s: no pages (an empty JSON array; "
                 "is the slug right?)", p->source);
             goto fail;
         }
@@ -1097,11 +1027,11 @@ parse_wpjson(struct parser *p, const char *text, size_t start, size_t len)
                 oom(p);
                 goto fail;
             }
-            seterr(p->err, p->errlen, "%s: no content.rendered (the "
+            lh_seterr(p->err, p->errlen, "%s: no content.rendered (the "
                 "answer says \"%s\")", p->source, clip(q, m));
             free(m);
         } else {
-            seterr(p->err, p->errlen, "%s: no content.rendered",
+            lh_seterr(p->err, p->errlen, "%s: no content.rendered",
                 p->source);
         }
         goto fail;
@@ -1196,7 +1126,7 @@ clean_input(struct parser *p, const char *buf, size_t len,
             i++;
             continue;
         }
-        if ((k = utf8_len(u + i, len - i)) == 0) {
+        if ((k = lh_utf8_len(u + i, len - i)) == 0) {
             if (bad++ == 0)
                 first = i;
             k = 1;
@@ -1212,7 +1142,7 @@ clean_input(struct parser *p, const char *buf, size_t len,
         NULL)
         return oom(p);
     for (i = o = 0; i < len; i += k) {
-        if ((k = utf8_len(u + i, len - i)) == 0) {
+        if ((k = lh_utf8_len(u + i, len - i)) == 0) {
             memcpy(copy + o, replacement_char, 3);
             o += 3;
             k = 1;
@@ -1268,12 +1198,12 @@ lh_directory_parse(const char *buf, size_t len, const char *source,
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if ((int)format < (int)LH_DIR_AUTO || (int)format > (int)LH_DIR_LIST) {
-        seterr(err, errlen, "%s: unknown directory format %d", p.source,
+        lh_seterr(err, errlen, "%s: unknown directory format %d", p.source,
             (int)format);
         goto fail;
     }
     if (buf == NULL && len > 0) {
-        seterr(err, errlen, "%s: no data", p.source);
+        lh_seterr(err, errlen, "%s: no data", p.source);
         goto fail;
     }
     if (clean_input(&p, buf != NULL ? buf : "", len, &text, &n, &owned) ==
@@ -1284,14 +1214,14 @@ lh_directory_parse(const char *buf, size_t len, const char *source,
     while (start < n && is_space_byte((unsigned char)text[start]))
         start++;
     if (start == n) {
-        seterr(err, errlen, "%s: the directory is empty", p.source);
+        lh_seterr(err, errlen, "%s: the directory is empty", p.source);
         goto fail;
     }
     seen = detect(text[start]);
     /* HTML may begin with text; no other format looks like another. */
     if (format != LH_DIR_AUTO && format != seen &&
         !(format == LH_DIR_HTML && seen == LH_DIR_LIST)) {
-        seterr(err, errlen, "%s: this looks like %s, not %s (the format "
+        lh_seterr(err, errlen, "%s: this looks like %s, not %s (the format "
             "is set to \"%s\")", p.source, format_noun(seen),
             format_noun(format), lh_directory_format_name(format));
         goto fail;
@@ -1313,11 +1243,11 @@ lh_directory_parse(const char *buf, size_t len, const char *source,
         goto fail;
     if (p.dir.n == 0) {
         if (p.first_skip > 0)
-            seterr(err, errlen, "%s: no organizations found; %zu skipped, "
+            lh_seterr(err, errlen, "%s: no organizations found; %zu skipped, "
                 "the first: %s", p.source, p.nskipped,
                 p.dir.warnings[p.first_skip - 1]);
         else
-            seterr(err, errlen, "%s: no organizations found", p.source);
+            lh_seterr(err, errlen, "%s: no organizations found", p.source);
         goto fail;
     }
     if (p.unshown > 0 && warn_summary(&p, "%zu more warnings not shown",
@@ -1354,25 +1284,25 @@ lh_directory_read_file(const char *path, size_t max_bytes, char **out,
     /* Non-blocking so that a FIFO without a writer cannot hang us here. */
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
         -1) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) == -1) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (S_ISDIR(st.st_mode)) {
-        seterr(err, errlen, "%s: %s", path, strerror(EISDIR));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(EISDIR));
         goto out;
     }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
-        seterr(err, errlen, "%s: %jd bytes is over the %zu-byte limit "
+        lh_seterr(err, errlen, "%s: %jd bytes is over the %zu-byte limit "
             "(directory_max_bytes)", path, (intmax_t)st.st_size, max_bytes);
         goto out;
     }
     if (!S_ISREG(st.st_mode) && ((flags = fcntl(fd, F_GETFL)) == -1 ||
         fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     /* One byte more than expected, to see the end (or a growing file). */
@@ -1380,20 +1310,20 @@ lh_directory_read_file(const char *path, size_t max_bytes, char **out,
     if (cap > max_bytes + 1)
         cap = max_bytes + 1;
     if ((buf = malloc(cap)) == NULL) {
-        seterr(err, errlen, "%s: out of memory", path);
+        lh_seterr(err, errlen, "%s: out of memory", path);
         goto out;
     }
     for (;;) {
         if (len == cap) {
             if (cap == max_bytes + 1) {
-                seterr(err, errlen, "%s: more than %zu bytes is over the "
+                lh_seterr(err, errlen, "%s: more than %zu bytes is over the "
                     "%zu-byte limit (directory_max_bytes)", path, max_bytes,
                     max_bytes);
                 goto out;
             }
             cap = cap > (max_bytes + 1) / 2 ? max_bytes + 1 : cap * 2;
             if ((nbuf = realloc(buf, cap)) == NULL) {
-                seterr(err, errlen, "%s: out of memory", path);
+                lh_seterr(err, errlen, "%s: out of memory", path);
                 goto out;
             }
             buf = nbuf;
@@ -1402,7 +1332,7 @@ lh_directory_read_file(const char *path, size_t max_bytes, char **out,
         if (r == -1 && errno == EINTR)
             continue;
         if (r == -1) {
-            seterr(err, errlen, "%s: %s", path, strerror(errno));
+            lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
         if (r == 0)
@@ -1411,7 +1341,7 @@ lh_directory_read_file(const char *path, size_t max_bytes, char **out,
     }
     if (close(fd) == -1) {
         fd = -1;
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     fd = -1;

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "util.h"
 
 struct lh_fetch {
     struct lh_http *http;
@@ -26,22 +27,6 @@ struct lh_fetch {
     void *arg;
     char errbuf[CURL_ERROR_SIZE];
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void
 fetch_free(struct lh_fetch *f)
@@ -164,7 +149,7 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
     if ((f = calloc(1, sizeof(*f))) == NULL ||
         (f->url = strdup(url)) == NULL ||
         (f->easy = curl_easy_init()) == NULL) {
-        seterr(err, errlen, "%s: out of memory", url);
+        lh_seterr(err, errlen, "%s: out of memory", url);
         goto fail;
     }
     f->http = http;
@@ -219,14 +204,14 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
         (cfg->ca_file == NULL || curl_easy_setopt(f->easy, CURLOPT_CAINFO,
             cfg->ca_file) == CURLE_OK);
     if (!ok) {
-        seterr(err, errlen, "%s: curl_easy_setopt failed", url);
+        lh_seterr(err, errlen, "%s: curl_easy_setopt failed", url);
         goto fail;
     }
     if (lh_http_start(http, f->easy, 0, done_cb, f, err, errlen) == -1)
         goto fail;
     return f;
 nomem:
-    seterr(err, errlen, "%s: out of memory", url);
+    lh_seterr(err, errlen, "%s: out of memory", url);
 fail:
     fetch_free(f);
     return NULL;

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "http.h"
+#include "util.h"
 
 struct xfer {
     struct lh_http *h;
@@ -50,22 +51,6 @@ struct lh_http {
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void maybe_finish_close(struct lh_http *h);
 
@@ -262,17 +247,17 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     int rc;
 
     if ((h = calloc(1, sizeof(*h))) == NULL) {
-        seterr(err, errlen, "out of memory");
+        lh_seterr(err, errlen, "out of memory");
         return NULL;
     }
     h->loop = loop;
     if ((h->multi = curl_multi_init()) == NULL) {
-        seterr(err, errlen, "curl_multi_init failed");
+        lh_seterr(err, errlen, "curl_multi_init failed");
         free(h);
         return NULL;
     }
     if ((rc = uv_timer_init(loop, &h->timer)) != 0) {
-        seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+        lh_seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
         curl_multi_cleanup(h->multi);
         free(h);
         return NULL;
@@ -288,7 +273,7 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
             max_total_connections) ||
         curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
             max_total_connections > 0 ? max_total_connections * 4 : 0L)) {
-        seterr(err, errlen, "curl_multi_setopt failed");
+        lh_seterr(err, errlen, "curl_multi_setopt failed");
         lh_http_close(h, NULL, NULL);
         return NULL;
     }
@@ -327,11 +312,11 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     int rc;
 
     if (h->shutting_down) {
-        seterr(err, errlen, "shutting down");
+        lh_seterr(err, errlen, "shutting down");
         return -1;
     }
     if ((x = calloc(1, sizeof(*x))) == NULL) {
-        seterr(err, errlen, "out of memory");
+        lh_seterr(err, errlen, "out of memory");
         return -1;
     }
     x->h = h;
@@ -340,26 +325,26 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     x->arg = arg;
     x->fail = fail;
     if (curl_easy_setopt(easy, CURLOPT_PRIVATE, x) != CURLE_OK) {
-        seterr(err, errlen, "curl_easy_setopt(CURLOPT_PRIVATE) failed");
+        lh_seterr(err, errlen, "curl_easy_setopt(CURLOPT_PRIVATE) failed");
         free(x);
         return -1;
     }
     if (delay_ms > 0 || fail >= 0) {
         if ((rc = uv_timer_init(h->loop, &x->delay)) != 0) {
-            seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+            lh_seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
             free(x);
             return -1;
         }
         x->has_timer = true;
         x->delay.data = x;
         if ((rc = uv_timer_start(&x->delay, delay_cb, delay_ms, 0)) != 0) {
-            seterr(err, errlen, "uv_timer_start: %s", uv_strerror(rc));
+            lh_seterr(err, errlen, "uv_timer_start: %s", uv_strerror(rc));
             xfer_free(x);
             return -1;
         }
     } else {
         if ((mc = curl_multi_add_handle(h->multi, easy)) != CURLM_OK) {
-            seterr(err, errlen, "curl_multi_add_handle: %s",
+            lh_seterr(err, errlen, "curl_multi_add_handle: %s",
                 curl_multi_strerror(mc));
             free(x);
             return -1;

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "monitor.h"
+#include "util.h"
 #include "status.h"
 #include "strmap.h"
 
@@ -69,18 +70,6 @@ loop_ms(struct lh_monitor *m)
     return (double)uv_now(m->loop);
 }
 
-static int
-replace(char **slot, const char *s)
-{
-    char *copy = NULL;
-
-    if (s != NULL && (copy = strdup(s)) == NULL)
-        return -1;
-    free(*slot);
-    *slot = copy;
-    return 0;
-}
-
 static bool
 is_url(const char *s)
 {
@@ -113,14 +102,14 @@ write_status(struct lh_monitor *m)
         /* Said once; said again only when the reason changes. */
         if (m->status_error == NULL || strcmp(m->status_error, err) != 0)
             log_err("%s", err);
-        replace(&m->status_error, err);
+        lh_replace_string(&m->status_error, err);
         if (m->mode == LH_MONITOR_ONCE)
             m->exit_code = 2;
         return;
     }
     if (m->status_error != NULL) {
         log_notice("%s: written again", m->cfg.status_file);
-        replace(&m->status_error, NULL);
+        lh_replace_string(&m->status_error, NULL);
     }
 }
 
@@ -347,7 +336,7 @@ directory_failed(struct lh_monitor *m, const char *err)
     if (m->dir_error == NULL || strcmp(m->dir_error, err) != 0)
         log_err("%s%s", err, m->have_dir ?
             " (still watching the last good directory)" : "");
-    replace(&m->dir_error, err);
+    lh_replace_string(&m->dir_error, err);
 }
 
 /* Bytes of the directory arrived: parse them unless they did not change. */
@@ -384,7 +373,7 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
     else if (!m->have_dir)
         log_info("%s: %zu organizations (%s)", m->cfg.directory, fresh.n,
             lh_directory_format_name(fresh.format));
-    replace(&m->dir_error, NULL);
+    lh_replace_string(&m->dir_error, NULL);
     lh_directory_cleanup(&m->dir);
     m->dir = fresh;
     m->dir_hash = hash;

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "status.h"
+#include "util.h"
 
 void
 lh_rfc3339(long long t, char *buf, size_t len)
@@ -28,32 +29,6 @@ lh_rfc3339(long long t, char *buf, size_t len)
     if (gmtime_r(&tt, &tm) == NULL ||
         strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(buf, len, "1970-01-01T00:00:00Z");
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
-            return 0;   /* overlong, or a surrogate */
-        return 3;
-    }
-    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (s[3] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-            return 0;
-        return 4;
-    }
-    return 0;
 }
 
 /* A JSON string; invalid UTF-8 becomes U+FFFD, so the file always parses. */
@@ -81,7 +56,7 @@ put_str(FILE *f, const char *s)
         if (*p < 0x20 || *p == 0x7f) {
             fprintf(f, "\\u%04x", *p);
             p++;
-        } else if ((n = utf8_len(p)) == 0) {
+        } else if ((n = lh_utf8_len(p, 4)) == 0) {
             fputs("\xef\xbf\xbd", f);
             p++;
         } else {
@@ -239,22 +214,6 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
     return ferror(f) ? -1 : 0;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int
 lh_status_write(const char *path, const struct lh_status_info *info,
     const struct lh_links *links, char *err, size_t errlen)
@@ -306,7 +265,7 @@ lh_status_write(const char *path, const struct lh_status_info *info,
     free(tmp);
     return 0;
 fail:
-    seterr(err, errlen, "%s: %s: %s", path, step,
+    lh_seterr(err, errlen, "%s: %s: %s", path, step,
         errno ? strerror(errno) : "write error");
     if (f != NULL)
         fclose(f);
@@ -428,12 +387,12 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     if ((f = fopen(path, "rb")) == NULL) {
         if (errno == ENOENT)
             return 0;
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     if ((buf = malloc(max_bytes + 1)) == NULL) {
         fclose(f);
-        seterr(err, errlen, "%s: out of memory", path);
+        lh_seterr(err, errlen, "%s: out of memory", path);
         return -1;
     }
     len = fread(buf, 1, max_bytes + 1, f);
@@ -441,36 +400,36 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     if (ferror(f)) {
         fclose(f);
         free(buf);
-        seterr(err, errlen, "%s: %s", path, strerror(saved));
+        lh_seterr(err, errlen, "%s: %s", path, strerror(saved));
         return -1;
     }
     fclose(f);
     if (len > max_bytes) {
         free(buf);
-        seterr(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
+        lh_seterr(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
         return -1;
     }
     root = cJSON_ParseWithLength(buf, len);
     free(buf);
     if (root == NULL || !cJSON_IsObject(root)) {
-        seterr(err, errlen, "%s: not a JSON object", path);
+        lh_seterr(err, errlen, "%s: not a JSON object", path);
         goto fail;
     }
     version = cJSON_GetObjectItemCaseSensitive(root, "version");
     links = cJSON_GetObjectItemCaseSensitive(root, "links");
     if (!cJSON_IsNumber(version) || !cJSON_IsArray(links) ||
         json_str(root, "generated_at") == NULL) {
-        seterr(err, errlen, "%s: not a linkhealthd status file", path);
+        lh_seterr(err, errlen, "%s: not a linkhealthd status file", path);
         goto fail;
     }
     if (version->valuedouble != LH_STATUS_VERSION) {
-        seterr(err, errlen, "%s: status file version %g, expected %d", path,
+        lh_seterr(err, errlen, "%s: status file version %g, expected %d", path,
             version->valuedouble, LH_STATUS_VERSION);
         goto fail;
     }
     cJSON_ArrayForEach(item, links) {
         if (cJSON_IsObject(item) && seed_link(seed, item) == -1) {
-            seterr(err, errlen, "%s: out of memory", path);
+            lh_seterr(err, errlen, "%s: out of memory", path);
             goto fail;
         }
     }
