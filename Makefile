@@ -30,7 +30,9 @@ WARNINGS     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
                 -Wmissing-prototypes -Wformat=2 -Wpointer-arith \
                 -Wno-format-nonliteral
 CFLAGS       ?= -O2 -g
-CFLAGS       += -std=gnu11 $(WARNINGS) -MMD -MP
+SANITIZE     ?=
+CFLAGS       += -std=gnu11 $(WARNINGS) -MMD -MP $(SANITIZE)
+LDFLAGS      += $(SANITIZE)
 CPPFLAGS     += -Ilib -DLH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 PKG_CFLAGS    = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -46,7 +48,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
-.PHONY: all deps test-deps run test unit integration bench install uninstall clean \
+.PHONY: all deps test-deps run test unit-bins asan bench install uninstall clean \
         check-config unitfile
 
 all: $(BIN) $(BUILD)/linkhealthd.service
@@ -93,8 +95,20 @@ check-config: deps
 	$(BIN) --check-config -c conf/linkhealthd.conf
 
 test: test-deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all unit-bins
 	@sh tests/run.sh $(BUILD)
+
+# The whole suite again with AddressSanitizer and UBSan, in its own build
+# directory so objects never mix.
+ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all
+asan: test-deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	    SANITIZE='$(ASAN_FLAGS)' all unit-bins
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(BUILD)/asan
+
+unit-bins: $(UNIT_BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
