@@ -66,6 +66,8 @@ usage(FILE *f)
 "      --timeout DURATION   time limit of one check (config: timeout)\n"
 "      --check-config       load the configuration and the directory, print\n"
 "                           what would be checked, and exit\n"
+"      --allow-private      also check links on loopback and private\n"
+"                           addresses (config: allow_private)\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n");
 }
@@ -86,7 +88,7 @@ static int
 parse_args(struct app *app, int argc, char **argv)
 {
     enum { OPT_ONCE = 256, OPT_INTERVAL, OPT_CONCURRENCY, OPT_TIMEOUT,
-        OPT_CHECK_CONFIG };
+        OPT_CHECK_CONFIG, OPT_ALLOW_PRIVATE };
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
         { "directory", required_argument, NULL, 'd' },
@@ -97,6 +99,7 @@ parse_args(struct app *app, int argc, char **argv)
         { "concurrency", required_argument, NULL, OPT_CONCURRENCY },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+        { "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -137,6 +140,11 @@ parse_args(struct app *app, int argc, char **argv)
             break;
         case OPT_CHECK_CONFIG:
             app->check_config = true;
+            break;
+        case OPT_ALLOW_PRIVATE:
+            if (add_override(app, "allow_private", "yes",
+                    "--allow-private") == -1)
+                return -1;
             break;
         case 'V':
             printf("linkhealthd %s\n%s\n", LH_VERSION, lh_http_version());

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "check.h"
+#include "netguard.h"
 #include "util.h"
 #include "strmap.h"
 
@@ -37,6 +38,7 @@ struct lh_checker {
     unsigned timeout_ms, connect_timeout_ms, retries, retry_after_max_ms;
     unsigned max_redirects;
     size_t max_body_bytes;
+    struct lh_netguard guard;
     struct lh_strmap head_refused;  /* host -> non-NULL: HEAD refused */
     struct lh_strmap certs;         /* host -> long long *: leaf expiry */
     CURL **pool;                    /* idle easy handles */
@@ -63,6 +65,7 @@ struct lh_check {
     bool body_capped;
     char sniff[SNIFF_BYTES + 1];
     size_t nsniff;
+    struct lh_netguard_ctx guard;   /* what the last request refused */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -116,6 +119,11 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     ck->max_body_bytes = cfg->max_body_bytes;
     lh_strmap_init(&ck->head_refused);
     lh_strmap_init(&ck->certs);
+    if (lh_netguard_init(&ck->guard, cfg->allow_private, cfg->allow_networks,
+            cfg->nallow_networks, err, errlen) == -1) {
+        lh_checker_free(ck);
+        return NULL;
+    }
     if (cfg->contact != NULL && *cfg->contact != '\0') {
         if (asprintf(&ua, "%s (+%s)", cfg->user_agent, cfg->contact) < 0)
             goto nomem;
@@ -163,6 +171,7 @@ lh_checker_free(struct lh_checker *ck)
     if (ck == NULL)
         return;
     forget_hosts(ck);
+    lh_netguard_cleanup(&ck->guard);
     for (size_t i = 0; i < ck->npool; i++)
         curl_easy_cleanup(ck->pool[i]);
     free(ck->pool);
@@ -334,6 +343,9 @@ request(struct lh_check *c, unsigned delay_ms)
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
     if (ok && c->method == LH_METHOD_HEAD)
         ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
+    c->guard.guard = &ck->guard;
+    if (ok)
+        ok = lh_netguard_apply(e, &c->guard) == 0;
     if (ok && ck->resolve != NULL)
         ok = curl_easy_setopt(e, CURLOPT_RESOLVE, ck->resolve) == CURLE_OK;
     if (ok && ck->connect_to != NULL)
@@ -426,6 +438,8 @@ map_fail(struct lh_check *c, CURLcode code)
     case CURLE_COULDNT_RESOLVE_PROXY:
         return LH_FAIL_DNS;
     case CURLE_COULDNT_CONNECT:
+        if (c->guard.refused[0] != '\0')
+            return LH_FAIL_FORBIDDEN_ADDRESS;
         curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
         return oserr == ETIMEDOUT ? LH_FAIL_TIMEOUT_CONNECT :
             LH_FAIL_REFUSED;
@@ -674,6 +688,8 @@ done_cb(void *easy, int result, void *arg)
         c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
     if (c->header_overflow)
         lh_replace_string(&r->error, "response headers over 256 KiB");
+    if (r->fail == LH_FAIL_FORBIDDEN_ADDRESS)
+        lh_replace_string(&r->error, c->guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
     if (r->fail == LH_FAIL_TIMEOUT_BODY || (r->fail == LH_FAIL_RESET &&

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "util.h"
 #include "log.h"
+#include "netguard.h"
 
 enum opt_type {
     OPT_STRING,     /* free text; "" means unset (NULL) */
@@ -31,7 +32,9 @@ enum opt_type {
     OPT_FACILITY,   /* syslog facility name */
     OPT_LEVEL,      /* syslog priority name */
     OPT_RESOLVE,    /* host:port:address, may repeat */
-    OPT_CONNECT_TO  /* host:port:host2:port2, may repeat */
+    OPT_CONNECT_TO, /* host:port:host2:port2, may repeat */
+    OPT_BOOL,       /* yes/no, true/false, on/off, 1/0 */
+    OPT_NETWORKS    /* CIDRs, comma- or space-separated, may repeat */
 };
 
 struct option {
@@ -69,6 +72,8 @@ static const struct option options[] = {
     { "ca_file", OPT_PATH, OFF(ca_file), 0, 0 },
     { "resolve", OPT_RESOLVE, OFF(resolve), 0, 0 },
     { "connect_to", OPT_CONNECT_TO, OFF(connect_to), 0, 0 },
+    { "allow_private", OPT_BOOL, OFF(allow_private), 0, 0 },
+    { "allow_networks", OPT_NETWORKS, OFF(allow_networks), 0, 0 },
     { "syslog_facility", OPT_FACILITY, OFF(syslog_facility), 0, 0 },
     { "log_level", OPT_LEVEL, OFF(log_level), 0, 0 },
 };
@@ -120,6 +125,9 @@ lh_config_cleanup(struct lh_config *cfg)
     for (size_t i = 0; i < cfg->nconnect_to; i++)
         free(cfg->connect_to[i]);
     free(cfg->connect_to);
+    for (size_t i = 0; i < cfg->nallow_networks; i++)
+        free(cfg->allow_networks[i]);
+    free(cfg->allow_networks);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -276,6 +284,56 @@ append_string(char ***list, size_t *n, const char *value)
 }
 
 static int
+parse_bool(const char *s)
+{
+    static const char *const yes[] = { "yes", "true", "on", "1" };
+    static const char *const no[] = { "no", "false", "off", "0" };
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* "10.0.0.0/8, fd00::/8": each network checked, then kept as text. */
+static int
+set_networks(struct lh_config *cfg, const char *value, const char **why)
+{
+    char word[128];
+    struct lh_cidr c;
+    const char *p = value;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, ", \t");
+
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof(word)) {
+            *why = "holds something that is not a network (10.0.0.0/8)";
+            return -1;
+        }
+        memcpy(word, p, n);
+        word[n] = '\0';
+        if (lh_cidr_parse(word, &c) == -1) {
+            *why = "holds something that is not a network (10.0.0.0/8)";
+            return -1;
+        }
+        if (append_string(&cfg->allow_networks, &cfg->nallow_networks,
+                word) == -1) {
+            *why = "out of memory";
+            return -1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+static int
 set_option(struct lh_config *cfg, const struct option *o, const char *value,
     const char *basedir, const char **why)
 {
@@ -371,6 +429,15 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         return append_string(&cfg->connect_to, &cfg->nconnect_to, value);
+    case OPT_BOOL:
+        if ((v = parse_bool(value)) == -1) {
+            *why = "is not yes or no";
+            return -1;
+        }
+        *(bool *)field = v;
+        return 0;
+    case OPT_NETWORKS:
+        return set_networks(cfg, value, why);
     }
     return -1;
 }
@@ -429,7 +496,7 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
         return 0;
     }
     if (o->type != OPT_RESOLVE && o->type != OPT_CONNECT_TO &&
-        ctx->seen[o - options]++) {
+        o->type != OPT_NETWORKS && ctx->seen[o - options]++) {
         snprintf(ctx->msg, sizeof(ctx->msg),
             "option \"%s\" is set twice", name);
         return 0;

@@ -41,6 +41,9 @@ struct lh_config {
     size_t nresolve;
     char **connect_to;          /* "host:port:host2:port2", as --connect-to */
     size_t nconnect_to;
+    bool allow_private;         /* connect to private addresses too */
+    char **allow_networks;      /* CIDRs allowed even when private */
+    size_t nallow_networks;
 
     int syslog_facility;        /* LOG_DAEMON, LOG_LOCAL0, … */
     int log_level;              /* LOG_INFO, … */

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "netguard.h"
 #include "util.h"
 
 struct lh_fetch {
@@ -23,6 +24,8 @@ struct lh_fetch {
     size_t max_bytes;
     bool too_big;
     struct lh_fetch_result res;
+    struct lh_netguard guard;
+    struct lh_netguard_ctx guard_ctx;
     lh_fetch_done_cb cb;
     void *arg;
     char errbuf[CURL_ERROR_SIZE];
@@ -37,6 +40,7 @@ fetch_free(struct lh_fetch *f)
         curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->headers);
     curl_slist_free_all(f->resolve);
+    lh_netguard_cleanup(&f->guard);
     free(f->url);
     free(f->res.body);
     free(f->res.etag);
@@ -112,6 +116,10 @@ done_cb(void *easy, int result, void *arg)
         snprintf(f->res.error, sizeof(f->res.error),
             "%s: more than %zu bytes (directory_max_bytes)", f->url,
             f->max_bytes);
+    } else if (code == CURLE_COULDNT_CONNECT && f->guard_ctx.refused[0]) {
+        snprintf(f->res.error, sizeof(f->res.error),
+            "%s: refused: private address %s (allow_private, "
+            "allow_networks)", f->url, f->guard_ctx.refused);
     } else if (code != CURLE_OK) {
         snprintf(f->res.error, sizeof(f->res.error), "%s: %s", f->url,
             f->errbuf[0] ? f->errbuf : curl_easy_strerror(code));
@@ -156,6 +164,10 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
     f->cb = cb;
     f->arg = arg;
     f->max_bytes = cfg->directory_max_bytes;
+    if (lh_netguard_init(&f->guard, cfg->allow_private, cfg->allow_networks,
+            cfg->nallow_networks, err, errlen) == -1)
+        goto fail;
+    f->guard_ctx.guard = &f->guard;
     if (etag != NULL) {
         snprintf(line, sizeof(line), "If-None-Match: %s", etag);
         if ((grown = curl_slist_append(f->headers, line)) == NULL)
@@ -202,7 +214,8 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
         (f->resolve == NULL || curl_easy_setopt(f->easy, CURLOPT_RESOLVE,
             f->resolve) == CURLE_OK) &&
         (cfg->ca_file == NULL || curl_easy_setopt(f->easy, CURLOPT_CAINFO,
-            cfg->ca_file) == CURLE_OK);
+            cfg->ca_file) == CURLE_OK) &&
+        lh_netguard_apply(f->easy, &f->guard_ctx) == 0;
     if (!ok) {
         lh_seterr(err, errlen, "%s: curl_easy_setopt failed", url);
         goto fail;

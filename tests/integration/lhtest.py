@@ -221,6 +221,11 @@ def config_text(config):
 
 
 def write_config(config, folder=None):
+    """Write config (see config_text).  The servers of the tests live on
+    127.0.0.1, so a dict config gets allow_private = yes unless it says
+    otherwise."""
+    if isinstance(config, dict) and "allow_private" not in config:
+        config = dict(config, allow_private="yes")
     path = os.path.join(folder or tmpdir(), "linkhealthd.conf")
     with open(path, "w", encoding="utf-8") as f:
         f.write(config_text(config))

@@ -108,6 +108,18 @@ def directory_url_is_fetched_with_conditional_requests():
 
 
 @test(deadline=60)
+def remote_directory_is_guarded_too():
+    dsrv = serve({"/dir.txt": {"status": 200, "body": "http://x.test/\n"}})
+    d = Daemon(config(dsrv.url("/dir.txt"), allow_private="no"))
+    s = d.wait_status(cycle_at_least(1))
+    check_in("refused: private address 127.0.0.1 (loopback)",
+             ((s or {}).get("directory") or {}).get("error") or "",
+             "directory error")
+    check_eq(0, dsrv.stats(log=False)["connections"], "no connection made")
+    check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
 def hysteresis_and_one_log_line_per_change():
     srv = serve({"/p": {"sequence": [404, 404, 404, 404, 200]}})
     url = srv.url("/p")

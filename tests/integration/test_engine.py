@@ -324,5 +324,37 @@ def status_file_schema():
                if f.startswith("status.json.")], "no temporary file left")
 
 
+@test
+def private_addresses_are_refused_by_default():
+    srv = serve({"/": 200})
+    r, l = verdict_of(srv, "/", allow_private="no")
+    check_eq("error", l.get("state"), "state")
+    check_in("refused: private address 127.0.0.1 (loopback)",
+             l.get("reason", ""), "reason")
+    check_eq("forbidden-address", l.get("failure"), "failure")
+    check_eq(0, srv.stats(log=False)["connections"],
+             "no connection was made")
+
+
+@test
+def every_redirect_hop_is_guarded():
+    srv = serve({"/go": {"redirect": {"status": 302,
+                                      "location": "http://127.0.0.2:{port}/"}}})
+    r, l = verdict_of(srv, "/go", allow_private="no",
+                      allow_networks="127.0.0.1/32")
+    check_eq("error", l.get("state"), "state")
+    check_in("127.0.0.2 (loopback)", l.get("reason", ""), "reason")
+    check_eq(1, len(srv.requests()), "only the allowed hop was asked")
+
+
+@test
+def allow_private_on_the_command_line():
+    srv = serve({"/": 200})
+    conf = dict(FAST, allow_private="no",
+                directory=lhtest.write_list_directory([srv.url("/")]))
+    r = lhtest.run_once(conf, ["--allow-private"])
+    check_eq("ok", (r.link(srv.url("/")) or {}).get("state"), "state")
+
+
 if __name__ == "__main__":
     lhtest.main()

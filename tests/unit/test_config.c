@@ -24,6 +24,7 @@ test_defaults(void)
     CHECK_INT_EQ(LOG_INFO, c.log_level);
     CHECK_STR_EQ("linkhealthd/" LH_VERSION, c.user_agent);
     CHECK(c.ca_file == NULL);
+    CHECK(!c.allow_private);
     CHECK_INT_EQ(0, lh_config_validate(&c, NULL, 0));
     lh_config_cleanup(&c);
 }
@@ -60,6 +61,13 @@ test_good_file(void)
     if (c.nresolve == 2) {
         CHECK_STR_EQ("a.test:80:127.0.0.1", c.resolve[0]);
         CHECK_STR_EQ("b.test:443:127.0.0.1", c.resolve[1]);
+    }
+    CHECK(c.allow_private);
+    CHECK_INT_EQ(3, c.nallow_networks);
+    if (c.nallow_networks == 3) {
+        CHECK_STR_EQ("10.20.0.0/16", c.allow_networks[0]);
+        CHECK_STR_EQ("fd00::/8", c.allow_networks[1]);
+        CHECK_STR_EQ("192.168.5.0/24", c.allow_networks[2]);
     }
     CHECK_INT_EQ(LOG_LOCAL3, c.syslog_facility);
     CHECK_INT_EQ(LOG_DEBUG, c.log_level);
@@ -112,6 +120,11 @@ test_bad_files(void)
         { "connect-above.conf", "connect_timeout (30000 ms) is above "
             "timeout (10000 ms)" },
         { "missing.conf", "missing.conf: No such file or directory" },
+        { "bad-bool.conf", "bad-bool.conf:1: allow_private: \"maybe\" is "
+            "not yes or no" },
+        { "bad-network.conf", "bad-network.conf:1: allow_networks: "
+            "\"10.0.0.0/8, intranet\" holds something that is not a "
+            "network" },
     };
 
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

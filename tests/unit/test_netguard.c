@@ -1,0 +1,139 @@
+/* Tests of netguard.c: which addresses the private-address guard refuses. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netguard.h"
+#include "test.h"
+
+static int
+forbids(const struct lh_netguard *g, const char *addr, char *why,
+    size_t whylen)
+{
+    struct sockaddr_storage ss;
+
+    memset(&ss, 0, sizeof(ss));
+    if (inet_pton(AF_INET, addr,
+            &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        ss.ss_family = AF_INET;
+    } else if (inet_pton(AF_INET6, addr,
+            &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        ss.ss_family = AF_INET6;
+    } else {
+        return -1;
+    }
+    return lh_netguard_forbids(g, (struct sockaddr *)&ss, why, whylen);
+}
+
+static void
+test_default_guard(void)
+{
+    static const struct {
+        const char *addr;
+        int forbidden;
+        const char *why;
+    } rows[] = {
+        { "127.0.0.1", 1, "127.0.0.1 (loopback)" },
+        { "127.255.0.9", 1, "127.255.0.9 (loopback)" },
+        { "10.0.0.7", 1, "10.0.0.7 (private)" },
+        { "172.16.0.1", 1, "172.16.0.1 (private)" },
+        { "172.31.255.255", 1, "172.31.255.255 (private)" },
+        { "172.32.0.1", 0, NULL },
+        { "192.168.1.1", 1, "192.168.1.1 (private)" },
+        { "169.254.169.254", 1, "169.254.169.254 (link-local)" },
+        { "100.64.0.1", 1, "100.64.0.1 (carrier-grade NAT)" },
+        { "100.128.0.1", 0, NULL },
+        { "0.0.0.0", 1, "0.0.0.0 (unspecified)" },
+        { "224.0.0.1", 1, "224.0.0.1 (multicast)" },
+        { "255.255.255.255", 1, "255.255.255.255 (reserved)" },
+        { "93.184.216.34", 0, NULL },
+        { "8.8.8.8", 0, NULL },
+        { "::1", 1, "::1 (loopback)" },
+        { "::", 1, ":: (unspecified)" },
+        { "fe80::1", 1, "fe80::1 (link-local)" },
+        { "fd12:3456::1", 1, "fd12:3456::1 (unique-local)" },
+        { "fc00::1", 1, "fc00::1 (unique-local)" },
+        { "ff02::1", 1, "ff02::1 (multicast)" },
+        { "::ffff:10.1.2.3", 1, "::ffff:10.1.2.3 (private)" },
+        { "::ffff:93.184.216.34", 0, NULL },
+        { "64:ff9b::a9fe:a9fe", 1, "64:ff9b::a9fe:a9fe (link-local)" },
+        { "2606:2800:220:1::248", 0, NULL },
+    };
+    struct lh_netguard g;
+
+    CHECK_INT_EQ(0, lh_netguard_init(&g, false, NULL, 0, NULL, 0));
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char why[96] = "";
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(rows[i].forbidden, forbids(&g, rows[i].addr, why,
+            sizeof(why)));
+        if (rows[i].why != NULL)
+            CHECK_STR_EQ(rows[i].why, why);
+        TEST_ROW_END(rows[i].addr);
+    }
+    lh_netguard_cleanup(&g);
+}
+
+static void
+test_allow(void)
+{
+    char *nets[] = { (char *)"10.20.0.0/16", (char *)"fd00::/8",
+        (char *)"127.0.0.1" };
+    struct lh_netguard g;
+    char why[96], err[128];
+
+    CHECK_INT_EQ(0, lh_netguard_init(&g, false, nets, 3, err, sizeof(err)));
+    CHECK_INT_EQ(0, forbids(&g, "10.20.3.4", why, sizeof(why)));
+    CHECK_INT_EQ(1, forbids(&g, "10.21.3.4", why, sizeof(why)));
+    CHECK_INT_EQ(0, forbids(&g, "fd00::5", why, sizeof(why)));
+    CHECK_INT_EQ(1, forbids(&g, "fc00::5", why, sizeof(why)));
+    CHECK_INT_EQ(0, forbids(&g, "127.0.0.1", why, sizeof(why)));
+    CHECK_INT_EQ(1, forbids(&g, "127.0.0.2", why, sizeof(why)));
+    lh_netguard_cleanup(&g);
+
+    /* allow_private turns the guard off. */
+    CHECK_INT_EQ(0, lh_netguard_init(&g, true, NULL, 0, NULL, 0));
+    CHECK_INT_EQ(0, forbids(&g, "169.254.169.254", why, sizeof(why)));
+    lh_netguard_cleanup(&g);
+
+    nets[0] = (char *)"10.0.0.0/33";
+    CHECK_INT_EQ(-1, lh_netguard_init(&g, false, nets, 1, err,
+        sizeof(err)));
+    CHECK_STR_EQ("allow_networks: \"10.0.0.0/33\" is not a network", err);
+}
+
+static void
+test_cidr_parse(void)
+{
+    static const struct {
+        const char *in;
+        int ok;
+        unsigned bits;
+    } rows[] = {
+        { "10.0.0.0/8", 1, 8 }, { "10.0.0.1", 1, 32 }, { "::/0", 1, 0 },
+        { "fd00::/8", 1, 8 }, { "2001:db8::1", 1, 128 },
+        { "10.0.0.0/", 0, 0 }, { "10.0.0.0/x", 0, 0 }, { "fd00::/129", 0, 0 },
+        { "example.org", 0, 0 }, { "", 0, 0 }, { "10.0.0.0/-1", 0, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_cidr c;
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(rows[i].ok ? 0 : -1, lh_cidr_parse(rows[i].in, &c));
+        if (rows[i].ok)
+            CHECK_INT_EQ(rows[i].bits, c.bits);
+        TEST_ROW_END(rows[i].in);
+    }
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_default_guard);
+    RUN_TEST(test_allow);
+    RUN_TEST(test_cidr_parse);
+    TEST_EXIT();
+}
