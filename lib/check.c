@@ -27,6 +27,8 @@
 #define SNIFF_BYTES     8192        /* body kept to spot challenge pages */
 #define HEADER_LIMIT    (256 * 1024)/* response headers, all lines */
 #define BACKOFF_MS      1000        /* first retry pause; doubles */
+#define FD_WAIT_MS      200         /* pause when we ran out of sockets */
+#define FD_WAITS_MAX    100
 
 struct lh_checker {
     struct lh_http *http;
@@ -55,6 +57,7 @@ struct lh_check {
     char host[256];         /* its host */
     enum lh_method method;
     bool get_fallback;      /* this hop already fell back to GET */
+    unsigned fd_waits;      /* requests put off for want of a socket */
     double started;         /* monotonic ms at the start of this try */
     double check_started;   /* monotonic ms at lh_check_start */
     /* Per response, reset at each status line. */
@@ -676,6 +679,17 @@ done_cb(void *easy, int result, void *arg)
     char *target = NULL;
 
     (void)easy;
+    /* Our own descriptor limit is not the link's fault: ask again in a
+     * moment, with the same time budget. */
+    if (code == CURLE_COULDNT_CONNECT && (c->guard.socket_errno == EMFILE ||
+            c->guard.socket_errno == ENFILE) &&
+        c->fd_waits++ < FD_WAITS_MAX) {
+        c->r->attempts--;
+        c->started += FD_WAIT_MS;
+        if (request(c, FD_WAIT_MS) == -1)
+            finish(c);
+        return;
+    }
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     /* Stopping the body at the cap is our doing, not a failure. */
     if (code == CURLE_WRITE_ERROR && c->body_capped)

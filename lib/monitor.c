@@ -4,6 +4,7 @@
  * fresh http engine is made for each cycle and closed after it, so that
  * between cycles no socket or timer of ours can wake the process.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -53,6 +55,8 @@ struct lh_monitor {
     long long cycle_started;        /* Unix time */
     double cycle_started_ms;        /* loop clock */
     double last_cycle_ms;
+    unsigned concurrency;           /* this cycle's, within the fd limit */
+    unsigned fd_clamp_logged;       /* the clamp last logged, or 0 */
     bool busy;                      /* a cycle (fetch or checks) runs */
     bool again;                     /* start another cycle when it ends */
     bool stopping;
@@ -301,8 +305,9 @@ checks_begin(struct lh_monitor *m)
         cycle_end(m);
         return;
     }
-    p.concurrency = m->cfg.concurrency;
-    p.per_host_concurrency = m->cfg.per_host_concurrency;
+    p.concurrency = m->concurrency;
+    p.per_host_concurrency = m->cfg.per_host_concurrency < m->concurrency ?
+        m->cfg.per_host_concurrency : m->concurrency;
     p.fail_threshold = m->mode == LH_MONITOR_ONCE ? 1 :
         m->cfg.fail_threshold;
     p.recover_threshold = m->cfg.recover_threshold;
@@ -425,6 +430,42 @@ read_directory_file(struct lh_monitor *m)
     free(buf);
 }
 
+/*
+ * Checks in flight, within what the descriptor limit allows: a check may
+ * hold a socket, and a name lookup a socket pair, so each gets 3, after
+ * what is open already and a reserve.  Running out of descriptors would
+ * make our own limit look like dead links.
+ */
+static unsigned
+fd_budget(struct lh_monitor *m)
+{
+    struct rlimit rl;
+    unsigned open_fds = 0, budget;
+    DIR *d;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+        return m->cfg.concurrency;
+    if ((d = opendir("/proc/self/fd")) != NULL) {
+        while (readdir(d) != NULL)
+            open_fds++;
+        closedir(d);
+    } else {
+        open_fds = 16;
+    }
+    budget = rl.rlim_cur > open_fds + 16 ?
+        (unsigned)((rl.rlim_cur - open_fds - 16) / 3) : 0;
+    if (budget < 1)
+        budget = 1;
+    if (budget >= m->cfg.concurrency)
+        return m->cfg.concurrency;
+    if (m->fd_clamp_logged != budget) {
+        log_notice("descriptor limit %llu: %u checks at once instead of %u",
+            (unsigned long long)rl.rlim_cur, budget, m->cfg.concurrency);
+        m->fd_clamp_logged = budget;
+    }
+    return budget;
+}
+
 static void
 cycle_begin(struct lh_monitor *m)
 {
@@ -436,8 +477,9 @@ cycle_begin(struct lh_monitor *m)
     m->cycle_no++;
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
+    m->concurrency = fd_budget(m);
     m->http = lh_http_new(m->loop, m->cfg.per_host_concurrency,
-        m->cfg.concurrency, err, sizeof(err));
+        m->concurrency, err, sizeof(err));
     if (m->http == NULL) {
         log_err("cycle %llu: %s", m->cycle_no, err);
         cycle_end(m);

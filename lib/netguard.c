@@ -3,6 +3,7 @@
  * the curl socket-open hook that applies it.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,6 +177,7 @@ opensocket_cb(void *clientp, curlsocktype purpose,
 {
     struct lh_netguard_ctx *ctx = clientp;
     char why[sizeof(ctx->refused)];
+    curl_socket_t fd;
 
     if (purpose == CURLSOCKTYPE_IPCXN && ctx != NULL && ctx->guard != NULL &&
         lh_netguard_forbids(ctx->guard, &address->addr, why, sizeof(why))) {
@@ -183,13 +185,17 @@ opensocket_cb(void *clientp, curlsocktype purpose,
             memcpy(ctx->refused, why, sizeof(why));
         return CURL_SOCKET_BAD;
     }
-    return socket(address->family, address->socktype, address->protocol);
+    fd = socket(address->family, address->socktype, address->protocol);
+    if (fd == -1 && ctx != NULL)
+        ctx->socket_errno = errno;
+    return fd;
 }
 
 int
 lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx)
 {
     ctx->refused[0] = '\0';
+    ctx->socket_errno = 0;
     if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb) !=
         CURLE_OK ||
         curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, ctx) != CURLE_OK)

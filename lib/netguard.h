@@ -30,6 +30,7 @@ struct lh_netguard {
 struct lh_netguard_ctx {
     const struct lh_netguard *guard;
     char refused[96];           /* "10.0.0.7 (private)", or "" */
+    int socket_errno;           /* why socket() failed, or 0 */
 };
 
 /* Parse "10.0.0.0/8", "fd00::/8" or a bare address (a /32 or /128).

@@ -287,16 +287,22 @@ def _communicate(proc, timeout):
         return out, err, True
 
 
-def run_once(config, extra_args=(), timeout=60, env=None):
-    """Run linkhealthd --once -c CONF -o STATUS EXTRA... and collect."""
+def run_once(config, extra_args=(), timeout=60, env=None, nofile=None):
+    """Run linkhealthd --once -c CONF -o STATUS EXTRA... and collect.
+    nofile: an RLIMIT_NOFILE for the process."""
     folder = tmpdir()
     conf = write_config(config, folder)
     status = os.path.join(folder, "status.json")
     argv = [binary(), "--once", "-c", conf, "-o", status] + list(extra_args)
     start = time.monotonic()
+    def limit():
+        if nofile is not None:
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=clean_env(env), text=True, errors="replace")
+                            env=clean_env(env), text=True, errors="replace",
+                            preexec_fn=limit)
     out, err, timed_out = _communicate(proc, timeout)
     return Result(returncode=None if timed_out else proc.returncode,
                   timed_out=timed_out, stdout=out, stderr=err,

@@ -301,6 +301,21 @@ def load_respects_concurrency_caps():
           "connections reused (%d for 500 requests)" % st["connections"])
 
 
+@test(deadline=240)
+def descriptor_limit_throttles_instead_of_failing():
+    hosts = ["f%d.lh.test" % i for i in range(20)]
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    urls = [srv.url("/n%d" % i, hosts[i % 20]) for i in range(2000)]
+    conf = dict(FAST, concurrency=64, per_host_concurrency=4,
+                resolve=srv.resolve(*hosts), timeout="30s",
+                directory=lhtest.write_list_directory(urls))
+    r = lhtest.run_once(conf, ["-f"], timeout=200, nofile=64)
+    check_eq(0, r.returncode, "exit code (stderr %s)" % r.stderr[-300:])
+    check_eq(2000, ((r.status or {}).get("summary") or {}).get("ok"),
+             "every link ok, none unreachable for our own limit")
+    check_in("descriptor limit 64", r.stderr, "the clamp is logged")
+
+
 @test
 def status_file_schema():
     srv = serve({"/ok": 200, "/gone": 410})

@@ -1,0 +1,40 @@
+#!/bin/sh
+# make bench: install what the benchmark needs and is missing (nginx, curl,
+# python3), then run bench/bench.py under a deadline.  Usage: run.sh BUILD
+# The runner stops its servers itself; should it be killed, the trap stops
+# them by the process ids it left in BUILD/bench/*.pids.
+set -u
+build=${1:-build}
+out=$build/bench
+mkdir -p "$out"
+# nginx lives in /usr/sbin, which a non-root PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
+LH_EXTRA_DEPS="nginx:nginx curl:curl python3:python3" \
+    sh tests/deps.sh -- || exit 1
+
+# The measuring helper (see bench/spawn.c).
+cc -O2 -Wall -Wextra -o "$out/lhb-spawn" bench/spawn.c || exit 1
+
+stop_leftovers() {
+    for f in "$out"/nginx.pids "$out"/delayserver.pids; do
+        [ -f "$f" ] || continue
+        name=$(basename "$f" .pids)
+        for pid in $(cat "$f"); do
+            # Only a process that is still ours (not a reused pid).
+            if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+                    grep -q "$name"; then
+                kill -KILL "$pid" 2>/dev/null
+            fi
+        done
+        rm -f "$f"
+    done
+}
+stop_leftovers
+trap stop_leftovers EXIT
+trap 'exit 130' INT TERM HUP
+
+deadline=${BENCH_DEADLINE:-560}
+timeout -k 10 $((deadline + 20)) \
+    python3 bench/bench.py --build "$build" --deadline "$deadline"

@@ -1,0 +1,85 @@
+/*
+ * lhb-spawn: run one command and report its own wall time, CPU time and
+ * peak RSS.  Usage: lhb-spawn REPORT_FILE COMMAND [ARG...]
+ *
+ * Why not wait4 from the Python runner directly: a child's ru_maxrss also
+ * counts the memory image it was forked from (the kernel keeps the old
+ * mm's high-water mark across exec), so a child of a 300 MB Python process
+ * "peaks" at 300 MB.  Forked from this small program instead, the floor is
+ * about a megabyte.  Writes "wall_ns utime_us stime_us maxrss_kib status"
+ * to REPORT_FILE and exits with the command's exit code (128+signal when
+ * killed).  If we are killed, the command is too (PR_SET_PDEATHSIG).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long
+now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct rusage ru;
+    long long t0, t1;
+    pid_t parent, pid;
+    int status;
+    FILE *f;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: lhb-spawn REPORT_FILE COMMAND [ARG...]\n");
+        return 2;
+    }
+    parent = getpid();
+    t0 = now_ns();
+    pid = fork();
+    if (pid < 0) {
+        perror("lhb-spawn: fork");
+        return 2;
+    }
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
+        execvp(argv[2], argv + 2);
+        fprintf(stderr, "lhb-spawn: %s: %s\n", argv[2], strerror(errno));
+        _exit(127);
+    }
+    while (wait4(pid, &status, 0, &ru) < 0) {
+        if (errno != EINTR) {
+            perror("lhb-spawn: wait4");
+            return 2;
+        }
+    }
+    t1 = now_ns();
+    f = fopen(argv[1], "w");
+    if (f == NULL) {
+        perror(argv[1]);
+        return 2;
+    }
+    fprintf(f, "%lld %lld %lld %ld %d\n", t1 - t0,
+        (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+        (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec,
+        ru.ru_maxrss, status);
+    if (fclose(f) != 0) {
+        perror(argv[1]);
+        return 2;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
