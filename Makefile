@@ -48,7 +48,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
-.PHONY: all deps test-deps run test unit-bins asan bench install uninstall clean \
+.PHONY: all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
         check-config unitfile
 
 all: $(BIN) $(BUILD)/linkhealthd.service
@@ -109,6 +109,17 @@ asan: test-deps
 	    UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(BUILD)/asan
 
 unit-bins: $(UNIT_BIN)
+
+# Unit tests and a multi-cycle daemon run under valgrind: no errors,
+# nothing definitely or indirectly lost.
+VALGRIND     := valgrind --quiet --error-exitcode=1 --leak-check=full \
+                --errors-for-leak-kinds=definite,indirect \
+                --show-leak-kinds=definite,indirect
+valgrind: test-deps
+	@PKG_CONFIG='$(PKG_CONFIG)' LH_EXTRA_DEPS='valgrind:valgrind' \
+	    sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
+	@$(MAKE) --no-print-directory all unit-bins
+	@LH_WRAPPER='$(VALGRIND)' sh tests/run.sh $(BUILD) valgrind
 
 bench: deps
 	@$(MAKE) --no-print-directory all

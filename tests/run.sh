@@ -1,8 +1,11 @@
 #!/bin/sh
 # Run every test, each its own process with a deadline, and add up their
-# closing "N passed, N failed" lines into one.  Usage: run.sh BUILD_DIR
+# closing "N passed, N failed" lines into one.
+# Usage: run.sh BUILD_DIR [valgrind]   (valgrind: the unit tests under
+# $LH_WRAPPER, then tests/valgrind/ instead of tests/integration/)
 set -u
 build=${1:-build}
+mode=${2:-}
 export LH_BUILD=$build
 deadline=${LH_TEST_DEADLINE:-300}
 passed=0 failed=0 broken=""
@@ -33,9 +36,20 @@ run_one() {
 
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
-    run_one "$(basename "$t")" "$t"
+    if [ "$mode" = valgrind ]; then
+        # shellcheck disable=SC2086
+        run_one "$(basename "$t")" ${LH_WRAPPER:-} "$t"
+    else
+        run_one "$(basename "$t")" "$t"
+    fi
 done
-for t in tests/integration/test_*.py; do
+suites=tests/integration
+[ "$mode" = valgrind ] && suites=tests/valgrind
+# The test server's own tests, so a broken server cannot pass for a
+# working daemon.
+[ "$mode" = valgrind ] ||
+    run_one lhserver_selftest python3 tests/server/selftest.py
+for t in $suites/test_*.py; do
     [ -f "$t" ] || continue
     run_one "$(basename "$t" .py)" python3 "$t"
 done

@@ -206,6 +206,12 @@ def binary():
     return os.environ.get("LH_BUILD", "build") + "/linkhealthd"
 
 
+def wrapper():
+    """LH_WRAPPER (for example a valgrind command line) split into words:
+    what the daemon runs under."""
+    return os.environ.get("LH_WRAPPER", "").split()
+
+
 def config_text(config):
     """INI text from a str (as is) or a dict; a list value repeats the key
     on several lines (resolve = ...)."""
@@ -293,7 +299,8 @@ def run_once(config, extra_args=(), timeout=60, env=None, nofile=None):
     folder = tmpdir()
     conf = write_config(config, folder)
     status = os.path.join(folder, "status.json")
-    argv = [binary(), "--once", "-c", conf, "-o", status] + list(extra_args)
+    argv = wrapper() + [binary(), "--once", "-c", conf, "-o", status] + \
+        list(extra_args)
     start = time.monotonic()
     def limit():
         if nofile is not None:
@@ -319,7 +326,8 @@ class Daemon:
         self.conf_path = write_config(config, folder)
         self.status_path = status_path or os.path.join(folder, "status.json")
         self.log_path = os.path.join(folder, "daemon.log")
-        argv = [binary(), "-f", "-c", self.conf_path, "-o", self.status_path]
+        argv = wrapper() + [binary(), "-f", "-c", self.conf_path, "-o",
+                            self.status_path]
         self._log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(argv + list(extra_args),
                                      stdin=subprocess.DEVNULL,
