@@ -55,6 +55,7 @@ def once_over_every_kind_of_link():
     found = [l for l in r.stderr.splitlines() if re.match(r"==\d+== ", l)]
     check_eq([], found[:20], "valgrind's findings")
     check_eq(1, r.returncode, "exit status (some links are bad)")
+    check_eq(len(urls), len(r.links), "every link in the status file")
 
 
 if __name__ == "__main__":
