@@ -312,6 +312,8 @@ request(struct lh_check *c, unsigned delay_ms)
     char err[256];
     bool ok;
 
+    if (left > ck->timeout_ms)     /* a retry: its wait is not its budget */
+        left = ck->timeout_ms;
     if (left < 1)
         left = 1;
     timeout = (long)left;
@@ -431,8 +433,8 @@ aim(struct lh_check *c, const char *url, bool force_get)
 static enum lh_fail
 map_fail(struct lh_check *c, CURLcode code)
 {
-    curl_off_t connect = 0, app = 0, first = 0;
-    long verify = 0, oserr = 0;
+    curl_off_t connect = 0, app = 0, first = 0, pre = 0;
+    long verify = 0, oserr = 0, lport = 0;
 
     switch (code) {
     case CURLE_OK:
@@ -450,9 +452,14 @@ map_fail(struct lh_check *c, CURLcode code)
         curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect);
         curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &app);
         curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
-        if (connect == 0)
+        /* A reused connection has no connect or TLS time of its own, and
+         * curl 7.88 leaves connect time 0 until TLS is up: a local port
+         * says TCP connected. */
+        curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+        curl_easy_getinfo(c->easy, CURLINFO_LOCAL_PORT, &lport);
+        if (pre == 0 && connect == 0 && lport == 0)
             return LH_FAIL_TIMEOUT_CONNECT;
-        if (is_https(c->url) && app == 0)
+        if (pre == 0 && is_https(c->url) && app == 0)
             return LH_FAIL_TIMEOUT_TLS;
         if (first == 0)
             return LH_FAIL_TIMEOUT_FIRST_BYTE;
@@ -706,8 +713,8 @@ done_cb(void *easy, int result, void *arg)
         lh_replace_string(&r->error, c->guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
-    if (r->fail == LH_FAIL_TIMEOUT_BODY || (r->fail == LH_FAIL_RESET &&
-            status >= 200 && c->method == LH_METHOD_GET))
+    if (status >= 200 && (r->fail == LH_FAIL_TIMEOUT_BODY ||
+            (r->fail == LH_FAIL_RESET && c->method == LH_METHOD_GET)))
         r->fail = LH_FAIL_NONE;
     if (r->fail != LH_FAIL_NONE)
         status = 0;

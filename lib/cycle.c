@@ -118,12 +118,10 @@ complete(struct job *j)
     /* The freed slot stays with its host while the host has work: the
      * connection just used is then reused, not closed to make room for
      * one to another host. */
-    if (!cy->filling && j->host->next < j->host->npending) {
-        start_next(cy, j->host);
-        finish_if_done(cy);
-        return;
-    }
-    ring_push(cy, j->host);
+    if (!cy->filling && j->host->next < j->host->npending)
+        start_next(cy, j->host);    /* a failed start re-queues the host */
+    else
+        ring_push(cy, j->host);
     fill(cy);
 }
 

@@ -193,6 +193,8 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
         curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L) == CURLE_OK &&
         curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, 5L) == CURLE_OK &&
         curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        /* A check reusing this connection would see no certificate. */
+        curl_easy_setopt(f->easy, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&
         curl_easy_setopt(f->easy, CURLOPT_USERAGENT, cfg->user_agent) ==
             CURLE_OK &&
         curl_easy_setopt(f->easy, CURLOPT_ACCEPT_ENCODING, "") ==

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,10 @@ write_status(struct lh_monitor *m)
     info.started_at = m->cycle_started;
     info.duration_ms = m->last_cycle_ms;
     info.generated_at = (long long)time(NULL);
-    if (lh_status_write(m->cfg.status_file, &info, &m->links, err,
-            sizeof(err)) == -1) {
+    /* Before a first good directory the previous run's links are all we
+     * know: writing none would erase them for the next start. */
+    if (lh_status_write(m->cfg.status_file, &info,
+            m->have_dir ? &m->links : &m->seed, err, sizeof(err)) == -1) {
         /* Said once; said again only when the reason changes. */
         if (m->status_error == NULL || strcmp(m->status_error, err) != 0)
             log_err("%s", err);
@@ -232,6 +235,24 @@ schedule_next(struct lh_monitor *m)
     uv_timer_start(&m->timer, timer_cb, (uint64_t)wait, 0);
 }
 
+/* Take *cfg (moved).  Another directory or format: the old one's
+ * validators and byte hash must not stand for the new one. */
+static void
+use_config(struct lh_monitor *m, struct lh_config *cfg)
+{
+    if (strcmp(m->cfg.directory, cfg->directory) != 0 ||
+        m->cfg.directory_format != cfg->directory_format) {
+        free(m->etag);
+        free(m->last_modified);
+        m->etag = m->last_modified = NULL;
+        m->dir_len = SIZE_MAX;      /* no byte string matches: re-parse */
+    }
+    lh_config_cleanup(&m->cfg);
+    m->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    lh_log_set_level(m->cfg.log_level);
+}
+
 static void
 cycle_end(struct lh_monitor *m)
 {
@@ -272,11 +293,8 @@ cycle_end(struct lh_monitor *m)
     if (m->stopping)
         return;
     if (m->have_next_cfg) {
-        lh_config_cleanup(&m->cfg);
-        m->cfg = m->next_cfg;
-        memset(&m->next_cfg, 0, sizeof(m->next_cfg));
+        use_config(m, &m->next_cfg);
         m->have_next_cfg = false;
-        lh_log_set_level(m->cfg.log_level);
     }
     if (m->again) {
         m->again = false;
@@ -398,6 +416,7 @@ fetch_done_cb(struct lh_fetch_result *res, void *arg)
     m->fetch = NULL;
     if (res->status == 304) {
         lh_log(LOG_DEBUG, "%s: not modified", m->cfg.directory);
+        lh_replace_string(&m->dir_error, NULL);     /* last good is current */
     } else if (res->status == 200) {
         /* The validators are kept only with a directory that parsed. */
         directory_bytes(m, res->body, res->len);
@@ -478,8 +497,9 @@ cycle_begin(struct lh_monitor *m)
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
     m->concurrency = fd_budget(m);
-    m->http = lh_http_new(m->loop, m->cfg.per_host_concurrency,
-        m->concurrency, err, sizeof(err));
+    /* The scheduler caps hosts; a curl cap would also queue redirect hops
+     * to a busy host, where they time out as "no connection". */
+    m->http = lh_http_new(m->loop, 0, m->concurrency, err, sizeof(err));
     if (m->http == NULL) {
         log_err("cycle %llu: %s", m->cycle_no, err);
         cycle_end(m);
@@ -555,11 +575,8 @@ lh_monitor_reload(struct lh_monitor *m, struct lh_config *cfg)
         m->again = true;
         return;
     }
-    lh_config_cleanup(&m->cfg);
-    m->cfg = m->next_cfg;
-    memset(&m->next_cfg, 0, sizeof(m->next_cfg));
+    use_config(m, &m->next_cfg);
     m->have_next_cfg = false;
-    lh_log_set_level(m->cfg.log_level);
     uv_timer_start(&m->timer, timer_cb, 0, 0);
 }
 
@@ -637,6 +654,9 @@ lh_monitor_stop(struct lh_monitor *m)
         m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
         write_status(m);
     }
+    /* --once promised a verdict on every link; 0 would say all are good. */
+    if (interrupted && m->mode == LH_MONITOR_ONCE && m->exit_code == 0)
+        m->exit_code = 1;
     uv_timer_stop(&m->timer);
     uv_close((uv_handle_t *)&m->timer, timer_closed_cb);
 }

@@ -381,6 +381,8 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     cJSON *root = NULL;
     const cJSON *version, *links, *item;
     FILE *f;
+    struct stat st;
+    size_t cap = max_bytes;
     int saved;
 
     lh_links_init(seed);
@@ -390,12 +392,15 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
         lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if ((buf = malloc(max_bytes + 1)) == NULL) {
+    /* Room for what is there (and a byte to see growth), not the cap. */
+    if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size < cap)
+        cap = (size_t)st.st_size;
+    if ((buf = malloc(cap + 1)) == NULL) {
         fclose(f);
         lh_seterr(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    len = fread(buf, 1, max_bytes + 1, f);
+    len = fread(buf, 1, cap + 1, f);
     saved = errno;
     if (ferror(f)) {
         fclose(f);

@@ -194,6 +194,49 @@ def restart_resumes_state_without_realerting():
 
 
 @test(deadline=60)
+def missing_directory_at_restart_keeps_the_saved_state():
+    srv = serve({"/gone": 410})
+    url = srv.url("/gone")
+    folder = lhtest.tmpdir()
+    path = lhtest.write_list_directory([url])
+    status = os.path.join(folder, "status.json")
+    conf = config(path, fail_threshold=1)
+    d = Daemon(conf, status_path=status)
+    since = by_url(d.wait_status(cycle_at_least(1))).get(url, {}).get("since")
+    check_eq(0, d.stop(), "exit status")
+    os.rename(path, path + ".away")
+    d2 = Daemon(conf, status_path=status)
+    s = d2.wait_status(lambda s: s["directory"]["error"] is not None)
+    check_eq(since, by_url(s).get(url, {}).get("since"),
+             "the saved link is still in the status file")
+    check_eq(0, d2.stop(), "exit status")
+    os.rename(path + ".away", path)
+    d3 = Daemon(conf, status_path=status)
+    s = d3.wait_status(lambda s: s["directory"]["error"] is None and
+                       by_url(s).get(url, {}).get("checked_at"))
+    check_eq(since, by_url(s).get(url, {}).get("since"),
+             "and resumed once the directory is back")
+    check_eq([], lines_with(d3.output(), "-> stale"), "no re-alert")
+    check_eq(0, d3.stop(), "exit status")
+
+
+@test(deadline=60)
+def interrupted_once_is_not_a_pass():
+    srv = serve({"/hang": {"action": "hang"}})
+    conf = config(lhtest.write_list_directory([srv.url("/hang")]),
+                  timeout="30s")
+    conf_path = lhtest.write_config(conf)
+    proc = lhtest.subprocess.Popen(
+        lhtest.wrapper() + [lhtest.binary(), "--once", "-c", conf_path, "-o",
+                            os.path.join(lhtest.tmpdir(), "s.json")],
+        stdout=lhtest.subprocess.DEVNULL, stderr=lhtest.subprocess.DEVNULL,
+        env=lhtest.clean_env())
+    lhtest.wait_for(lambda: len(srv.requests()) >= 1, timeout=10)
+    proc.send_signal(signal.SIGINT)
+    check_eq(1, proc.wait(10), "exit status of an interrupted --once")
+
+
+@test(deadline=60)
 def unusable_previous_status_is_set_aside():
     srv = serve({"/": 200})
     folder = lhtest.tmpdir()

@@ -49,6 +49,13 @@ that the path starts with; then the key "*"; else 404.  A spec is a dict
               "drip"    send the whole valid response one byte every
                         "interval" seconds (default 0.1)
               "truncate" send the headers and half the body, then close
+              "endless" send a 200 with no length and "x" bytes until the
+                        client leaves (or 1 GiB)
+              "slam"    close the connection right after accept, before
+                        reading anything (server-wide: see Server(slam=))
+  hold        with "garbage": keep the connection open afterwards (until
+              the client leaves), e.g. HTTP/1.0 with no length, no close
+  header_bytes  add filler headers of about that many bytes in all
   raw         the bytes "garbage" sends
   interval    seconds between bytes for "drip"
 
@@ -198,9 +205,11 @@ class _Request:
 
 class Server:
     def __init__(self, routes=None, *, tls=None, sni=None, silent=False,
-                 port=0, idle_timeout=30.0, handshake_timeout=10.0):
+                 slam=False, port=0, idle_timeout=30.0,
+                 handshake_timeout=10.0):
         self.routes = routes if routes is not None else {}
         self.silent = silent
+        self.slam = slam            # close every connection at accept
         self.idle_timeout = idle_timeout
         self.handshake_timeout = handshake_timeout
         self.scheme = "https" if tls else "http"
@@ -402,6 +411,8 @@ class Server:
     def _connection(self, conn):
         sock = conn.sock
         try:
+            if self.slam:
+                return              # closed in finally, nothing read
             if self.silent:
                 self._stop.wait()
                 return
@@ -634,6 +645,22 @@ class Server:
             raw = spec.get("raw", GARBAGE)
             sock.sendall(raw.encode("latin-1") if isinstance(raw, str)
                          else raw)
+            if spec.get("hold"):
+                self._wait(sock, None, pending)
+            return False
+        if action == "endless":
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                         b"Connection: close\r\n\r\n")
+            if req.method == "HEAD":
+                return False
+            block = b"x" * 65536
+            try:
+                for _ in range(16384):      # 1 GiB at most
+                    if self._stop.is_set():
+                        break
+                    sock.sendall(block)
+            except OSError:
+                pass                        # the client stopped reading
             return False
         if action not in (None, "drip", "truncate"):
             raise ValueError("unknown action %r" % (action,))
@@ -698,6 +725,9 @@ class Server:
         else:
             body, ctype = json.dumps(body).encode(), "application/json"
         headers.insert(0, ("Server", "lhserver"))
+        filler = int(spec.get("header_bytes", 0))
+        for i in range(filler // 1000):
+            headers.append(("X-Filler-%d" % i, "f" * 980))
         if status < 200 or status in NO_BODY_STATUSES:
             return status, headers, []
         if body and "content-type" not in names:
