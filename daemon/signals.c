@@ -46,8 +46,10 @@ lh_signals_start(uv_loop_t *loop, struct lh_signals *s, bool daemon,
         if ((rc = uv_signal_start(&s->sig[i], signal_cb, signums[i])) != 0)
             return rc;
     }
-    /* A closed pipe is an error to report, not a reason to die. */
+    /* A closed pipe, or a file size limit, is an error to report (EPIPE,
+     * EFBIG), not a reason to die. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     return 0;
 }
 

@@ -52,7 +52,7 @@ static const struct option options[] = {
     { "directory_max_bytes", OPT_SIZE, OFF(directory_max_bytes), 1024,
         1024ull * 1024 * 1024 },
     { "status_file", OPT_PATH, OFF(status_file), 0, 0 },
-    { "interval", OPT_DURATION, OFF(interval_ms), 1 * SEC, 7 * 86400 * SEC },
+    { "interval", OPT_DURATION, OFF(interval_ms), 100, 7 * 86400 * SEC },
     { "jitter", OPT_DURATION, OFF(jitter_ms), 0, 86400 * SEC },
     { "concurrency", OPT_COUNT, OFF(concurrency), 1, 4096 },
     { "per_host_concurrency", OPT_COUNT, OFF(per_host_concurrency), 1, 64 },
@@ -509,21 +509,95 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
     return 1;
 }
 
+/* A configuration file is a page of text; anything this big is a mistake. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/* The whole file into a new buffer (*out, *outlen; the caller frees it). */
+static int
+read_file(const char *path, char **out, size_t *outlen, char *err,
+    size_t errlen)
+{
+    char *buf;
+    size_t len;
+    FILE *f;
+    int saved;
+
+    *out = NULL;
+    *outlen = 0;
+    if ((f = fopen(path, "rb")) == NULL) {
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* One byte more than the limit, to see a file that is over it. */
+    if ((buf = malloc(CONFIG_MAX_BYTES + 1)) == NULL) {
+        fclose(f);
+        lh_seterr(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    errno = 0;
+    len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+    saved = errno;
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        lh_seterr(err, errlen, "%s: %s", path,
+            strerror(saved ? saved : EIO));
+        return -1;
+    }
+    fclose(f);
+    if (len > CONFIG_MAX_BYTES) {
+        free(buf);
+        lh_seterr(err, errlen, "%s: larger than %d bytes", path,
+            CONFIG_MAX_BYTES);
+        return -1;
+    }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
 int
 lh_config_load(struct lh_config *cfg, const char *path, char *err,
     size_t errlen)
 {
+    char *buf;
+    size_t len;
+    int rc;
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (read_file(path, &buf, &len, err, errlen) == -1)
+        return -1;
+    rc = lh_config_load_buffer(cfg, buf, len, path, err, errlen);
+    free(buf);
+    return rc;
+}
+
+int
+lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
+    const char *name, char *err, size_t errlen)
+{
     struct load_ctx ctx;
-    char *basedir = NULL, *slash;
+    char *basedir = NULL, *text = NULL, *slash;
+    const char *nul;
+    unsigned nulline = 1;
     int line;
 
     memset(&ctx, 0, sizeof(ctx));
     if (lh_config_init(cfg) == -1) {
-        lh_seterr(err, errlen, "%s: out of memory", path);
+        lh_seterr(err, errlen, "%s: out of memory", name);
         return -1;
     }
-    if ((cfg->path = strdup(path)) == NULL ||
-        (basedir = strdup(path)) == NULL)
+    /* inih reads C strings: a NUL would silently end its line early. */
+    if ((nul = memchr(buf, '\0', len)) != NULL) {
+        for (const char *p = buf; p < nul; p++)
+            nulline += *p == '\n';
+        lh_seterr(err, errlen, "%s:%u: a NUL byte (this is not a text file)",
+            name, nulline);
+        goto fail;
+    }
+    if ((cfg->path = strdup(name)) == NULL ||
+        (basedir = strdup(name)) == NULL ||
+        (text = strndup(buf, len)) == NULL)
         goto nomem;
     slash = strrchr(basedir, '/');
     if (slash == NULL) {
@@ -546,30 +620,26 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
 
     ctx.cfg = cfg;
     ctx.basedir = basedir;
-    errno = 0;
-    line = ini_parse(path, ini_cb, &ctx);
-    if (line == -1) {
-        lh_seterr(err, errlen, "%s: %s", path,
-            strerror(errno ? errno : ENOENT));
-        goto fail;
-    }
-    if (line == -2)
+    line = ini_parse_string(text, ini_cb, &ctx);
+    if (line < 0)
         goto nomem;
     if (line > 0) {
         if (ctx.msg[0] != '\0')
-            lh_seterr(err, errlen, "%s:%d: %s", path, line, ctx.msg);
+            lh_seterr(err, errlen, "%s:%d: %s", name, line, ctx.msg);
         else
-            lh_seterr(err, errlen, "%s:%d: expected \"key = value\"", path,
+            lh_seterr(err, errlen, "%s:%d: expected \"key = value\"", name,
                 line);
         goto fail;
     }
     if (lh_config_validate(cfg, err, errlen) == -1)
         goto fail;
+    free(text);
     free(basedir);
     return 0;
 nomem:
-    lh_seterr(err, errlen, "%s: out of memory", path);
+    lh_seterr(err, errlen, "%s: out of memory", name);
 fail:
+    free(text);
     free(basedir);
     lh_config_cleanup(cfg);
     return -1;

@@ -321,7 +321,8 @@ class Daemon:
     """linkhealthd running in the foreground (not --once), stopped after
     the test.  status() reads the status file; wait_status(pred) polls it."""
 
-    def __init__(self, config, extra_args=(), env=None, status_path=None):
+    def __init__(self, config, extra_args=(), env=None, status_path=None,
+                 limits=None):
         folder = tmpdir()
         self.conf_path = write_config(config, folder)
         self.status_path = status_path or os.path.join(folder, "status.json")
@@ -329,11 +330,17 @@ class Daemon:
         argv = wrapper() + [binary(), "-f", "-c", self.conf_path, "-o",
                             self.status_path]
         self._log = open(self.log_path, "w+")
+
+        def apply_limits():
+            import resource
+            for what, value in (limits or {}).items():
+                resource.setrlimit(what, (value, value))
         self.proc = subprocess.Popen(argv + list(extra_args),
                                      stdin=subprocess.DEVNULL,
                                      stdout=self._log,
                                      stderr=subprocess.STDOUT,
-                                     env=clean_env(env))
+                                     env=clean_env(env),
+                                     preexec_fn=apply_limits)
         on_cleanup(self.stop)
 
     def status(self):
