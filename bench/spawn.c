@@ -8,7 +8,8 @@
  * "peaks" at 300 MB.  Forked from this small program instead, the floor is
  * about a megabyte.  Writes "wall_ns utime_us stime_us maxrss_kib status"
  * to REPORT_FILE and exits with the command's exit code (128+signal when
- * killed).  If we are killed, the command is too (PR_SET_PDEATHSIG).
+ * killed).  If the runner dies, we die, and so does the command
+ * (PR_SET_PDEATHSIG at both steps).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +44,10 @@ main(int argc, char **argv)
 
     if (argc < 3) {
         fprintf(stderr, "usage: lhb-spawn REPORT_FILE COMMAND [ARG...]\n");
+        return 2;
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        perror("lhb-spawn: prctl");
         return 2;
     }
     parent = getpid();
