@@ -62,6 +62,17 @@ int lh_config_load(struct lh_config *cfg, const char *path, char *err,
     size_t errlen);
 
 /*
+ * As lh_config_load, for the len bytes at buf (not NUL-terminated; not
+ * NULL) instead of a file: name stands for the file in messages and in
+ * cfg->path, and relative paths are relative to its folder.  Text with a
+ * NUL byte is refused ("linkhealthd.conf:3: a NUL byte (this is not a
+ * text file)").  lh_config_load reads the file (at most 1 MiB) and calls
+ * this.
+ */
+int lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
+    const char *name, char *err, size_t errlen);
+
+/*
  * Parse one option, as in the file (used for command-line overrides:
  * origin names it in messages, e.g. "--interval").  Returns 0 or -1 with
  * a message in err.

@@ -77,7 +77,7 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
             fprintf(f, "  %s%s%s: %s\n      %s\n      ", bold,
                 l->region[0] ? l->region : "-", reset, l->name, l->url);
             code_and_time(f, l);
-            fprintf(f, "  %s\n", l->checked ? l->reason : "not checked");
+            fprintf(f, "  %s\n", l->reason ? l->reason : "not checked");
             if (l->new_url != NULL)
                 fprintf(f, "      fix: change the link to %s\n", l->new_url);
         }

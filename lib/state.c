@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "util.h"
 
 void
 lh_links_init(struct lh_links *links)
@@ -24,6 +25,7 @@ lh_link_free(struct lh_link *l)
     free(l->region);
     free(l->description);
     free(l->new_url);
+    free(l->reason);
     lh_result_cleanup(&l->result);
     free(l);
 }
@@ -182,8 +184,8 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     link->verdict = v->state;
     link->checked = true;
     /* Copy with a bounded length: the reason is always terminated. */
-    memcpy(link->reason, v->reason, sizeof(link->reason));
-    link->reason[sizeof(link->reason) - 1] = '\0';
+    /* On failure the old reason stays: better stale than none. */
+    (void)lh_replace_string(&link->reason, v->reason);
     free(link->new_url);
     link->new_url = v->new_url != NULL ? strdup(v->new_url) : NULL;
 
@@ -246,7 +248,8 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->state = src->state;
     dst->since = src->since;
     dst->verdict = src->verdict;
-    memcpy(dst->reason, src->reason, sizeof(dst->reason));
+    if (lh_replace_string(&dst->reason, src->reason) == -1)
+        return -1;
     dst->consecutive_failures = src->consecutive_failures;
     dst->consecutive_good = src->consecutive_good;
     memcpy(dst->history, src->history, sizeof(dst->history));

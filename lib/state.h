@@ -34,7 +34,7 @@ struct lh_link {
     struct lh_result result;
     bool checked;               /* result holds a finished check */
     enum lh_state verdict;
-    char reason[LH_REASON_MAX];
+    char *reason;               /* one line; NULL before any verdict */
     char *new_url;              /* moved: where the directory should point */
 
     /* What is reported, after hysteresis. */

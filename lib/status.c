@@ -105,9 +105,10 @@ put_link(FILE *f, const struct lh_link *l)
     fputs(",\n      \"state\": ", f);
     put_str(f, lh_state_name(l->state));
     fputs(",\n      \"verdict\": ", f);
-    put_str(f, l->checked ? lh_state_name(l->verdict) : NULL);
+    /* A resumed link keeps its last verdict until it is checked again. */
+    put_str(f, l->reason != NULL ? lh_state_name(l->verdict) : NULL);
     fputs(",\n      \"reason\": ", f);
-    put_str(f, l->checked ? l->reason : "not checked yet");
+    put_str(f, l->reason != NULL ? l->reason : "not checked yet");
     fputs(",\n      \"http_status\": ", f);
     if (l->checked && r->http_status > 0)
         fprintf(f, "%d", r->http_status);
@@ -343,8 +344,8 @@ seed_link(struct lh_links *seed, const cJSON *item)
     l->since = json_time(item, "since");
     if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
         l->verdict = st;
-    if (reason != NULL)
-        snprintf(l->reason, sizeof(l->reason), "%s", reason);
+    if (reason != NULL && (l->reason = strdup(reason)) == NULL)
+        goto nomem;
     n = cJSON_GetObjectItemCaseSensitive(item, "consecutive_failures");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
         l->consecutive_failures = (unsigned)n->valuedouble;
@@ -378,12 +379,10 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
 {
     char *buf = NULL;
     size_t len = 0;
-    cJSON *root = NULL;
-    const cJSON *version, *links, *item;
     FILE *f;
     struct stat st;
     size_t cap = max_bytes;
-    int saved;
+    int saved, rc;
 
     lh_links_init(seed);
     if ((f = fopen(path, "rb")) == NULL) {
@@ -414,27 +413,39 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
         lh_seterr(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
         return -1;
     }
-    root = cJSON_ParseWithLength(buf, len);
+    rc = lh_status_parse(buf, len, path, seed, err, errlen);
     free(buf);
+    return rc;
+}
+
+int
+lh_status_parse(const char *buf, size_t len, const char *name,
+    struct lh_links *seed, char *err, size_t errlen)
+{
+    cJSON *root = NULL;
+    const cJSON *version, *links, *item;
+
+    lh_links_init(seed);
+    root = cJSON_ParseWithLength(buf, len);
     if (root == NULL || !cJSON_IsObject(root)) {
-        lh_seterr(err, errlen, "%s: not a JSON object", path);
+        lh_seterr(err, errlen, "%s: not a JSON object", name);
         goto fail;
     }
     version = cJSON_GetObjectItemCaseSensitive(root, "version");
     links = cJSON_GetObjectItemCaseSensitive(root, "links");
     if (!cJSON_IsNumber(version) || !cJSON_IsArray(links) ||
         json_str(root, "generated_at") == NULL) {
-        lh_seterr(err, errlen, "%s: not a linkhealthd status file", path);
+        lh_seterr(err, errlen, "%s: not a linkhealthd status file", name);
         goto fail;
     }
     if (version->valuedouble != LH_STATUS_VERSION) {
-        lh_seterr(err, errlen, "%s: status file version %g, expected %d", path,
+        lh_seterr(err, errlen, "%s: status file version %g, expected %d", name,
             version->valuedouble, LH_STATUS_VERSION);
         goto fail;
     }
     cJSON_ArrayForEach(item, links) {
         if (cJSON_IsObject(item) && seed_link(seed, item) == -1) {
-            lh_seterr(err, errlen, "%s: out of memory", path);
+            lh_seterr(err, errlen, "%s: out of memory", name);
             goto fail;
         }
     }

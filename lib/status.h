@@ -48,6 +48,15 @@ int lh_status_write(const char *path, const struct lh_status_info *info,
 int lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     char *err, size_t errlen);
 
+/*
+ * As lh_status_load, for the len bytes at buf (not NUL-terminated) that
+ * lh_status_load read from a file; name stands for the file in messages.
+ * Returns 0 with *seed filled (initialized here; the caller cleans it up
+ * with lh_links_cleanup), or -1 with err and *seed empty.
+ */
+int lh_status_parse(const char *buf, size_t len, const char *name,
+    struct lh_links *seed, char *err, size_t errlen);
+
 /* Format Unix time t as RFC 3339 UTC ("2026-11-23T09:18:32Z"). */
 void lh_rfc3339(long long t, char *buf, size_t len);
 /* Parse what lh_rfc3339 writes; 0, or -1 when s is not such a time. */

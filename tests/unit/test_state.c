@@ -151,6 +151,7 @@ feed(const char *verdicts, unsigned fail, unsigned recover, char *out)
     }
     out[n] = '\0';
     free(l.new_url);
+    free(l.reason);
     lh_result_cleanup(&l.result);
 }
 
@@ -210,6 +211,7 @@ test_history_and_counters(void)
     CHECK_INT_EQ(2000, l.since);
     CHECK_INT_EQ(LH_STATE_OK, l.history[LH_HISTORY_LEN - 1]);
     CHECK_INT_EQ(LH_STATE_STALE, l.history[0]);
+    free(l.reason);
     free(l.new_url);
     lh_result_cleanup(&l.result);
 }
