@@ -4,6 +4,7 @@
 #   make run        check the bundled directory once (installs missing deps)
 #   make test       build and run every test (installs missing deps)
 #   make bench      benchmarks (never part of make test)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS (60) each; fuzz-smoke: 10
 #   make install    honours DESTDIR, PREFIX, BINDIR, SYSCONFDIR, UNITDIR
 
 VERSION      := 0.1.0
@@ -49,7 +50,7 @@ LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
 .PHONY: all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
-        check-config unitfile
+        check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins
 
 all: $(BIN) $(BUILD)/linkhealthd.service
 
@@ -78,7 +79,8 @@ $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 
 # Install only the Debian packages whose pkg-config module (or, for the
 # tests, whose command) is missing.
-TEST_TOOLS   := python3:python3 openssl:openssl
+TEST_TOOLS   := python3:python3 openssl:openssl \
+                systemd-analyze:systemd
 deps:
 	@PKG_CONFIG='$(PKG_CONFIG)' sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
 
@@ -121,6 +123,46 @@ valgrind: test-deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@LH_WRAPPER='$(VALGRIND)' sh tests/run.sh $(BUILD) valgrind
 
+# libFuzzer targets for the directory parser, the configuration parser and
+# the previous-status loader (tests/fuzz/), built with clang in their own
+# build directory; each runs FUZZ_SECONDS on a copy of its seed corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_TARGETS := fuzz_directory fuzz_config fuzz_status
+# The modules the targets link: the three parsers and what they call.
+FUZZ_LIB     := classify config directory log netguard result state status \
+                strmap util
+FUZZ_CFLAGS  := -O1 -g -std=gnu11 $(WARNINGS) -MMD -MP \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_OBJ     := $(FUZZ_LIB:%=$(FUZZ_BUILD)/lib/%.o)
+FUZZ_TOBJ    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+$(FUZZ_OBJ) $(FUZZ_TOBJ): $(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-deps:
+	@PKG_CONFIG='$(PKG_CONFIG)' LH_EXTRA_DEPS='$(FUZZ_CC):clang' \
+	    sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
+	@sh tests/fuzz/deps.sh $(FUZZ_CC) $(FUZZ_BUILD)
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-bins
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# What CI runs: every target briefly.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
@@ -140,11 +182,20 @@ install: all
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
+# Removes what install added; the configuration and the directory only
+# when they are still the ones shipped (an edited one is yours).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/linkhealthd \
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service \
 	    $(DESTDIR)$(DOCDIR)/README.md
-	@echo "kept $(DESTDIR)$(SYSCONFDIR)/linkhealthd (your configuration)"
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@for f in linkhealthd.conf:linkhealthd.conf directory.json:directory.json; do \
+	    ours=conf/$${f%%:*}; theirs=$(DESTDIR)$(SYSCONFDIR)/linkhealthd/$${f#*:}; \
+	    if [ -f "$$theirs" ] && cmp -s "$$ours" "$$theirs"; then \
+	        rm -f "$$theirs" && echo "rm -f $$theirs"; \
+	    elif [ -f "$$theirs" ]; then echo "kept $$theirs (edited)"; fi; \
+	done
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/linkhealthd 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

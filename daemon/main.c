@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "report.h"
 #include "signals.h"
 
@@ -38,7 +39,7 @@ struct app {
     const char *config_path;    /* -c, or NULL for the default */
     struct override ov[MAX_OVERRIDES];
     size_t nov;
-    bool once, foreground, check_config, listed;
+    bool once, foreground, check_config, listed, ready;
     const char *source;         /* directory, for --check-config output */
     uv_loop_t loop;
     struct lh_signals signals;
@@ -217,13 +218,39 @@ print_list(const struct lh_directory *dir, void *arg)
     app->listed = true;
 }
 
+/* systemd: ready once the configuration and the directory are loaded. */
+static void
+loaded(const struct lh_links *links, const char *error, void *arg)
+{
+    struct app *app = arg;
+
+    if (app->once || app->check_config)
+        return;
+    if (!app->ready) {
+        app->ready = true;
+        if (lh_notify("READY=1\nSTATUS=%s%zu links, first cycle running",
+                error ? "directory error, " : "", links->n) == -1)
+            log_warn("sd_notify");
+    }
+}
+
 static void
 cycle_done(const struct lh_links *links, double duration_ms, void *arg)
 {
     struct app *app = arg;
+    size_t count[LH_STATE_COUNT] = { 0 };
 
-    if (!app->once)
+    if (!app->once) {
+        for (size_t i = 0; i < links->n; i++)
+            count[links->v[i]->state]++;
+        (void)lh_notify("STATUS=%zu links: %zu ok, %zu moved, %zu stale, "
+            "%zu blocked, %zu error, %zu unreachable (last cycle %.1f s)",
+            links->n, count[LH_STATE_OK], count[LH_STATE_MOVED],
+            count[LH_STATE_STALE], count[LH_STATE_BLOCKED],
+            count[LH_STATE_ERROR], count[LH_STATE_UNREACHABLE],
+            duration_ms / 1000.0);
         return;
+    }
     lh_report_text(stdout, links, isatty(STDOUT_FILENO) &&
         getenv("NO_COLOR") == NULL, duration_ms);
     fflush(stdout);
@@ -250,13 +277,16 @@ on_reload(void *arg)
     log_info("SIGHUP: reloading %s", app->config_path ?
         app->config_path : "the built-in defaults");
     memset(&fresh, 0, sizeof(fresh));
+    (void)lh_notify("RELOADING=1");
     if (load_config(app, &fresh) == -1) {
         log_warnx("reload rejected; the running configuration stays");
+        (void)lh_notify("READY=1");
         return;
     }
     lh_log_init(app->foreground, true, fresh.syslog_facility,
         fresh.log_level);
     lh_monitor_reload(app->monitor, &fresh);
+    (void)lh_notify("READY=1");
 }
 
 static void
@@ -276,6 +306,7 @@ on_stop(int signum, void *arg)
     struct app *app = arg;
 
     log_info("%s: stopping", strsignal(signum));
+    (void)lh_notify("STOPPING=1");
     if (app->monitor != NULL)
         lh_monitor_stop(app->monitor);
 }
@@ -283,7 +314,8 @@ on_stop(int signum, void *arg)
 static int
 run(struct app *app, struct lh_config *cfg)
 {
-    struct lh_monitor_hooks hooks = { cycle_done, print_list, stopped, app };
+    struct lh_monitor_hooks hooks = { cycle_done, print_list, loaded, stopped,
+        app };
     struct lh_signal_hooks sh = { on_reload, on_check_now, on_stop, app };
     enum lh_monitor_mode mode = app->check_config ? LH_MONITOR_LIST :
         app->once ? LH_MONITOR_ONCE : LH_MONITOR_DAEMON;

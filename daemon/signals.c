@@ -8,6 +8,9 @@
 
 #include "signals.h"
 
+/* In the order of struct lh_signals' sig[]. */
+static const int signums[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
 static void
 signal_cb(uv_signal_t *handle, int signum)
 {
@@ -33,7 +36,6 @@ int
 lh_signals_start(uv_loop_t *loop, struct lh_signals *s, bool daemon,
     const struct lh_signal_hooks *hooks)
 {
-    static const int signums[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
     int rc;
 
     memset(s, 0, sizeof(*s));
@@ -57,8 +59,12 @@ void
 lh_signals_close(struct lh_signals *s)
 {
     for (int i = 0; i < 4; i++) {
-        if (s->open[i])
+        if (s->open[i]) {
             uv_close((uv_handle_t *)&s->sig[i], NULL);
+            /* libuv restores the default action, which for these is to
+             * die: a second SIGTERM while we finish must not kill us. */
+            signal(signums[i], SIG_IGN);
+        }
         s->open[i] = false;
     }
 }

@@ -319,6 +319,8 @@ checks_begin(struct lh_monitor *m)
     struct lh_cycle_params p;
     char err[1024];
 
+    if (m->hooks.loaded != NULL)
+        m->hooks.loaded(&m->links, m->dir_error, m->hooks.arg);
     if (!m->have_dir || m->links.n == 0 || m->mode == LH_MONITOR_LIST) {
         cycle_end(m);
         return;

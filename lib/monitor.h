@@ -30,6 +30,10 @@ struct lh_monitor_hooks {
         void *arg);
     /* LH_MONITOR_LIST: the directory as loaded. */
     void (*listed)(const struct lh_directory *dir, void *arg);
+    /* Each cycle, once the directory was read (or failed to be): error is
+     * NULL or the load error; links is the table now being checked. */
+    void (*loaded)(const struct lh_links *links, const char *error,
+        void *arg);
     /* When the monitor has stopped and closed all its handles. */
     void (*stopped)(int exit_code, void *arg);
     void *arg;
