@@ -511,6 +511,9 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
 
 /* A configuration file is a page of text; anything this big is a mistake. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
+/* inih's line buffer; its default, 200 bytes, is too short for a list of
+ * networks or a long path. */
+#define CONFIG_MAX_LINE (64 * 1024)
 
 /* The whole file into a new buffer (*out, *outlen; the caller frees it). */
 static int
@@ -572,14 +575,43 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
     return rc;
 }
 
+/*
+ * inih reads C strings a line at a time, into a buffer of CONFIG_MAX_LINE
+ * bytes: a NUL would silently end its line early, and a longer line would
+ * be cut in two, its tail read as a line of its own (after a long comment,
+ * an option).  Refuse both, naming the line.
+ */
+static int
+check_text(const char *buf, size_t len, const char *name, char *err,
+    size_t errlen)
+{
+    unsigned line = 1;
+    size_t start = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\n') {
+            line++;
+            start = i + 1;
+        } else if (buf[i] == '\0') {
+            lh_seterr(err, errlen, "%s:%u: a NUL byte (this is not a text "
+                "file)", name, line);
+            return -1;
+        } else if (i - start >= CONFIG_MAX_LINE - 3) {
+            /* Room for "\r\n" and the NUL, as inih needs. */
+            lh_seterr(err, errlen, "%s:%u: line longer than %d bytes", name,
+                line, CONFIG_MAX_LINE - 3);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
     const char *name, char *err, size_t errlen)
 {
     struct load_ctx ctx;
     char *basedir = NULL, *text = NULL, *slash;
-    const char *nul;
-    unsigned nulline = 1;
     int line;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -587,14 +619,8 @@ lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
         lh_seterr(err, errlen, "%s: out of memory", name);
         return -1;
     }
-    /* inih reads C strings: a NUL would silently end its line early. */
-    if ((nul = memchr(buf, '\0', len)) != NULL) {
-        for (const char *p = buf; p < nul; p++)
-            nulline += *p == '\n';
-        lh_seterr(err, errlen, "%s:%u: a NUL byte (this is not a text file)",
-            name, nulline);
+    if (check_text(buf, len, name, err, errlen) == -1)
         goto fail;
-    }
     if ((cfg->path = strdup(name)) == NULL ||
         (basedir = strdup(name)) == NULL ||
         (text = strndup(buf, len)) == NULL)
@@ -613,7 +639,7 @@ lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
      * continuations; neither is what a sysadmin expects. */
     ini_use_stack = false;
     ini_allow_realloc = true;
-    ini_max_line = 64 * 1024;
+    ini_max_line = CONFIG_MAX_LINE;
     ini_allow_multiline = false;
     ini_allow_inline_comments = false;
     ini_stop_on_first_error = true;

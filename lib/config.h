@@ -65,9 +65,9 @@ int lh_config_load(struct lh_config *cfg, const char *path, char *err,
  * As lh_config_load, for the len bytes at buf (not NUL-terminated; not
  * NULL) instead of a file: name stands for the file in messages and in
  * cfg->path, and relative paths are relative to its folder.  Text with a
- * NUL byte is refused ("linkhealthd.conf:3: a NUL byte (this is not a
- * text file)").  lh_config_load reads the file (at most 1 MiB) and calls
- * this.
+ * NUL byte or a line longer than 65533 bytes is refused
+ * ("linkhealthd.conf:3: a NUL byte (this is not a text file)").
+ * lh_config_load reads the file (at most 1 MiB) and calls this.
  */
 int lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
     const char *name, char *err, size_t errlen);

@@ -297,6 +297,9 @@ def load_respects_concurrency_caps():
           "at most 2 per host (saw %r)" % per_host)
     check(st["max_connections"] <= 6,
           "at most 6 connections (saw %d)" % st["max_connections"])
+    conn_host = st["max_connections_per_host"]
+    check(max(conn_host.values()) <= 2,
+          "at most 2 connections per host (saw %r)" % conn_host)
     check(st["connections"] < 60,
           "connections reused (%d for 500 requests)" % st["connections"])
 

@@ -1,5 +1,6 @@
 /* Tests of config.c: defaults, every value kind, and each error path. */
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "test.h"
@@ -209,6 +210,160 @@ test_durations_and_sizes(void)
     }
 }
 
+/* lh_config_load_buffer: the file's path as a name, and bad bytes. */
+static void
+test_buffer(void)
+{
+    static const struct {
+        const char *text;
+        size_t len;         /* 0: strlen(text) */
+        const char *message;    /* NULL: loads */
+    } rows[] = {
+        { "", 0, NULL },
+        { "interval = 1h", 0, NULL },           /* no final newline */
+        { "\xef\xbb\xbfinterval = 1h\r\n", 0, NULL },  /* BOM, CRLF */
+        { "interval = 1h\nretries = 2\0\n", 27,
+            "etc/lh.conf:2: a NUL byte (this is not a text file)" },
+        { "\0", 1, "etc/lh.conf:1: a NUL byte" },
+        /* len bounds the text: "retries = 20" is cut to "retries = 2". */
+        { "retries = 20", 11, NULL },
+        { "retries = 20", 12, "etc/lh.conf:1: retries: \"20\" is out of "
+            "range" },
+        { "[main]\n", 0, NULL },
+        { "x", 0, "etc/lh.conf:1: expected \"key = value\"" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_config c;
+        char err[512] = "";
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].text);
+        TEST_ROW_BEGIN();
+
+        if (rows[i].message == NULL) {
+            CHECK_INT_EQ(0, lh_config_load_buffer(&c, rows[i].text, len,
+                "etc/lh.conf", err, sizeof(err)));
+            CHECK_STR_EQ("", err);
+            CHECK_STR_EQ("etc/lh.conf", c.path);
+        } else {
+            CHECK_INT_EQ(-1, lh_config_load_buffer(&c, rows[i].text, len,
+                "etc/lh.conf", err, sizeof(err)));
+            CHECK_STR_CONTAINS(rows[i].message, err);
+            CHECK(c.path == NULL && c.directory == NULL);
+        }
+        lh_config_cleanup(&c);
+        TEST_ROW_END(rows[i].text);
+    }
+}
+
+/* Relative paths are relative to the named file's folder, as for a file. */
+static void
+test_buffer_paths(void)
+{
+    static const char text[] = "directory = d.json\nstatus_file = s.json\n"
+        "retries = 2\n";
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_load_buffer(&c, text, strlen(text),
+        "/etc/lh/lh.conf", err, sizeof(err)));
+    CHECK_STR_EQ("/etc/lh/d.json", c.directory);
+    CHECK_STR_EQ("/etc/lh/s.json", c.status_file);
+    CHECK_INT_EQ(2, c.retries);
+    lh_config_cleanup(&c);
+    CHECK_INT_EQ(0, lh_config_load_buffer(&c, text, strlen(text), "lh.conf",
+        err, sizeof(err)));
+    CHECK_STR_EQ("d.json", c.directory);
+    lh_config_cleanup(&c);
+}
+
+/*
+ * inih reads a line into a 64 KiB buffer and used to read the rest of a
+ * longer line as a line of its own: an option hidden at the end of a long
+ * comment took effect.  Such a line is now an error; 65533 bytes is fine.
+ */
+static void
+test_long_lines(void)
+{
+    static const struct {
+        const char *head;
+        size_t fill;        /* bytes of filler after head */
+        const char *tail;
+        const char *message;    /* NULL: loads */
+    } rows[] = {
+        { "# ", 65533, "retries = 5\n", "lh.conf:1: line longer than "
+            "65533 bytes" },
+        { "retries = 2\n# ", 65533, "\n", "lh.conf:2: line longer than" },
+        { "user_agent = ", 65533 - 13, "\n", NULL },
+        { "user_agent = ", 65533 - 13 + 1, "\n", "lh.conf:1: line longer" },
+        { "user_agent = ", 65533 - 13, "\r\n", "lh.conf:1: line longer" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t h = strlen(rows[i].head), t = strlen(rows[i].tail);
+        size_t len = h + rows[i].fill + t;
+        char *text = malloc(len), err[512] = "";
+        struct lh_config c;
+        TEST_ROW_BEGIN();
+
+        CHECK(text != NULL);
+        if (text == NULL)
+            return;
+        memcpy(text, rows[i].head, h);
+        memset(text + h, 'x', rows[i].fill);
+        memcpy(text + h + rows[i].fill, rows[i].tail, t);
+        if (rows[i].message == NULL) {
+            CHECK_INT_EQ(0, lh_config_load_buffer(&c, text, len, "lh.conf",
+                err, sizeof(err)));
+            CHECK_STR_EQ("", err);
+            CHECK_INT_EQ(rows[i].fill, c.user_agent ?
+                strlen(c.user_agent) : 0);
+        } else {
+            CHECK_INT_EQ(-1, lh_config_load_buffer(&c, text, len, "lh.conf",
+                err, sizeof(err)));
+            CHECK_STR_CONTAINS(rows[i].message, err);
+            CHECK_INT_EQ(0, c.retries);
+        }
+        lh_config_cleanup(&c);
+        free(text);
+        TEST_ROW_END(rows[i].head);
+    }
+}
+
+/* Files that are not configuration files at all. */
+static void
+test_not_a_file(void)
+{
+    struct lh_config c;
+    char err[512] = "", path[] = "/tmp/lh-test-config-XXXXXX";
+    FILE *f;
+    int fd;
+
+    /* A folder used to load as an empty file: all defaults. */
+    CHECK_INT_EQ(-1, lh_config_load(&c, LH_FIXTURES, err, sizeof(err)));
+    CHECK_STR_EQ(LH_FIXTURES ": Is a directory", err);
+    CHECK(c.path == NULL);
+    lh_config_cleanup(&c);
+
+    CHECK((fd = mkstemp(path)) != -1);
+    if (fd == -1)
+        return;
+    CHECK((f = fdopen(fd, "w")) != NULL);
+    if (f == NULL) {
+        close(fd);
+        unlink(path);
+        return;
+    }
+    /* A megabyte of comments, and a line more. */
+    for (int i = 0; i < 1024 * 1024 / 64; i++)
+        fprintf(f, "#%62s\n", "");
+    fprintf(f, "retries = 2\n");
+    CHECK_INT_EQ(0, fclose(f));
+    CHECK_INT_EQ(-1, lh_config_load(&c, path, err, sizeof(err)));
+    CHECK_STR_CONTAINS(": larger than 1048576 bytes", err);
+    lh_config_cleanup(&c);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -218,5 +373,9 @@ main(void)
     RUN_TEST(test_bad_files);
     RUN_TEST(test_overrides);
     RUN_TEST(test_durations_and_sizes);
+    RUN_TEST(test_buffer);
+    RUN_TEST(test_buffer_paths);
+    RUN_TEST(test_long_lines);
+    RUN_TEST(test_not_a_file);
     TEST_EXIT();
 }
