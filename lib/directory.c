@@ -438,6 +438,12 @@ check_url(struct parser *p, const char *url, char **host, char *why,
             clip(q, url));
         return -1;
     }
+    /* libcurl also takes "http:/x" and "http:x" for http://x. */
+    if (url[i + 1] != '/' || url[i + 2] != '/') {
+        snprintf(why, whylen, "URL \"%s\" does not have // after the "
+            "scheme", clip(q, url));
+        return -1;
+    }
     if (p->curlu == NULL && (p->curlu = curl_url()) == NULL)
         return -2;
     if ((rc = curl_url_set(p->curlu, CURLUPART_URL, url, 0)) != CURLUE_OK) {

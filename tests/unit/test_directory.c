@@ -633,9 +633,11 @@ test_url_checks(void)
         { "http://192.0.2.1/", NULL },
         { "http://[2001:db8::1]/x", NULL },
         { "javascript:alert(1)", "is not http or https" },
+        { "http:/example.org/", "does not have // after the scheme" },
+        { "https:example.org", "does not have // after the scheme" },
         { "//example.org/x", "is relative" },
         { "/x", "is relative" },
-        { "https:", "does not parse" },
+        { "https:", "does not have // after the scheme" },
         { "http://[::1/", "does not parse" },
         { "gopher://example.org/", "is not http or https" },
     };

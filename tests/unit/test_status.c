@@ -1,0 +1,233 @@
+/*
+ * Tests of the previous-status loader in status.c (lh_status_load and
+ * lh_status_parse): a real document, what is skipped, each error, and
+ * what we write we can read again.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "test.h"
+
+#define FIX LH_FIXTURES "/status/"
+
+static void
+test_real_document(void)
+{
+    struct lh_links seed;
+    const struct lh_link *l;
+    char err[512] = "";
+    long long t = 0;
+
+    /* What "linkhealthd --once" wrote, offline: every link unreachable. */
+    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
+        sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(11, seed.n);
+    if (seed.n == 11) {
+        l = seed.v[0];
+        CHECK_STR_EQ("https://www.walsnet.org/", l->url);
+        CHECK_STR_EQ("World Association of Lesson Studies (WALS)", l->name);
+        CHECK_STR_EQ("Global", l->region);
+        CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->state);
+        CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->verdict);
+        CHECK_STR_EQ("DNS: no such host", l->reason);
+        CHECK_INT_EQ(0, lh_rfc3339_parse("2026-11-23T10:46:40Z", &t));
+        CHECK_INT_EQ(t, l->since);
+        CHECK_INT_EQ(1, l->nhistory);
+        CHECK_INT_EQ(1, l->consecutive_failures);
+        CHECK_INT_EQ(0, l->consecutive_good);
+        CHECK(!l->flapping);
+        CHECK_STR_EQ("https://lessonstudy.co.uk/", seed.v[10]->url);
+        CHECK(lh_links_find(&seed, "https://lessonstudy.co.uk/") ==
+            seed.v[10]);
+    }
+    lh_links_cleanup(&seed);
+}
+
+static void
+test_missing_file(void)
+{
+    struct lh_links seed;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_status_load(FIX "missing.json", 1 << 20, &seed, err,
+        sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(0, seed.n);
+    lh_links_cleanup(&seed);
+}
+
+static void
+test_size_limit(void)
+{
+    struct lh_links seed;
+    char err[512] = "";
+
+    CHECK_INT_EQ(-1, lh_status_load(FIX "once.json", 1000, &seed, err,
+        sizeof(err)));
+    CHECK_STR_EQ(FIX "once.json: larger than 1000 bytes", err);
+    CHECK_INT_EQ(0, seed.n);
+    lh_links_cleanup(&seed);
+}
+
+#define HEAD "{\"version\": 1, \"generated_at\": \"2026-11-23T10:46:40Z\", "
+
+static void
+test_bad_documents(void)
+{
+    static const struct {
+        const char *doc;
+        size_t len;         /* 0: strlen(doc) */
+        const char *message;
+    } rows[] = {
+        { "", 0, "s.json: not a JSON object" },
+        { "[]", 0, "s.json: not a JSON object" },
+        { "{\"version\": 1", 0, "s.json: not a JSON object" },
+        { "{}", 0, "s.json: not a linkhealthd status file" },
+        { "{\"version\": 1, \"links\": []}", 0,
+            "s.json: not a linkhealthd status file" },
+        { "{\"version\": \"1\", \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: not a linkhealthd status file" },
+        { HEAD "\"links\": {}}", 0, "s.json: not a linkhealthd status file" },
+        { "{\"version\": 2, \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: status file version 2, expected 1" },
+        /* len bounds the document: the closing brace is left out. */
+        { HEAD "\"links\": []}", sizeof(HEAD "\"links\": []}") - 2,
+            "s.json: not a JSON object" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_links seed;
+        char err[512] = "";
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].doc);
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(-1, lh_status_parse(rows[i].doc, len, "s.json", &seed,
+            err, sizeof(err)));
+        CHECK_STR_EQ(rows[i].message, err);
+        CHECK(seed.n == 0 && seed.v == NULL);
+        lh_links_cleanup(&seed);
+        TEST_ROW_END(rows[i].doc);
+    }
+}
+
+/* Entries that are not ours to judge are skipped, not an error. */
+static void
+test_skipped_entries(void)
+{
+    static const char doc[] = HEAD "\"links\": [7, \"x\", null, "
+        "{\"url\": \"http://a.test/\", \"state\": \"stale\", "
+        "\"history\": [\"ok\", 3, \"bad\", null, \"ok\", \"ok\"]}, "
+        "{\"state\": \"ok\"}, "
+        "{\"url\": \"http://b.test/\", \"state\": \"fine\"}, "
+        "{\"url\": \"http://a.test/\", \"state\": \"error\"}, "
+        "{\"url\": \"http://c.test/\", \"state\": \"ok\", \"name\": 5, "
+        "\"since\": \"yesterday\", \"consecutive_failures\": -3, "
+        "\"flapping\": \"yes\"}]}";
+    struct lh_links seed;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_status_parse(doc, strlen(doc), "s.json", &seed, err,
+        sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(2, seed.n);
+    if (seed.n == 2) {
+        /* The first listing of a URL wins; bad history items are left
+         * out; good verdicts at the end count as good in a row. */
+        CHECK_STR_EQ("http://a.test/", seed.v[0]->url);
+        CHECK_INT_EQ(LH_STATE_STALE, seed.v[0]->state);
+        CHECK_INT_EQ(3, seed.v[0]->nhistory);
+        CHECK_INT_EQ(3, seed.v[0]->consecutive_good);
+        CHECK_STR_EQ("http://c.test/", seed.v[1]->url);
+        CHECK_STR_EQ("", seed.v[1]->name);
+        CHECK_STR_EQ("", seed.v[1]->region);
+        CHECK_INT_EQ(0, seed.v[1]->since);
+        CHECK_INT_EQ(0, seed.v[1]->consecutive_failures);
+        CHECK(!seed.v[1]->flapping);
+    }
+    lh_links_cleanup(&seed);
+}
+
+/* A history longer than we keep: the most recent LH_HISTORY_LEN. */
+static void
+test_long_history(void)
+{
+    char doc[2048];
+    struct lh_links seed;
+    char err[512] = "";
+    size_t n;
+
+    n = (size_t)snprintf(doc, sizeof(doc), HEAD "\"links\": [{\"url\": "
+        "\"http://a.test/\", \"state\": \"error\", \"history\": [");
+    for (int i = 0; i < LH_HISTORY_LEN + 4; i++)
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n, "%s\"%s\"",
+            i ? ", " : "", i < 4 ? "ok" : "error");
+    n += (size_t)snprintf(doc + n, sizeof(doc) - n, "]}]}");
+    CHECK(n < sizeof(doc));
+    CHECK_INT_EQ(0, lh_status_parse(doc, n, "s.json", &seed, err,
+        sizeof(err)));
+    CHECK_INT_EQ(1, seed.n);
+    if (seed.n == 1) {
+        CHECK_INT_EQ(LH_HISTORY_LEN, seed.v[0]->nhistory);
+        for (unsigned i = 0; i < seed.v[0]->nhistory; i++)
+            CHECK_INT_EQ(LH_STATE_ERROR, seed.v[0]->history[i]);
+        CHECK_INT_EQ(0, seed.v[0]->consecutive_good);
+    }
+    lh_links_cleanup(&seed);
+}
+
+/* Print what was loaded, load that: the same links come back. */
+static void
+test_round_trip(void)
+{
+    struct lh_status_info info = {
+        .source = "d.json", .format = "wordpress", .cycle = 1,
+        .started_at = 1700000000, .duration_ms = 2.0,
+        .generated_at = 1700000001,
+    };
+    struct lh_links seed, again;
+    char err[512] = "", *doc = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
+        sizeof(err)));
+    info.entries = seed.n;
+    CHECK((f = open_memstream(&doc, &len)) != NULL);
+    if (f == NULL) {
+        lh_links_cleanup(&seed);
+        return;
+    }
+    CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
+    CHECK_INT_EQ(0, fclose(f));
+    CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again, err,
+        sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(seed.n, again.n);
+    for (size_t i = 0; i < seed.n && i < again.n; i++) {
+        TEST_ROW_BEGIN();
+        CHECK_STR_EQ(seed.v[i]->url, again.v[i]->url);
+        CHECK_STR_EQ(seed.v[i]->name, again.v[i]->name);
+        CHECK_INT_EQ(seed.v[i]->state, again.v[i]->state);
+        CHECK_INT_EQ(seed.v[i]->since, again.v[i]->since);
+        CHECK_INT_EQ(seed.v[i]->nhistory, again.v[i]->nhistory);
+        TEST_ROW_END(seed.v[i]->url);
+    }
+    lh_links_cleanup(&again);
+    lh_links_cleanup(&seed);
+    free(doc);
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_real_document);
+    RUN_TEST(test_missing_file);
+    RUN_TEST(test_size_limit);
+    RUN_TEST(test_bad_documents);
+    RUN_TEST(test_skipped_entries);
+    RUN_TEST(test_long_history);
+    RUN_TEST(test_round_trip);
+    TEST_EXIT();
+}
