@@ -71,11 +71,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 
 $(BUILD)/tests/unit/%.o: CPPFLAGS += -Itests -DLH_FIXTURES='"tests/fixtures"'
 
-# The unit file with install paths filled in.
+# The unit file with install paths filled in. install fills it in again
+# from the template, so a PREFIX given to install alone is never lost to
+# a copy built earlier with another one.
+UNIT_SED = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@DOCDIR@|$(DOCDIR)|g'
 $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
+	$(UNIT_SED) $< > $@
 
 # Install only the Debian packages whose pkg-config module (or, for the
 # tests, whose command) is missing.
@@ -107,7 +110,7 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 	    SANITIZE='$(ASAN_FLAGS)' all unit-bins
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	@LH_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(BUILD)/asan
 
 unit-bins: $(UNIT_BIN)
@@ -177,8 +180,10 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/linkhealthd/directory.json || \
 	    install -m 0644 conf/directory.json \
 	        $(DESTDIR)$(SYSCONFDIR)/linkhealthd/directory.json
-	install -m 0644 $(BUILD)/linkhealthd.service \
+	$(UNIT_SED) systemd/linkhealthd.service.in > $(BUILD)/linkhealthd.service.install
+	install -m 0644 $(BUILD)/linkhealthd.service.install \
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
+	rm -f $(BUILD)/linkhealthd.service.install
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 

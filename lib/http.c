@@ -28,6 +28,7 @@ struct xfer {
     bool in_multi;          /* added to the multi handle */
     bool has_timer;         /* delay is initialized: free after close */
     int fail;               /* >= 0: report this result, make no transfer */
+    int broken;             /* > 0: a socket of it could not be watched */
     uv_timer_t delay;
     struct xfer *prev, *next;
 };
@@ -47,12 +48,17 @@ struct lh_http {
     unsigned nxfers;
     struct sock *socks;     /* watched sockets */
     unsigned closing;       /* uv handles whose close callback is due */
+    unsigned nbroken;       /* xfers with broken set, ended by drain() */
     bool shutting_down;
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
 
+/* How soon curl is asked again after a failed action. */
+#define RETRY_MS 50
+
 static void maybe_finish_close(struct lh_http *h);
+static void timeout_cb(uv_timer_t *timer);
 
 static void
 handle_closed_cb(uv_handle_t *handle)
@@ -135,10 +141,68 @@ drain(struct lh_http *h)
         x->in_multi = false;
         cb = x->cb;
         arg = x->arg;
+        if (x->broken) {
+            x->broken = 0;
+            h->nbroken--;
+        }
         xfer_unlink(x);
         xfer_free(x);
         cb(easy, (int)result, arg);
     }
+    /* Transfers whose socket we could not watch would wait forever: end
+     * them with the error (a callback may start or cancel others). */
+    while (h->nbroken > 0 && !h->shutting_down) {
+        struct xfer *x = h->xfers;
+        lh_http_done_cb cb;
+        void *arg;
+        CURL *easy;
+        int result;
+
+        while (x != NULL && !x->broken)
+            x = x->next;
+        if (x == NULL) {
+            h->nbroken = 0;
+            break;
+        }
+        result = x->broken;
+        x->broken = 0;
+        h->nbroken--;
+        easy = x->easy;
+        cb = x->cb;
+        arg = x->arg;
+        if (x->in_multi)
+            curl_multi_remove_handle(h->multi, easy);
+        x->in_multi = false;
+        curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+        xfer_unlink(x);
+        xfer_free(x);
+        cb(easy, result, arg);
+    }
+}
+
+/*
+ * After curl_multi_socket_action: an error may leave a transfer that curl
+ * no longer schedules.  A multi handle that gave up (a callback failed)
+ * takes no more actions: end every transfer in it.  Otherwise (out of
+ * memory, say) ask curl again shortly, so its own timeouts still end
+ * what it could not advance.
+ */
+static void
+action_result(struct lh_http *h, CURLMcode mc)
+{
+    if (mc == CURLM_OK || mc == CURLM_BAD_SOCKET)
+        return;
+    if (mc == CURLM_ABORTED_BY_CALLBACK || mc == CURLM_BAD_HANDLE ||
+        mc == CURLM_INTERNAL_ERROR) {
+        for (struct xfer *x = h->xfers; x != NULL; x = x->next)
+            if (x->in_multi && !x->broken) {
+                x->broken = (int)CURLE_ABORTED_BY_CALLBACK;
+                h->nbroken++;
+            }
+        return;
+    }
+    if (h->nxfers > 0 && !uv_is_active((uv_handle_t *)&h->timer))
+        (void)uv_timer_start(&h->timer, timeout_cb, RETRY_MS, 0);
 }
 
 static void
@@ -156,7 +220,8 @@ poll_cb(uv_poll_t *poll, int status, int events)
         if (events & UV_WRITABLE)
             flags |= CURL_CSELECT_OUT;
     }
-    curl_multi_socket_action(h->multi, s->fd, flags, &running);
+    action_result(h, curl_multi_socket_action(h->multi, s->fd, flags,
+        &running));
     drain(h);
 }
 
@@ -166,7 +231,8 @@ timeout_cb(uv_timer_t *timer)
     struct lh_http *h = timer->data;
     int running;
 
-    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    action_result(h, curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT,
+        0, &running));
     drain(h);
 }
 
@@ -184,6 +250,25 @@ sock_forget(struct lh_http *h, struct sock *s)
     uv_close((uv_handle_t *)&s->poll, sock_closed_cb);
 }
 
+/*
+ * A socket of easy's transfer cannot be watched: drain() ends the transfer
+ * with result.  Returning -1 to curl instead would kill the whole multi
+ * handle (CURLM_ABORTED_BY_CALLBACK) and every transfer in it with no
+ * completion message: a cycle that never ends.
+ */
+static void
+xfer_break(struct lh_http *h, CURL *easy, int result)
+{
+    struct xfer *x = NULL;
+
+    if (easy == NULL ||
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
+        x == NULL || x->h != h || x->broken)
+        return;
+    x->broken = result;
+    h->nbroken++;
+}
+
 /* CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd. */
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -192,7 +277,6 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
     struct sock *s = socketp;
     int events = 0;
 
-    (void)easy;
     if (what == CURL_POLL_REMOVE) {
         if (s != NULL) {
             curl_multi_assign(h->multi, fd, NULL);
@@ -201,11 +285,14 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         return 0;
     }
     if (s == NULL) {
-        if ((s = calloc(1, sizeof(*s))) == NULL)
-            return -1;
+        if ((s = calloc(1, sizeof(*s))) == NULL) {
+            xfer_break(h, easy, (int)CURLE_OUT_OF_MEMORY);
+            return 0;
+        }
         if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
             free(s);
-            return -1;
+            xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
+            return 0;
         }
         s->h = h;
         s->fd = fd;
@@ -221,7 +308,7 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
     if (uv_poll_start(&s->poll, events, poll_cb) != 0)
-        return -1;
+        xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
     return 0;
 }
 
@@ -380,6 +467,8 @@ xfer_cancel(struct xfer *x)
 
     if (x->in_multi)
         curl_multi_remove_handle(h->multi, x->easy);
+    if (x->broken)
+        h->nbroken--;
     curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
     xfer_unlink(x);
     xfer_free(x);
