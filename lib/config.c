@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "file.h"
 #include "util.h"
 #include "log.h"
 #include "netguard.h"
@@ -515,50 +516,6 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
  * networks or a long path. */
 #define CONFIG_MAX_LINE (64 * 1024)
 
-/* The whole file into a new buffer (*out, *outlen; the caller frees it). */
-static int
-read_file(const char *path, char **out, size_t *outlen, char *err,
-    size_t errlen)
-{
-    char *buf;
-    size_t len;
-    FILE *f;
-    int saved;
-
-    *out = NULL;
-    *outlen = 0;
-    if ((f = fopen(path, "rb")) == NULL) {
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    /* One byte more than the limit, to see a file that is over it. */
-    if ((buf = malloc(CONFIG_MAX_BYTES + 1)) == NULL) {
-        fclose(f);
-        lh_seterr(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    errno = 0;
-    len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    saved = errno;
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        lh_seterr(err, errlen, "%s: %s", path,
-            strerror(saved ? saved : EIO));
-        return -1;
-    }
-    fclose(f);
-    if (len > CONFIG_MAX_BYTES) {
-        free(buf);
-        lh_seterr(err, errlen, "%s: larger than %d bytes", path,
-            CONFIG_MAX_BYTES);
-        return -1;
-    }
-    *out = buf;
-    *outlen = len;
-    return 0;
-}
-
 int
 lh_config_load(struct lh_config *cfg, const char *path, char *err,
     size_t errlen)
@@ -568,7 +525,8 @@ lh_config_load(struct lh_config *cfg, const char *path, char *err,
     int rc;
 
     memset(cfg, 0, sizeof(*cfg));
-    if (read_file(path, &buf, &len, err, errlen) == -1)
+    if (lh_file_read(path, CONFIG_MAX_BYTES, NULL, &buf, &len, err,
+        errlen) == -1)
         return -1;
     rc = lh_config_load_buffer(cfg, buf, len, path, err, errlen);
     free(buf);

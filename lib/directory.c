@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 
 #include "directory.h"
+#include "file.h"
 #include "util.h"
 
 /*
@@ -1275,91 +1276,10 @@ int
 lh_directory_read_file(const char *path, size_t max_bytes, char **out,
     size_t *outlen, char *err, size_t errlen)
 {
-    struct stat st;
-    char *buf = NULL, *nbuf;
-    size_t cap, len = 0;
-    ssize_t r;
-    int fd, flags, rc = -1;
-
-    *out = NULL;
-    *outlen = 0;
     if (max_bytes == 0)
         max_bytes = LH_DIRECTORY_MAX_BYTES_DEFAULT;
-    if (max_bytes > SIZE_MAX / 2)
-        max_bytes = SIZE_MAX / 2;
-    /* Non-blocking so that a FIFO without a writer cannot hang us here. */
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-        -1) {
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) == -1) {
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        lh_seterr(err, errlen, "%s: %s", path, strerror(EISDIR));
-        goto out;
-    }
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
-        lh_seterr(err, errlen, "%s: %jd bytes is over the %zu-byte limit "
-            "(directory_max_bytes)", path, (intmax_t)st.st_size, max_bytes);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) && ((flags = fcntl(fd, F_GETFL)) == -1 ||
-        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)) {
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    /* One byte more than expected, to see the end (or a growing file). */
-    cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
-    if (cap > max_bytes + 1)
-        cap = max_bytes + 1;
-    if ((buf = malloc(cap)) == NULL) {
-        lh_seterr(err, errlen, "%s: out of memory", path);
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap == max_bytes + 1) {
-                lh_seterr(err, errlen, "%s: more than %zu bytes is over the "
-                    "%zu-byte limit (directory_max_bytes)", path, max_bytes,
-                    max_bytes);
-                goto out;
-            }
-            cap = cap > (max_bytes + 1) / 2 ? max_bytes + 1 : cap * 2;
-            if ((nbuf = realloc(buf, cap)) == NULL) {
-                lh_seterr(err, errlen, "%s: out of memory", path);
-                goto out;
-            }
-            buf = nbuf;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r == -1) {
-            lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (close(fd) == -1) {
-        fd = -1;
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-    rc = 0;
-out:
-    if (fd != -1)
-        close(fd);
-    free(buf);
-    return rc;
+    return lh_file_read(path, max_bytes, "directory_max_bytes", out, outlen,
+        err, errlen);
 }
 
 int

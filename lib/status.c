@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "file.h"
 #include "status.h"
 #include "util.h"
 
@@ -215,68 +216,26 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
     return ferror(f) ? -1 : 0;
 }
 
+struct print_args {
+    const struct lh_status_info *info;
+    const struct lh_links *links;
+};
+
+static int
+print_cb(FILE *f, void *arg)
+{
+    struct print_args *pa = arg;
+
+    return lh_status_print(f, pa->info, pa->links);
+}
+
 int
 lh_status_write(const char *path, const struct lh_status_info *info,
     const struct lh_links *links, char *err, size_t errlen)
 {
-    char *tmp = NULL, *dircopy = NULL;
-    FILE *f = NULL;
-    int fd = -1, dfd = -1;
-    const char *step;
+    struct print_args pa = { info, links };
 
-    if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-        tmp = NULL;
-        step = "out of memory";
-        errno = ENOMEM;
-        goto fail;
-    }
-    step = "create temporary file";
-    if ((fd = mkstemp(tmp)) == -1)
-        goto fail;
-    step = "fchmod";
-    if (fchmod(fd, 0644) == -1)
-        goto fail;
-    step = "fdopen";
-    if ((f = fdopen(fd, "w")) == NULL)
-        goto fail;
-    fd = -1;
-    step = "write";
-    errno = 0;
-    if (lh_status_print(f, info, links) == -1 || fflush(f) == EOF)
-        goto fail;
-    step = "fsync";
-    if (fsync(fileno(f)) == -1)
-        goto fail;
-    step = "close";
-    if (fclose(f) == EOF) {
-        f = NULL;
-        goto fail;
-    }
-    f = NULL;
-    step = "rename";
-    if (rename(tmp, path) == -1)
-        goto fail;
-    /* Make the rename itself durable. */
-    if ((dircopy = strdup(path)) != NULL &&
-        (dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY)) != -1) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    free(dircopy);
-    free(tmp);
-    return 0;
-fail:
-    lh_seterr(err, errlen, "%s: %s: %s", path, step,
-        errno ? strerror(errno) : "write error");
-    if (f != NULL)
-        fclose(f);
-    if (fd != -1)
-        close(fd);
-    if (tmp != NULL) {
-        unlink(tmp);
-        free(tmp);
-    }
-    return -1;
+    return lh_file_write_atomic(path, print_cb, &pa, err, errlen);
 }
 
 int
@@ -377,41 +336,17 @@ int
 lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     char *err, size_t errlen)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    struct stat st;
-    size_t cap = max_bytes;
-    int saved, rc;
+    char *buf;
+    size_t len;
+    int rc;
 
     lh_links_init(seed);
-    if ((f = fopen(path, "rb")) == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    /* Room for what is there (and a byte to see growth), not the cap. */
-    if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size < cap)
-        cap = (size_t)st.st_size;
-    if ((buf = malloc(cap + 1)) == NULL) {
-        fclose(f);
-        lh_seterr(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    len = fread(buf, 1, cap + 1, f);
-    saved = errno;
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        lh_seterr(err, errlen, "%s: %s", path, strerror(saved));
-        return -1;
-    }
-    fclose(f);
-    if (len > max_bytes) {
-        free(buf);
-        lh_seterr(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
-        return -1;
+    if (lh_file_read(path, max_bytes, NULL, &buf, &len, err, errlen) == -1) {
+        if (errno != ENOENT)
+            return -1;
+        if (errlen > 0)
+            err[0] = '\0';
+        return 0;
     }
     rc = lh_status_parse(buf, len, path, seed, err, errlen);
     free(buf);

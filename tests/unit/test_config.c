@@ -359,7 +359,7 @@ test_not_a_file(void)
     fprintf(f, "retries = 2\n");
     CHECK_INT_EQ(0, fclose(f));
     CHECK_INT_EQ(-1, lh_config_load(&c, path, err, sizeof(err)));
-    CHECK_STR_CONTAINS(": larger than 1048576 bytes", err);
+    CHECK_STR_CONTAINS(" bytes is over the 1048576-byte limit", err);
     lh_config_cleanup(&c);
     unlink(path);
 }

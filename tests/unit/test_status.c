@@ -66,7 +66,8 @@ test_size_limit(void)
 
     CHECK_INT_EQ(-1, lh_status_load(FIX "once.json", 1000, &seed, err,
         sizeof(err)));
-    CHECK_STR_EQ(FIX "once.json: larger than 1000 bytes", err);
+    CHECK_STR_CONTAINS("once.json: ", err);
+    CHECK_STR_CONTAINS(" bytes is over the 1000-byte limit", err);
     CHECK_INT_EQ(0, seed.n);
     lh_links_cleanup(&seed);
 }
