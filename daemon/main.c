@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "report.h"
 #include "signals.h"
+#include "status.h"
 
 #define EXIT_UNHEALTHY 1
 #define EXIT_USAGE 2
@@ -35,8 +36,14 @@ struct override {
     const char *flag;
 };
 
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN };
+
 struct app {
     const char *config_path;    /* -c, or NULL for the default */
+    enum report_format format;  /* --format, for --once and --show */
+    bool format_given;
+    bool show;                  /* --show: report a status file */
+    const char *show_path;      /* its path; NULL: the configured one */
     struct override ov[MAX_OVERRIDES];
     size_t nov;
     bool once, foreground, check_config, listed, ready;
@@ -61,6 +68,14 @@ usage(FILE *f)
 "      --once               check every link once, report, and exit:\n"
 "                           0 all ok or moved, 1 some link unhealthy,\n"
 "                           2 usage, configuration or directory error\n"
+"      --format FORMAT      the report of --once and --show: text (the\n"
+"                           default), json (the status document) or\n"
+"                           markdown (a table to paste into an issue)\n"
+"      --show [FILE]        print the report of an existing status file\n"
+"                           (default: the configured one) and exit, with\n"
+"                           the exit codes of --once; checks nothing\n"
+"      --shard K/N          check only the links of shard K of N, for N\n"
+"                           instances sharing a directory (config: shard)\n"
 "  -f, --foreground         stay in the foreground, log to stderr too\n"
 "      --interval DURATION  time between cycles, e.g. 15m (config: interval)\n"
 "      --concurrency N      checks in flight (config: concurrency)\n"
@@ -89,7 +104,8 @@ static int
 parse_args(struct app *app, int argc, char **argv)
 {
     enum { OPT_ONCE = 256, OPT_INTERVAL, OPT_CONCURRENCY, OPT_TIMEOUT,
-        OPT_CHECK_CONFIG, OPT_ALLOW_PRIVATE };
+        OPT_CHECK_CONFIG, OPT_ALLOW_PRIVATE, OPT_FORMAT, OPT_SHOW,
+        OPT_SHARD };
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
         { "directory", required_argument, NULL, 'd' },
@@ -101,6 +117,9 @@ parse_args(struct app *app, int argc, char **argv)
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
         { "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "show", optional_argument, NULL, OPT_SHOW },
+        { "shard", required_argument, NULL, OPT_SHARD },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -147,6 +166,28 @@ parse_args(struct app *app, int argc, char **argv)
                     "--allow-private") == -1)
                 return -1;
             break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") == 0)
+                app->format = FORMAT_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                app->format = FORMAT_JSON;
+            else if (strcmp(optarg, "markdown") == 0)
+                app->format = FORMAT_MARKDOWN;
+            else {
+                fprintf(stderr, "linkhealthd: --format: \"%s\" is not "
+                    "text, json or markdown\n", optarg);
+                return -1;
+            }
+            app->format_given = true;
+            break;
+        case OPT_SHOW:
+            app->show = true;
+            app->show_path = optarg;
+            break;
+        case OPT_SHARD:
+            if (add_override(app, "shard", optarg, "--shard") == -1)
+                return -1;
+            break;
         case 'V':
             printf("linkhealthd %s\n%s\n", LH_VERSION, lh_http_version());
             exit(EXIT_SUCCESS);
@@ -158,10 +199,22 @@ parse_args(struct app *app, int argc, char **argv)
             return -1;
         }
     }
+    /* --show FILE as well as --show=FILE. */
+    if (app->show && app->show_path == NULL && optind < argc)
+        app->show_path = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "linkhealthd: unexpected argument \"%s\"\n",
             argv[optind]);
         usage(stderr);
+        return -1;
+    }
+    if (app->once + app->show + app->check_config > 1) {
+        fprintf(stderr, "linkhealthd: --once, --show and --check-config "
+            "do not go together\n");
+        return -1;
+    }
+    if (app->format_given && !app->once && !app->show) {
+        fprintf(stderr, "linkhealthd: --format is for --once and --show\n");
         return -1;
     }
     return 0;
@@ -234,11 +287,40 @@ loaded(const struct lh_links *links, const char *error, void *arg)
     }
 }
 
+/* The report of links in the format asked for; 0, or -1 when stdout
+ * failed.  info is NULL for --show, which prints the file itself for
+ * json. */
+static int
+report(struct app *app, const struct lh_links *links,
+    const struct lh_status_info *info, double duration_ms)
+{
+    int rc;
+
+    switch (app->format) {
+    case FORMAT_JSON:
+        rc = lh_status_print(stdout, info, links);
+        break;
+    case FORMAT_MARKDOWN:
+        rc = lh_report_markdown(stdout, links, duration_ms);
+        break;
+    default:
+        rc = lh_report_text(stdout, links, isatty(STDOUT_FILENO) &&
+            getenv("NO_COLOR") == NULL, duration_ms);
+    }
+    if (fflush(stdout) == EOF || rc == -1) {
+        log_warn("writing the report");
+        return -1;
+    }
+    return 0;
+}
+
 static void
-cycle_done(const struct lh_links *links, double duration_ms, void *arg)
+cycle_done(const struct lh_links *links, const struct lh_status_info *info,
+    void *arg)
 {
     struct app *app = arg;
     size_t count[LH_STATE_COUNT] = { 0 };
+    double duration_ms = info->duration_ms;
 
     if (!app->once) {
         for (size_t i = 0; i < links->n; i++)
@@ -251,9 +333,51 @@ cycle_done(const struct lh_links *links, double duration_ms, void *arg)
             duration_ms / 1000.0);
         return;
     }
-    lh_report_text(stdout, links, isatty(STDOUT_FILENO) &&
-        getenv("NO_COLOR") == NULL, duration_ms);
-    fflush(stdout);
+    (void)report(app, links, info, duration_ms);
+}
+
+/* --show: the report of a status file; the exit codes of --once. */
+static int
+show(struct app *app, const struct lh_config *cfg)
+{
+    const char *path = app->show_path ? app->show_path : cfg->status_file;
+    struct lh_links links;
+    double duration_ms;
+    char err[1024];
+    int code = EXIT_SUCCESS;
+
+    if (lh_status_read(path, 256u * 1024 * 1024, &links, &duration_ms, err,
+            sizeof(err)) == -1) {
+        log_err("%s", err);
+        return EXIT_USAGE;
+    }
+    if (app->format == FORMAT_JSON) {
+        /* The file as it is: no document is rebuilt from a partial read. */
+        FILE *f = fopen(path, "r");
+        char buf[65536];
+        size_t n;
+
+        if (f == NULL) {
+            log_warn("%s", path);
+            code = EXIT_USAGE;
+        } else {
+            while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                if (fwrite(buf, 1, n, stdout) != n)
+                    break;
+            if (ferror(f) || fflush(stdout) == EOF) {
+                log_warn("%s", path);
+                code = EXIT_USAGE;
+            }
+            fclose(f);
+        }
+    } else if (report(app, &links, NULL, duration_ms) == -1) {
+        code = EXIT_USAGE;
+    }
+    for (size_t i = 0; code == EXIT_SUCCESS && i < links.n; i++)
+        if (!lh_state_is_good(links.v[i]->state))
+            code = EXIT_UNHEALTHY;
+    lh_links_cleanup(&links);
+    return code;
 }
 
 static void
@@ -378,6 +502,10 @@ main(int argc, char **argv)
         goto done;
     }
     app.source = cfg.directory;
+    if (app.show) {
+        code = show(&app, &cfg);
+        goto done;
+    }
     if (app.once || app.check_config)
         /* The report is the output; stderr has what needs attention,
          * and everything with -f. */

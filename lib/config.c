@@ -21,6 +21,7 @@
 #include "util.h"
 #include "log.h"
 #include "netguard.h"
+#include "shard.h"
 
 enum opt_type {
     OPT_STRING,     /* free text; "" means unset (NULL) */
@@ -35,7 +36,8 @@ enum opt_type {
     OPT_RESOLVE,    /* host:port:address, may repeat */
     OPT_CONNECT_TO, /* host:port:host2:port2, may repeat */
     OPT_BOOL,       /* yes/no, true/false, on/off, 1/0 */
-    OPT_NETWORKS    /* CIDRs, comma- or space-separated, may repeat */
+    OPT_NETWORKS,   /* CIDRs, comma- or space-separated, may repeat */
+    OPT_SHARD       /* K/N */
 };
 
 struct option {
@@ -53,6 +55,9 @@ static const struct option options[] = {
     { "directory_max_bytes", OPT_SIZE, OFF(directory_max_bytes), 1024,
         1024ull * 1024 * 1024 },
     { "status_file", OPT_PATH, OFF(status_file), 0, 0 },
+    { "metrics_file", OPT_PATH, OFF(metrics_file), 0, 0 },
+    { "shard", OPT_SHARD, OFF(shard_index), 0, 0 },
+    { "cert_warn_days", OPT_COUNT, OFF(cert_warn_days), 0, 3650 },
     { "interval", OPT_DURATION, OFF(interval_ms), 100, 7 * 86400 * SEC },
     { "jitter", OPT_DURATION, OFF(jitter_ms), 0, 86400 * SEC },
     { "concurrency", OPT_COUNT, OFF(concurrency), 1, 4096 },
@@ -97,6 +102,7 @@ lh_config_init(struct lh_config *cfg)
     cfg->fail_threshold = 2;
     cfg->recover_threshold = 1;
     cfg->max_redirects = 10;
+    cfg->cert_warn_days = 14;
     cfg->max_body_bytes = 64 * 1024;
     cfg->syslog_facility = LOG_DAEMON;
     cfg->log_level = LOG_INFO;
@@ -117,6 +123,7 @@ lh_config_cleanup(struct lh_config *cfg)
     free(cfg->path);
     free(cfg->directory);
     free(cfg->status_file);
+    free(cfg->metrics_file);
     free(cfg->user_agent);
     free(cfg->contact);
     free(cfg->ca_file);
@@ -439,6 +446,17 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
         return 0;
     case OPT_NETWORKS:
         return set_networks(cfg, value, why);
+    case OPT_SHARD:
+        if (*value == '\0') {
+            cfg->shard_index = cfg->shard_count = 0;
+            return 0;
+        }
+        if (lh_shard_parse(value, &cfg->shard_index,
+                &cfg->shard_count) == -1) {
+            *why = "is not K/N with 1 <= K <= N <= 4096 (example: 2/3)";
+            return -1;
+        }
+        return 0;
     }
     return -1;
 }

@@ -20,6 +20,12 @@ struct lh_config {
     enum lh_dir_format directory_format;
     size_t directory_max_bytes;
     char *status_file;
+    char *metrics_file;         /* Prometheus textfile; NULL: none */
+    unsigned shard_index;       /* this instance's shard, from 1 */
+    unsigned shard_count;       /* instances sharing the directory; 0: not
+                                   sharded */
+    unsigned cert_warn_days;    /* warn this many days before a certificate
+                                   expires; 0: never */
 
     unsigned interval_ms;       /* between cycle starts */
     unsigned jitter_ms;         /* random 0..jitter added to each interval */

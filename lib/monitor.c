@@ -25,6 +25,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "util.h"
+#include "shard.h"
 #include "status.h"
 #include "strmap.h"
 
@@ -48,6 +49,7 @@ struct lh_monitor {
     bool have_dir;
     char *dir_error;                /* last load error, NULL when fine */
     unsigned long long dir_hash;    /* of the bytes last parsed */
+    size_t dir_entries;             /* in it, this shard's and others' */
     size_t dir_len;
     char *etag, *last_modified;     /* of the last good URL answer */
     char *status_error;             /* last status write error */
@@ -85,27 +87,42 @@ is_url(const char *s)
 /* --- status ----------------------------------------------------------- */
 
 static void
+status_info(const struct lh_monitor *m, struct lh_status_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->source = m->cfg.directory;
+    info->format = m->have_dir ? lh_directory_format_name(m->dir.format) :
+        NULL;
+    info->entries = m->have_dir ? m->dir_entries : 0;
+    info->shard_index = m->cfg.shard_index;
+    info->shard_count = m->cfg.shard_count;
+    info->directory_error = m->dir_error;
+    info->warnings = m->dir.warnings;
+    info->nwarnings = m->dir.nwarnings;
+    info->cycle = m->cycle_no;
+    info->started_at = m->cycle_started;
+    info->duration_ms = m->last_cycle_ms;
+    info->generated_at = (long long)time(NULL);
+}
+
+/* The links a status document shows: before a first good directory the
+ * previous run's links are all we know, and writing none would erase them
+ * for the next start. */
+static const struct lh_links *
+status_links(const struct lh_monitor *m)
+{
+    return m->have_dir ? &m->links : &m->seed;
+}
+
+static void
 write_status(struct lh_monitor *m)
 {
     struct lh_status_info info;
     char err[1024];
 
-    memset(&info, 0, sizeof(info));
-    info.source = m->cfg.directory;
-    info.format = m->have_dir ? lh_directory_format_name(m->dir.format) :
-        NULL;
-    info.entries = m->have_dir ? m->dir.n : 0;
-    info.directory_error = m->dir_error;
-    info.warnings = m->dir.warnings;
-    info.nwarnings = m->dir.nwarnings;
-    info.cycle = m->cycle_no;
-    info.started_at = m->cycle_started;
-    info.duration_ms = m->last_cycle_ms;
-    info.generated_at = (long long)time(NULL);
-    /* Before a first good directory the previous run's links are all we
-     * know: writing none would erase them for the next start. */
-    if (lh_status_write(m->cfg.status_file, &info,
-            m->have_dir ? &m->links : &m->seed, err, sizeof(err)) == -1) {
+    status_info(m, &info);
+    if (lh_status_write(m->cfg.status_file, &info, status_links(m), err,
+            sizeof(err)) == -1) {
         /* Said once; said again only when the reason changes. */
         if (m->status_error == NULL || strcmp(m->status_error, err) != 0)
             log_err("%s", err);
@@ -164,9 +181,24 @@ static void
 link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
 {
     struct lh_monitor *m = arg;
+    char when[32];
     int prio;
 
-    (void)m;
+    lh_rfc3339(l->result.cert_expiry, when, sizeof(when));
+    switch (lh_state_cert(l, l->result.checked_at, m->cfg.cert_warn_days)) {
+    case LH_CERT_ENTERED:
+        log_warnx("%s [%s] %s: the certificate expires at %s, in %lld days "
+            "(cert_warn_days %u)", l->name, l->region, l->url, when,
+            (l->result.cert_expiry - l->result.checked_at) / 86400,
+            m->cfg.cert_warn_days);
+        break;
+    case LH_CERT_RENEWED:
+        log_notice("%s [%s] %s: the certificate was renewed, it now expires "
+            "at %s", l->name, l->region, l->url, when);
+        break;
+    case LH_CERT_NONE:
+        break;
+    }
     if (t->flap_started) {
         log_warnx("%s [%s] %s: flapping (%u changes between good and bad "
             "in the last %d checks), now %s (%s)", l->name, l->region,
@@ -247,6 +279,12 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
         m->etag = m->last_modified = NULL;
         m->dir_len = SIZE_MAX;      /* no byte string matches: re-parse */
     }
+    if (m->cfg.shard_index != cfg->shard_index ||
+        m->cfg.shard_count != cfg->shard_count) {
+        log_info("now shard %u/%u of the directory", cfg->shard_index,
+            cfg->shard_count);
+        m->dir_len = SIZE_MAX;      /* same bytes, other links: re-parse */
+    }
     lh_config_cleanup(&m->cfg);
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
@@ -277,8 +315,12 @@ cycle_end(struct lh_monitor *m)
             m->last_cycle_ms / 1000.0);
     }
     write_status(m);
-    if (m->hooks.cycle_done != NULL)
-        m->hooks.cycle_done(&m->links, m->last_cycle_ms, m->hooks.arg);
+    if (m->hooks.cycle_done != NULL) {
+        struct lh_status_info info;
+
+        status_info(m, &info);
+        m->hooks.cycle_done(status_links(m), &info, m->hooks.arg);
+    }
     if (m->mode == LH_MONITOR_ONCE) {
         if (!m->have_dir) {
             m->exit_code = 2;
@@ -349,6 +391,9 @@ seed_links(struct lh_monitor *m)
 
         if (l != NULL && lh_state_seed(l, old) == -1)
             log_warnx("out of memory while resuming %s", old->url);
+        /* A warning from a run with another cert_warn_days is not ours. */
+        if (l != NULL && m->cfg.cert_warn_days == 0)
+            l->cert_warning = false;
     }
     lh_links_cleanup(&m->seed);
     lh_links_init(&m->seed);
@@ -386,6 +431,8 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
     }
     for (size_t i = 0; i < fresh.nwarnings; i++)
         log_warnx("%s", fresh.warnings[i]);
+    m->dir_entries = lh_shard_filter(&fresh, m->cfg.shard_index,
+        m->cfg.shard_count);
     if (m->mode != LH_MONITOR_LIST &&
         lh_links_sync(&m->links, &fresh, added_cb, removed_cb, m) == -1) {
         lh_directory_cleanup(&fresh);
@@ -395,6 +442,11 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
     if (m->dir_error != NULL)
         log_notice("%s: loaded again (%zu organizations)", m->cfg.directory,
             fresh.n);
+    else if (!m->have_dir && m->cfg.shard_count > 0)
+        log_info("%s: %zu organizations (%s), %zu of them in shard %u/%u",
+            m->cfg.directory, m->dir_entries,
+            lh_directory_format_name(fresh.format), fresh.n,
+            m->cfg.shard_index, m->cfg.shard_count);
     else if (!m->have_dir)
         log_info("%s: %zu organizations (%s)", m->cfg.directory, fresh.n,
             lh_directory_format_name(fresh.format));

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "directory.h"
 #include "state.h"
+#include "status.h"
 
 struct uv_loop_s;
 struct lh_monitor;
@@ -25,9 +26,10 @@ enum lh_monitor_mode {
 };
 
 struct lh_monitor_hooks {
-    /* After each cycle, once the status file is written. */
-    void (*cycle_done)(const struct lh_links *links, double duration_ms,
-        void *arg);
+    /* After each cycle, once the status file is written: what it holds
+     * (info borrowed for the call). */
+    void (*cycle_done)(const struct lh_links *links,
+        const struct lh_status_info *info, void *arg);
     /* LH_MONITOR_LIST: the directory as loaded. */
     void (*listed)(const struct lh_directory *dir, void *arg);
     /* Each cycle, once the directory was read (or failed to be): error is

@@ -4,6 +4,7 @@
  * healthy ones last, one line each.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -84,6 +85,125 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
         putc('\n', f);
     }
     fprintf(f, "%zu links: ", links->n);
+    for (int s = 1; s <= LH_STATE_COUNT; s++) {
+        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
+
+        if (st == LH_STATE_UNKNOWN && count[st] == 0)
+            continue;
+        fprintf(f, "%s%zu %s", s > 1 ? ", " : "", count[st],
+            lh_state_name(st));
+    }
+    fprintf(f, " (%.1f s)\n", duration_ms / 1000.0);
+    return ferror(f) ? -1 : 0;
+}
+
+/* Table cell text: Markdown and HTML specials escaped, one line. */
+static void
+md_text(FILE *f, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        switch (*s) {
+        case '\n': case '\r': case '\t':
+            putc(' ', f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '\\': case '|': case '`': case '*': case '_': case '[':
+        case ']': case '#': case '~':
+            putc('\\', f);
+            putc(*s, f);
+            break;
+        default:
+            putc(*s, f);
+        }
+    }
+}
+
+/* A URL as an autolink; what would end one early is percent-encoded. */
+static void
+md_url(FILE *f, const char *s)
+{
+    putc('<', f);
+    for (; *s != '\0'; s++) {
+        if (strchr("<>| \t\r\n\\`", *s) != NULL)
+            fprintf(f, "%%%02X", (unsigned char)*s);
+        else
+            putc(*s, f);
+    }
+    putc('>', f);
+}
+
+/* What an editor should do about a link in state s. */
+static const char *
+fix_of(const struct lh_link *l)
+{
+    switch (l->state) {
+    case LH_STATE_MOVED:
+        return NULL;    /* the new URL, written by the caller */
+    case LH_STATE_STALE:
+        return "find the organization's new page, or remove the entry";
+    case LH_STATE_UNREACHABLE:
+        return "check that the site still exists; remove the entry if "
+            "the domain has lapsed";
+    case LH_STATE_ERROR:
+        return "open the link in a browser and see what the server says";
+    case LH_STATE_BLOCKED:
+        return "the site refuses automated checks; check it by hand";
+    default:
+        return "";
+    }
+}
+
+int
+lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
+{
+    size_t count[LH_STATE_COUNT] = { 0 }, bad = 0;
+
+    for (size_t i = 0; i < links->n; i++) {
+        count[links->v[i]->state]++;
+        if (!lh_state_is_good(links->v[i]->state))
+            bad++;
+    }
+    fprintf(f, "### Link check: %zu of %zu links need attention\n\n", bad +
+        count[LH_STATE_MOVED], links->n);
+    fputs("| State | Organization | Region | Link | Problem | Fix |\n"
+        "|---|---|---|---|---|---|\n", f);
+    for (size_t g = 0; g < sizeof(order) / sizeof(order[0]); g++) {
+        enum lh_state s = order[g];
+
+        for (size_t i = 0; count[s] > 0 && i < links->n; i++) {
+            const struct lh_link *l = links->v[i];
+
+            if (l->state != s)
+                continue;
+            fprintf(f, "| %s%s%s | ", s == LH_STATE_OK ? "" : "**",
+                lh_state_name(s), s == LH_STATE_OK ? "" : "**");
+            md_text(f, l->name);
+            fputs(" | ", f);
+            md_text(f, l->region[0] ? l->region : "-");
+            fputs(" | ", f);
+            md_url(f, l->url);
+            fputs(" | ", f);
+            md_text(f, s == LH_STATE_OK ? "" : l->reason ? l->reason :
+                "not checked");
+            fputs(" | ", f);
+            if (l->new_url != NULL && s != LH_STATE_OK) {
+                fputs("change the link to ", f);
+                md_url(f, l->new_url);
+            } else {
+                md_text(f, fix_of(l));
+            }
+            fputs(" |\n", f);
+        }
+    }
+    fprintf(f, "\n%zu links: ", links->n);
     for (int s = 1; s <= LH_STATE_COUNT; s++) {
         enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
 

@@ -15,4 +15,13 @@
 int lh_report_text(FILE *f, const struct lh_links *links, bool colour,
     double duration_ms);
 
+/*
+ * Write a Markdown table of links to f, for pasting into an issue: the
+ * links that need attention first (as in the text report), each with the
+ * fix an editor can make (the new URL for a moved one).  Returns 0, or -1
+ * when writing failed.
+ */
+int lh_report_markdown(FILE *f, const struct lh_links *links,
+    double duration_ms);
+
 #endif

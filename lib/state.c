@@ -255,5 +255,25 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     memcpy(dst->history, src->history, sizeof(dst->history));
     dst->nhistory = src->nhistory;
     dst->flapping = src->flapping;
+    dst->cert_warning = src->cert_warning;
     return 0;
+}
+
+enum lh_cert_event
+lh_state_cert(struct lh_link *link, long long now, unsigned warn_days)
+{
+    long long expiry = link->checked ? link->result.cert_expiry : 0;
+    bool within;
+
+    if (warn_days == 0) {
+        link->cert_warning = false;
+        return LH_CERT_NONE;
+    }
+    if (expiry == 0)
+        return LH_CERT_NONE;
+    within = expiry - now < (long long)warn_days * 86400;
+    if (within == link->cert_warning)
+        return LH_CERT_NONE;
+    link->cert_warning = within;
+    return within ? LH_CERT_ENTERED : LH_CERT_RENEWED;
 }

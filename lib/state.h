@@ -45,6 +45,8 @@ struct lh_link {
     unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
     unsigned nhistory;
     bool flapping;              /* alternating between good and bad */
+    bool cert_warning;          /* its certificate is within cert_warn_days
+                                   of expiry */
 };
 
 struct lh_links {
@@ -101,5 +103,21 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
  * verdict and reason.  Returns 0, or -1 when out of memory.
  */
 int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
+
+/* What a check's certificate expiry did to a link's warning. */
+enum lh_cert_event {
+    LH_CERT_NONE,       /* no change (or no certificate seen) */
+    LH_CERT_ENTERED,    /* it now expires within warn_days */
+    LH_CERT_RENEWED     /* it was within warn_days and is no longer */
+};
+
+/*
+ * Update link->cert_warning from the leaf certificate expiry of its last
+ * check (link->result.cert_expiry) at time now; warn_days 0 turns the
+ * warning off without an event.  A check that saw no certificate changes
+ * nothing.
+ */
+enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,
+    unsigned warn_days);
 
 #endif

@@ -90,8 +90,29 @@ put_ms(FILE *f, double ms)
         fprintf(f, "%.1f", ms);
 }
 
+/* The link's warnings: today only its certificate's coming expiry. */
 static void
-put_link(FILE *f, const struct lh_link *l)
+put_warnings(FILE *f, const struct lh_link *l, long long now)
+{
+    long long expiry = l->result.cert_expiry;
+    char when[32], text[96];
+
+    fputs(",\n      \"warnings\": [", f);
+    if (l->cert_warning && expiry > 0) {
+        lh_rfc3339(expiry, when, sizeof(when));
+        if (expiry <= now)
+            snprintf(text, sizeof(text), "%s %s", LH_CERT_WARNING_EXPIRED,
+                when);
+        else
+            snprintf(text, sizeof(text), "%s %lld days (%s)",
+                LH_CERT_WARNING_EXPIRES, (expiry - now) / 86400, when);
+        put_str(f, text);
+    }
+    putc(']', f);
+}
+
+static void
+put_link(FILE *f, const struct lh_link *l, long long now)
 {
     const struct lh_result *r = &l->result;
 
@@ -169,6 +190,7 @@ put_link(FILE *f, const struct lh_link *l)
     put_ms(f, l->checked ? r->timings.total_ms : -1);
     fputs("},\n      \"cert_expires_at\": ", f);
     put_time(f, l->checked ? r->cert_expiry : 0);
+    put_warnings(f, l, now);
     fputs("\n    }", f);
 }
 
@@ -195,6 +217,11 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
         put_str(f, info->warnings[i]);
     }
     fputs(info->nwarnings ? "\n    ]\n  },\n" : "]\n  },\n", f);
+    if (info->shard_count > 0)
+        fprintf(f, "  \"shard\": {\"index\": %u, \"count\": %u},\n",
+            info->shard_index, info->shard_count);
+    else
+        fputs("  \"shard\": null,\n", f);
     fprintf(f, "  \"cycle\": {\n    \"number\": %llu,\n    \"started_at\": ",
         info->cycle);
     put_time(f, info->started_at);
@@ -210,7 +237,7 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
     fputs("\n  },\n  \"links\": [", f);
     for (size_t i = 0; i < links->n; i++) {
         fputs(i ? ",\n" : "\n", f);
-        put_link(f, links->v[i]);
+        put_link(f, links->v[i], info->generated_at);
     }
     fputs(links->n ? "\n  ]\n}\n" : "]\n}\n", f);
     return ferror(f) ? -1 : 0;
@@ -296,11 +323,21 @@ seed_link(struct lh_links *seed, const cJSON *item)
             "")) == NULL ||
         (l->region = strdup(json_str(item, "region") ?
             json_str(item, "region") : "")) == NULL ||
-        (l->description = strdup("")) == NULL ||
+        (l->description = strdup(json_str(item, "description") ?
+            json_str(item, "description") : "")) == NULL ||
         (new_url != NULL && (l->new_url = strdup(new_url)) == NULL))
         goto nomem;
     l->state = st;
     l->since = json_time(item, "since");
+    /* What the last check saw, for a report of the file (--show); a
+     * resumed link is not "checked", so none of it is written back. */
+    n = cJSON_GetObjectItemCaseSensitive(item, "http_status");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
+        l->result.http_status = (int)n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(item, "response_ms");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
+        l->result.timings.total_ms = n->valuedouble;
+    l->result.cert_expiry = json_time(item, "cert_expires_at");
     if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
         l->verdict = st;
     if (reason != NULL && (l->reason = strdup(reason)) == NULL)
@@ -310,6 +347,13 @@ seed_link(struct lh_links *seed, const cJSON *item)
         l->consecutive_failures = (unsigned)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(item, "flapping");
     l->flapping = cJSON_IsTrue(n);
+    h = cJSON_GetObjectItemCaseSensitive(item, "warnings");
+    cJSON_ArrayForEach(n, h)
+        if (cJSON_IsString(n) && (strncmp(n->valuestring,
+                LH_CERT_WARNING_EXPIRES, strlen(LH_CERT_WARNING_EXPIRES)) ==
+                0 || strncmp(n->valuestring, LH_CERT_WARNING_EXPIRED,
+                strlen(LH_CERT_WARNING_EXPIRED)) == 0))
+            l->cert_warning = true;
     h = cJSON_GetObjectItemCaseSensitive(item, "history");
     cJSON_ArrayForEach(n, h) {
         if (!cJSON_IsString(n) || lh_state_parse(n->valuestring, &st) == -1)
@@ -353,12 +397,12 @@ lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
     return rc;
 }
 
-int
-lh_status_parse(const char *buf, size_t len, const char *name,
-    struct lh_links *seed, char *err, size_t errlen)
+static int
+parse_doc(const char *buf, size_t len, const char *name,
+    struct lh_links *seed, double *duration_ms, char *err, size_t errlen)
 {
     cJSON *root = NULL;
-    const cJSON *version, *links, *item;
+    const cJSON *version, *links, *item, *cycle, *d;
 
     lh_links_init(seed);
     root = cJSON_ParseWithLength(buf, len);
@@ -373,11 +417,17 @@ lh_status_parse(const char *buf, size_t len, const char *name,
         lh_seterr(err, errlen, "%s: not a linkhealthd status file", name);
         goto fail;
     }
-    if (version->valuedouble != LH_STATUS_VERSION) {
-        lh_seterr(err, errlen, "%s: status file version %g, expected %d", name,
-            version->valuedouble, LH_STATUS_VERSION);
+    /* Version 1 lacks only what version 2 added (shard, warnings). */
+    if (version->valuedouble != 1 &&
+        version->valuedouble != LH_STATUS_VERSION) {
+        lh_seterr(err, errlen, "%s: status file version %g, expected 1 to "
+            "%d", name, version->valuedouble, LH_STATUS_VERSION);
         goto fail;
     }
+    cycle = cJSON_GetObjectItemCaseSensitive(root, "cycle");
+    d = cJSON_GetObjectItemCaseSensitive(cycle, "duration_ms");
+    *duration_ms = cJSON_IsNumber(d) && d->valuedouble >= 0 ?
+        d->valuedouble : 0;
     cJSON_ArrayForEach(item, links) {
         if (cJSON_IsObject(item) && seed_link(seed, item) == -1) {
             lh_seterr(err, errlen, "%s: out of memory", name);
@@ -391,4 +441,30 @@ fail:
     lh_links_cleanup(seed);
     lh_links_init(seed);
     return -1;
+}
+
+int
+lh_status_parse(const char *buf, size_t len, const char *name,
+    struct lh_links *seed, char *err, size_t errlen)
+{
+    double duration_ms;
+
+    return parse_doc(buf, len, name, seed, &duration_ms, err, errlen);
+}
+
+int
+lh_status_read(const char *path, size_t max_bytes, struct lh_links *links,
+    double *duration_ms, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    int rc;
+
+    lh_links_init(links);
+    *duration_ms = 0;
+    if (lh_file_read(path, max_bytes, NULL, &buf, &len, err, errlen) == -1)
+        return -1;
+    rc = parse_doc(buf, len, path, links, duration_ms, err, errlen);
+    free(buf);
+    return rc;
 }

@@ -11,7 +11,11 @@
 
 #include "state.h"
 
-#define LH_STATUS_VERSION 1
+#define LH_STATUS_VERSION 2
+
+/* How a link's certificate warning begins, in its "warnings". */
+#define LH_CERT_WARNING_EXPIRES "certificate expires in"
+#define LH_CERT_WARNING_EXPIRED "certificate expired at"
 
 struct lh_status_info {
     const char *source;         /* directory path or URL */
@@ -24,6 +28,8 @@ struct lh_status_info {
     long long started_at;       /* Unix time the cycle started */
     double duration_ms;
     long long generated_at;     /* Unix time of writing */
+    unsigned shard_index;       /* this instance's shard, from 1 */
+    unsigned shard_count;       /* 0: not sharded */
 };
 
 /* Write the document to f.  Returns 0, or -1 when a write failed. */
@@ -56,6 +62,15 @@ int lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
  */
 int lh_status_parse(const char *buf, size_t len, const char *name,
     struct lh_links *seed, char *err, size_t errlen);
+
+/*
+ * For a report of an existing file (--show): as lh_status_load, but a
+ * missing file is an error too, each link also carries what its last
+ * check saw (http_status, response time, certificate expiry) in its
+ * result, and *duration_ms is the cycle's duration.
+ */
+int lh_status_read(const char *path, size_t max_bytes, struct lh_links *links,
+    double *duration_ms, char *err, size_t errlen);
 
 /* Format Unix time t as RFC 3339 UTC ("2026-11-23T09:18:32Z"). */
 void lh_rfc3339(long long t, char *buf, size_t len);

@@ -47,6 +47,17 @@ from lhserver import Server, closed_port, start_pair  # noqa: E402,F401
 
 DEFAULT_DEADLINE = 120.0
 
+
+def _status_version():
+    with open(os.path.join(HERE, "..", "..", "lib", "status.h")) as f:
+        for line in f:
+            if line.startswith("#define LH_STATUS_VERSION "):
+                return int(line.split()[2])
+    raise RuntimeError("LH_STATUS_VERSION not found in lib/status.h")
+
+
+STATUS_VERSION = _status_version()  # what the daemon writes
+
 _tests = []             # (name, function, deadline)
 _failures = None        # failure messages of the running test
 _mine = threading.local()   # .failures: the list of the test this thread runs
@@ -414,7 +425,7 @@ def ca_file():
 
 
 def cert(name):
-    """(certfile, keyfile) of a certs() pair: server, expired, unknown,
+    """(certfile, keyfile) of a certs() pair: server, expired, soon, unknown,
     wrongname."""
     d = certs()
     return os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")

@@ -245,7 +245,7 @@ def unusable_previous_status_is_set_aside():
         f.write('{"something": "else"}')
     d = Daemon(config(lhtest.write_list_directory([srv.url("/")])),
                status_path=status)
-    s = d.wait_status(lambda s: s.get("version") == 1)
+    s = d.wait_status(lambda s: s.get("version") == lhtest.STATUS_VERSION)
     check(s is not None, "the daemon runs and writes its own file")
     aside = glob.glob(status + ".unusable-*")
     check_eq(1, len(aside), "the foreign file is set aside")

@@ -324,8 +324,9 @@ def status_file_schema():
     srv = serve({"/ok": 200, "/gone": 410})
     r = once([srv.url("/ok"), srv.url("/gone")])
     s = r.status or {}
-    check_eq(1, s.get("version"), "version")
-    for key in ("generated_at", "directory", "cycle", "summary", "links"):
+    check_eq(lhtest.STATUS_VERSION, s.get("version"), "version")
+    for key in ("generated_at", "directory", "shard", "cycle", "summary",
+                "links"):
         check(key in s, "top-level %s" % key)
     check_eq(2, s.get("directory", {}).get("entries"), "entries")
     check_eq(None, s.get("directory", {}).get("error"), "no error")
@@ -336,7 +337,8 @@ def status_file_schema():
         for key in ("name", "region", "url", "state", "reason",
                     "http_status", "final_url", "redirects", "method",
                     "error", "checked_at", "since", "response_ms",
-                    "consecutive_failures", "timings", "cert_expires_at"):
+                    "consecutive_failures", "timings", "cert_expires_at",
+                    "warnings"):
             check(key in l, "link field %s" % key)
     check(not [f for f in os.listdir(os.path.dirname(r.status_path))
                if f.startswith("status.json.")], "no temporary file left")

@@ -82,7 +82,7 @@ def valid_status(path):
         return None
     except ValueError as e:
         return "torn: %s" % e
-    return doc.get("version") == 1 and isinstance(doc.get("links"), list)
+    return doc.get("version") == lhtest.STATUS_VERSION and isinstance(doc.get("links"), list)
 
 
 @test(deadline=300)

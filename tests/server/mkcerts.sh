@@ -7,6 +7,7 @@
 #   expired.pem expired.key     same names and CA, validity over in 2020
 #   unknown.pem unknown.key     same names, signed by another CA (unknown-ca.pem)
 #   wrongname.pem wrongname.key signed by the CA, only for other.example
+#   soon.pem soon.key           as server.pem, but expires in 5 days
 #
 # Why *.lh.test too: curl (and so libcurl in the daemon) refuses a wildcard
 # directly under a top-level label, so "*.test" never matches "a.test";
@@ -19,7 +20,8 @@ set -eu
 
 dir=${1:?usage: mkcerts.sh DIR}
 files="ca.pem ca.key server.pem server.key expired.pem expired.key
-unknown.pem unknown.key unknown-ca.pem wrongname.pem wrongname.key"
+unknown.pem unknown.key unknown-ca.pem wrongname.pem wrongname.key
+soon.pem soon.key"
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)         # absolute: we cd into a scratch folder below
@@ -78,12 +80,12 @@ ca() {
         -days 3650 -extensions v3_ca -set_serial "$(serial)" -out "$1.pem"
 }
 
-# leaf NAME CA CN SAN: a server certificate signed by CA
+# leaf NAME CA CN SAN [DAYS]: a server certificate signed by CA
 leaf() {
     key "$1.key"
     openssl req -new -config openssl.cnf -key "$1.key" -subj "/CN=$3" -out "$1.csr"
     SAN=$4 openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" \
-        -set_serial "$(serial)" -days 825 -extfile openssl.cnf \
+        -set_serial "$(serial)" -days "${5:-825}" -extfile openssl.cnf \
         -extensions leaf -out "$1.pem" 2>/dev/null
 }
 
@@ -92,6 +94,7 @@ ca unknown-ca "linkhealthd unknown CA"
 leaf server ca localhost "$SAN_GOOD"
 leaf unknown unknown-ca localhost "$SAN_GOOD"
 leaf wrongname ca other.example "DNS:other.example"
+leaf soon ca localhost "$SAN_GOOD" 5
 
 # Expired: valid January 2020 only, signed by the real test CA.
 key expired.key

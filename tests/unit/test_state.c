@@ -1,5 +1,7 @@
 /* Tests of strmap.c and state.c: the link table, sync and hysteresis. */
+#include <limits.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "state.h"
 #include "strmap.h"
@@ -216,6 +218,52 @@ test_history_and_counters(void)
     lh_result_cleanup(&l.result);
 }
 
+/* Certificate warnings: one event on entering the window, one on leaving
+ * it, none while nothing changes or nothing is known. */
+static void
+test_cert_window(void)
+{
+    static const struct {
+        long long expiry;       /* days from now; LLONG_MIN: no certificate */
+        unsigned warn_days;
+        enum lh_cert_event event;
+        bool warning;           /* afterwards */
+    } steps[] = {
+        { 60, 14, LH_CERT_NONE, false },
+        { 20, 14, LH_CERT_NONE, false },
+        { 13, 14, LH_CERT_ENTERED, true },
+        { 12, 14, LH_CERT_NONE, true },
+        { LLONG_MIN, 14, LH_CERT_NONE, true },  /* a failed handshake */
+        { -1, 14, LH_CERT_NONE, true },          /* expired: still warned */
+        { 90, 14, LH_CERT_RENEWED, false },
+        { 90, 14, LH_CERT_NONE, false },
+        { 10, 0, LH_CERT_NONE, false },         /* warnings off */
+        { 10, 30, LH_CERT_ENTERED, true },
+        { 10, 0, LH_CERT_NONE, false },         /* turned off: cleared */
+    };
+    const long long now = 1795000000;
+    struct lh_link l;
+
+    memset(&l, 0, sizeof(l));
+    lh_result_init(&l.result);
+    l.checked = true;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        TEST_ROW_BEGIN();
+        l.result.cert_expiry = steps[i].expiry == LLONG_MIN ? 0 :
+            now + steps[i].expiry * 86400;
+        CHECK_INT_EQ(steps[i].event, lh_state_cert(&l, now,
+            steps[i].warn_days));
+        CHECK_INT_EQ(steps[i].warning, l.cert_warning);
+        TEST_ROW_END("step");
+    }
+    /* A link resumed from a previous run has no check of its own. */
+    l.checked = false;
+    l.cert_warning = false;
+    l.result.cert_expiry = now + 86400;
+    CHECK_INT_EQ(LH_CERT_NONE, lh_state_cert(&l, now, 14));
+    CHECK(!l.cert_warning);
+}
+
 int
 main(void)
 {
@@ -223,5 +271,6 @@ main(void)
     RUN_TEST(test_sync);
     RUN_TEST(test_hysteresis);
     RUN_TEST(test_history_and_counters);
+    RUN_TEST(test_cert_window);
     TEST_EXIT();
 }
