@@ -83,7 +83,7 @@ $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 # Install only the Debian packages whose pkg-config module (or, for the
 # tests, whose command) is missing.
 TEST_TOOLS   := python3:python3 openssl:openssl \
-                systemd-analyze:systemd
+                systemd-analyze:systemd promtool:prometheus
 deps:
 	@PKG_CONFIG='$(PKG_CONFIG)' sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
 

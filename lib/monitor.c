@@ -23,6 +23,7 @@
 #include "fetch.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "util.h"
 #include "shard.h"
@@ -53,6 +54,7 @@ struct lh_monitor {
     size_t dir_len;
     char *etag, *last_modified;     /* of the last good URL answer */
     char *status_error;             /* last status write error */
+    char *metrics_error;            /* last metrics write error */
 
     unsigned long long cycle_no;
     long long cycle_started;        /* Unix time */
@@ -114,26 +116,42 @@ status_links(const struct lh_monitor *m)
     return m->have_dir ? &m->links : &m->seed;
 }
 
+/*
+ * The outcome of writing a file after a cycle: a failure is said once and
+ * again only when the reason changes (a full disk would otherwise log
+ * every cycle), a recovery once.  *last holds the failure being reported.
+ */
+static void
+written(struct lh_monitor *m, const char *path, int rc, const char *err,
+    char **last)
+{
+    if (rc == -1) {
+        if (*last == NULL || strcmp(*last, err) != 0)
+            log_err("%s", err);
+        lh_replace_string(last, err);
+        if (m->mode == LH_MONITOR_ONCE)
+            m->exit_code = 2;
+    } else if (*last != NULL) {
+        log_notice("%s: written again", path);
+        lh_replace_string(last, NULL);
+    }
+}
+
 static void
 write_status(struct lh_monitor *m)
 {
     struct lh_status_info info;
     char err[1024];
+    int rc;
 
     status_info(m, &info);
-    if (lh_status_write(m->cfg.status_file, &info, status_links(m), err,
-            sizeof(err)) == -1) {
-        /* Said once; said again only when the reason changes. */
-        if (m->status_error == NULL || strcmp(m->status_error, err) != 0)
-            log_err("%s", err);
-        lh_replace_string(&m->status_error, err);
-        if (m->mode == LH_MONITOR_ONCE)
-            m->exit_code = 2;
-        return;
-    }
-    if (m->status_error != NULL) {
-        log_notice("%s: written again", m->cfg.status_file);
-        lh_replace_string(&m->status_error, NULL);
+    rc = lh_status_write(m->cfg.status_file, &info, status_links(m), err,
+        sizeof(err));
+    written(m, m->cfg.status_file, rc, err, &m->status_error);
+    if (m->cfg.metrics_file != NULL) {
+        rc = lh_metrics_write(m->cfg.metrics_file, &info, status_links(m),
+            err, sizeof(err));
+        written(m, m->cfg.metrics_file, rc, err, &m->metrics_error);
     }
 }
 
@@ -656,6 +674,7 @@ monitor_free(struct lh_monitor *m)
     free(m->etag);
     free(m->last_modified);
     free(m->status_error);
+    free(m->metrics_error);
     free(m);
 }
 
