@@ -133,9 +133,9 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_directory fuzz_config fuzz_status
-# The modules the targets link: the three parsers and what they call.
-FUZZ_LIB     := classify config directory log netguard result state status \
-                strmap util
+# The targets link every module (built for fuzzing), so a module that a
+# parser starts to call is never missing here.
+FUZZ_LIB     := $(LIB_SRC:lib/%.c=%)
 FUZZ_CFLAGS  := -O1 -g -std=gnu11 $(WARNINGS) -MMD -MP \
                 -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
