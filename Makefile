@@ -15,6 +15,7 @@ BINDIR       ?= $(PREFIX)/bin
 SYSCONFDIR   ?= /etc
 DATADIR      ?= $(PREFIX)/share
 DOCDIR       ?= $(DATADIR)/doc/linkhealthd
+MANDIR       ?= $(DATADIR)/man
 UNITDIR      ?= /lib/systemd/system
 PKG_CONFIG   ?= pkg-config
 
@@ -83,7 +84,8 @@ $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 # Install only the Debian packages whose pkg-config module (or, for the
 # tests, whose command) is missing.
 TEST_TOOLS   := python3:python3 openssl:openssl \
-                systemd-analyze:systemd promtool:prometheus
+                systemd-analyze:systemd promtool:prometheus mandoc:mandoc \
+                /usr/bin/jsonschema:python3-jsonschema
 deps:
 	@PKG_CONFIG='$(PKG_CONFIG)' sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
 
@@ -186,14 +188,24 @@ install: all
 	rm -f $(BUILD)/linkhealthd.service.install
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DATADIR)/linkhealthd
+	install -m 0644 doc/linkhealthd.8 $(DESTDIR)$(MANDIR)/man8/linkhealthd.8
+	install -m 0644 doc/linkhealthd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5
+	install -m 0644 doc/status.schema.json \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json
 
 # Removes what install added; the configuration and the directory only
 # when they are still the ones shipped (an edited one is yours).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/linkhealthd \
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service \
-	    $(DESTDIR)$(DOCDIR)/README.md
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	    $(DESTDIR)$(DOCDIR)/README.md \
+	    $(DESTDIR)$(MANDIR)/man8/linkhealthd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5 \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/linkhealthd 2>/dev/null
 	@for f in linkhealthd.conf:linkhealthd.conf directory.json:directory.json; do \
 	    ours=conf/$${f%%:*}; theirs=$(DESTDIR)$(SYSCONFDIR)/linkhealthd/$${f#*:}; \
 	    if [ -f "$$theirs" ] && cmp -s "$$ours" "$$theirs"; then \

@@ -189,7 +189,8 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     fputs(", \"total_ms\": ", f);
     put_ms(f, l->checked ? r->timings.total_ms : -1);
     fputs("},\n      \"cert_expires_at\": ", f);
-    put_time(f, l->checked ? r->cert_expiry : 0);
+    /* Kept from the previous run too, as its warning is. */
+    put_time(f, r->cert_expiry);
     put_warnings(f, l, now);
     fputs("\n    }", f);
 }

@@ -66,7 +66,10 @@ def install_and_uninstall():
             "etc/linkhealthd/linkhealthd.conf",
             "lib/systemd/system/linkhealthd.service",
             "usr/bin/linkhealthd",
-            "usr/share/doc/linkhealthd/README.md"]
+            "usr/share/doc/linkhealthd/README.md",
+            "usr/share/linkhealthd/status.schema.json",
+            "usr/share/man/man5/linkhealthd.conf.5",
+            "usr/share/man/man8/linkhealthd.8"]
     got = sorted(os.path.relpath(os.path.join(d, f), dest)
                  for d, _, fs in os.walk(dest) for f in fs)
     check_eq(want, got, "installed files")
