@@ -85,7 +85,7 @@ $(BUILD)/linkhealthd.service: systemd/linkhealthd.service.in Makefile
 # tests, whose command) is missing.
 TEST_TOOLS   := python3:python3 openssl:openssl \
                 systemd-analyze:systemd promtool:prometheus mandoc:mandoc \
-                /usr/bin/jsonschema:python3-jsonschema
+                /usr/bin/jsonschema:python3-jsonschema chromium:chromium
 deps:
 	@PKG_CONFIG='$(PKG_CONFIG)' sh tests/deps.sh $(PKGS) -- $(DEB_PKGS)
 
@@ -195,6 +195,9 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5
 	install -m 0644 doc/status.schema.json \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json
+	install -d $(DESTDIR)$(DATADIR)/linkhealthd/dashboard
+	install -m 0644 dashboard/index.html \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/dashboard/index.html
 
 # Removes what install added; the configuration and the directory only
 # when they are still the ones shipped (an edited one is yours).
@@ -204,8 +207,10 @@ uninstall:
 	    $(DESTDIR)$(DOCDIR)/README.md \
 	    $(DESTDIR)$(MANDIR)/man8/linkhealthd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5 \
-	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json
-	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/linkhealthd 2>/dev/null
+	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/dashboard/index.html
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/linkhealthd/dashboard \
+	    $(DESTDIR)$(DATADIR)/linkhealthd 2>/dev/null
 	@for f in linkhealthd.conf:linkhealthd.conf directory.json:directory.json; do \
 	    ours=conf/$${f%%:*}; theirs=$(DESTDIR)$(SYSCONFDIR)/linkhealthd/$${f#*:}; \
 	    if [ -f "$$theirs" ] && cmp -s "$$ours" "$$theirs"; then \

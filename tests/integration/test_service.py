@@ -67,6 +67,7 @@ def install_and_uninstall():
             "lib/systemd/system/linkhealthd.service",
             "usr/bin/linkhealthd",
             "usr/share/doc/linkhealthd/README.md",
+            "usr/share/linkhealthd/dashboard/index.html",
             "usr/share/linkhealthd/status.schema.json",
             "usr/share/man/man5/linkhealthd.conf.5",
             "usr/share/man/man8/linkhealthd.8"]

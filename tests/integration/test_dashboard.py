@@ -1,0 +1,645 @@
+"""The dashboard (dashboard/index.html) in headless Chromium, against the
+status file of a real linkhealthd --once run over local servers.
+
+Each test runs linkhealthd --once over an HTML directory of three regions
+(ok, moved, stale, error and unreachable links, names with markup in them),
+puts the status file and a copy of the page in a folder served by a small
+http.server on 127.0.0.1, and asks Chromium for the DOM after the page ran
+(--dump-dom) or for a screenshot.  The screenshots are kept in
+build/dashboard/ for a person to look at.
+
+Chromium is Debian's "chromium" (make test-deps installs it), or the
+browser named by LH_CHROMIUM.  It is kept off every network but 127.0.0.1:
+no proxy, every host name resolves to nothing, background services off.
+"""
+
+import functools
+import html.parser
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import threading
+
+import lhtest
+from lhtest import check, check_eq, check_in, fail, serve, test
+
+ROOT = os.path.dirname(os.path.dirname(lhtest.HERE))
+PAGE = os.path.join(ROOT, "dashboard", "index.html")
+SHOTS = os.path.join(ROOT, "build", "dashboard")
+FAST = {"timeout": "3s", "connect_timeout": "2s", "retries": 0}
+BROWSER_TIMEOUT = 60        # seconds for one Chromium run
+TIME_BUDGET_MS = 8000       # virtual time for the page to fetch and render
+
+XSS_NAME = "Ok Org <script>alert(1)</script>"
+IMG_NAME = 'Img Org <img src=x onerror="document.title=\'pwned\'">'
+LONG_PATH = "/" + "a-very-long-path-segment-without-any-break-" * 6 + "end"
+
+
+# --- the browser -----------------------------------------------------------
+
+def chromium_path():
+    """The browser to run, or None (then the test fails saying so)."""
+    exe = os.environ.get("LH_CHROMIUM") or shutil.which("chromium")
+    if not exe:
+        fail("chromium not found: the dashboard tests need Debian's "
+             "chromium (make test-deps installs it; or apt-get install "
+             "chromium; or set LH_CHROMIUM to a Chromium binary)")
+    return exe
+
+
+def browser(url, *args, size=(1280, 900)):
+    """Run headless Chromium on url with args (--dump-dom, --screenshot=F).
+    Returns stdout (text), or None after a failure it recorded."""
+    exe = chromium_path()
+    if not exe:
+        return None
+    home = lhtest.tmpdir()
+    argv = [exe, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-dev-shm-usage", "--user-data-dir=" + home,
+            "--no-first-run", "--no-default-browser-check",
+            "--disable-extensions", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync",
+            "--disable-default-apps", "--disable-breakpad",
+            "--disable-features=Translate,OptimizationHints,MediaRouter",
+            "--mute-audio", "--hide-scrollbars", "--lang=en-US",
+            # Nothing leaves 127.0.0.1: no proxy, no name resolves.
+            "--proxy-server=direct://", "--proxy-bypass-list=*",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            "--window-size=%d,%d" % size,
+            "--virtual-time-budget=%d" % TIME_BUDGET_MS] + list(args) + [url]
+    env = lhtest.clean_env({"HOME": home,
+                            "XDG_CONFIG_HOME": os.path.join(home, "config"),
+                            "XDG_CACHE_HOME": os.path.join(home, "cache"),
+                            "TZ": "UTC"})
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, text=True, errors="replace",
+                            start_new_session=True)
+
+    def kill_group():
+        # Chromium's helpers share its process group (its own session).
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        out, err = proc.communicate(timeout=BROWSER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        kill_group()
+        proc.communicate(timeout=10)
+        fail("chromium %s: still running after %ds" % (url, BROWSER_TIMEOUT))
+        return None
+    kill_group()
+    if proc.returncode != 0:
+        fail("chromium %s: exit status %d: %s"
+             % (url, proc.returncode, err[-800:]))
+        return None
+    return out
+
+
+# --- the DOM Chromium dumps, as a small tree ---------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+        "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent = tag, dict(attrs), parent
+        self.children = []      # Nodes and strings
+
+    def text(self):
+        """The text inside, whitespace collapsed."""
+        parts = []
+
+        def walk(n):
+            for c in n.children:
+                if isinstance(c, str):
+                    parts.append(c)
+                elif c.tag not in ("script", "style"):
+                    walk(c)
+        walk(self)
+        return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+    def all(self, tag=None, cls=None, **attrs):
+        """Descendants with that tag, class and attributes (data_x for
+        data-x)."""
+        found = []
+        want = {k.replace("_", "-"): v for k, v in attrs.items()}
+
+        def walk(n):
+            for c in n.children:
+                if isinstance(c, str):
+                    continue
+                if ((tag is None or c.tag == tag) and
+                        (cls is None or cls in c.attrs.get("class", "").split())
+                        and all(c.attrs.get(k) == v for k, v in want.items())):
+                    found.append(c)
+                walk(c)
+        walk(self)
+        return found
+
+    def one(self, tag=None, cls=None, **attrs):
+        found = self.all(tag, cls, **attrs)
+        return found[0] if found else None
+
+
+class _Builder(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.cur = Node("#document", {}, None)
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        if tag not in VOID:
+            self.cur = n
+
+    def handle_startendtag(self, tag, attrs):
+        self.cur.children.append(Node(tag, attrs, self.cur))
+
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not None and n.tag != tag:
+            n = n.parent
+        if n is not None and n.parent is not None:
+            self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+def parse(dom):
+    b = _Builder()
+    b.feed(dom)
+    b.close()
+    return b.root
+
+
+def text_of(node):
+    return node.text() if node is not None else None
+
+
+# --- a real status file, served beside the page ----------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self):
+        self.server.paths.append(self.path)
+        super().do_GET()
+
+
+def serve_folder(folder):
+    """http.server on 127.0.0.1 (an ephemeral port) serving folder, in a
+    thread, shut down after the test.  .paths lists the requests."""
+    handler = functools.partial(_Quiet, directory=folder)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    httpd.paths = []
+    t = threading.Thread(target=httpd.serve_forever, kwargs={
+        "poll_interval": 0.1}, daemon=True)
+    t.start()
+
+    def stop():
+        httpd.shutdown()
+        httpd.server_close()
+        t.join(5)
+    lhtest.on_cleanup(stop)
+    httpd.base = "http://127.0.0.1:%d/" % httpd.server_address[1]
+    return httpd
+
+
+class Site:
+    """A linkhealthd run (status), its directory's servers, and the folder
+    holding index.html and status.json, served at .base."""
+
+
+def site():
+    """Run linkhealthd --once over a three-region HTML directory of local
+    links and serve its status file beside a copy of the page."""
+    srv = serve({"/": 200,
+                 "/old": {"redirect": {"status": 301, "location": "/new"}},
+                 "/new": 200,
+                 "/gone": 404,
+                 "/broken": 500,
+                 LONG_PATH: 200})
+    closed = "http://127.0.0.1:%d/" % lhtest.closed_port()
+    esc = html.escape
+    orgs = [("Global", srv.url("/"), XSS_NAME),
+            ("Global", srv.url("/old"), "Moved Org"),
+            ("Japan", srv.url("/gone"), "Gone Org"),
+            ("Japan", closed, "Closed Org"),
+            ("Japan", srv.url("/broken"), IMG_NAME),
+            ("United Kingdom", srv.url(LONG_PATH), "Long Address Org")]
+    page = ['<!DOCTYPE html>', '<html><head><title>Networks</title></head>',
+            '<body>']
+    region = None
+    for reg, url, name in orgs:
+        if reg != region:
+            page.append("<h2>%s</h2>" % esc(reg))
+            region = reg
+        page.append('<p><a href="%s">%s</a></p>' % (esc(url), esc(name)))
+        page.append('<div class="text-subtext">About %s.</div>' % esc(name))
+    page.append("</body></html>")
+    d = lhtest.tmpdir()
+    directory = os.path.join(d, "directory.html")
+    with open(directory, "w", encoding="utf-8") as f:
+        f.write("\n".join(page) + "\n")
+
+    r = lhtest.run_once(dict(FAST, directory=directory))
+    s = Site()
+    s.srv, s.closed, s.run, s.status = srv, closed, r, r.status
+    if not check(r.status is not None and len(r.links) == len(orgs),
+                 "linkhealthd wrote a status file with %d links (rc %r, "
+                 "stderr %r)" % (len(orgs), r.returncode, r.stderr[-600:])):
+        raise AssertionError("no status file to show")
+    s.by_name = {l["name"]: l for l in r.links}
+    s.folder = lhtest.tmpdir()
+    shutil.copy(PAGE, os.path.join(s.folder, "index.html"))
+    shutil.copy(r.status_path, os.path.join(s.folder, "status.json"))
+    s.httpd = serve_folder(s.folder)
+    s.base = s.httpd.base
+    return s
+
+
+def dom(url):
+    """The page's DOM after it ran, parsed, plus the raw text."""
+    out = browser(url, "--dump-dom")
+    if out is None:
+        raise AssertionError("no DOM from chromium")
+    return parse(out), out
+
+
+def shown(root):
+    """{region: [(name, state), ...]} of the links on the page, in order."""
+    regions = {}
+    for sec in root.all("section", "region"):
+        names = []
+        for li in sec.all("li", "link"):
+            names.append((text_of(li.one("h3", "name")),
+                          text_of(li.one(cls="state"))))
+        regions[text_of(sec.one(cls="region-name"))] = names
+    return regions
+
+
+def link_item(root, name):
+    for li in root.all("li", "link"):
+        if text_of(li.one("h3", "name")) == name:
+            return li
+    return None
+
+
+# --- the tests -------------------------------------------------------------
+
+@test
+def page_is_self_contained():
+    with open(PAGE, encoding="utf-8") as f:
+        text = f.read()
+    markup = re.sub(r"<script>.*?</script>|<style>.*?</style>", "", text,
+                    flags=re.S)
+    # Every src/href in the markup is inline (data:) or in-page.
+    for m in re.finditer(r"""\b(src|href)\s*=\s*["']?([^"'\s>]*)""", markup):
+        check(m.group(2).startswith(("data:", "#")),
+              "no external %s in the markup: %s" % (m.group(1), m.group(0)))
+    check(not re.search(r"@import|url\(", text), "no CSS imports or url()")
+    for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML",
+                "document.write", "eval(", "new Function"):
+        check(bad not in text, "the page never uses %s" % bad)
+    check_eq(1, len(re.findall(r"<script\b", text)), "one inline script")
+    check(re.search(r'<meta name="viewport"[^>]*width=device-width', text),
+          "a viewport meta")
+    check_in("connect-src 'self'", text, "a CSP keeps fetches on the site")
+
+
+@test
+def renders_the_real_status():
+    if not chromium_path():
+        return
+    s = site()
+    root, raw = dom(s.base + "index.html")
+    body = root.one("body")
+    check_eq("loaded", body.attrs.get("data-state") if body else None,
+             "the page says it loaded (error: %r)"
+             % text_of(root.one(id="load-error")))
+
+    # Every organization under its region, regions and links in directory
+    # order, each with its state.
+    want = {}
+    for l in s.status["links"]:
+        want.setdefault(l["region"], []).append((l["name"], l["state"]))
+    got = shown(root)
+    check_eq(["Global", "Japan", "United Kingdom"], list(got), "regions")
+    check_eq(want, got, "names and states by region")
+    expect = {XSS_NAME: "ok", "Moved Org": "moved", "Gone Org": "stale",
+              "Closed Org": "unreachable", IMG_NAME: "error",
+              "Long Address Org": "ok"}
+    check_eq(expect, {l["name"]: l["state"] for l in s.status["links"]},
+             "the run's states (what the page is tested against)")
+
+    # Names with markup are text: no element came out of them.
+    check_eq(1, len(root.all("script")), "only the page's own script")
+    check_eq(0, len(root.all("img")), "no <img> from a name")
+    check_eq(1, raw.count("<script"), "<script> only once in the DOM")
+    check_in("&lt;script&gt;alert(1)&lt;/script&gt;", raw,
+             "the <script> name is escaped text")
+    check(link_item(root, XSS_NAME) is not None, "the <script> name shown")
+    check(link_item(root, IMG_NAME) is not None, "the <img> name shown")
+    check_eq("Link health: 4 problems", text_of(root.one("title")),
+             "the title (and not changed by a name)")
+
+    # Reason, since, response time of each link.
+    for l in s.status["links"]:
+        li = link_item(root, l["name"])
+        if not check(li is not None, "an entry for %r" % l["name"]):
+            continue
+        check_eq(l["reason"], text_of(li.one(cls="reason")),
+                 "reason of %s" % l["name"])
+        since = li.one("dd", "since")
+        check(since is not None and l["since"] in since.attrs.get(
+            "title", ""), "since of %s has the time in its title: %r"
+              % (l["name"], since and since.attrs))
+        check(re.fullmatch(r"just now|\d+ minutes? ago", text_of(since)
+                           or ""), "since of %s is relative: %r"
+              % (l["name"], text_of(since)))
+        resp = text_of(li.one("dd", "response"))
+        check(re.fullmatch(r"[\d.]+ m?s", resp or ""),
+              "response time of %s: %r" % (l["name"], resp))
+        a = li.one("a", "url")
+        check_eq(l["url"], a.attrs.get("href") if a else None,
+                 "link of %s" % l["name"])
+
+    # The fixes.
+    moved = s.by_name["Moved Org"]
+    check_eq(s.srv.url("/new"), moved["new_url"], "new_url in the file")
+    li = link_item(root, "Moved Org")
+    fix = li.one(cls="fix") if li else None
+    check_eq("Fix: Update the link to " + moved["new_url"], text_of(fix),
+             "the moved link's fix")
+    a = fix.one("a") if fix else None
+    check_eq(moved["new_url"], a.attrs.get("href") if a else None,
+             "the new address is a link")
+    check_in("Find the organization's new page or remove the entry",
+             text_of(link_item(root, "Gone Org").one(cls="fix")), "stale fix")
+    check_in("Nothing accepts connections",
+             text_of(link_item(root, "Closed Org").one(cls="fix")),
+             "unreachable (refused) fix")
+    check_in("server error (HTTP 500)",
+             text_of(link_item(root, IMG_NAME).one(cls="fix")), "error fix")
+    check(link_item(root, XSS_NAME).one(cls="fix") is None, "no fix for ok")
+
+    # The summary counts, as filter buttons.
+    summary = s.status["summary"]
+    for state, n in summary.items():
+        b = root.one("button", data_filter=state)
+        check_eq(str(n), text_of(b.one(cls="count")) if b else None,
+                 "count of %s" % state)
+    b = root.one("button", data_filter="all")
+    check_eq(str(len(s.status["links"])), text_of(b.one(cls="count")),
+             "count of all")
+    b = root.one("button", data_filter="problems")
+    check_eq(str(len(s.status["links"]) - summary["ok"]),
+             text_of(b.one(cls="count")), "count of problems")
+    b = root.one("button", data_filter="all")
+    check_eq("true", b.attrs.get("aria-pressed") if b else None,
+             "all is the filter by default")
+
+    # The header.
+    check_in("cycle %d" % s.status["cycle"]["number"],
+             text_of(root.one(id="generated")), "cycle number")
+    check_in(s.status["directory"]["source"],
+             text_of(root.one(id="directory")), "directory source")
+    check(root.one(id="direrror") is None, "no directory error banner")
+    check("hidden" in root.one(id="shard").attrs,
+          "no shard shown when the file has none")
+
+    # The page asked our server for itself and the status file only.
+    check_eq(["/index.html", "/status.json"], sorted(set(s.httpd.paths)),
+             "requests made by the page")
+
+
+@test
+def filter_in_the_hash():
+    if not chromium_path():
+        return
+    s = site()
+    root, _ = dom(s.base + "index.html#stale")
+    check_eq({"Japan": [("Gone Org", "stale")]}, shown(root),
+             "#stale shows the stale link only")
+    b = root.one("button", data_filter="stale")
+    check_eq("true", b.attrs.get("aria-pressed") if b else None,
+             "the stale button is pressed")
+    check(link_item(root, XSS_NAME) is None, "#stale hides the ok link")
+
+    root, _ = dom(s.base + "index.html#problems")
+    states = [st for links in shown(root).values() for _, st in links]
+    check_eq(["moved", "stale", "unreachable", "error"], states,
+             "#problems: everything not ok, in directory order")
+    check(link_item(root, "Long Address Org") is None,
+          "#problems hides ok links")
+
+    root, _ = dom(s.base + "index.html#blocked")
+    check_eq({}, shown(root), "#blocked: nothing")
+    check_in("No links in state", text_of(root.one(id="empty")),
+             "#blocked says there is nothing")
+
+
+@test
+def load_errors_are_shown():
+    if not chromium_path():
+        return
+    s = site()
+    root, _ = dom(s.base + "index.html?status=missing.json")
+    check_eq("error", root.one("body").attrs.get("data-state"), "state")
+    msg = text_of(root.one(id="load-error"))
+    check_in("Could not load the status file", msg or "", "message")
+    check_in("missing.json: HTTP 404", msg or "", "what failed")
+    check_eq({}, shown(root), "no links")
+
+    with open(os.path.join(s.folder, "broken.json"), "w") as f:
+        f.write('{"version": 1, "links": [')
+    root, _ = dom(s.base + "index.html?status=broken.json")
+    check_in("broken.json is not valid JSON",
+             text_of(root.one(id="load-error")) or "", "bad JSON")
+
+    root, _ = dom(s.base + "index.html?status=//elsewhere.example/s.json")
+    check_in("must name a file on this site",
+             text_of(root.one(id="load-error")) or "", "another site refused")
+    check_eq(["/broken.json", "/index.html", "/missing.json"],
+             sorted(set(p.split("?")[0] for p in s.httpd.paths)),
+             "requests made by the page")
+
+
+@test
+def version_2_fields():
+    """A shard and per-link warnings (status version 2), a directory
+    error, given with ?status=."""
+    if not chromium_path():
+        return
+    s = site()
+    doc = json.loads(json.dumps(s.status))
+    doc["version"] = 2
+    doc["shard"] = {"index": 2, "count": 4}
+    doc["directory"]["error"] = "directory.html: HTTP 503 <b>down</b>"
+    doc["directory"]["warnings"] = ["directory.html:9: skipped ftp://x"]
+    for l in doc["links"]:
+        if l["name"] == "Long Address Org":
+            l["warnings"] = ["certificate expires in 5 days"]
+            l["flapping"] = True
+    with open(os.path.join(s.folder, "status-2.json"), "w") as f:
+        json.dump(doc, f)
+    root, _ = dom(s.base + "index.html?status=status-2.json")
+    check_eq("loaded", root.one("body").attrs.get("data-state"), "loaded")
+    shard = root.one(id="shard")
+    check_eq("shard 2 of 4", text_of(shard), "shard")
+    check("hidden" not in shard.attrs, "the shard is shown")
+    check_in("directory.html: HTTP 503 <b>down</b>",
+             text_of(root.one(id="direrror")) or "", "directory error as text")
+    check_in("1 directory warning", text_of(root.one(id="dirwarnings")),
+             "directory warnings")
+    li = link_item(root, "Long Address Org")
+    check_in("certificate expires in 5 days", text_of(li.one(cls="warnings")),
+             "link warnings")
+    check_in("flapping", text_of(li.one(cls="head")), "flapping badge")
+    check_in("Flapping:", text_of(li.one(cls="fix")), "flapping note")
+    check_in("status-2.json", text_of(root.one(id="footer")), "file named")
+
+
+MEASURE = """<!DOCTYPE html>
+<meta charset="utf-8"><title>measure</title>
+<iframe id="f" src="index.html" style="width:375px;height:700px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+function poll() {
+  var d = document.getElementById("f").contentDocument;
+  var st = d && d.body && d.body.getAttribute("data-state");
+  if (st !== "loaded" && st !== "error") {     // not yet, or about:blank
+    setTimeout(poll, 50);
+    return;
+  }
+  var w = d.documentElement.clientWidth, wide = [], spill = [];
+  d.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect(), what = e.tagName + "." + e.className;
+    if (r.width && r.right > w + 0.5)
+      wide.push(what + " ends at " + Math.round(r.right));
+    if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth &&
+        getComputedStyle(e).overflowX === "visible")
+      spill.push(what + " holds " + e.scrollWidth + " in " + e.clientWidth);
+  });
+  document.getElementById("out").textContent = JSON.stringify({
+    state: d.body.getAttribute("data-state"), client: w,
+    scroll: d.documentElement.scrollWidth, wide: wide.slice(0, 10),
+    spill: spill.slice(0, 10)});
+}
+poll();
+</script>
+"""
+
+
+@test
+def fits_a_phone():
+    """At 375 px nothing is wider than the screen (no sideways scroll)."""
+    if not chromium_path():
+        return
+    s = site()
+    with open(os.path.join(s.folder, "measure.html"), "w") as f:
+        f.write(MEASURE)
+    root, _ = dom(s.base + "measure.html")
+    try:
+        m = json.loads(text_of(root.one(id="out")))
+    except (TypeError, ValueError):
+        fail("no measure: %r" % text_of(root.one(id="out")))
+        return
+    check_eq("loaded", m["state"], "the page loaded in the frame")
+    check_eq(375, m["client"], "frame width")
+    check_eq(375, m["scroll"], "page width at 375 px (past the edge: %r; "
+             "content wider than its box: %r)" % (m["wide"], m["spill"]))
+    check_eq([], m["wide"], "elements past the right edge")
+    check_eq([], m["spill"], "elements whose content is wider than them")
+
+
+CLICK = """<!DOCTYPE html>
+<meta charset="utf-8"><title>click</title>
+<iframe id="f" src="index.html" style="width:800px;height:600px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+var clicked = false;
+function poll() {
+  var w = document.getElementById("f").contentWindow, d = w.document;
+  var st = d && d.body && d.body.getAttribute("data-state");
+  if (st !== "loaded") { setTimeout(poll, 50); return; }
+  if (!clicked) {
+    clicked = true;
+    d.querySelector('button[data-filter="stale"]').click();
+    setTimeout(poll, 200);
+    return;
+  }
+  var names = [];
+  d.querySelectorAll("li.link").forEach(function (li) {
+    names.push(li.querySelector(".name").textContent);
+  });
+  document.getElementById("out").textContent = JSON.stringify({
+    hash: w.location.hash, names: names,
+    pressed: d.querySelector('button[aria-pressed="true"]').getAttribute("data-filter")});
+}
+poll();
+</script>
+"""
+
+
+@test
+def click_filters_and_sets_the_hash():
+    if not chromium_path():
+        return
+    s = site()
+    with open(os.path.join(s.folder, "click.html"), "w") as f:
+        f.write(CLICK)
+    root, _ = dom(s.base + "click.html")
+    try:
+        m = json.loads(text_of(root.one(id="out")))
+    except (TypeError, ValueError):
+        fail("no result: %r" % text_of(root.one(id="out")))
+        return
+    check_eq("#stale", m["hash"], "the filter is in the hash")
+    check_eq(["Gone Org"], m["names"], "the stale link only")
+    check_eq("stale", m["pressed"], "the pressed button")
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+@test
+def screenshots():
+    if not chromium_path():
+        return
+    s = site()
+    os.makedirs(SHOTS, exist_ok=True)
+    for name, size in (("dashboard.png", (390, 844)),
+                       ("dashboard-desktop.png", (1280, 900))):
+        path = os.path.join(SHOTS, name)
+        if os.path.exists(path):
+            os.unlink(path)
+        browser(s.base + "index.html", "--screenshot=" + path, size=size)
+        check(os.path.exists(path), "screenshot %s written" % path)
+        if os.path.exists(path):
+            check_eq(size, png_size(path), "size of %s" % name)
+
+
+if __name__ == "__main__":
+    lhtest.main()
