@@ -45,6 +45,23 @@ code_and_time(FILE *f, const struct lh_link *l)
         fprintf(f, "  %.0f ms", r->timings.total_ms);
 }
 
+/* The closing line: counts per state (unknown only when there are some). */
+static int
+summary(FILE *f, const size_t *count, size_t n, double duration_ms)
+{
+    fprintf(f, "%zu links: ", n);
+    for (int s = 1; s <= LH_STATE_COUNT; s++) {
+        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
+
+        if (st == LH_STATE_UNKNOWN && count[st] == 0)
+            continue;
+        fprintf(f, "%s%zu %s", s > 1 ? ", " : "", count[st],
+            lh_state_name(st));
+    }
+    fprintf(f, " (%.1f s)\n", duration_ms / 1000.0);
+    return ferror(f) ? -1 : 0;
+}
+
 int
 lh_report_text(FILE *f, const struct lh_links *links, bool colour,
     double duration_ms)
@@ -84,17 +101,7 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
         }
         putc('\n', f);
     }
-    fprintf(f, "%zu links: ", links->n);
-    for (int s = 1; s <= LH_STATE_COUNT; s++) {
-        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
-
-        if (st == LH_STATE_UNKNOWN && count[st] == 0)
-            continue;
-        fprintf(f, "%s%zu %s", s > 1 ? ", " : "", count[st],
-            lh_state_name(st));
-    }
-    fprintf(f, " (%.1f s)\n", duration_ms / 1000.0);
-    return ferror(f) ? -1 : 0;
+    return summary(f, count, links->n, duration_ms);
 }
 
 /* Table cell text: Markdown and HTML specials escaped, one line. */
@@ -203,15 +210,6 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
             fputs(" |\n", f);
         }
     }
-    fprintf(f, "\n%zu links: ", links->n);
-    for (int s = 1; s <= LH_STATE_COUNT; s++) {
-        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
-
-        if (st == LH_STATE_UNKNOWN && count[st] == 0)
-            continue;
-        fprintf(f, "%s%zu %s", s > 1 ? ", " : "", count[st],
-            lh_state_name(st));
-    }
-    fprintf(f, " (%.1f s)\n", duration_ms / 1000.0);
-    return ferror(f) ? -1 : 0;
+    putc('\n', f);
+    return summary(f, count, links->n, duration_ms);
 }
