@@ -43,8 +43,6 @@ struct lh_checker {
     struct lh_netguard guard;
     struct lh_strmap head_refused;  /* host -> non-NULL: HEAD refused */
     struct lh_strmap certs;         /* host -> long long *: leaf expiry */
-    CURL **pool;                    /* idle easy handles */
-    size_t npool, poolcap;
 };
 
 struct lh_check {
@@ -52,7 +50,7 @@ struct lh_check {
     struct lh_result *r;
     lh_check_done_cb cb;
     void *arg;
-    CURL *easy;
+    CURL *easy;             /* of the current request; NULL before one */
     char *url;              /* URL of the current request */
     char host[256];         /* its host */
     enum lh_method method;
@@ -175,9 +173,6 @@ lh_checker_free(struct lh_checker *ck)
         return;
     forget_hosts(ck);
     lh_netguard_cleanup(&ck->guard);
-    for (size_t i = 0; i < ck->npool; i++)
-        curl_easy_cleanup(ck->pool[i]);
-    free(ck->pool);
     curl_slist_free_all(ck->resolve);
     curl_slist_free_all(ck->connect_to);
     curl_slist_free_all(ck->headers);
@@ -192,33 +187,27 @@ lh_checker_new_cycle(struct lh_checker *ck)
     forget_hosts(ck);
 }
 
-static CURL *
-easy_get(struct lh_checker *ck)
+/*
+ * A fresh easy handle for each request, never curl_easy_reset() on a used
+ * one: reset returns void and ignores an out-of-memory while restoring the
+ * defaults (curl 7.88 Curl_init_userdefined stops at the CA bundle strdup),
+ * leaving the handle with buffer_size 0 and later defaults unset.  That
+ * handle gets a 1-byte receive buffer, which outlives a transfer that
+ * fails before it has a connection, and the next transfer after a good
+ * reset recv()s 16 KiB into it: heap corruption.  curl_easy_init reports
+ * the same failure as NULL.  The previous handle (done, out of the multi
+ * handle) goes only once the new one exists.
+ */
+static int
+easy_renew(struct lh_check *c)
 {
-    if (ck->npool > 0)
-        return ck->pool[--ck->npool];
-    return curl_easy_init();
-}
+    CURL *fresh;
 
-static void
-easy_put(struct lh_checker *ck, CURL *easy)
-{
-    CURL **grown;
-
-    if (easy == NULL)
-        return;
-    curl_easy_reset(easy);
-    if (ck->npool == ck->poolcap) {
-        size_t cap = ck->poolcap ? ck->poolcap * 2 : 16;
-
-        if ((grown = realloc(ck->pool, cap * sizeof(*grown))) == NULL) {
-            curl_easy_cleanup(easy);
-            return;
-        }
-        ck->pool = grown;
-        ck->poolcap = cap;
-    }
-    ck->pool[ck->npool++] = easy;
+    if ((fresh = curl_easy_init()) == NULL)
+        return -1;
+    curl_easy_cleanup(c->easy);
+    c->easy = fresh;
+    return 0;
 }
 
 static size_t
@@ -306,7 +295,7 @@ static int
 request(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
-    CURL *e = c->easy;
+    CURL *e;
     double left = ck->timeout_ms - (now_ms() - c->started);
     long timeout, connect;
     char err[256];
@@ -326,7 +315,12 @@ request(struct lh_check *c, unsigned delay_ms)
     c->body_capped = false;
     c->nsniff = 0;
     c->errbuf[0] = '\0';
-    curl_easy_reset(e);
+    if (easy_renew(c) == -1) {
+        c->r->fail = LH_FAIL_OTHER;
+        lh_replace_string(&c->r->error, "out of memory");
+        return -1;
+    }
+    e = c->easy;
     ok = curl_easy_setopt(e, CURLOPT_URL, c->url) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
             CURLE_OK &&
@@ -392,7 +386,7 @@ request(struct lh_check *c, unsigned delay_ms)
 static void
 check_free(struct lh_check *c)
 {
-    easy_put(c->ck, c->easy);
+    curl_easy_cleanup(c->easy);
     free(c->url);
     free(c);
 }
@@ -776,8 +770,7 @@ lh_check_start(struct lh_checker *ck, const char *url,
 
     lh_result_init(result);
     if ((c = calloc(1, sizeof(*c))) == NULL ||
-        lh_replace_string(&result->url, url) == -1 ||
-        (c->easy = easy_get(ck)) == NULL) {
+        lh_replace_string(&result->url, url) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }

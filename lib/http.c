@@ -28,7 +28,9 @@ struct xfer {
     bool in_multi;          /* added to the multi handle */
     bool has_timer;         /* delay is initialized: free after close */
     int fail;               /* >= 0: report this result, make no transfer */
-    int broken;             /* > 0: a socket of it could not be watched */
+    bool ended;             /* drain() reports result: a socket of it could
+                             * not be watched, or its multi handle went */
+    int result;
     uv_timer_t delay;
     struct xfer *prev, *next;
 };
@@ -42,13 +44,14 @@ struct sock {
 
 struct lh_http {
     uv_loop_t *loop;
-    CURLM *multi;
+    CURLM *multi;           /* NULL after a failed renew_multi() */
+    long max_host_connections, max_total_connections;
     uv_timer_t timer;
     struct xfer *xfers;     /* started, not done: for cancel and close */
     unsigned nxfers;
     struct sock *socks;     /* watched sockets */
     unsigned closing;       /* uv handles whose close callback is due */
-    unsigned nbroken;       /* xfers with broken set, ended by drain() */
+    unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
     lh_http_closed_cb closed_cb;
     void *closed_arg;
@@ -59,6 +62,10 @@ struct lh_http {
 
 static void maybe_finish_close(struct lh_http *h);
 static void timeout_cb(uv_timer_t *timer);
+static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
+    void *socketp);
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp);
+static void sock_forget(struct lh_http *h, struct sock *s);
 
 static void
 handle_closed_cb(uv_handle_t *handle)
@@ -117,6 +124,19 @@ xfer_free(struct xfer *x)
     }
 }
 
+/* Have drain() end x with result (the first one given, unless override). */
+static void
+xfer_end(struct xfer *x, int result, bool override)
+{
+    if (!x->ended) {
+        x->ended = true;
+        x->h->nended++;
+    } else if (!override) {
+        return;
+    }
+    x->result = result;
+}
+
 /* Hand every finished transfer back to its owner. */
 static void
 drain(struct lh_http *h)
@@ -124,7 +144,8 @@ drain(struct lh_http *h)
     CURLMsg *msg;
     int left;
 
-    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+    while (h->multi != NULL &&
+        (msg = curl_multi_info_read(h->multi, &left)) != NULL) {
         CURL *easy = msg->easy_handle;
         CURLcode result = msg->data.result;
         struct xfer *x = NULL;
@@ -133,74 +154,167 @@ drain(struct lh_http *h)
 
         if (msg->msg != CURLMSG_DONE)
             continue;
-        /* msg is not to be touched once the handle is removed. */
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
-        curl_multi_remove_handle(h->multi, easy);
+        /* msg is not to be touched once the handle is removed.  Removing
+         * a finished transfer fails only for a handle that is not in
+         * this multi handle, and then there is nothing left to undo. */
+        if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
+            CURLE_OK)
+            x = NULL;
+        (void)curl_multi_remove_handle(h->multi, easy);
         if (x == NULL)
             continue;
         x->in_multi = false;
         cb = x->cb;
         arg = x->arg;
-        if (x->broken) {
-            x->broken = 0;
-            h->nbroken--;
+        if (x->ended) {
+            x->ended = false;
+            h->nended--;
         }
         xfer_unlink(x);
         xfer_free(x);
         cb(easy, (int)result, arg);
     }
-    /* Transfers whose socket we could not watch would wait forever: end
-     * them with the error (a callback may start or cancel others). */
-    while (h->nbroken > 0 && !h->shutting_down) {
+    /* Transfers whose socket we could not watch would wait forever, and
+     * those of a multi handle we gave up have no other way out: end them
+     * with their result (a callback may start or cancel others). */
+    while (h->nended > 0 && !h->shutting_down) {
         struct xfer *x = h->xfers;
         lh_http_done_cb cb;
         void *arg;
         CURL *easy;
         int result;
 
-        while (x != NULL && !x->broken)
+        while (x != NULL && !x->ended)
             x = x->next;
         if (x == NULL) {
-            h->nbroken = 0;
+            h->nended = 0;
             break;
         }
-        result = x->broken;
-        x->broken = 0;
-        h->nbroken--;
+        result = x->result;
+        x->ended = false;
+        h->nended--;
         easy = x->easy;
         cb = x->cb;
         arg = x->arg;
         if (x->in_multi)
-            curl_multi_remove_handle(h->multi, easy);
+            (void)curl_multi_remove_handle(h->multi, easy);
         x->in_multi = false;
-        curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+        /* Cannot fail: setting a pointer allocates nothing. */
+        (void)curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
         xfer_unlink(x);
         xfer_free(x);
         cb(easy, result, arg);
     }
 }
 
+/* A new multi handle for h, with its callbacks and limits. */
+static CURLM *
+multi_open(struct lh_http *h)
+{
+    CURLM *multi;
+
+    if ((multi = curl_multi_init()) == NULL)
+        return NULL;
+    if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb) ||
+        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, h) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
+        curl_multi_setopt(multi, CURLMOPT_TIMERDATA, h) ||
+        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+            h->max_host_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+            h->max_total_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+            h->max_total_connections > 0 ?
+                h->max_total_connections * 4 : 0L)) {
+        (void)curl_multi_cleanup(multi);
+        return NULL;
+    }
+    return multi;
+}
+
+/*
+ * Give up the multi handle after curl_multi_socket_action said
+ * CURLM_OUT_OF_MEMORY: libcurl 7.88 does not survive it.  Its
+ * singlesocket() then has destroyed the transfer hash of a socket entry
+ * (Curl_hash_destroy, slots = 0) but left the entry in the socket hash,
+ * and the next transfer on that socket, or on a new socket with the same
+ * number, computes a hash modulo 0: SIGFPE.  So every transfer comes out
+ * of it (a finished one keeps its result, the others end with
+ * CURLE_OUT_OF_MEMORY; drain() reports them), it is cleaned up, and a new
+ * one takes its place; if none can be made now, the next start tries
+ * again.  Cached connections go with it.
+ */
+static void
+renew_multi(struct lh_http *h)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+        CURL *easy = msg->easy_handle;
+        CURLcode result = msg->data.result;
+        struct xfer *x = NULL;
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
+            CURLE_OK)
+            x = NULL;
+        (void)curl_multi_remove_handle(h->multi, easy);
+        if (x != NULL && x->h == h && x->in_multi) {
+            x->in_multi = false;
+            xfer_end(x, (int)result, true);
+        }
+    }
+    for (struct xfer *x = h->xfers; x != NULL; x = x->next)
+        if (x->in_multi) {
+            (void)curl_multi_remove_handle(h->multi, x->easy);
+            x->in_multi = false;
+            xfer_end(x, (int)CURLE_OUT_OF_MEMORY, false);
+        }
+    /* socket_cb may run during the cleanup, with h->multi still the old
+     * handle; whatever sockets it leaves are closed below. */
+    (void)curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+    while (h->socks != NULL)
+        sock_forget(h, h->socks);
+    (void)uv_timer_stop(&h->timer);
+    h->multi = multi_open(h);
+}
+
+/* A multi handle to add transfers to: NULL if none can be made. */
+static CURLM *
+multi_get(struct lh_http *h)
+{
+    if (h->multi == NULL)
+        h->multi = multi_open(h);
+    return h->multi;
+}
+
 /*
  * After curl_multi_socket_action: an error may leave a transfer that curl
  * no longer schedules.  A multi handle that gave up (a callback failed)
- * takes no more actions: end every transfer in it.  Otherwise (out of
- * memory, say) ask curl again shortly, so its own timeouts still end
- * what it could not advance.
+ * takes no more actions: end every transfer in it.  One that ran out of
+ * memory is replaced (renew_multi says why).  Otherwise ask curl again
+ * shortly, so its own timeouts still end what it could not advance.
  */
 static void
 action_result(struct lh_http *h, CURLMcode mc)
 {
     if (mc == CURLM_OK || mc == CURLM_BAD_SOCKET)
         return;
+    if (mc == CURLM_OUT_OF_MEMORY) {
+        renew_multi(h);
+        return;
+    }
     if (mc == CURLM_ABORTED_BY_CALLBACK || mc == CURLM_BAD_HANDLE ||
         mc == CURLM_INTERNAL_ERROR) {
         for (struct xfer *x = h->xfers; x != NULL; x = x->next)
-            if (x->in_multi && !x->broken) {
-                x->broken = (int)CURLE_ABORTED_BY_CALLBACK;
-                h->nbroken++;
-            }
+            if (x->in_multi)
+                xfer_end(x, (int)CURLE_ABORTED_BY_CALLBACK, false);
         return;
     }
+    /* Starting an initialized timer that is not closing cannot fail. */
     if (h->nxfers > 0 && !uv_is_active((uv_handle_t *)&h->timer))
         (void)uv_timer_start(&h->timer, timeout_cb, RETRY_MS, 0);
 }
@@ -212,6 +326,8 @@ poll_cb(uv_poll_t *poll, int status, int events)
     struct lh_http *h = s->h;
     int flags = 0, running;
 
+    if (h->multi == NULL)   /* not reached: renew_multi closes every poll */
+        return;
     if (status < 0) {
         flags = CURL_CSELECT_ERR;
     } else {
@@ -231,8 +347,9 @@ timeout_cb(uv_timer_t *timer)
     struct lh_http *h = timer->data;
     int running;
 
-    action_result(h, curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT,
-        0, &running));
+    if (h->multi != NULL)
+        action_result(h, curl_multi_socket_action(h->multi,
+            CURL_SOCKET_TIMEOUT, 0, &running));
     drain(h);
 }
 
@@ -245,7 +362,7 @@ sock_forget(struct lh_http *h, struct sock *s)
         h->socks = s->next;
     if (s->next != NULL)
         s->next->prev = s->prev;
-    uv_poll_stop(&s->poll);
+    (void)uv_poll_stop(&s->poll);   /* returns 0; uv_close stops it anyway */
     h->closing++;
     uv_close((uv_handle_t *)&s->poll, sock_closed_cb);
 }
@@ -263,10 +380,9 @@ xfer_break(struct lh_http *h, CURL *easy, int result)
 
     if (easy == NULL ||
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
-        x == NULL || x->h != h || x->broken)
+        x == NULL || x->h != h)
         return;
-    x->broken = result;
-    h->nbroken++;
+    xfer_end(x, result, false);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd. */
@@ -279,7 +395,9 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 
     if (what == CURL_POLL_REMOVE) {
         if (s != NULL) {
-            curl_multi_assign(h->multi, fd, NULL);
+            /* Fails only for a socket curl no longer knows: then there is
+             * no pointer left to clear. */
+            (void)curl_multi_assign(h->multi, fd, NULL);
             sock_forget(h, s);
         }
         return 0;
@@ -301,7 +419,13 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         if (h->socks != NULL)
             h->socks->prev = s;
         h->socks = s;
-        curl_multi_assign(h->multi, fd, s);
+        if (curl_multi_assign(h->multi, fd, s) != CURLM_OK) {
+            /* Not found again next time: a second poll on fd.  Give up
+             * this socket's transfer instead. */
+            sock_forget(h, s);
+            xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
+            return 0;
+        }
     }
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
@@ -338,32 +462,20 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
         return NULL;
     }
     h->loop = loop;
-    if ((h->multi = curl_multi_init()) == NULL) {
-        lh_seterr(err, errlen, "curl_multi_init failed");
+    h->max_host_connections = max_host_connections;
+    h->max_total_connections = max_total_connections;
+    if ((h->multi = multi_open(h)) == NULL) {
+        lh_seterr(err, errlen, "curl_multi_init: out of memory");
         free(h);
         return NULL;
     }
     if ((rc = uv_timer_init(loop, &h->timer)) != 0) {
         lh_seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
-        curl_multi_cleanup(h->multi);
+        (void)curl_multi_cleanup(h->multi);
         free(h);
         return NULL;
     }
     h->timer.data = h;
-    if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) ||
-        curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) ||
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) ||
-        curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-            max_host_connections) ||
-        curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-            max_total_connections) ||
-        curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-            max_total_connections > 0 ? max_total_connections * 4 : 0L)) {
-        lh_seterr(err, errlen, "curl_multi_setopt failed");
-        lh_http_close(h, NULL, NULL);
-        return NULL;
-    }
     return h;
 }
 
@@ -374,7 +486,8 @@ delay_cb(uv_timer_t *timer)
     struct lh_http *h = x->h;
     int fail = x->fail;
 
-    if (fail < 0 && curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+    if (fail < 0 && (multi_get(h) == NULL ||
+            curl_multi_add_handle(h->multi, x->easy) != CURLM_OK))
         fail = (int)CURLE_OUT_OF_MEMORY;
     if (fail >= 0) {
         /* The callback runs once, with the failure as the result. */
@@ -419,22 +532,23 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     if (delay_ms > 0 || fail >= 0) {
         if ((rc = uv_timer_init(h->loop, &x->delay)) != 0) {
             lh_seterr(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
-            free(x);
-            return -1;
+            goto fail;
         }
         x->has_timer = true;
         x->delay.data = x;
         if ((rc = uv_timer_start(&x->delay, delay_cb, delay_ms, 0)) != 0) {
             lh_seterr(err, errlen, "uv_timer_start: %s", uv_strerror(rc));
-            xfer_free(x);
-            return -1;
+            goto fail;
         }
     } else {
+        if (multi_get(h) == NULL) {
+            lh_seterr(err, errlen, "curl_multi_init: out of memory");
+            goto fail;
+        }
         if ((mc = curl_multi_add_handle(h->multi, easy)) != CURLM_OK) {
             lh_seterr(err, errlen, "curl_multi_add_handle: %s",
                 curl_multi_strerror(mc));
-            free(x);
-            return -1;
+            goto fail;
         }
         x->in_multi = true;
     }
@@ -444,6 +558,11 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     h->xfers = x;
     h->nxfers++;
     return 0;
+fail:
+    /* Not started: lh_http_cancel must find nothing behind the handle. */
+    (void)curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+    xfer_free(x);
+    return -1;
 }
 
 int
@@ -465,11 +584,12 @@ xfer_cancel(struct xfer *x)
 {
     struct lh_http *h = x->h;
 
+    /* Neither can fail for a handle we added and still hold. */
     if (x->in_multi)
-        curl_multi_remove_handle(h->multi, x->easy);
-    if (x->broken)
-        h->nbroken--;
-    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
+        (void)curl_multi_remove_handle(h->multi, x->easy);
+    if (x->ended)
+        h->nended--;
+    (void)curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
     xfer_unlink(x);
     xfer_free(x);
 }
@@ -479,8 +599,8 @@ lh_http_cancel(struct lh_http *h, void *easy)
 {
     struct xfer *x = NULL;
 
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
-    if (x != NULL && x->h == h)
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) == CURLE_OK &&
+        x != NULL && x->h == h)
         xfer_cancel(x);
 }
 
@@ -510,11 +630,12 @@ lh_http_close(struct lh_http *h, lh_http_closed_cb closed_cb, void *arg)
         xfer_cancel(h->xfers);
     /* Cleanup closes cached connections and may tell socket_cb to stop
      * watching them; whatever it leaves is closed below. */
-    curl_multi_cleanup(h->multi);
+    if (h->multi != NULL)
+        (void)curl_multi_cleanup(h->multi);
     h->multi = NULL;
     while (h->socks != NULL)
         sock_forget(h, h->socks);
-    uv_timer_stop(&h->timer);
+    (void)uv_timer_stop(&h->timer);
     h->closing++;
     uv_close((uv_handle_t *)&h->timer, handle_closed_cb);
 }
