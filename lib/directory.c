@@ -27,15 +27,23 @@
 
 /*
  * IGNORE_ENC keeps a <meta charset> from switching the decoder away from
- * UTF-8: the input has been made valid UTF-8 before it gets here.
- * BIG_LINES lets xmlGetLineNo count past 65535 (see parse_html).
+ * UTF-8: the input has been made valid UTF-8 before it gets here.  Line
+ * numbers come from the parser's input as it reads (an int, so past
+ * 65535 too), not from tree nodes.
  */
 #define HTML_OPTIONS (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |         \
-    HTML_PARSE_NONET | HTML_PARSE_RECOVER | HTML_PARSE_IGNORE_ENC |       \
-    XML_PARSE_BIG_LINES)
+    HTML_PARSE_NONET | HTML_PARSE_RECOVER | HTML_PARSE_IGNORE_ENC)
 
 /* A page with thousands of bad links must not make thousands of lines. */
 #define MAX_WARNINGS 100
+/*
+ * The limits libxml2 sets on the trees it builds (without XML_PARSE_HUGE):
+ * past MAX_DEPTH elements open at once (xmlParserMaxDepth), or a text
+ * node over XML_MAX_TEXT_LENGTH (10,000,000 bytes), the parse stops and
+ * what came before is kept.  The walk below builds no tree, so it keeps
+ * count itself, and the page gets the same limits.
+ */
+#define MAX_DEPTH 256
 /* Names and URLs quoted in messages are cut to about this many bytes. */
 #define CLIP_BYTES 200
 
@@ -73,18 +81,9 @@ struct parser {
     struct dup *dups;
     size_t ndups, dupscap;
     CURLU *curlu;               /* reused for every URL */
-    htmlDocPtr *docs;           /* parsed pages, freed last */
-    size_t ndocs, docscap;
     struct sbuf text;           /* scratch for text content */
     char *err;
     size_t errlen;
-};
-
-/* Per-document state of the HTML walk. */
-struct walk {
-    char *region;               /* text of the last <h2>, owned */
-    xmlNode *pending;           /* an <a> in a <p> awaiting its description */
-    unsigned in_p, in_li;       /* open <p> and <li> around the node */
 };
 
 static int
@@ -612,17 +611,18 @@ out:
     return rc;
 }
 
+/* Is the element name (lower case, as the parser gives it) name? */
 static int
-is_name(const xmlNode *n, const char *name)
+is_name(const xmlChar *n, const char *name)
 {
     /* The first byte settles most comparisons without a call. */
-    return n->name != NULL && n->name[0] == (unsigned char)name[0] &&
-        strcmp((const char *)n->name, name) == 0;
+    return n != NULL && n[0] == (unsigned char)name[0] &&
+        strcmp((const char *)n, name) == 0;
 }
 
 /* Elements whose edges separate words in the text content. */
 static int
-is_block(const xmlNode *n)
+is_block(const xmlChar *n)
 {
     static const char *const blocks[] = {
         "address", "article", "aside", "blockquote", "dd", "div", "dl",
@@ -639,81 +639,31 @@ is_block(const xmlNode *n)
 
 /* Elements whose content is never text a reader sees. */
 static int
-is_hidden(const xmlNode *n)
+is_hidden(const xmlChar *n)
 {
     return is_name(n, "script") || is_name(n, "style") ||
         is_name(n, "template") || is_name(n, "head");
 }
 
 /*
- * The text content of top (nested markup included, <br> and block edges
- * as spaces, scripts left out), normalized, as a new string.  Walks the
- * subtree without recursion: depth comes from outside.
- */
-static char *
-node_text(struct parser *p, xmlNode *top)
-{
-    struct sbuf *b = &p->text;
-    xmlNode *n = top->children;
-
-    b->len = 0;
-    while (n != NULL) {
-        int descend = 0;
-
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL && sbuf_append(b,
-                    (const char *)n->content,
-                    strlen((const char *)n->content)) == -1)
-                return NULL;
-        } else if (n->type == XML_ELEMENT_NODE && !is_hidden(n)) {
-            if ((is_name(n, "br") || is_block(n)) &&
-                sbuf_append(b, " ", 1) == -1)
-                return NULL;
-            descend = 1;
-        }
-        if (descend && n->children != NULL) {
-            n = n->children;
-            continue;
-        }
-        while (n->next == NULL) {
-            n = n->parent;
-            if (n == NULL || n == top)
-                goto out;
-            if (is_block(n) && sbuf_append(b, " ", 1) == -1)
-                return NULL;
-        }
-        n = n->next;
-    }
-out:
-    return normalize(b->p != NULL ? b->p : "", b->len);
-}
-
-/*
- * The value of attribute name of n, borrowed from the tree, or NULL.  The
- * HTML parser stores a value as one text node (or none for a bare name),
- * so no copy is needed; that saves an allocation per link.
+ * The value of attribute name among the parser's name, value pairs
+ * (borrowed, valid during the callback), "" for a bare name, or NULL.
  */
 static const char *
-attr(const xmlNode *n, const char *name)
+attr(const xmlChar **atts, const char *name)
 {
-    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
-        if (a->name == NULL || strcmp((const char *)a->name, name) != 0)
-            continue;
-        if (a->children == NULL)
-            return "";
-        if (a->children->type == XML_TEXT_NODE &&
-            a->children->next == NULL && a->children->content != NULL)
-            return (const char *)a->children->content;
+    if (atts == NULL)
         return NULL;
-    }
+    for (size_t i = 0; atts[i] != NULL; i += 2)
+        if (strcmp((const char *)atts[i], name) == 0)
+            return atts[i + 1] != NULL ? (const char *)atts[i + 1] : "";
     return NULL;
 }
 
-/* Does the class attribute of n list cls? */
+/* Does the class attribute value v (may be NULL) list cls? */
 static int
-has_class(const xmlNode *n, const char *cls)
+has_class(const char *v, const char *cls)
 {
-    const char *v = attr(n, "class");
     size_t len = strlen(cls);
     const char *s;
     int found = 0;
@@ -733,135 +683,279 @@ has_class(const xmlNode *n, const char *cls)
     return found;
 }
 
-/* The href of an <a>, whitespace around it trimmed, as a new string. */
-static char *
-link_href(const xmlNode *a, int *missing)
-{
-    const char *s = attr(a, "href");
-    size_t n;
+/*
+ * The walk follows the parser's events (start, end, text) in document
+ * order; it never sees a tree.  It is either visiting elements, passing
+ * over a subtree, or taking the text of one element (an <h2>, an
+ * organization's <a>, its description <div>).
+ */
+enum mode {
+    VISIT,
+    SKIP,
+    TAKE_REGION,
+    TAKE_NAME,
+    TAKE_DESC
+};
 
-    *missing = s == NULL;
-    if (s == NULL)
-        return NULL;
-    while (*s != '\0' && is_space_byte((unsigned char)*s))
-        s++;
-    n = strlen(s);
-    while (n > 0 && is_space_byte((unsigned char)s[n - 1]))
-        n--;
-    return strndup(s, n);
+/* Per-document state of the walk. */
+struct walk {
+    struct parser *p;
+    htmlParserCtxtPtr ctxt;     /* where the parser is: line numbers */
+    enum mode mode;
+    size_t open;                /* open elements, all of them */
+    size_t run;                 /* bytes of text (or of script) since the
+                                   last element edge, comment or PI, or
+                                   change between the two: one node */
+    int run_cdata;              /* that run is script, not text */
+    size_t depth;               /* open elements of the subtree skipped or
+                                   taken, its top included */
+    size_t hidden;              /* open elements of a script (etc.) inside
+                                   the element taken, its top included */
+    unsigned in_p, in_li;       /* open <p> and <li> around the element */
+    char *region;               /* text of the last <h2>, owned */
+    char *url;                  /* a link in a <p> awaiting its description:
+                                   its href, trimmed, or NULL; owned */
+    char *name;                 /* its text, once its </a> is seen; owned */
+    unsigned line;              /* its line */
+    int failed;                 /* out of memory: the parser was stopped */
+};
+
+static void
+walk_fail(struct walk *w)
+{
+    w->failed = 1;
+    xmlStopParser(w->ctxt);
 }
 
-/* The pending link a is followed by its description div. */
-static int
-take_organization(struct parser *p, struct walk *w, xmlNode *a,
-    xmlNode *div)
+/* The pending link is dropped (an <h2>) or replaced (another link). */
+static void
+drop_pending(struct walk *w)
 {
-    char *url, *name = NULL, *desc = NULL;
-    long line = xmlGetLineNo(a);
-    int missing, rc;
+    free(w->url);
+    free(w->name);
+    w->url = w->name = NULL;
+}
 
-    if ((url = link_href(a, &missing)) == NULL)
-        return missing ? 0 : oom(p);
-    if ((name = node_text(p, a)) == NULL ||
-        (desc = node_text(p, div)) == NULL) {
-        free(url);
-        free(name);
-        return oom(p);
-    }
-    rc = add_entry(p, line > 0 && line <= UINT_MAX ? (unsigned)line : 0,
-        w->region != NULL ? w->region : "", url, name, desc);
-    free(url);
-    return rc;
+static void
+begin(struct walk *w, enum mode mode)
+{
+    w->mode = mode;
+    w->depth = 1;
+    w->hidden = 0;
+    w->p->text.len = 0;
+}
+
+static void
+take_text(struct walk *w, const char *s, size_t n)
+{
+    if (sbuf_append(&w->p->text, s, n) == -1)
+        walk_fail(w);
 }
 
 /*
- * One element in document order.  Returns 1 to walk into its children,
- * 0 to pass over them, -1 when out of memory.
+ * A link: in a <p> and not in a menu (<li>), and not an in-page anchor,
+ * it is an organization once a description follows; its text is taken.
+ * Any other link with an href is passed over, its content included; one
+ * without an href is walked into.
  */
-static int
-visit(struct parser *p, struct walk *w, xmlNode *n)
+static void
+visit_link(struct walk *w, const xmlChar **atts)
 {
-    if (is_name(n, "h2")) {
-        char *region = node_text(p, n);
+    const char *s = attr(atts, "href");
+    size_t n;
+    int line;
 
-        if (region == NULL)
-            return oom(p);
-        free(w->region);
-        w->region = region;
-        w->pending = NULL;
-        return 0;
+    if (s == NULL)
+        return;
+    while (*s != '\0' && is_space_byte((unsigned char)*s))
+        s++;
+    if (*s == '#' || w->in_p == 0 || w->in_li > 0) {
+        begin(w, SKIP);
+        return;
     }
-    if (is_name(n, "a")) {
-        const char *s = attr(n, "href");
-
-        if (s == NULL)
-            return 1;
-        while (*s != '\0' && is_space_byte((unsigned char)*s))
-            s++;
-        /* In-page anchors and menu links are not organizations. */
-        if (*s != '#' && w->in_p > 0 && w->in_li == 0)
-            w->pending = n;
-        return 0;
+    drop_pending(w);
+    n = strlen(s);
+    while (n > 0 && is_space_byte((unsigned char)s[n - 1]))
+        n--;
+    if ((w->url = strndup(s, n)) == NULL) {
+        walk_fail(w);
+        return;
     }
-    if (is_name(n, "div") && has_class(n, "text-subtext")) {
-        xmlNode *a = w->pending;
-
-        w->pending = NULL;
-        return a != NULL ? take_organization(p, w, a, n) : 0;
-    }
-    return !is_hidden(n);
+    line = w->ctxt->input != NULL ? w->ctxt->input->line : 0;
+    w->line = line > 0 ? (unsigned)line : 0;
+    begin(w, TAKE_NAME);
 }
 
 static void
-enter(struct walk *w, const xmlNode *n)
+visit(struct walk *w, const xmlChar *name, const xmlChar **atts)
 {
-    if (is_name(n, "p"))
+    if (is_name(name, "h2")) {
+        drop_pending(w);
+        begin(w, TAKE_REGION);
+    } else if (is_name(name, "a")) {
+        visit_link(w, atts);
+    } else if (is_name(name, "div") &&
+        has_class(attr(atts, "class"), "text-subtext")) {
+        /* Without a link before it, it describes nothing. */
+        begin(w, w->url != NULL && w->name != NULL ? TAKE_DESC : SKIP);
+    } else if (is_hidden(name)) {
+        begin(w, SKIP);
+    } else if (is_name(name, "p")) {
         w->in_p++;
-    else if (is_name(n, "li"))
+    } else if (is_name(name, "li")) {
         w->in_li++;
+    }
+}
+
+/* The element taken ends: its text, normalized, is complete. */
+static void
+taken(struct walk *w, enum mode mode)
+{
+    struct sbuf *b = &w->p->text;
+    char *text = normalize(b->p != NULL ? b->p : "", b->len), *url;
+
+    if (text == NULL) {
+        walk_fail(w);
+        return;
+    }
+    switch (mode) {
+    case TAKE_REGION:
+        free(w->region);
+        w->region = text;
+        break;
+    case TAKE_NAME:
+        free(w->name);
+        w->name = text;
+        break;
+    default:
+        /* add_entry takes the name and the description over. */
+        url = w->url;
+        w->url = NULL;
+        if (add_entry(w->p, w->line, w->region != NULL ? w->region : "",
+                url, w->name, text) == -1)
+            walk_fail(w);
+        w->name = NULL;
+        free(url);
+        break;
+    }
+}
+
+/*
+ * Text is taken with nested markup, <br> and the edges of blocks as
+ * spaces, scripts, styles and templates left out.
+ */
+static void
+start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
+{
+    struct walk *w = arg;
+
+    if (w->failed)
+        return;
+    w->run = 0;
+    if (w->open > MAX_DEPTH) {
+        xmlStopParser(w->ctxt);
+        return;
+    }
+    w->open++;
+    if (w->mode == VISIT) {
+        visit(w, name, atts);
+        return;
+    }
+    w->depth++;
+    if (w->mode == SKIP)
+        return;
+    if (w->hidden > 0 || is_hidden(name))
+        w->hidden++;
+    else if (is_name(name, "br") || is_block(name))
+        take_text(w, " ", 1);
 }
 
 static void
-leave(struct walk *w, const xmlNode *n)
+end_cb(void *arg, const xmlChar *name)
 {
-    if (is_name(n, "p"))
-        w->in_p--;
-    else if (is_name(n, "li"))
-        w->in_li--;
+    struct walk *w = arg;
+    enum mode mode = w->mode;
+
+    if (w->failed)
+        return;
+    w->run = 0;
+    if (w->open > 0)
+        w->open--;
+    if (mode == VISIT) {
+        if (is_name(name, "p") && w->in_p > 0)
+            w->in_p--;
+        else if (is_name(name, "li") && w->in_li > 0)
+            w->in_li--;
+        return;
+    }
+    if (--w->depth == 0) {
+        w->mode = VISIT;
+        if (mode != SKIP)
+            taken(w, mode);
+        return;
+    }
+    if (mode == SKIP)
+        return;
+    if (w->hidden > 0)
+        w->hidden--;
+    else if (is_block(name))
+        take_text(w, " ", 1);
 }
 
-/* Walk the whole tree once, depth first, without recursion. */
-static int
-walk_document(struct parser *p, htmlDocPtr doc)
+/*
+ * The parser hands a text node over in chunks, one after another; the
+ * content of <script> and <style> (cdata) too, and it is never taken.
+ */
+static void
+got_text(struct walk *w, const xmlChar *s, int len, int cdata)
 {
-    struct walk w = { NULL, NULL, 0, 0 };
-    xmlNode *n = doc->children;
-    int rc = 0;
-
-    while (n != NULL) {
-        int descend = 0;
-
-        if (n->type == XML_ELEMENT_NODE &&
-            (descend = visit(p, &w, n)) == -1) {
-            rc = -1;
-            break;
-        }
-        if (descend && n->children != NULL) {
-            enter(&w, n);
-            n = n->children;
-            continue;
-        }
-        while (n->next == NULL) {
-            n = n->parent;
-            if (n == NULL || n == (xmlNode *)doc)
-                goto out;
-            leave(&w, n);
-        }
-        n = n->next;
+    if (w->failed || len <= 0)
+        return;
+    if (w->run_cdata != cdata) {
+        w->run = 0;
+        w->run_cdata = cdata;
     }
-out:
-    free(w.region);
-    return rc;
+    if (w->open > 0 && w->run > 0 &&
+        (size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+        xmlStopParser(w->ctxt);
+        return;
+    }
+    w->run += (size_t)len;
+    if (w->mode == VISIT || w->mode == SKIP || w->hidden > 0)
+        return;
+    take_text(w, (const char *)s, (size_t)len);
+}
+
+static void
+text_cb(void *arg, const xmlChar *s, int len)
+{
+    got_text(arg, s, len, 0);
+}
+
+static void
+cdata_cb(void *arg, const xmlChar *s, int len)
+{
+    got_text(arg, s, len, 1);
+}
+
+/* A comment or a processing instruction ends a text node. */
+static void
+comment_cb(void *arg, const xmlChar *value)
+{
+    struct walk *w = arg;
+
+    (void)value;
+    w->run = 0;
+}
+
+static void
+pi_cb(void *arg, const xmlChar *target, const xmlChar *data)
+{
+    struct walk *w = arg;
+
+    (void)target;
+    (void)data;
+    w->run = 0;
 }
 
 static int
@@ -873,11 +967,21 @@ only_space(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * Walk the page as libxml2's HTML parser reads it, through SAX callbacks:
+ * they see the same elements, implied and auto-closed ones included, in
+ * the same order as the tree it would build.  No tree: for a 5 MiB page,
+ * building one and freeing it (hundreds of thousands of small blocks,
+ * then the glibc consolidation pass that a later large free pays for
+ * them) was half the time of parsing with it (bench/, case (d)).
+ */
 static int
 parse_html(struct parser *p, const char *html, size_t len)
 {
     htmlParserCtxtPtr ctxt;
-    htmlDocPtr doc;
+    xmlSAXHandler sax, *own;
+    struct walk w;
+    int parsed = 0, rc = 0;
 
     if (len > INT_MAX) {
         lh_seterr(p->err, p->errlen, "%s: %zu bytes of HTML is too large to "
@@ -886,46 +990,63 @@ parse_html(struct parser *p, const char *html, size_t len)
     }
     if (only_space(html, len))
         return 0;
-    if (p->ndocs == p->docscap) {
-        size_t cap = p->docscap ? p->docscap * 2 : 4;
-        htmlDocPtr *v = realloc(p->docs, cap * sizeof(*v));
-
-        if (v == NULL)
-            return oom(p);
-        p->docs = v;
-        p->docscap = cap;
-    }
     /*
-     * What htmlReadMemory does, by hand, for two reasons.  libxml2 2.9
-     * drops XML_PARSE_BIG_LINES from HTML options but keeps it when it is
-     * already in the context (line numbers past 65535 matter on a page of
-     * 20,000 organizations).  And naming "UTF-8" as the encoding runs the
-     * whole input through a UTF-8 to UTF-8 converter into two more copies,
-     * while switching the context to UTF-8 only sets how it decodes: the
-     * input is already valid UTF-8 (clean_input).
+     * A context by hand rather than htmlSAXParseDoc: naming "UTF-8" as
+     * the encoding runs the whole input through a UTF-8 to UTF-8
+     * converter into two more copies, while switching the context to
+     * UTF-8 only sets how it decodes: the input is already valid UTF-8
+     * (clean_input).
      */
     xmlInitParser();
     if ((ctxt = htmlCreateMemoryParserCtxt(html, (int)len)) == NULL)
         return oom(p);
     htmlCtxtUseOptions(ctxt, HTML_OPTIONS);
-    ctxt->options |= XML_PARSE_BIG_LINES;
-    if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0)
+    memset(&sax, 0, sizeof(sax));
+    sax.startElement = start_cb;
+    sax.endElement = end_cb;
+    sax.characters = text_cb;
+    sax.cdataBlock = cdata_cb;
+    sax.comment = comment_cb;
+    sax.processingInstruction = pi_cb;
+    /* No error or warning callbacks: nothing is printed. */
+    memset(&w, 0, sizeof(w));
+    w.p = p;
+    w.ctxt = ctxt;
+    w.mode = VISIT;
+    own = ctxt->sax;
+    ctxt->sax = &sax;
+    ctxt->userData = &w;
+    if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0) {
         htmlParseDocument(ctxt);
-    doc = ctxt->myDoc;
-    ctxt->myDoc = NULL;
-    htmlFreeParserCtxt(ctxt);
-    if (doc == NULL) {
+        parsed = 1;
+        /* Stopped at MAX_DEPTH inside an element taken: what it holds so
+         * far is its text. */
+        if (!w.failed && w.mode != VISIT && w.mode != SKIP) {
+            enum mode mode = w.mode;
+
+            w.mode = VISIT;
+            taken(&w, mode);
+        }
+    }
+    /* The context frees its own handler, and a document should one have
+     * been made. */
+    ctxt->sax = own;
+    ctxt->userData = ctxt;
+    if (ctxt->myDoc != NULL) {
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+    }
+    if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
+        rc = oom(p);
+    } else if (!parsed) {
         lh_seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "
             "memory?)", p->source);
-        return -1;
+        rc = -1;
     }
-    /*
-     * Freed in parser_cleanup, after the URL table: freeing a large block
-     * right after a tree of small ones costs glibc a consolidation pass
-     * that is a quarter of the parse time.
-     */
-    p->docs[p->ndocs++] = doc;
-    return walk_document(p, doc);
+    htmlFreeParserCtxt(ctxt);
+    drop_pending(&w);
+    free(w.region);
+    return rc;
 }
 
 /* content.rendered of one page object, or NULL. */
@@ -1180,9 +1301,6 @@ parser_cleanup(struct parser *p)
     free(p->text.p);
     if (p->curlu != NULL)
         curl_url_cleanup(p->curlu);
-    while (p->ndocs > 0)
-        xmlFreeDoc(p->docs[--p->ndocs]);
-    free(p->docs);
 }
 
 int
