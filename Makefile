@@ -51,7 +51,7 @@ LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
 .PHONY: all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
-        check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins
+        check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins bench-bins
 
 all: $(BIN) $(BUILD)/linkhealthd.service
 
@@ -168,8 +168,24 @@ fuzz: fuzz-deps
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
+# The benchmark's programs: lhb-spawn measures a command it runs; lhb-parse
+# and lhb-statuswrite time library calls, built like the daemon.
+BENCH_BIN    := $(BUILD)/bench/lhb-spawn $(BUILD)/bench/lhb-parse \
+                $(BUILD)/bench/lhb-statuswrite
+
+$(BUILD)/bench/lhb-spawn: bench/spawn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/lhb-%: $(BUILD)/bench/%.o $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bench-bins: $(BENCH_BIN)
+# Kept, so that a rebuild compiles only what changed.
+.SECONDARY: $(BUILD)/bench/parse.o $(BUILD)/bench/statuswrite.o
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all bench-bins
 	@sh bench/run.sh $(BUILD)
 
 install: all

@@ -3,17 +3,23 @@
 
 Starts its own targets on 127.0.0.1 (nginx with bench/nginx.conf.in, and
 bench/delayserver.py), runs linkhealthd --once and the curl command-line
-tool over the same URL lists, several times each, interleaved, and prints
-one table of medians and ratios measured in this run.  Every run's figures
-go to BUILD/bench/results.json and results.csv.
+tool over the same URL lists, several times each, interleaved; times the
+directory parser against xmllint --html on one generated page (d), the
+daemon idle between cycles (e), and the status file and report of 100,000
+links against jq . on the same file (f); and prints one table of medians
+and ratios measured in this run.  Every run's figures go to
+BUILD/bench/results.json and results.csv.
 
 Each measured process is started by build/bench/lhb-spawn (bench/spawn.c),
 which forks it, reaps it with wait4 and reports that process's own CPU
 time (user + sys) and peak RSS (ru_maxrss, KiB on Linux), and the wall
 time from fork to reap (CLOCK_MONOTONIC).  (wait4 straight from Python
 would count the Python runner's own memory in the child's ru_maxrss.)
-A run counts only if it was correct: linkhealthd exits 0 and its status file says every
-link is ok; curl exits 0 and printed "200 HEAD" once per URL.
+A run counts only if it was correct: linkhealthd exits 0 and its status
+file says every link is ok; curl exits 0 and printed "200 HEAD" once per
+URL; the parser found every organization without a warning and xmllint
+printed no error; the status writer wrote every link and jq exits 0; the
+idle daemon exits 0 on SIGTERM.
 
 Everything is bounded: each run has a deadline (then it is killed and the
 benchmark fails), and the servers are stopped by their process ids in a
@@ -22,13 +28,16 @@ finally block, on errors and on SIGTERM too.  No address but 127.0.0.1.
 Environment: BENCH_RUNS (timed runs per case, default 7), BENCH_FULL=0
 (skip the 100,000-URL case, which runs 3 times and only when the deadline
 leaves room for it), BENCH_DEADLINE (seconds for the whole run, default
-560).
+560), BENCH_IDLE_SECONDS (how long (e) watches the idle daemon, default 60;
+the targets scale with it).
 """
 import argparse
 import csv
+import glob
 import json
 import os
 import platform
+import re
 import select
 import signal
 import socket
@@ -40,8 +49,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = None                          # BUILD/bench, absolute
 SPAWN = None                        # BUILD/bench/lhb-spawn
+PARSE = None                        # BUILD/bench/lhb-parse
+STATUSW = None                      # BUILD/bench/lhb-statuswrite
 HOST_FMT = "h%03d.lhbench.test"     # RFC 6761 .test: never a real name
 DELAY_MS = 50
+D_ORGS = 20000                      # (d): organizations on the page
+E_URLS = 20                         # (e): links of the idle daemon
+E_SETTLE_S = 1.0                    # (e): after the first status file
+F_LINKS = 100000                    # (f): links in the status file
 
 
 class BenchError(Exception):
@@ -319,6 +334,240 @@ def run_curl(case, conc, deadline_s, tag):
     return r
 
 
+# --- (d) directory parsing --------------------------------
+
+class ParseCase:
+    """One generated page of D_ORGS organizations, as HTML and as the
+    WordPress REST JSON of the same content (bench/gendir.py)."""
+
+    def __init__(self, out):
+        import gendir
+        self.key = "d"
+        self.dir = os.path.join(out, "d")
+        os.makedirs(self.dir, exist_ok=True)
+        self.html = os.path.join(self.dir, "directory.html")
+        self.json = os.path.join(self.dir, "directory.json")
+        gendir.write(D_ORGS, self.html, self.json)
+        self.html_bytes = os.path.getsize(self.html)
+        self.json_bytes = os.path.getsize(self.json)
+        mib = self.html_bytes / 1048576.0
+        self.title = "(d) parse %dk orgs, %.1f MiB HTML" % (D_ORGS // 1000,
+                                                            mib)
+
+
+def run_lhparse(case, fmt, deadline_s, tag):
+    """lhb-parse (bench/parse.c): read + lh_directory_parse + cleanup, timed
+    inside the process, and the process itself timed by lhb-spawn."""
+    path = case.html if fmt == "html" else case.json
+    outpath = os.path.join(case.dir, "lhb-parse.%s.%s.stdout" % (fmt, tag))
+    errpath = os.path.join(case.dir, "lhb-parse.%s.%s.stderr" % (fmt, tag))
+    with open(outpath, "w") as out, open(errpath, "w") as err:
+        r = measure([PARSE, path, fmt], deadline_s, out, err)
+    try:
+        with open(outpath) as f:
+            n, nwarn, total, read, parse, free = (int(x) for x in
+                                                  f.read().split())
+    except (OSError, ValueError):
+        n = nwarn = total = read = parse = free = -1
+    r["verified"] = r["rc"] == 0 and n == D_ORGS and nwarn == 0
+    if not r["verified"]:
+        raise BenchError("lhb-parse on %s: exit %d, %d entries of %d, %d "
+                         "warnings (see %s)" % (path, r["rc"], n, D_ORGS,
+                                                nwarn, errpath))
+    r.update(inproc_s=total / 1e9, read_s=read / 1e9, parse_s=parse / 1e9,
+             free_s=free / 1e9)
+    return r
+
+
+TIMING_RE = re.compile(r"^(Parsing|Freeing) took (\d+) ms$")
+
+
+def run_xmllint(case, deadline_s, tag):
+    """xmllint --html --noout on the same HTML; --timing adds only its own
+    "Parsing took N ms" and "Freeing took N ms" lines (reading the file is
+    part of Parsing).  Any other output is an error message, whose printing
+    would slow the baseline down: that fails the run."""
+    errpath = os.path.join(case.dir, "xmllint.%s.stderr" % tag)
+    with open(errpath, "w") as err:
+        r = measure(["xmllint", "--html", "--noout", "--timing", case.html],
+                    deadline_s, subprocess.DEVNULL, err)
+    took, other = {}, 0
+    with open(errpath) as f:
+        for line in f:
+            m = TIMING_RE.match(line.strip())
+            if m:
+                took[m.group(1)] = int(m.group(2)) / 1000.0
+            elif line.strip():
+                other += 1
+    r["verified"] = r["rc"] == 0 and len(took) == 2 and other == 0
+    if not r["verified"]:
+        raise BenchError("xmllint on %s: exit %d, %d lines of errors (see "
+                         "%s)" % (case.html, r["rc"], other, errpath))
+    r.update(inproc_s=took["Parsing"] + took["Freeing"],
+             parse_s=took["Parsing"], free_s=took["Freeing"])
+    return r
+
+
+# --- (e) the daemon between cycles ------------------------
+
+def proc_sample(pid):
+    """CPU and context switches of every thread of pid, now."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])       # utime + stime
+    s = {"cpu_ms": ticks * 1000.0 / os.sysconf("SC_CLK_TCK"),
+         "run_ns": 0, "vol": 0, "invol": 0, "tids": []}
+    for task in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(task + "/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        s["vol"] += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        s["invol"] += int(line.split()[1])
+            with open(task + "/schedstat") as f:
+                s["run_ns"] += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue                # the thread ended meanwhile
+        s["tids"].append(int(os.path.basename(task)))
+    return s
+
+
+def run_idle(out, server, binary, window_s, deadline_s):
+    """The daemon (interval 1h) over E_URLS links on nginx: once its first
+    status file is there and E_SETTLE_S more have passed, its CPU time and
+    context switches over window_s seconds."""
+    d = os.path.join(out, "e")
+    os.makedirs(d, exist_ok=True)
+    hosts = [HOST_FMT % i for i in range(4)]
+    urls = os.path.join(d, "urls.txt")
+    with open(urls, "w") as f:
+        f.writelines("http://%s:%d/idle/%d\n" % (hosts[i % 4], server.port,
+                                                 i) for i in range(E_URLS))
+    status = os.path.join(d, "status.json")
+    conf = os.path.join(d, "linkhealthd.conf")
+    with open(conf, "w") as f:
+        f.write("directory = %s\ndirectory_format = list\n" % urls)
+        f.write("status_file = %s\n" % status)
+        f.write("interval = 1h\njitter = 0s\n")
+        f.write("concurrency = 8\nper_host_concurrency = 2\n")
+        f.write("timeout = 10s\nconnect_timeout = 5s\nretries = 0\n")
+        f.write("allow_private = yes\nlog_level = info\n")
+        f.writelines("resolve = %s:%d:127.0.0.1\n" % (h, server.port)
+                     for h in hosts)
+    try:
+        os.unlink(status)
+    except OSError:
+        pass
+    log = open(os.path.join(d, "linkhealthd.stderr"), "w")
+    proc = subprocess.Popen([binary, "-f", "-c", conf],
+                            stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=log,
+                            start_new_session=True)
+    log.close()
+    daemon = Server("linkhealthd", proc, 0,
+                    os.path.join(out, "linkhealthd.pids"))
+    try:
+        end = time.monotonic() + min(30, deadline_s)
+        ok = None
+        while ok != E_URLS:
+            if proc.poll() is not None:
+                raise BenchError("(e): linkhealthd exited %d (see %s)"
+                                 % (proc.returncode, d))
+            if time.monotonic() > end:
+                raise BenchError("(e): no status file with %d ok links "
+                                 "within 30 s (see %s)" % (E_URLS, d))
+            time.sleep(0.05)
+            try:
+                with open(status) as f:
+                    ok = json.load(f)["summary"]["ok"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        time.sleep(E_SETTLE_S)
+        s0 = proc_sample(proc.pid)
+        time.sleep(window_s)
+        s1 = proc_sample(proc.pid)
+        if proc.poll() is not None:
+            raise BenchError("(e): linkhealthd exited %d while idle"
+                             % proc.returncode)
+    finally:
+        daemon.stop()
+    if proc.returncode != 0:
+        raise BenchError("(e): linkhealthd exited %d on SIGTERM (see %s)"
+                         % (proc.returncode, d))
+    return {"window_s": window_s,
+            "cpu_ms": s1["cpu_ms"] - s0["cpu_ms"],
+            "run_ms": (s1["run_ns"] - s0["run_ns"]) / 1e6,
+            "vol": s1["vol"] - s0["vol"],
+            "invol": s1["invol"] - s0["invol"],
+            "wakeups": s1["vol"] + s1["invol"] - s0["vol"] - s0["invol"],
+            "threads_before": len(s0["tids"]),
+            "threads_after": len(s1["tids"]),
+            "threads_gone": len(set(s0["tids"]) - set(s1["tids"])),
+            "rc": proc.returncode, "verified": True}
+
+
+# --- (f) status file and report of 100,000 links ----------
+
+class StatusCase:
+    def __init__(self, out):
+        self.key = "f"
+        self.dir = os.path.join(out, "f")
+        os.makedirs(self.dir, exist_ok=True)
+        self.status = os.path.join(self.dir, "status.json")
+        self.report = os.path.join(self.dir, "report.txt")
+        self.title = "(f) status + report, %dk links" % (F_LINKS // 1000)
+
+
+def run_statuswrite(case, deadline_s, tag):
+    """lhb-statuswrite (bench/statuswrite.c): builds F_LINKS links (not
+    timed), then times lh_status_write and lh_report_text."""
+    outpath = os.path.join(case.dir, "lhb-statuswrite.%s.stdout" % tag)
+    errpath = os.path.join(case.dir, "lhb-statuswrite.%s.stderr" % tag)
+    with open(outpath, "w") as out, open(errpath, "w") as err:
+        r = measure([STATUSW, case.status, case.report, str(F_LINKS)],
+                    deadline_s, out, err)
+    try:
+        with open(outpath) as f:
+            n, st, rep, sbytes, rbytes = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        n = st = rep = sbytes = rbytes = -1
+    r["verified"] = r["rc"] == 0 and n == F_LINKS and sbytes > 0
+    if not r["verified"]:
+        raise BenchError("lhb-statuswrite: exit %d, %d links (see %s)"
+                         % (r["rc"], n, errpath))
+    r.update(status_s=st / 1e9, report_s=rep / 1e9, both_s=(st + rep) / 1e9,
+             status_bytes=sbytes, report_bytes=rbytes)
+    return r
+
+
+def run_jq(case, deadline_s, tag):
+    errpath = os.path.join(case.dir, "jq.%s.stderr" % tag)
+    with open(errpath, "w") as err:
+        r = measure(["jq", ".", case.status], deadline_s,
+                    subprocess.DEVNULL, err)
+    r["verified"] = r["rc"] == 0
+    if not r["verified"]:
+        raise BenchError("jq . %s: exit %d (see %s)" % (case.status,
+                                                        r["rc"], errpath))
+    r["both_s"] = r["wall_s"]
+    return r
+
+
+def interleave(nruns, a, b, raw, key, names, extra=None):
+    """nruns of a() and b(), alternating which goes first; every run's
+    figures into raw.  Returns the two lists of runs."""
+    ra, rb = [], []
+    for i in range(nruns):
+        order = ((0, 1) if i % 2 == 0 else (1, 0))
+        for who in order:
+            r = (a if who == 0 else b)(str(i))
+            (ra if who == 0 else rb).append(r)
+            raw.append(dict(case=key, tool=names[who], run=i,
+                            **(extra or {}), **r))
+    return ra, rb
+
+
 def median(runs, field):
     return statistics.median(r[field] for r in runs)
 
@@ -334,6 +583,9 @@ def main():
                     default=int(os.environ.get("BENCH_FULL") or "1"))
     ap.add_argument("--deadline", type=float,
                     default=float(os.environ.get("BENCH_DEADLINE", "560")))
+    ap.add_argument("--idle-seconds", type=float,
+                    default=float(os.environ.get("BENCH_IDLE_SECONDS", "60")),
+                    help="(e): how long the idle daemon is watched")
     ap.add_argument("--serve", type=float, metavar="SECONDS",
                     help="only start the servers and write every case's "
                     "files, for profiling by hand; stop after SECONDS or "
@@ -346,10 +598,14 @@ def main():
         raise BenchError("%s: not built (make bench builds it)" % binary)
     out = os.path.abspath(os.path.join(a.build, "bench"))
     os.makedirs(out, exist_ok=True)
-    global OUT, SPAWN
+    global OUT, SPAWN, PARSE, STATUSW
     OUT, SPAWN = out, os.path.join(out, "lhb-spawn")
-    if not os.access(SPAWN, os.X_OK):
-        raise BenchError("%s: not built (bench/run.sh builds it)" % SPAWN)
+    PARSE = os.path.join(out, "lhb-parse")
+    STATUSW = os.path.join(out, "lhb-statuswrite")
+    for helper in (SPAWN, PARSE, STATUSW):
+        if not os.access(helper, os.X_OK):
+            raise BenchError("%s: not built (bench/run.sh builds it)"
+                             % helper)
     binary = os.path.abspath(binary)
     start = time.monotonic()
     end = start + a.deadline
@@ -362,6 +618,96 @@ def main():
 
     raw = []
     servers = []
+    results = {}
+
+    def network_case(spec):
+        key, title, srv, nurls, nhosts, conc, per_host = spec
+        big = nurls > 10000
+        if big and "a" in results:
+            # Skip (b) rather than fail when it cannot fit: 3 runs of
+            # each tool at 10x (a)'s time, plus a margin.
+            _, alh, acu = results["a"]
+            need = 1.3 * 3 * 10 * (median(alh, "wall_s") +
+                                   median(acu, "wall_s"))
+            if end - time.monotonic() < need + 10:
+                print("bench: %s skipped: about %.0f s needed, %.0f s "
+                      "left (BENCH_DEADLINE)" % (
+                          title, need, end - time.monotonic()))
+                return
+        case = Case(key, title, out, srv, nurls, nhosts, conc, per_host)
+        curl_conc = conc
+        cap = 300 if big else 120
+        # The 100,000-URL case takes ~20 s a run: 3 runs, no warm-up.
+        nruns = min(a.runs, 3) if big else a.runs
+        print("bench: %s: %s%d runs each" % (
+            case.title, "" if big else "warm-up, then ", nruns),
+            flush=True)
+        if not big:
+            run_linkhealthd(case, binary, left(cap), "warmup")
+            run_curl(case, curl_conc, left(cap), "warmup")
+        lh, cu = [], []
+        for i in range(nruns):
+            # Alternate who goes first, so drift hits both alike.
+            order = ("lh", "curl") if i % 2 == 0 else ("curl", "lh")
+            for who in order:
+                before = case.server.cpu_s()
+                if who == "lh":
+                    r = run_linkhealthd(case, binary, left(cap), str(i))
+                    lh.append(r)
+                else:
+                    r = run_curl(case, curl_conc, left(cap), str(i))
+                    cu.append(r)
+                r["server_cpu_s"] = case.server.cpu_s() - before
+                raw.append(dict(case=case.key, tool=who, run=i,
+                                urls=case.nurls, hosts=case.nhosts,
+                                concurrency=case.conc,
+                                per_host=case.per_host, **r))
+        results[case.key] = (case, lh, cu)
+
+    def parse_case():
+        case = ParseCase(out)
+        print("bench: %s (%d bytes; as WordPress JSON %d): warm-up, then "
+              "%d runs each" % (case.title, case.html_bytes,
+                                case.json_bytes, a.runs), flush=True)
+        tools = [("lh-html", lambda t: run_lhparse(case, "html", left(60),
+                                                   t)),
+                 ("lh-json", lambda t: run_lhparse(case, "wordpress",
+                                                   left(60), t)),
+                 ("xmllint", lambda t: run_xmllint(case, left(60), t))]
+        for _, run in tools:
+            run("warmup")
+        runs = {name: [] for name, _ in tools}
+        for i in range(a.runs):
+            # Rotate who goes first, so drift hits all alike.
+            for k in range(len(tools)):
+                name, run = tools[(i + k) % len(tools)]
+                r = run(str(i))
+                runs[name].append(r)
+                raw.append(dict(case="d", tool=name, run=i, urls=D_ORGS,
+                                **r))
+        results["d"] = (case, runs["lh-html"], runs["xmllint"],
+                        runs["lh-json"])
+
+    def status_case():
+        case = StatusCase(out)
+        print("bench: %s: warm-up, then %d runs each"
+              % (case.title, a.runs), flush=True)
+        run_statuswrite(case, left(120), "warmup")
+        run_jq(case, left(120), "warmup")
+        lh, jq = interleave(
+            a.runs, lambda t: run_statuswrite(case, left(120), t),
+            lambda t: run_jq(case, left(120), t), raw, "f",
+            ("lh", "jq"), {"urls": F_LINKS})
+        results["f"] = (case, lh, jq)
+
+    def idle_case(srv):
+        window = a.idle_seconds
+        print("bench: (e) idle daemon: %d links, interval 1h, %.0f s after "
+              "its first cycle" % (E_URLS, window), flush=True)
+        r = run_idle(out, srv, binary, window, left(window + 60))
+        raw.append(dict(case="e", tool="lh", run=0, urls=E_URLS, **r))
+        results["e"] = r
+
     try:
         ngx = start_nginx(out)
         servers.append(ngx)
@@ -374,55 +720,19 @@ def main():
              2),
             ("c2", "(c2) 2k x 50 ms, 1 host, c64/h64", dly, 2000, 1, 64, 64),
         ]
-        if a.full:
-            specs.append(("b", "(b) 100k URLs, 100 hosts, c32/h4", ngx,
-                          100000, 100, 32, 4))
+        spec_b = ("b", "(b) 100k URLs, 100 hosts, c32/h4", ngx, 100000, 100,
+                  32, 4)
         if a.serve:
-            serve(specs, out, binary, a.serve)
+            serve(specs + [spec_b], out, binary, a.serve)
             return 0
-        results = {}
-        for key, title, srv, nurls, nhosts, conc, per_host in specs:
-            big = nurls > 10000
-            if big and "a" in results:
-                # Skip (b) rather than fail when it cannot fit: 3 runs of
-                # each tool at 10x (a)'s time, plus a margin.
-                _, alh, acu = results["a"]
-                need = 1.3 * 3 * 10 * (median(alh, "wall_s") +
-                                       median(acu, "wall_s"))
-                if end - time.monotonic() < need + 10:
-                    print("bench: %s skipped: about %.0f s needed, %.0f s "
-                          "left (BENCH_DEADLINE)" % (
-                              title, need, end - time.monotonic()))
-                    continue
-            case = Case(key, title, out, srv, nurls, nhosts, conc, per_host)
-            curl_conc = conc
-            cap = 300 if big else 120
-            # The 100,000-URL case takes ~20 s a run: 3 runs, no warm-up.
-            nruns = min(a.runs, 3) if big else a.runs
-            print("bench: %s: %s%d runs each" % (
-                case.title, "" if big else "warm-up, then ", nruns),
-                flush=True)
-            if not big:
-                run_linkhealthd(case, binary, left(cap), "warmup")
-                run_curl(case, curl_conc, left(cap), "warmup")
-            lh, cu = [], []
-            for i in range(nruns):
-                # Alternate who goes first, so drift hits both alike.
-                order = ("lh", "curl") if i % 2 == 0 else ("curl", "lh")
-                for who in order:
-                    before = case.server.cpu_s()
-                    if who == "lh":
-                        r = run_linkhealthd(case, binary, left(cap), str(i))
-                        lh.append(r)
-                    else:
-                        r = run_curl(case, curl_conc, left(cap), str(i))
-                        cu.append(r)
-                    r["server_cpu_s"] = case.server.cpu_s() - before
-                    raw.append(dict(case=case.key, tool=who, run=i,
-                                    urls=case.nurls, hosts=case.nhosts,
-                                    concurrency=case.conc,
-                                    per_host=case.per_host, **r))
-            results[case.key] = (case, lh, cu)
+        for spec in specs:
+            network_case(spec)
+        parse_case()
+        status_case()
+        idle_case(ngx)
+        # Last: skipped when the deadline leaves no room for it.
+        if a.full:
+            network_case(spec_b)
     finally:
         for s in reversed(servers):
             s.stop()
@@ -442,6 +752,13 @@ def serve(specs, out, binary, seconds):
               "--parallel-max %d --head -s" % (title, binary, case.conf,
                                                case.status, case.curl_conf,
                                                conc))
+    d, f = ParseCase(out), StatusCase(out)
+    print("%s\n  %s %s html\n  %s %s wordpress\n  xmllint --html --noout "
+          "--timing %s" % (d.title, PARSE, d.html, PARSE, d.json, d.html))
+    print("%s\n  %s %s %s %d\n  jq . %s" % (f.title, STATUSW, f.status,
+                                           f.report, F_LINKS, f.status))
+    print("(e): %s -f -c CONF, CONF as bench.py's run_idle writes it"
+          % binary)
     print("servers up for %.0f s (Ctrl-C stops them)" % seconds, flush=True)
     try:
         time.sleep(seconds)
@@ -458,7 +775,11 @@ def write_raw(out, raw):
         json.dump({"machine": meta, "runs": raw}, f, indent=1)
         f.write("\n")
     with open(os.path.join(out, "results.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(raw[0].keys()))
+        # The cases record different figures: every field of any run.
+        fields = []
+        for r in raw:
+            fields.extend(k for k in r if k not in fields)
+        w = csv.DictWriter(f, fieldnames=fields, restval="")
         w.writeheader()
         w.writerows(raw)
 
@@ -532,7 +853,53 @@ def print_table(results, runs, elapsed):
             100 * x / median(lh, "wall_s")), "%.0f%%" % (
             100 * y / median(cu, "wall_s")), "", "", ""])
         rows[first][0] = case.title
-    head = ["workload", "metric", "linkhealthd", "curl", "lh/curl",
+    if "d" in results:
+        case, lh, xl, lhj = results["d"]
+        first = len(rows)
+        rows.append(pair("parse s, in process", lh, xl, "inproc_s", "%.3f",
+                         target=1.50))
+        rows.append(pair("process wall s", lh, xl, "wall_s", "%.3f"))
+        rows.append(pair("process CPU s (user+sys)", lh, xl, "cpu_s",
+                         "%.3f"))
+        rows.append(pair("peak RSS MiB", lh, xl, "maxrss_kib", "%.1f", mib))
+        rows.append(pair("as WP JSON, in process", lhj, xl, "inproc_s",
+                         "%.3f"))
+        rows[first][0] = case.title
+    if "e" in results:
+        r = results["e"]
+        w = r["window_s"]
+        cpu_limit = 10.0 * w / 60
+        wake_limit = 2 * w / 60
+        rows.append([
+            "(e) idle, %d links, interval 1h" % E_URLS,
+            "CPU ms in %.0f s (stat)" % w, "%.0f" % r["cpu_ms"], "none", "",
+            "< %.0f ms" % cpu_limit, verdict(r["cpu_ms"] < cpu_limit)])
+        rows.append(["", "  run time ms (schedstat)", "%.3f" % r["run_ms"],
+                     "", "", "", ""])
+        rows.append(["", "wake-ups in %.0f s" % w, "%d" % r["wakeups"],
+                     "none", "", "<= %.0f" % wake_limit,
+                     verdict(r["wakeups"] <= wake_limit)])
+        rows.append(["", "  voluntary, involuntary", "%d, %d"
+                     % (r["vol"], r["invol"]), "", "", "", ""])
+        rows.append(["", "threads", "%d%s" % (r["threads_after"],
+                     " (%d ended)" % r["threads_gone"]
+                     if r["threads_gone"] else ""), "", "", "", ""])
+    if "f" in results:
+        case, lh, jq = results["f"]
+        first = len(rows)
+        rows.append(["", "status file s (fsync'd)",
+                     "%.3f" % median(lh, "status_s"), "", "", "", ""])
+        rows.append(["", "report s", "%.3f" % median(lh, "report_s"), "",
+                     "", "", ""])
+        r = pair("status + report s", lh, jq, "both_s", "%.3f")
+        x, y = median(lh, "both_s"), median(jq, "both_s")
+        r[5], r[6] = "< 1.50x", verdict(x / y < 1.50)
+        rows.append(r)
+        rows.append(["", "status, report MiB", "%.1f, %.1f" % (
+            median(lh, "status_bytes") / 1048576.0,
+            median(lh, "report_bytes") / 1048576.0), "", "", "", ""])
+        rows[first][0] = case.title
+    head = ["workload", "metric", "linkhealthd", "baseline", "lh/base",
             "target", ""]
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(7)]
     print()
@@ -541,7 +908,9 @@ def print_table(results, runs, elapsed):
              os.cpu_count(), cpu_model()))
     for r in [head, ["-" * w for w in widths]] + rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    print("(%.0f s in all)" % elapsed)
+    print("baseline: curl --parallel --head in (a)-(c), xmllint --html "
+          "--noout in (d), jq . in (f);\n(e) has none: absolute targets, "
+          "one window.  (%.0f s in all)" % elapsed)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: install what the benchmark needs and is missing (nginx, curl,
-# python3), then run bench/bench.py under a deadline.  Usage: run.sh BUILD
-# The runner stops its servers itself; should it be killed, the trap stops
-# them by the process ids it left in BUILD/bench/*.pids.
+# python3, xmllint, jq), then run bench/bench.py under a deadline.
+# Usage: run.sh BUILD   (make bench has built the daemon and BUILD/bench/lhb-*)
+# The runner stops its servers and the daemon itself; should it be killed,
+# the trap stops them by the process ids it left in BUILD/bench/*.pids.
 set -u
 build=${1:-build}
 out=$build/bench
@@ -11,14 +12,12 @@ mkdir -p "$out"
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
 
-LH_EXTRA_DEPS="nginx:nginx curl:curl python3:python3" \
-    sh tests/deps.sh -- || exit 1
-
-# The measuring helper (see bench/spawn.c).
-cc -O2 -Wall -Wextra -o "$out/lhb-spawn" bench/spawn.c || exit 1
+LH_EXTRA_DEPS="nginx:nginx curl:curl python3:python3 \
+    xmllint:libxml2-utils jq:jq" sh tests/deps.sh -- || exit 1
 
 stop_leftovers() {
-    for f in "$out"/nginx.pids "$out"/delayserver.pids; do
+    for f in "$out"/nginx.pids "$out"/delayserver.pids \
+            "$out"/linkhealthd.pids; do
         [ -f "$f" ] || continue
         name=$(basename "$f" .pids)
         for pid in $(cat "$f"); do
