@@ -41,8 +41,10 @@ struct lh_checker {
     unsigned max_redirects;
     size_t max_body_bytes;
     struct lh_netguard guard;
-    struct lh_strmap head_refused;  /* host -> non-NULL: HEAD refused */
-    struct lh_strmap certs;         /* host -> long long *: leaf expiry */
+    /* Keyed by site (scheme://host:port): another port is another
+     * server, with its own certificate. */
+    struct lh_strmap head_refused;  /* site -> non-NULL: HEAD refused */
+    struct lh_strmap certs;         /* site -> long long *: leaf expiry */
 };
 
 struct lh_check {
@@ -52,7 +54,8 @@ struct lh_check {
     void *arg;
     CURL *easy;             /* of the current request; NULL before one */
     char *url;              /* URL of the current request */
-    char host[256];         /* its host */
+    char host[256];         /* its host, lower case */
+    char site[300];         /* scheme://host:port, the caches' key */
     enum lh_method method;
     bool get_fallback;      /* this hop already fell back to GET */
     unsigned fd_waits;      /* requests put off for want of a socket */
@@ -79,26 +82,51 @@ now_ms(void)
     return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-int
-lh_url_host(const char *url, char *buf, size_t len)
+/*
+ * The host of url, lower case, into host; and when site is not NULL,
+ * scheme://host:port (the default port spelled out) into site.
+ */
+static int
+url_parts(const char *url, char *host, size_t hostlen, char *site,
+    size_t sitelen)
 {
     CURLU *u = curl_url();
-    char *host = NULL;
+    char *h = NULL, *scheme = NULL, *port = NULL;
     int rc = -1;
 
     if (u == NULL)
         return -1;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        strlen(host) < len) {
-        for (size_t i = 0; host[i] != '\0'; i++)
-            buf[i] = (char)tolower((unsigned char)host[i]);
-        buf[strlen(host)] = '\0';
-        rc = 0;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+        strlen(h) >= hostlen)
+        goto out;
+    for (size_t i = 0; h[i] != '\0'; i++)
+        host[i] = (char)tolower((unsigned char)h[i]);
+    host[strlen(h)] = '\0';
+    if (site != NULL) {
+        int n;
+
+        if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+                CURLUE_OK)
+            goto out;
+        n = snprintf(site, sitelen, "%s://%s:%s", scheme, host, port);
+        if (n < 0 || (size_t)n >= sitelen)
+            goto out;
     }
-    curl_free(host);
+    rc = 0;
+out:
+    curl_free(h);
+    curl_free(scheme);
+    curl_free(port);
     curl_url_cleanup(u);
     return rc;
+}
+
+int
+lh_url_host(const char *url, char *buf, size_t len)
+{
+    return url_parts(url, buf, len, NULL, 0);
 }
 
 struct lh_checker *
@@ -353,7 +381,7 @@ request(struct lh_check *c, unsigned delay_ms)
     if (ok && ck->ca_file != NULL)
         ok = curl_easy_setopt(e, CURLOPT_CAINFO, ck->ca_file) == CURLE_OK;
     if (ok && is_https(c->url) &&
-        lh_strmap_get(&ck->certs, c->host) == NULL)
+        lh_strmap_get(&ck->certs, c->site) == NULL)
         ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
     if (!ok) {
         c->r->fail = LH_FAIL_OTHER;
@@ -414,11 +442,12 @@ aim(struct lh_check *c, const char *url, bool force_get)
         return -1;
     free(c->url);
     c->url = copy;
-    if (lh_url_host(url, c->host, sizeof(c->host)) == -1)
-        c->host[0] = '\0';
+    if (url_parts(url, c->host, sizeof(c->host), c->site,
+            sizeof(c->site)) == -1)
+        c->host[0] = c->site[0] = '\0';
     c->get_fallback = false;
     c->method = LH_METHOD_HEAD;
-    if (force_get || lh_strmap_get(&c->ck->head_refused, c->host) != NULL)
+    if (force_get || lh_strmap_get(&c->ck->head_refused, c->site) != NULL)
         c->method = LH_METHOD_GET;
     c->r->head_skipped = c->method == LH_METHOD_GET && !force_get;
     return 0;
@@ -595,7 +624,7 @@ record_timings(struct lh_check *c)
     }
 }
 
-/* Leaf certificate expiry, remembered per host for the cycle. */
+/* Leaf certificate expiry, remembered per site for the cycle. */
 static void
 record_cert(struct lh_check *c)
 {
@@ -605,7 +634,7 @@ record_cert(struct lh_check *c)
 
     if (!is_https(c->url))
         return;
-    when = lh_strmap_get(&ck->certs, c->host);
+    when = lh_strmap_get(&ck->certs, c->site);
     if (when == NULL &&
         curl_easy_getinfo(c->easy, CURLINFO_CERTINFO, &ci) == CURLE_OK &&
         ci != NULL && ci->num_of_certs > 0) {
@@ -619,7 +648,8 @@ record_cert(struct lh_check *c)
             if ((when = malloc(sizeof(*when))) == NULL)
                 break;
             *when = (long long)t;
-            if (lh_strmap_put(&ck->certs, c->host, when) == -1) {
+            if (c->site[0] == '\0' ||
+                lh_strmap_put(&ck->certs, c->site, when) == -1) {
                 free(when);
                 when = NULL;
             }
@@ -728,9 +758,9 @@ done_cb(void *easy, int result, void *arg)
         return;
     }
     if (c->get_fallback && r->fail == LH_FAIL_NONE && status < 400 &&
-        c->host[0] != '\0' &&
-        lh_strmap_get(&c->ck->head_refused, c->host) == NULL)
-        lh_strmap_put(&c->ck->head_refused, c->host, c->ck);
+        c->site[0] != '\0' &&
+        lh_strmap_get(&c->ck->head_refused, c->site) == NULL)
+        lh_strmap_put(&c->ck->head_refused, c->site, c->ck);
 
     if (r->fail == LH_FAIL_NONE && status >= 300 && status <= 399 &&
         curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &target) ==

@@ -66,6 +66,23 @@ def head_refusal_is_remembered_per_host():
 
 
 @test
+def head_refusal_is_per_server_not_per_host_name():
+    # Two servers on 127.0.0.1, two ports: the one that refuses HEAD must
+    # not send the other to GET.
+    refusing = serve({"/a": {"status": 200, "head": {"status": 405}}})
+    fine = serve({"/b": 200, "/c": 200})
+    r = once([refusing.url("/a"), fine.url("/b"), fine.url("/c")],
+             concurrency=1, per_host_concurrency=1)
+    check_eq([("HEAD", "/a"), ("GET", "/a")],
+             [(q["method"], q["path"]) for q in refusing.requests()],
+             "requests to the server that refuses HEAD")
+    check_eq([("HEAD", "/b"), ("HEAD", "/c")],
+             [(q["method"], q["path"]) for q in fine.requests()],
+             "requests to the other port")
+    check_eq(3, r.status["summary"]["ok"], "all ok")
+
+
+@test
 def permanent_redirect_is_moved():
     srv = serve({"/old": {"redirect": {"status": 301, "location": "/new"}},
                  "/new": 200})
