@@ -43,29 +43,37 @@ put_str(FILE *f, const char *s)
         return;
     }
     putc('"', f);
-    while (*p != '\0') {
+    for (;;) {
+        const unsigned char *run = p;
         size_t n;
 
+        /* Bytes that need no escape go out in one write. */
+        for (;;) {
+            if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+                p++;
+            else if (*p >= 0x80 && (n = lh_utf8_len(p, 4)) > 0)
+                p += n;
+            else
+                break;
+        }
+        if (p > run)
+            fwrite(run, 1, (size_t)(p - run), f);
         switch (*p) {
-        case '"': fputs("\\\"", f); p++; continue;
-        case '\\': fputs("\\\\", f); p++; continue;
-        case '\n': fputs("\\n", f); p++; continue;
-        case '\r': fputs("\\r", f); p++; continue;
-        case '\t': fputs("\\t", f); p++; continue;
-        default: break;
+        case '\0': putc('"', f); return;
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u%04x", *p);
+            else                /* not UTF-8 */
+                fputs("\xef\xbf\xbd", f);
+            break;
         }
-        if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\u%04x", *p);
-            p++;
-        } else if ((n = lh_utf8_len(p, 4)) == 0) {
-            fputs("\xef\xbf\xbd", f);
-            p++;
-        } else {
-            fwrite(p, 1, n, f);
-            p += n;
-        }
+        p++;
     }
-    putc('"', f);
 }
 
 static void

@@ -3,7 +3,9 @@
  * lh_status_parse): a real document, what is skipped, each error, and
  * what we write we can read again.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "status.h"
@@ -222,6 +224,73 @@ test_round_trip(void)
     free(doc);
 }
 
+/*
+ * Strings are escaped as JSON needs and no more, and bytes that are not
+ * UTF-8 become U+FFFD, so the file always parses; the printer writes
+ * runs of plain bytes at once, so the edges of each run are tried.
+ */
+static void
+test_string_escapes(void)
+{
+    static const struct {
+        const char *name, *json, *back;
+    } rows[] = {
+        { "plain", "\"plain\"", "plain" },
+        { "", "\"\"", "" },
+        { "\"q\\b", "\"\\\"q\\\\b\"", "\"q\\b" },
+        { "a\nb\rc\td", "\"a\\nb\\rc\\td\"", "a\nb\rc\td" },
+        { "\x01x\x1f\x7f", "\"\\u0001x\\u001f\\u007f\"", "\x01x\x1f\x7f" },
+        { "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8c\x8d",
+          "\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8c\x8d\"",
+          "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8c\x8d" },
+        { "a\xffz", "\"a\xef\xbf\xbdz\"", "a\xef\xbf\xbdz" },
+        { "end\xe2\x82", "\"end\xef\xbf\xbd\xef\xbf\xbd\"",
+          "end\xef\xbf\xbd\xef\xbf\xbd" },
+        { "\xc0\xaf\"", "\"\xef\xbf\xbd\xef\xbf\xbd\\\"\"",
+          "\xef\xbf\xbd\xef\xbf\xbd\"" },
+    };
+    struct lh_status_info info = {
+        .source = "d.json", .format = "wordpress", .cycle = 1,
+        .started_at = 1700000000, .duration_ms = 2.0,
+        .generated_at = 1700000001,
+    };
+    struct lh_links seed, again;
+    char err[512] = "", *doc, want[128];
+    size_t len;
+    FILE *f;
+
+    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
+        sizeof(err)));
+    if (seed.n == 0) {
+        lh_links_cleanup(&seed);
+        return;
+    }
+    info.entries = seed.n;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        TEST_ROW_BEGIN();
+        doc = NULL;
+        len = 0;
+        free(seed.v[0]->name);
+        CHECK((seed.v[0]->name = strdup(rows[i].name)) != NULL);
+        CHECK((f = open_memstream(&doc, &len)) != NULL);
+        if (f != NULL && seed.v[0]->name != NULL) {
+            CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
+            CHECK_INT_EQ(0, fclose(f));
+            snprintf(want, sizeof(want), "\"name\": %s,", rows[i].json);
+            CHECK(strstr(doc, want) != NULL);
+            CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again,
+                err, sizeof(err)));
+            CHECK_STR_EQ("", err);
+            if (again.n > 0)
+                CHECK_STR_EQ(rows[i].back, again.v[0]->name);
+            lh_links_cleanup(&again);
+        }
+        free(doc);
+        TEST_ROW_END(rows[i].json);
+    }
+    lh_links_cleanup(&seed);
+}
+
 int
 main(void)
 {
@@ -232,5 +301,6 @@ main(void)
     RUN_TEST(test_skipped_entries);
     RUN_TEST(test_long_history);
     RUN_TEST(test_round_trip);
+    RUN_TEST(test_string_escapes);
     TEST_EXIT();
 }
