@@ -134,7 +134,6 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     char *err, size_t errlen)
 {
     struct lh_checker *ck;
-    struct curl_slist *grown;
     char *ua = NULL;
 
     if ((ck = calloc(1, sizeof(*ck))) == NULL)
@@ -162,18 +161,10 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     }
     if (lh_replace_string(&ck->ca_file, cfg->ca_file) == -1)
         goto nomem;
-    for (size_t i = 0; i < cfg->nresolve; i++) {
-        if ((grown = curl_slist_append(ck->resolve, cfg->resolve[i])) ==
-            NULL)
-            goto nomem;
-        ck->resolve = grown;
-    }
-    for (size_t i = 0; i < cfg->nconnect_to; i++) {
-        if ((grown = curl_slist_append(ck->connect_to,
-                cfg->connect_to[i])) == NULL)
-            goto nomem;
-        ck->connect_to = grown;
-    }
+    if (lh_http_slist_append(&ck->resolve, cfg->resolve, cfg->nresolve) ==
+        -1 || lh_http_slist_append(&ck->connect_to, cfg->connect_to,
+            cfg->nconnect_to) == -1)
+        goto nomem;
     /* Ask for what a browser asks for: some servers answer other Accept
      * values with 406 or a different page. */
     if ((ck->headers = curl_slist_append(NULL, "Accept: text/html,"

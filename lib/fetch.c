@@ -13,13 +13,14 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "http.h"
 #include "netguard.h"
 #include "util.h"
 
 struct lh_fetch {
     struct lh_http *http;
     CURL *easy;
-    struct curl_slist *headers, *resolve;
+    struct curl_slist *headers, *resolve, *connect_to;
     char *url;
     size_t max_bytes;
     bool too_big;
@@ -40,6 +41,7 @@ fetch_free(struct lh_fetch *f)
         curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->headers);
     curl_slist_free_all(f->resolve);
+    curl_slist_free_all(f->connect_to);
     lh_netguard_cleanup(&f->guard);
     free(f->url);
     free(f->res.body);
@@ -180,11 +182,10 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
             goto nomem;
         f->headers = grown;
     }
-    for (size_t i = 0; i < cfg->nresolve; i++) {
-        if ((grown = curl_slist_append(f->resolve, cfg->resolve[i])) == NULL)
-            goto nomem;
-        f->resolve = grown;
-    }
+    if (lh_http_slist_append(&f->resolve, cfg->resolve, cfg->nresolve) ==
+        -1 || lh_http_slist_append(&f->connect_to, cfg->connect_to,
+            cfg->nconnect_to) == -1)
+        goto nomem;
     ok = curl_easy_setopt(f->easy, CURLOPT_URL, url) == CURLE_OK &&
         curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https") ==
             CURLE_OK &&
@@ -215,6 +216,8 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
             CURLOPT_HTTPHEADER, f->headers) == CURLE_OK) &&
         (f->resolve == NULL || curl_easy_setopt(f->easy, CURLOPT_RESOLVE,
             f->resolve) == CURLE_OK) &&
+        (f->connect_to == NULL || curl_easy_setopt(f->easy,
+            CURLOPT_CONNECT_TO, f->connect_to) == CURLE_OK) &&
         (cfg->ca_file == NULL || curl_easy_setopt(f->easy, CURLOPT_CAINFO,
             cfg->ca_file) == CURLE_OK) &&
         lh_netguard_apply(f->easy, &f->guard_ctx) == 0;

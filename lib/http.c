@@ -604,6 +604,19 @@ lh_http_cancel(struct lh_http *h, void *easy)
         xfer_cancel(x);
 }
 
+int
+lh_http_slist_append(struct curl_slist **list, char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *grown = curl_slist_append(*list, v[i]);
+
+        if (grown == NULL)
+            return -1;
+        *list = grown;
+    }
+    return 0;
+}
+
 unsigned
 lh_http_active(const struct lh_http *h)
 {

@@ -13,6 +13,7 @@
  * of them at most.  An easy handle travels as void * (CURL is void), and
  * curl's result as int (a CURLcode). */
 struct uv_loop_s;
+struct curl_slist;
 struct lh_http;
 
 /*
@@ -52,6 +53,14 @@ int lh_http_fail(struct lh_http *h, void *easy, int result,
 /* Stop a started transfer: its callback will not run.  The easy handle
  * stays the caller's.  A no-op for a handle that is not started. */
 void lh_http_cancel(struct lh_http *h, void *easy);
+
+/*
+ * Append copies of the n strings in v to *list (curl's option lists:
+ * resolve, connect_to).  0, or -1 when out of memory, with *list keeping
+ * what it had and what was appended, for the caller to free.
+ */
+int lh_http_slist_append(struct curl_slist **list, char *const *v,
+    size_t n);
 
 /* Transfers started and not yet done or cancelled. */
 unsigned lh_http_active(const struct lh_http *h);

@@ -120,6 +120,24 @@ def remote_directory_is_guarded_too():
 
 
 @test(deadline=60)
+def remote_directory_follows_connect_to():
+    # Nothing listens on the directory URL's port: only connect_to (the
+    # same override the checks use) takes the fetch to the server.
+    site = serve({"/ok": 200})
+    dsrv = serve({"/dir.txt": {"status": 200,
+                               "body": site.url("/ok") + " Remote org\n"}})
+    port = lhtest.closed_port()
+    r = lhtest.run_once(dict(
+        BASE, directory="http://127.0.0.1:%d/dir.txt" % port,
+        directory_format="list",
+        connect_to="127.0.0.1:%d:127.0.0.1:%d" % (port, dsrv.port)))
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    check_eq([site.url("/ok")], list(by_url(r.status)), "links from the URL")
+    check_eq(["/dir.txt"], [q["path"] for q in dsrv.requests()],
+             "one fetch, through connect_to")
+
+
+@test(deadline=60)
 def hysteresis_and_one_log_line_per_change():
     srv = serve({"/p": {"sequence": [404, 404, 404, 404, 200]}})
     url = srv.url("/p")
