@@ -83,6 +83,19 @@ now_ms(void)
 }
 
 /*
+ * The result's error text; when even that copy fails, none rather than an
+ * earlier try's text.
+ */
+static void
+set_error(struct lh_result *r, const char *text)
+{
+    if (lh_replace_string(&r->error, text) == -1) {
+        free(r->error);
+        r->error = NULL;
+    }
+}
+
+/*
  * The host of url, lower case, into host; and when site is not NULL,
  * scheme://host:port (the default port spelled out) into site.
  */
@@ -336,7 +349,7 @@ request(struct lh_check *c, unsigned delay_ms)
     c->errbuf[0] = '\0';
     if (easy_renew(c) == -1) {
         c->r->fail = LH_FAIL_OTHER;
-        lh_replace_string(&c->r->error, "out of memory");
+        set_error(c->r, "out of memory");
         return -1;
     }
     e = c->easy;
@@ -376,7 +389,7 @@ request(struct lh_check *c, unsigned delay_ms)
         ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
     if (!ok) {
         c->r->fail = LH_FAIL_OTHER;
-        lh_replace_string(&c->r->error, "curl_easy_setopt failed");
+        set_error(c->r, "curl_easy_setopt failed");
         return -1;
     }
     c->r->attempts++;
@@ -388,7 +401,7 @@ request(struct lh_check *c, unsigned delay_ms)
         if (lh_http_fail(ck->http, e, CURLE_COULDNT_RESOLVE_HOST, done_cb, c,
                 err, sizeof(err)) == -1) {
             c->r->fail = LH_FAIL_OTHER;
-            lh_replace_string(&c->r->error, err);
+            set_error(c->r, err);
             return -1;
         }
         return 0;
@@ -396,7 +409,7 @@ request(struct lh_check *c, unsigned delay_ms)
     if (lh_http_start(ck->http, e, delay_ms, done_cb, c, err,
             sizeof(err)) == -1) {
         c->r->fail = LH_FAIL_OTHER;
-        lh_replace_string(&c->r->error, err);
+        set_error(c->r, err);
         return -1;
     }
     return 0;
@@ -421,6 +434,16 @@ finish(struct lh_check *c)
     r->checked_at = (long long)time(NULL);
     check_free(c);
     cb(r, arg);
+}
+
+/* The check cannot go on for want of memory: it ends as an error. */
+static void
+finish_oom(struct lh_check *c)
+{
+    c->r->fail = LH_FAIL_OTHER;
+    c->r->http_status = 0;
+    set_error(c->r, "out of memory");
+    finish(c);
 }
 
 /* Point c at url (a new hop or a fresh try) and pick the method. */
@@ -585,7 +608,9 @@ try_over(struct lh_check *c)
     r->retries = retries;
     r->retry_after = retry_after;
     c->started = now_ms() + (double)wait;
-    if (aim(c, r->url, false) == -1 || request(c, (unsigned)wait) == -1)
+    if (aim(c, r->url, false) == -1)
+        finish_oom(c);
+    else if (request(c, (unsigned)wait) == -1)
         finish(c);
 }
 
@@ -684,7 +709,7 @@ redirect_allowed(struct lh_check *c, const char *target)
             r->fail = LH_FAIL_REDIRECT_LOOP;
     }
     if (!ok)
-        lh_replace_string(&r->error, target);
+        set_error(r, target);
     curl_free(scheme);
     curl_url_cleanup(u);
     return ok;
@@ -717,15 +742,19 @@ done_cb(void *easy, int result, void *arg)
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
     record_timings(c);
-    lh_replace_string(&r->final_url, c->url);
+    if (lh_replace_string(&r->final_url, c->url) == -1) {
+        /* The verdict would be judged on an earlier hop's URL. */
+        finish_oom(c);
+        return;
+    }
     r->method = c->method;
     r->fail = map_fail(c, code);
-    lh_replace_string(&r->error, code == CURLE_OK ? NULL :
+    set_error(r, code == CURLE_OK ? NULL :
         c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
     if (c->header_overflow)
-        lh_replace_string(&r->error, "response headers over 256 KiB");
+        set_error(r, "response headers over 256 KiB");
     if (r->fail == LH_FAIL_FORBIDDEN_ADDRESS)
-        lh_replace_string(&r->error, c->guard.refused);
+        set_error(r, c->guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
     if (status >= 200 && (r->fail == LH_FAIL_TIMEOUT_BODY ||
@@ -759,16 +788,16 @@ done_cb(void *easy, int result, void *arg)
         bool get = c->method == LH_METHOD_GET;
 
         if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
-            r->fail = LH_FAIL_OTHER;
-            lh_replace_string(&r->error, "out of memory");
-            finish(c);
+            finish_oom(c);
             return;
         }
         if (!redirect_allowed(c, target)) {
             finish(c);
             return;
         }
-        if (aim(c, target, get) == -1 || request(c, 0) == -1)
+        if (aim(c, target, get) == -1)
+            finish_oom(c);
+        else if (request(c, 0) == -1)
             finish(c);
         return;
     }

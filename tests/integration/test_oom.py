@@ -130,8 +130,24 @@ class Outcome:
                  % (self.what, self.rc, e))
             return False
         missing = set(self.urls) - {link.get("url") for link in links}
-        return check(not missing, "%s: exit %d, %d links missing from the "
-                     "status file" % (self.what, self.rc, len(missing)))
+        if not check(not missing, "%s: exit %d, %d links missing from the "
+                     "status file" % (self.what, self.rc, len(missing))):
+            return False
+        # A check that ran out of memory is an error (or, when curl's own
+        # allocation failed on connecting, unreachable); never another
+        # link's verdict, or one judged on half a redirect.
+        wrong = ["%s: %s (%s)" % (l.get("url"), l.get("verdict"),
+                                  l.get("reason"))
+                 for l in links
+                 if l.get("verdict") not in (self.truth(l.get("url")),
+                                             "error", "unreachable", None)]
+        return check(not wrong, "%s: wrong verdicts: %s"
+                     % (self.what, "; ".join(wrong[:3])))
+
+    @staticmethod
+    def truth(url):
+        path = (url or "").rsplit("/", 1)[-1]
+        return {"gone": "stale", "old": "moved"}.get(path, "ok")
 
 
 @test(deadline=60)
