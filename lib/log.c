@@ -2,16 +2,22 @@
  * log: one place that decides where messages go: stderr in the foreground,
  * syslog(3) as a daemon, or both.  In the style of OpenBSD's log.c.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static bool log_stderr = true;
+static bool log_journal;        /* stderr is the systemd journal */
 static bool log_syslog;
+static int log_facility = LOG_DAEMON;
 static int log_max = LOG_INFO;
 
 struct name_value {
@@ -32,15 +38,37 @@ static const struct name_value levels[] = {
     { "local7", LOG_LOCAL7 },
 };
 
+/*
+ * Is stderr the journal?  systemd says so in JOURNAL_STREAM ("dev:inode"
+ * of the stream it gave us); a stderr redirected since then no longer
+ * matches.
+ */
+static bool
+stderr_is_journal(void)
+{
+    const char *env = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    return env != NULL && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+        fstat(STDERR_FILENO, &st) == 0 &&
+        (unsigned long long)st.st_dev == dev &&
+        (unsigned long long)st.st_ino == ino;
+}
+
 void
 lh_log_init(bool to_stderr, bool use_syslog, int facility, int level)
 {
     if (log_syslog)
         closelog();
     log_stderr = to_stderr;
-    log_syslog = use_syslog;
+    log_journal = to_stderr && stderr_is_journal();
+    /* The journal takes stderr's lines with their priority ("<4>"); the
+     * same lines through syslog would show twice. */
+    log_syslog = use_syslog && !log_journal;
+    log_facility = facility;
     log_max = level;
-    if (use_syslog)
+    if (log_syslog)
         openlog("linkhealthd", LOG_PID | LOG_NDELAY, facility);
 }
 
@@ -75,7 +103,11 @@ vlog(int priority, const char *fmt, va_list ap)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     if (log_syslog)
         syslog(priority, "%s", buf);
-    if (log_stderr) {
+    if (log_journal) {
+        fprintf(stderr, "<%d>%s\n", LOG_MAKEPRI(log_facility, priority),
+            buf);
+        fflush(stderr);
+    } else if (log_stderr) {
         fprintf(stderr, "linkhealthd: %s\n", buf);
         fflush(stderr);
     }

@@ -205,9 +205,9 @@ def tmpdir():
 
 def clean_env(extra=None):
     """os.environ without proxy settings (so curl and libcurl go straight
-    to 127.0.0.1), plus extra."""
+    to 127.0.0.1) or a JOURNAL_STREAM of ours, plus extra."""
     env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy")}
+           if not k.lower().endswith("_proxy") and k != "JOURNAL_STREAM"}
     env["NO_PROXY"] = env["no_proxy"] = "*"
     env.update(extra or {})
     return env
@@ -333,7 +333,7 @@ class Daemon:
     the test.  status() reads the status file; wait_status(pred) polls it."""
 
     def __init__(self, config, extra_args=(), env=None, status_path=None,
-                 limits=None):
+                 limits=None, journal=False):
         folder = tmpdir()
         self.conf_path = write_config(config, folder)
         self.status_path = status_path or os.path.join(folder, "status.json")
@@ -341,6 +341,12 @@ class Daemon:
         argv = wrapper() + [binary(), "-f", "-c", self.conf_path, "-o",
                             self.status_path]
         self._log = open(self.log_path, "w+")
+        env = dict(env or {})
+        if journal:
+            # As systemd does for a unit whose stderr is the journal: the
+            # log file plays the journal.
+            st = os.fstat(self._log.fileno())
+            env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
 
         def apply_limits():
             import resource

@@ -4,6 +4,7 @@ transitions in the log, persistence across restarts, signals."""
 import glob
 import json
 import os
+import re
 import signal
 import time
 
@@ -164,6 +165,58 @@ def hysteresis_and_one_log_line_per_change():
         check_in("404 Not Found)", bad[0], "and the reason")
     check_eq(1, len(lines_with(out, "stale -> ok")), "one recovery line")
     check_eq(0, d.stop(), "exit status")
+
+
+@test(deadline=60)
+def journal_lines_carry_facility_and_priority():
+    # stderr is the journal (JOURNAL_STREAM matches it, as under systemd):
+    # each line once, prefixed <facility|priority> as sd-daemon(3) says,
+    # in place of "linkhealthd: " and of a second copy through syslog.
+    srv = serve({"/a": {"sequence": [200, 404, 404, 200]},
+                 "/m": {"sequence": [200, {"redirect": {
+                     "status": 301, "location": "/new"}}]},
+                 "/new": 200})
+    a, m = srv.url("/a"), srv.url("/m")
+    path = lhtest.write_list_directory([(a, "Alpha"), (m, "Mu")])
+    d = Daemon(config(path, fail_threshold=1, syslog_facility="local3"),
+               journal=True)
+    d.wait_status(cycle_at_least(3))
+    with open(path, "w") as f:
+        f.write("# nothing left\n")
+    d.wait_status(lambda s: s["directory"]["error"] is not None)
+    check_eq(0, d.stop(), "exit status")
+    local3 = 19 << 3
+    lines = d.output().splitlines()
+
+    def prio(needle):
+        got = [l for l in lines if needle in l]
+        if not check_eq(1, len(got), "one line with %r" % needle):
+            return None
+        pri = got[0][1:got[0].index(">")] if got[0].startswith("<") else ""
+        return int(pri) - local3 if pri.isdigit() else pri
+
+    check_eq(syslog_prio("info"), prio("%s: unknown -> ok" % a),
+             "a first verdict: info")
+    check_eq(syslog_prio("warning"), prio("%s: ok -> stale" % a),
+             "going bad: warning")
+    check_eq(syslog_prio("notice"), prio("%s: stale -> ok" % a),
+             "recovering: notice")
+    check_eq(syslog_prio("notice"), prio("%s: ok -> moved" % m),
+             "moving: notice")
+    check_eq(syslog_prio("err"), prio("no organizations found"),
+             "a directory error: err")
+    check_eq(syslog_prio("info"), prio("cycle 1: 2 links"),
+             "the cycle summary: info")
+    other = [l for l in lines
+             if not re.match(r"<(%s)>" % "|".join(
+                 str(local3 + p) for p in range(8)), l)]
+    check_eq([], other, "every line has a local3 prefix (none "
+             "\"linkhealthd: \")")
+
+
+def syslog_prio(name):
+    return ["emerg", "alert", "crit", "err", "warning", "notice", "info",
+            "debug"].index(name)
 
 
 @test(deadline=90)
