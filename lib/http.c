@@ -124,6 +124,20 @@ xfer_free(struct xfer *x)
     }
 }
 
+/*
+ * x is over (done, failed or cancelled): nothing behind its easy handle
+ * any more, so a later lh_http_cancel on that handle is the no-op it
+ * promises, then out of the list and freed.
+ */
+static void
+xfer_release(struct xfer *x)
+{
+    /* Cannot fail: setting a pointer allocates nothing. */
+    (void)curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
+    xfer_unlink(x);
+    xfer_free(x);
+}
+
 /* Have drain() end x with result (the first one given, unless override). */
 static void
 xfer_end(struct xfer *x, int result, bool override)
@@ -170,8 +184,7 @@ drain(struct lh_http *h)
             x->ended = false;
             h->nended--;
         }
-        xfer_unlink(x);
-        xfer_free(x);
+        xfer_release(x);
         cb(easy, (int)result, arg);
     }
     /* Transfers whose socket we could not watch would wait forever, and
@@ -199,10 +212,7 @@ drain(struct lh_http *h)
         if (x->in_multi)
             (void)curl_multi_remove_handle(h->multi, easy);
         x->in_multi = false;
-        /* Cannot fail: setting a pointer allocates nothing. */
-        (void)curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-        xfer_unlink(x);
-        xfer_free(x);
+        xfer_release(x);
         cb(easy, result, arg);
     }
 }
@@ -495,8 +505,7 @@ delay_cb(uv_timer_t *timer)
         lh_http_done_cb cb = x->cb;
         void *arg = x->arg;
 
-        xfer_unlink(x);
-        xfer_free(x);
+        xfer_release(x);
         cb(easy, fail, arg);
         return;
     }
@@ -589,9 +598,7 @@ xfer_cancel(struct xfer *x)
         (void)curl_multi_remove_handle(h->multi, x->easy);
     if (x->ended)
         h->nended--;
-    (void)curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
-    xfer_unlink(x);
-    xfer_free(x);
+    xfer_release(x);
 }
 
 void
