@@ -20,6 +20,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "directory.h"
 #include "file.h"
@@ -968,6 +969,22 @@ only_space(const char *s, size_t len)
 }
 
 /*
+ * libxml2 2.9 reports its own allocation failures through the thread's
+ * structured error handler, without the context; the HTML parser then
+ * marks itself stopped but can go on looping over input it no longer
+ * consumes.  xmlStopParser also empties the input, which ends the loop.
+ * Parse errors pass through here as well and are ignored.
+ */
+static void
+html_error(void *arg, xmlErrorPtr e)
+{
+    struct walk *w = arg;
+
+    if (e != NULL && e->code == XML_ERR_NO_MEMORY && !w->failed)
+        walk_fail(w);
+}
+
+/*
  * Walk the page as libxml2's HTML parser reads it, through SAX callbacks:
  * they see the same elements, implied and auto-closed ones included, in
  * the same order as the tree it would build.  No tree: for a 5 MiB page,
@@ -1017,7 +1034,12 @@ parse_html(struct parser *p, const char *html, size_t len)
     ctxt->sax = &sax;
     ctxt->userData = &w;
     if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0) {
+        xmlStructuredErrorFunc saved = xmlStructuredError;
+        void *saved_arg = xmlStructuredErrorContext;
+
+        xmlSetStructuredErrorFunc(&w, html_error);
         htmlParseDocument(ctxt);
+        xmlSetStructuredErrorFunc(saved_arg, saved);
         parsed = 1;
         /* Stopped at MAX_DEPTH inside an element taken: what it holds so
          * far is its text. */

@@ -6,9 +6,11 @@ which makes chosen malloc/calloc/realloc calls of the main thread fail.
 Counting starts after start-up (FAIL_FROM): before it, libraries fail on
 their own terms (GnuTLS and OpenSSL initialisation, and libuv 1.44, whose
 first uv_loop_init calls abort() when pthread_atfork runs out of memory).
-The directory is a plain list: libxml2 2.9.14's HTML parser, used for HTML
-and WordPress JSON directories, never returns from htmlParseDocument after
-an allocation failure inside it (an infinite loop), so those are left out.
+
+Directories are a plain list and an HTML page.  libxml2 2.9.14's HTML
+parser, after an allocation failure of its own, looped forever over input
+it no longer read; lib/directory.c stops it (xmlStopParser) from the
+error handler, and the HTML case checks that every run ends.
 
 Regressions this catches: easy handles reused through curl_easy_reset,
 which on out-of-memory leaves a handle that overflows its receive buffer
@@ -56,13 +58,34 @@ def links_server():
     return srv, urls
 
 
+def write_html_directory(urls, folder):
+    """urls as a page of the directory's shape: regions, a theme's menu and
+    script around the organizations, so the HTML parser does real work."""
+    parts = ["<!DOCTYPE html><html><head><title>Networks</title>",
+             "<script>var menu = '<a href=\"/x\">x</a>';</script></head>",
+             "<body><ul class=menu><li><a href='/about'>About</a></li></ul>"]
+    for i, url in enumerate(urls):
+        if i % 10 == 0:
+            parts.append("<h2>Region &#8217;%d</h2>" % (i // 10))
+        parts.append("<p><a href=\"%s\">Organization %d</a><br></p>"
+                     "<div class=\"text-subtext\">About <b>it</b> &amp; "
+                     "more</div>" % (url, i))
+    parts.append("</body></html>")
+    path = os.path.join(folder, "directory.html")
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+    return path
+
+
 class Setup:
-    def __init__(self):
+    def __init__(self, html=False):
         self.shim = build_shim()
         self.srv, self.urls = links_server()
         self.folder = lhtest.tmpdir()
+        directory = write_html_directory(self.urls, self.folder) if html \
+            else lhtest.write_list_directory(self.urls)
         self.conf = lhtest.write_config({
-            "directory": lhtest.write_list_directory(self.urls),
+            "directory": directory,
             "retries": 0, "timeout": "5s", "connect_timeout": "2s"},
             self.folder)
         self.runs = 0
@@ -233,6 +256,37 @@ def cycle_allocation_failures_fail_checks_not_the_process():
                 check(stats is not None and stats[1] > 0,
                       "%s: failures injected (%r)" % (what, stats))
     check(time.monotonic() - start < 90, "the grid ran within 90 s")
+
+
+@test(deadline=90)
+def html_directory_allocation_failures_end_the_cycle():
+    # libxml2 2.9's HTML parser, told of its own allocation failure, kept
+    # looping over input it no longer read: the process never ended.
+    s = Setup(html=True)
+    out, stats = s.run("HTML, no failure", from_="uv_run", every=10 ** 9)
+    # Exit 1: the page parsed, and one of its links is a 404.
+    if not out.clean() or not check_eq(1, out.rc, "exit status"):
+        return
+    total = stats[0] if stats else 0
+    exits = {}
+    bad = 0
+    cells = [(1, k) for k in range(0, min(total, 1500), 5)] + \
+        [(every, after) for every in (3, 13, 64, 211)
+         for after in range(0, total, max(1, total // 12))]
+    for every, after in cells:
+        times = 1 if every == 1 else 10 ** 9
+        out, stats = s.run("HTML, FAIL_EVERY=%d FAIL_AFTER=%d" % (
+            every, after), from_="uv_run", every=every, after=after,
+            times=times)
+        if not out.clean():
+            bad += 1
+            if bad >= MAX_BAD:
+                fail("stopped after %d bad runs" % bad)
+                return
+            continue
+        exits[out.rc] = exits.get(out.rc, 0) + 1
+    check(exits.get(2), "a failure while parsing the page ends the cycle "
+          "with exit 2 (%r)" % exits)
 
 
 @test(deadline=60)
