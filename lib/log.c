@@ -17,7 +17,6 @@
 static bool log_stderr = true;
 static bool log_journal;        /* stderr is the systemd journal */
 static bool log_syslog;
-static int log_facility = LOG_DAEMON;
 static int log_max = LOG_INFO;
 
 struct name_value {
@@ -63,10 +62,10 @@ lh_log_init(bool to_stderr, bool use_syslog, int facility, int level)
         closelog();
     log_stderr = to_stderr;
     log_journal = to_stderr && stderr_is_journal();
-    /* The journal takes stderr's lines with their priority ("<4>"); the
-     * same lines through syslog would show twice. */
+    /* The journal takes stderr's lines with their priority ("<4>"; the
+     * facility is the unit's SyslogFacility=); the same lines through
+     * syslog would show twice. */
     log_syslog = use_syslog && !log_journal;
-    log_facility = facility;
     log_max = level;
     if (log_syslog)
         openlog("linkhealthd", LOG_PID | LOG_NDELAY, facility);
@@ -104,8 +103,9 @@ vlog(int priority, const char *fmt, va_list ap)
     if (log_syslog)
         syslog(priority, "%s", buf);
     if (log_journal) {
-        fprintf(stderr, "<%d>%s\n", LOG_MAKEPRI(log_facility, priority),
-            buf);
+        /* A level only: journald reads <0> to <7> and takes anything
+         * else for text (sd-daemon(3)). */
+        fprintf(stderr, "<%d>%s\n", LOG_PRI(priority), buf);
         fflush(stderr);
     } else if (log_stderr) {
         fprintf(stderr, "linkhealthd: %s\n", buf);
