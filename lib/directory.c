@@ -37,14 +37,6 @@
 
 /* A page with thousands of bad links must not make thousands of lines. */
 #define MAX_WARNINGS 100
-/*
- * The limits libxml2 sets on the trees it builds (without XML_PARSE_HUGE):
- * past MAX_DEPTH elements open at once (xmlParserMaxDepth), or a text
- * node over XML_MAX_TEXT_LENGTH (10,000,000 bytes), the parse stops and
- * what came before is kept.  The walk below builds no tree, so it keeps
- * count itself, and the page gets the same limits.
- */
-#define MAX_DEPTH 256
 /* Names and URLs quoted in messages are cut to about this many bytes. */
 #define CLIP_BYTES 200
 
@@ -703,7 +695,6 @@ struct walk {
     struct parser *p;
     htmlParserCtxtPtr ctxt;     /* where the parser is: line numbers */
     enum mode mode;
-    size_t open;                /* open elements, all of them */
     size_t run;                 /* bytes of text (or of script) since the
                                    last element edge, comment or PI, or
                                    change between the two: one node */
@@ -853,11 +844,6 @@ start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
     if (w->failed)
         return;
     w->run = 0;
-    if (w->open > MAX_DEPTH) {
-        xmlStopParser(w->ctxt);
-        return;
-    }
-    w->open++;
     if (w->mode == VISIT) {
         visit(w, name, atts);
         return;
@@ -880,8 +866,6 @@ end_cb(void *arg, const xmlChar *name)
     if (w->failed)
         return;
     w->run = 0;
-    if (w->open > 0)
-        w->open--;
     if (mode == VISIT) {
         if (is_name(name, "p") && w->in_p > 0)
             w->in_p--;
@@ -906,6 +890,11 @@ end_cb(void *arg, const xmlChar *name)
 /*
  * The parser hands a text node over in chunks, one after another; the
  * content of <script> and <style> (cdata) too, and it is never taken.
+ * As libxml2 does for the trees it builds (without XML_PARSE_HUGE), a
+ * text node over XML_MAX_TEXT_LENGTH (10,000,000 bytes) stops the parse:
+ * only a directory_max_bytes above that can hold one.  Elements may nest
+ * as deep as the page goes: the walk keeps counters, not a stack, and a
+ * theme that never closes its wrapper <div> is common.
  */
 static void
 got_text(struct walk *w, const xmlChar *s, int len, int cdata)
@@ -916,8 +905,7 @@ got_text(struct walk *w, const xmlChar *s, int len, int cdata)
         w->run = 0;
         w->run_cdata = cdata;
     }
-    if (w->open > 0 && w->run > 0 &&
-        (size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+    if (w->run > 0 && (size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
         xmlStopParser(w->ctxt);
         return;
     }
@@ -1041,14 +1029,6 @@ parse_html(struct parser *p, const char *html, size_t len)
         htmlParseDocument(ctxt);
         xmlSetStructuredErrorFunc(saved_arg, saved);
         parsed = 1;
-        /* Stopped at MAX_DEPTH inside an element taken: what it holds so
-         * far is its text. */
-        if (!w.failed && w.mode != VISIT && w.mode != SKIP) {
-            enum mode mode = w.mode;
-
-            w.mode = VISIT;
-            taken(&w, mode);
-        }
     }
     /* The context frees its own handler, and a document should one have
      * been made. */

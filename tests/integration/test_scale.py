@@ -59,8 +59,11 @@ def html_nested_100000_deep():
     html = ("<div>" * 100000 + '<h2>R</h2><p><a href="https://example.org/">'
             'x</a></p><div class="text-subtext">d</div>')
     p = check_config({"directory": write("deep.html", html)})
-    check_eq(2, p.returncode, "a clear error")
-    check_in("deep.html", p.stderr, "naming the file")
+    # No depth limit cuts the page short: the walk keeps counters, not a
+    # stack, and the organization at the bottom is found.
+    check_eq(0, p.returncode, "parsed: %s" % p.stderr[-200:])
+    check_in("https://example.org/", p.stdout, "the organization found")
+    check(p.seconds < 20, "within seconds (%.1f s)" % p.seconds)
 
 
 @test
