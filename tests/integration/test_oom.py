@@ -119,6 +119,21 @@ class Setup:
             pass
         return Outcome(what, rc, err, status, self.urls), got
 
+    def sweep(self, cells):
+        """Run each (what, fail_env) of cells; yield (Outcome, stats) of
+        the runs that ended cleanly.  After MAX_BAD that did not, fail and
+        stop."""
+        bad = 0
+        for what, fail_env in cells:
+            out, stats = self.run(what, **fail_env)
+            if out.clean():
+                yield out, stats
+                continue
+            bad += 1
+            if bad >= MAX_BAD:
+                fail("stopped after %d bad runs" % bad)
+                return
+
 
 class Outcome:
     def __init__(self, what, rc, stderr, status_path, urls):
@@ -199,18 +214,12 @@ def config_allocation_failures_exit_2_with_a_message():
 def directory_allocation_failures_end_the_cycle():
     s = Setup()
     exits = {}
-    bad = 0
     # One failure at a time, from the start of the loop: reading and
     # merging the directory (about 800 allocations here), then the checks.
-    for k in range(0, 1000, 7):
-        out, stats = s.run("loop, allocation %d fails" % (k + 1),
-                           from_="uv_run", every=1, times=1, after=k)
-        if not out.clean():
-            bad += 1
-            if bad >= MAX_BAD:
-                fail("stopped after %d bad runs" % bad)
-                return
-            continue
+    cells = (("loop, allocation %d fails" % (k + 1),
+              dict(from_="uv_run", every=1, times=1, after=k))
+             for k in range(0, 1000, 7))
+    for out, stats in s.sweep(cells):
         check(stats is not None and stats[1] == 1, "%s: one failure "
               "injected (%r)" % (out.what, stats))
         exits[out.rc] = exits.get(out.rc, 0) + 1
@@ -229,32 +238,25 @@ def cycle_allocation_failures_fail_checks_not_the_process():
                                      "1000 allocations (%r)" % (stats,)):
         return
     total = stats[0]
-    bad = 0
     start = time.monotonic()
     # Every Nth allocation fails after the first K, K a share of a whole
     # cycle; two rounds, as some paths depend on timing.  N from 64 to 90
     # puts a second failure in the transfer that follows a failed
     # curl_easy_reset, which is what it takes to corrupt the heap when a
     # handle is reset and reused (about one run in five of these did).
-    for rnd in range(2):
-        for every in (7, 13, 37, 53, 64, 68, 72, 74, 76, 78, 80, 84, 90,
-                      211, 997):
-            for share in (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85):
-                after = int(total * share)
-                if total - after < 2 * every:
-                    continue    # would fail nothing, or once at the end
-                what = "round %d, FAIL_EVERY=%d FAIL_AFTER=%d" % (
-                    rnd + 1, every, after)
-                out, stats = s.run(what, from_="uv_run", every=every,
-                                   after=after)
-                if not out.clean():
-                    bad += 1
-                    if bad >= MAX_BAD:
-                        fail("stopped after %d bad runs" % bad)
-                        return
-                    continue
-                check(stats is not None and stats[1] > 0,
-                      "%s: failures injected (%r)" % (what, stats))
+    cells = (("round %d, FAIL_EVERY=%d FAIL_AFTER=%d" % (rnd + 1, every,
+                                                          after),
+              dict(from_="uv_run", every=every, after=after))
+             for rnd in range(2)
+             for every in (7, 13, 37, 53, 64, 68, 72, 74, 76, 78, 80, 84,
+                           90, 211, 997)
+             for after in (int(total * share) for share in
+                           (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85))
+             # else it would fail nothing, or once at the end
+             if total - after >= 2 * every)
+    for out, stats in s.sweep(cells):
+        check(stats is not None and stats[1] > 0,
+              "%s: failures injected (%r)" % (out.what, stats))
     check(time.monotonic() - start < 90, "the grid ran within 90 s")
 
 
@@ -269,21 +271,14 @@ def html_directory_allocation_failures_end_the_cycle():
         return
     total = stats[0] if stats else 0
     exits = {}
-    bad = 0
-    cells = [(1, k) for k in range(0, min(total, 1500), 5)] + \
+    grid = [(1, k) for k in range(0, min(total, 1500), 5)] + \
         [(every, after) for every in (3, 13, 64, 211)
          for after in range(0, total, max(1, total // 12))]
-    for every, after in cells:
-        times = 1 if every == 1 else 10 ** 9
-        out, stats = s.run("HTML, FAIL_EVERY=%d FAIL_AFTER=%d" % (
-            every, after), from_="uv_run", every=every, after=after,
-            times=times)
-        if not out.clean():
-            bad += 1
-            if bad >= MAX_BAD:
-                fail("stopped after %d bad runs" % bad)
-                return
-            continue
+    cells = (("HTML, FAIL_EVERY=%d FAIL_AFTER=%d" % (every, after),
+              dict(from_="uv_run", every=every, after=after,
+                   times=1 if every == 1 else 10 ** 9))
+             for every, after in grid)
+    for out, stats in s.sweep(cells):
         exits[out.rc] = exits.get(out.rc, 0) + 1
     check(exits.get(2), "a failure while parsing the page ends the cycle "
           "with exit 2 (%r)" % exits)
