@@ -21,8 +21,9 @@
 
 #include "check.h"
 #include "netguard.h"
-#include "util.h"
 #include "strmap.h"
+#include "url.h"
+#include "util.h"
 
 #define SNIFF_BYTES     8192        /* body kept to spot challenge pages */
 #define HEADER_LIMIT    (256 * 1024)/* response headers, all lines */
@@ -93,53 +94,6 @@ set_error(struct lh_result *r, const char *text)
         free(r->error);
         r->error = NULL;
     }
-}
-
-/*
- * The host of url, lower case, into host; and when site is not NULL,
- * scheme://host:port (the default port spelled out) into site.
- */
-static int
-url_parts(const char *url, char *host, size_t hostlen, char *site,
-    size_t sitelen)
-{
-    CURLU *u = curl_url();
-    char *h = NULL, *scheme = NULL, *port = NULL;
-    int rc = -1;
-
-    if (u == NULL)
-        return -1;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
-        strlen(h) >= hostlen)
-        goto out;
-    for (size_t i = 0; h[i] != '\0'; i++)
-        host[i] = (char)tolower((unsigned char)h[i]);
-    host[strlen(h)] = '\0';
-    if (site != NULL) {
-        int n;
-
-        if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-                CURLUE_OK)
-            goto out;
-        n = snprintf(site, sitelen, "%s://%s:%s", scheme, host, port);
-        if (n < 0 || (size_t)n >= sitelen)
-            goto out;
-    }
-    rc = 0;
-out:
-    curl_free(h);
-    curl_free(scheme);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-int
-lh_url_host(const char *url, char *buf, size_t len)
-{
-    return url_parts(url, buf, len, NULL, 0);
 }
 
 struct lh_checker *
@@ -456,8 +410,8 @@ aim(struct lh_check *c, const char *url, bool force_get)
         return -1;
     free(c->url);
     c->url = copy;
-    if (url_parts(url, c->host, sizeof(c->host), c->site,
-            sizeof(c->site)) == -1)
+    if (lh_url_host(url, c->host, sizeof(c->host)) == -1 ||
+        lh_url_site(url, c->site, sizeof(c->site)) == -1)
         c->host[0] = c->site[0] = '\0';
     c->get_fallback = false;
     c->method = LH_METHOD_HEAD;

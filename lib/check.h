@@ -45,8 +45,4 @@ struct lh_check *lh_check_start(struct lh_checker *ck, const char *url,
 /* Stop a check: cb will not run; the result keeps what was filled in. */
 void lh_check_cancel(struct lh_check *c);
 
-/* Host name of an http(s) URL, lowercased, into buf.  0, or -1 when the
- * URL does not parse or has no host. */
-int lh_url_host(const char *url, char *buf, size_t len);
-
 #endif

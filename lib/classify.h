@@ -30,23 +30,4 @@ struct lh_verdict {
 
 void lh_classify(const struct lh_result *r, struct lh_verdict *v);
 
-/* "ok", "moved", "stale", "blocked", "error", "unreachable", "unknown". */
-const char *lh_state_name(enum lh_state s);
-/* 0 and *out for a known name, -1 otherwise. */
-int lh_state_parse(const char *name, enum lh_state *out);
-/* True for the states a link may be in and still count as healthy. */
-int lh_state_is_good(enum lh_state s);
-
-/*
- * URL helpers, exported for tests and for state.c.  Both return 0 for
- * "no" and 1 for "yes"; unparsable URLs are never equivalent.
- *
- * lh_url_equivalent: the same resource, allowing http -> https, adding or
- * dropping "www.", a trailing slash, a default port and host case.
- * lh_url_is_home: the path is "/" (or empty) or a bare index page
- * ("/index.html", "/index.php", …) with no query.
- */
-int lh_url_equivalent(const char *a, const char *b);
-int lh_url_is_home(const char *url);
-
 #endif

@@ -18,10 +18,10 @@
 
 #include "config.h"
 #include "file.h"
-#include "util.h"
-#include "log.h"
 #include "netguard.h"
 #include "shard.h"
+#include "url.h"
+#include "util.h"
 
 enum opt_type {
     OPT_STRING,     /* free text; "" means unset (NULL) */
@@ -212,11 +212,36 @@ lh_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* syslog(3) names of levels and facilities, as in syslog.conf. */
+struct name_value {
+    const char *name;
+    int value;
+};
+
+static const struct name_value levels[] = {
+    { "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
+    { "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+    { "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+    { "debug", LOG_DEBUG },
+}, facilities[] = {
+    { "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+    { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+    { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+    { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+    { "local7", LOG_LOCAL7 },
+};
+
 static int
-is_url(const char *s)
+find_name(const struct name_value *table, size_t n, const char *name,
+    int *out)
 {
-    return strncasecmp(s, "http://", 7) == 0 ||
-        strncasecmp(s, "https://", 8) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(name, table[i].name) == 0) {
+            *out = table[i].value;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /*
@@ -361,7 +386,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             *why = "must name a file or an http(s) URL";
             return -1;
         }
-        if (is_url(value))
+        if (lh_url_is_http(value))
             return lh_replace_string(field, value);
         if (strstr(value, "://") != NULL) {
             *why = "only http and https URLs (or a file path) are allowed";
@@ -412,14 +437,16 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
         }
         return 0;
     case OPT_FACILITY:
-        if (lh_log_facility_parse(value, &v) == -1) {
+        if (find_name(facilities, sizeof(facilities) / sizeof(facilities[0]),
+                value, &v) == -1) {
             *why = "is not a syslog facility (daemon, user, local0-7)";
             return -1;
         }
         *(int *)field = v;
         return 0;
     case OPT_LEVEL:
-        if (lh_log_level_parse(value, &v) == -1) {
+        if (find_name(levels, sizeof(levels) / sizeof(levels[0]), value,
+                &v) == -1) {
             *why = "is not a level (err, warning, notice, info, debug)";
             return -1;
         }

@@ -310,7 +310,7 @@ lh_metrics_print(FILE *f, const struct lh_status_info *info,
     const struct lh_links *links)
 {
     struct out o = { f, "", { NULL, 0, 0 } };
-    size_t count[LH_STATE_COUNT] = { 0 };
+    size_t count[LH_STATE_COUNT];
     char v[48];
     int rc = -1;
 
@@ -327,8 +327,7 @@ lh_metrics_print(FILE *f, const struct lh_status_info *info,
                 goto out;
     }
 
-    for (size_t i = 0; i < links->n; i++)
-        count[links->v[i]->state]++;
+    (void)lh_links_count(links, count);
     family(&o, "linkhealthd_links", "gauge", "Links in each reported state.");
     for (int i = 0; i < LH_STATE_COUNT; i++) {
         snprintf(v, sizeof(v), "%zu", count[nth_state(i)]);

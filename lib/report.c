@@ -66,12 +66,11 @@ int
 lh_report_text(FILE *f, const struct lh_links *links, bool colour,
     double duration_ms)
 {
-    size_t count[LH_STATE_COUNT] = { 0 };
+    size_t count[LH_STATE_COUNT];
     const char *reset = colour ? "\033[0m" : "";
     const char *bold = colour ? "\033[1m" : "";
 
-    for (size_t i = 0; i < links->n; i++)
-        count[links->v[i]->state]++;
+    (void)lh_links_count(links, count);
     for (size_t g = 0; g < sizeof(order) / sizeof(order[0]); g++) {
         enum lh_state s = order[g];
 
@@ -171,13 +170,9 @@ fix_of(const struct lh_link *l)
 int
 lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
 {
-    size_t count[LH_STATE_COUNT] = { 0 }, bad = 0;
+    size_t count[LH_STATE_COUNT];
+    size_t bad = lh_links_count(links, count);
 
-    for (size_t i = 0; i < links->n; i++) {
-        count[links->v[i]->state]++;
-        if (!lh_state_is_good(links->v[i]->state))
-            bad++;
-    }
     fprintf(f, "### Link check: %zu of %zu links need attention\n\n", bad +
         count[LH_STATE_MOVED], links->n);
     fputs("| State | Organization | Region | Link | Problem | Fix |\n"

@@ -5,19 +5,14 @@
 #include <stdlib.h>
 
 #include "shard.h"
+#include "strmap.h"
 
 unsigned
 lh_shard_of(const char *url, unsigned count)
 {
-    unsigned long long hash = 14695981039346656037ull;
-
     if (count <= 1)
         return 1;
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-        hash ^= *p;
-        hash *= 1099511628211ull;
-    }
-    return (unsigned)(hash % count) + 1;
+    return (unsigned)(lh_hash_str(url) % count) + 1;
 }
 
 int

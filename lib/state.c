@@ -8,6 +8,44 @@
 #include "state.h"
 #include "util.h"
 
+static const char *const state_names[LH_STATE_COUNT] = {
+    [LH_STATE_UNKNOWN] = "unknown",
+    [LH_STATE_OK] = "ok",
+    [LH_STATE_MOVED] = "moved",
+    [LH_STATE_STALE] = "stale",
+    [LH_STATE_BLOCKED] = "blocked",
+    [LH_STATE_ERROR] = "error",
+    [LH_STATE_UNREACHABLE] = "unreachable"
+};
+
+const char *
+lh_state_name(enum lh_state s)
+{
+    if ((size_t)s >= LH_STATE_COUNT)
+        return "unknown";
+    return state_names[s];
+}
+
+int
+lh_state_parse(const char *name, enum lh_state *out)
+{
+    if (name == NULL || out == NULL)
+        return -1;
+    for (size_t i = 0; i < LH_STATE_COUNT; i++) {
+        if (strcmp(name, state_names[i]) == 0) {
+            *out = (enum lh_state)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+lh_state_is_good(enum lh_state s)
+{
+    return s == LH_STATE_OK || s == LH_STATE_MOVED;
+}
+
 void
 lh_links_init(struct lh_links *links)
 {
@@ -38,6 +76,22 @@ lh_links_cleanup(struct lh_links *links)
     free(links->v);
     lh_strmap_cleanup(&links->by_url, NULL);
     memset(links, 0, sizeof(*links));
+}
+
+size_t
+lh_links_count(const struct lh_links *links, size_t count[LH_STATE_COUNT])
+{
+    size_t bad = 0;
+
+    memset(count, 0, LH_STATE_COUNT * sizeof(count[0]));
+    for (size_t i = 0; i < links->n; i++) {
+        enum lh_state s = links->v[i]->state;
+
+        count[(size_t)s < LH_STATE_COUNT ? s : LH_STATE_UNKNOWN]++;
+        if (!lh_state_is_good(s))
+            bad++;
+    }
+    return bad;
 }
 
 struct lh_link *

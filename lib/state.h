@@ -55,6 +55,13 @@ struct lh_links {
     struct lh_strmap by_url;
 };
 
+/* What a check's certificate expiry did to a link's warning. */
+enum lh_cert_event {
+    LH_CERT_NONE,       /* no change (or no certificate seen) */
+    LH_CERT_ENTERED,    /* it now expires within warn_days */
+    LH_CERT_RENEWED     /* it was within warn_days and is no longer */
+};
+
 /* What one verdict did to a link's reported state. */
 struct lh_transition {
     enum lh_state from, to;
@@ -62,10 +69,23 @@ struct lh_transition {
     bool flap_started;          /* the link began flapping with this one */
     bool flap_ended;            /* the link stopped flapping */
     unsigned flap_changes;      /* good/bad changes in the window */
+    enum lh_cert_event cert;    /* what the check did to cert_warning */
 };
+
+/* "ok", "moved", "stale", "blocked", "error", "unreachable", "unknown". */
+const char *lh_state_name(enum lh_state s);
+/* 0 and *out for a known name, -1 otherwise. */
+int lh_state_parse(const char *name, enum lh_state *out);
+/* True for the states a link may be in and still count as healthy. */
+int lh_state_is_good(enum lh_state s);
 
 void lh_links_init(struct lh_links *links);
 void lh_links_cleanup(struct lh_links *links);
+
+/* How many links are in each reported state: count[state], zeroed first;
+ * returns how many are not good (see lh_state_is_good). */
+size_t lh_links_count(const struct lh_links *links,
+    size_t count[LH_STATE_COUNT]);
 
 struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 
@@ -104,12 +124,6 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
  */
 int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
 
-/* What a check's certificate expiry did to a link's warning. */
-enum lh_cert_event {
-    LH_CERT_NONE,       /* no change (or no certificate seen) */
-    LH_CERT_ENTERED,    /* it now expires within warn_days */
-    LH_CERT_RENEWED     /* it was within warn_days and is no longer */
-};
 
 /*
  * Update link->cert_warning from the leaf certificate expiry of its last

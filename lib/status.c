@@ -207,10 +207,9 @@ int
 lh_status_print(FILE *f, const struct lh_status_info *info,
     const struct lh_links *links)
 {
-    size_t count[LH_STATE_COUNT] = { 0 };
+    size_t count[LH_STATE_COUNT];
 
-    for (size_t i = 0; i < links->n; i++)
-        count[links->v[i]->state]++;
+    (void)lh_links_count(links, count);
     fprintf(f, "{\n  \"version\": %d,\n  \"generated_at\": ",
         LH_STATUS_VERSION);
     put_time(f, info->generated_at);

@@ -18,15 +18,22 @@ static char tombstone;
 #define TOMBSTONE (&tombstone)
 
 unsigned long long
-lh_hash_str(const char *s)
+lh_hash_bytes(const void *p, size_t n)
 {
+    const unsigned char *s = p;
     unsigned long long h = 14695981039346656037ull;
 
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
         h *= 1099511628211ull;
     }
     return h;
+}
+
+unsigned long long
+lh_hash_str(const char *s)
+{
+    return lh_hash_bytes(s, strlen(s));
 }
 
 void

@@ -27,7 +27,9 @@ int lh_strmap_put(struct lh_strmap *m, const char *key, void *value);
 /* Remove; returns the value that was stored, or NULL. */
 void *lh_strmap_del(struct lh_strmap *m, const char *key);
 
-/* FNV-1a, exported for sharding and tests. */
+/* The one hash of linkhealthd (64-bit FNV-1a): of n bytes at p, and of
+ * a string.  Stable across runs and machines: sharding depends on it. */
+unsigned long long lh_hash_bytes(const void *p, size_t n);
 unsigned long long lh_hash_str(const char *s);
 
 #endif

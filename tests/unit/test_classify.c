@@ -1,6 +1,6 @@
 /*
  * Tests of classify.c and result.c: the verdict rules row by row (each
- * with both sides of its line), the URL helpers, the result record.
+ * with both sides of its line), the result record.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "result.h"
+#include "state.h"
 #include "test.h"
 
 #define LONG_URL_MAX 4096
@@ -725,207 +726,8 @@ test_long_urls(void)
     }
 }
 
-/* ---- URL helpers ---- */
-
-struct pair_row {
-    const char *a, *b;
-    int want;
-};
-
-static const struct pair_row equivalent_rows[] = {
-    { EX "/p", EX "/p", 1 },
-    { "http://example.org/p", EX "/p", 1 },
-    { EX "/p", "http://example.org/p", 0 },         /* a downgrade */
-    { EX "/p", "https://www.example.org/p", 1 },
-    { "https://www.example.org/p", EX "/p", 1 },
-    { "http://www.example.org/p", "https://example.org/p/", 1 },
-    { "https://WWW.Example.ORG/p", EX "/p", 1 },
-    { "https://example.org./p", EX "/p", 1 },
-    { "http://example.org:80/p", EX "/p", 1 },
-    { "http://example.org/p", "https://example.org:443/p", 1 },
-    { "https://example.org:443/p", EX "/p", 1 },
-    { "http://example.org:8080/p", "https://example.org:8080/p", 0 },
-    { "http://example.org:8080/p", "http://example.org:8080/p/", 1 },
-    { "http://example.org:8080/p", "http://example.org:8081/p", 0 },
-    { "http://example.org:8080/p", "http://example.org/p", 0 },
-    { "http://example.org:/p", "http://example.org/p", 1 },
-    { "http://example.org:00080/p", "http://example.org/p", 1 },
-    { EX "/p", EX "/p/", 1 },
-    { EX "/p/", EX "/p", 1 },
-    { EX, EX "/", 1 },
-    { EX "/p//", EX "/p", 0 },
-    { EX "/P", EX "/p", 0 },
-    { EX "/p?a=1", EX "/p?a=1", 1 },
-    { EX "/p?a=1", EX "/p?a=2", 0 },
-    { EX "/p?a=1&b=2", EX "/p?b=2&a=1", 0 },
-    { EX "/p?a=1", EX "/p", 0 },
-    { EX "/p?", EX "/p", 1 },
-    { EX "/p/?a=1", EX "/p?a=1", 1 },
-    { EX "/p#top", EX "/p#bottom", 1 },
-    { EX "/p#top", EX "/p", 1 },
-    { EX "/%7Euser", EX "/~user", 1 },
-    { EX "/a%2fb", EX "/a%2Fb", 1 },
-    { EX "/a%2Fb", EX "/a/b", 0 },
-    { EX "/caf%C3%A9", EX "/caf%c3%a9", 1 },
-    { EX "/100%", EX "/100%", 1 },
-    { EX "/100%25", EX "/100%", 0 },
-    { "HTTPS://EXAMPLE.ORG/p", EX "/p", 1 },
-    { "https://user@example.org/p", "https://user@example.org/p", 1 },
-    { "https://user@example.org/p", EX "/p", 0 },
-    { "https://@example.org/p", EX "/p", 1 },
-    { "http://evil.example@good.example/", "https://good.example/", 0 },
-    { "http://a@evil.example@good.example/",
-      "http://a@evil.example@good.example", 1 },
-    { "http://[::1]/", "https://[0:0:0:0:0:0:0:1]/", 1 },
-    { "http://[::1]:80/", "http://[::1]/", 1 },
-    { "http://[::1]/", "http://[::2]/", 0 },
-    { "http://[2001:DB8::1]/", "http://[2001:db8::1]/", 1 },
-    { "http://[fe80::1%25eth0]/", "http://[fe80::1%25eth0]/", 1 },
-    { "http://[fe80::1%25eth0]/", "http://[fe80::1]/", 0 },
-    { "http://[::1]/", "http://127.0.0.1/", 0 },
-    { "http://[::zz]/", "http://[::zz]/", 0 },
-    { "http://[::1/", "http://[::1/", 0 },
-    { "http://[::1]x/", "http://[::1]x/", 0 },
-    { "http://[fe80::1%eth0]/", "http://[fe80::1%eth0]/", 0 },
-    { EX "/p", "https://example.com/p", 0 },
-    { "https://www2.le.ac.uk/", "https://le.ac.uk/", 0 },
-    { "http://www.com/", "http://com/", 0 },
-    { NULL, EX, 0 },
-    { EX, NULL, 0 },
-    { NULL, NULL, 0 },
-    { "", "", 0 },
-    { "example.org/p", "example.org/p", 0 },
-    { "ftp://example.org/", "ftp://example.org/", 0 },
-    { "http://", "http://", 0 },
-    { "http:///p", "http:///p", 0 },
-    { "http:/example.org/", "http:/example.org/", 0 },
-    { "http://exa mple.org/", "http://exa mple.org/", 0 },
-    { "http://example.org/a b", "http://example.org/a b", 0 },
-    { "http://example.org\\p", "http://example.org\\p", 0 },
-    { "http://exa<mple.org/", "http://exa<mple.org/", 0 },
-    { "http://example.org:0/", "http://example.org:0/", 0 },
-    { "http://example.org:65536/", "http://example.org:65536/", 0 },
-    { "http://example.org:123456/", "http://example.org:123456/", 0 },
-    { "http://example.org:8x/", "http://example.org:8x/", 0 },
-    { "http://example.org:-1/", "http://example.org:-1/", 0 },
-    { "http://:80/", "http://:80/", 0 },
-    { "http://user@/", "http://user@/", 0 },
-};
-
-static void
-test_equivalent(void)
-{
-    size_t n = sizeof(equivalent_rows) / sizeof(equivalent_rows[0]);
-
-    for (size_t i = 0; i < n; i++) {
-        const struct pair_row *row = &equivalent_rows[i];
-        char name[512];
-        int len;
-
-        TEST_ROW_BEGIN();
-        len = snprintf(name, sizeof(name), "%s ~ %s",
-            row->a ? row->a : "(null)", row->b ? row->b : "(null)");
-        CHECK(len > 0 && (size_t)len < sizeof(name));
-        CHECK_INT_EQ(row->want, lh_url_equivalent(row->a, row->b));
-        TEST_ROW_END(name);
-    }
-    printf("     %zu equivalence rows\n", n);
-}
-
-struct home_row {
-    const char *url;
-    int want;
-};
-
-static const struct home_row home_rows[] = {
-    { EX, 1 },
-    { EX "/", 1 },
-    { EX "/index.html", 1 },
-    { EX "/INDEX.HTML", 1 },
-    { EX "/index.htm", 1 },
-    { EX "/index.php", 1 },
-    { EX "/index.asp", 1 },
-    { EX "/default.aspx", 1 },
-    { EX "/Default.aspx", 1 },
-    { EX "/?", 1 },
-    { EX "/#top", 1 },
-    { "http://[::1]/", 1 },
-    { "https://example.org:8443/", 1 },
-    { "https://user@example.org/", 1 },
-    { "HTTP://EXAMPLE.ORG", 1 },
-    { EX "/en/", 0 },
-    { EX "/en", 0 },
-    { EX "/home", 0 },
-    { EX "/page", 0 },
-    { EX "//", 0 },
-    { EX "/?lang=en", 0 },
-    { EX "/index.html?x=1", 0 },
-    { EX "/index.html/", 0 },
-    { EX "/sub/index.html", 0 },
-    { EX "/index.html5", 0 },
-    { EX "/myindex.html", 0 },
-    { NULL, 0 },
-    { "", 0 },
-    { "not a url", 0 },
-    { "ftp://example.org/", 0 },
-    { "http:///", 0 },
-    { "http://[::1/", 0 },
-};
-
-static void
-test_is_home(void)
-{
-    size_t n = sizeof(home_rows) / sizeof(home_rows[0]);
-
-    for (size_t i = 0; i < n; i++) {
-        TEST_ROW_BEGIN();
-        CHECK_INT_EQ(home_rows[i].want, lh_url_is_home(home_rows[i].url));
-        TEST_ROW_END(home_rows[i].url ? home_rows[i].url : "(null)");
-    }
-    printf("     %zu home-page rows\n", n);
-}
-
 /* ---- names ---- */
 
-static void
-test_states(void)
-{
-    static const struct {
-        enum lh_state s;
-        const char *name;
-        int good;
-    } rows[] = {
-        { LH_STATE_UNKNOWN, "unknown", 0 },
-        { LH_STATE_OK, "ok", 1 },
-        { LH_STATE_MOVED, "moved", 1 },
-        { LH_STATE_STALE, "stale", 0 },
-        { LH_STATE_BLOCKED, "blocked", 0 },
-        { LH_STATE_ERROR, "error", 0 },
-        { LH_STATE_UNREACHABLE, "unreachable", 0 },
-    };
-    enum lh_state s;
-
-    CHECK_INT_EQ(LH_STATE_COUNT, sizeof(rows) / sizeof(rows[0]));
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        TEST_ROW_BEGIN();
-        CHECK_STR_EQ(rows[i].name, lh_state_name(rows[i].s));
-        s = (enum lh_state)-1;
-        CHECK_INT_EQ(0, lh_state_parse(rows[i].name, &s));
-        CHECK_INT_EQ(rows[i].s, s);
-        CHECK_INT_EQ(rows[i].good, lh_state_is_good(rows[i].s));
-        TEST_ROW_END(rows[i].name);
-    }
-    s = LH_STATE_OK;
-    CHECK_INT_EQ(-1, lh_state_parse("OK", &s));
-    CHECK_INT_EQ(-1, lh_state_parse("", &s));
-    CHECK_INT_EQ(-1, lh_state_parse("ok ", &s));
-    CHECK_INT_EQ(-1, lh_state_parse(NULL, &s));
-    CHECK_INT_EQ(-1, lh_state_parse("ok", NULL));
-    CHECK_INT_EQ(LH_STATE_OK, s);
-    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)LH_STATE_COUNT));
-    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)-1));
-    CHECK_INT_EQ(0, lh_state_is_good((enum lh_state)42));
-}
 
 static void
 test_fail_names(void)
@@ -1086,9 +888,6 @@ main(void)
     RUN_TEST(test_verdicts);
     RUN_TEST(test_classify_null);
     RUN_TEST(test_long_urls);
-    RUN_TEST(test_equivalent);
-    RUN_TEST(test_is_home);
-    RUN_TEST(test_states);
     RUN_TEST(test_fail_names);
     RUN_TEST(test_result_init);
     RUN_TEST(test_result_hops);

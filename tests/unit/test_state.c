@@ -264,9 +264,52 @@ test_cert_window(void)
     CHECK(!l.cert_warning);
 }
 
+/* ---- names ---- */
+
+static void
+test_states(void)
+{
+    static const struct {
+        enum lh_state s;
+        const char *name;
+        int good;
+    } rows[] = {
+        { LH_STATE_UNKNOWN, "unknown", 0 },
+        { LH_STATE_OK, "ok", 1 },
+        { LH_STATE_MOVED, "moved", 1 },
+        { LH_STATE_STALE, "stale", 0 },
+        { LH_STATE_BLOCKED, "blocked", 0 },
+        { LH_STATE_ERROR, "error", 0 },
+        { LH_STATE_UNREACHABLE, "unreachable", 0 },
+    };
+    enum lh_state s;
+
+    CHECK_INT_EQ(LH_STATE_COUNT, sizeof(rows) / sizeof(rows[0]));
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        TEST_ROW_BEGIN();
+        CHECK_STR_EQ(rows[i].name, lh_state_name(rows[i].s));
+        s = (enum lh_state)-1;
+        CHECK_INT_EQ(0, lh_state_parse(rows[i].name, &s));
+        CHECK_INT_EQ(rows[i].s, s);
+        CHECK_INT_EQ(rows[i].good, lh_state_is_good(rows[i].s));
+        TEST_ROW_END(rows[i].name);
+    }
+    s = LH_STATE_OK;
+    CHECK_INT_EQ(-1, lh_state_parse("OK", &s));
+    CHECK_INT_EQ(-1, lh_state_parse("", &s));
+    CHECK_INT_EQ(-1, lh_state_parse("ok ", &s));
+    CHECK_INT_EQ(-1, lh_state_parse(NULL, &s));
+    CHECK_INT_EQ(-1, lh_state_parse("ok", NULL));
+    CHECK_INT_EQ(LH_STATE_OK, s);
+    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)LH_STATE_COUNT));
+    CHECK_STR_EQ("unknown", lh_state_name((enum lh_state)-1));
+    CHECK_INT_EQ(0, lh_state_is_good((enum lh_state)42));
+}
+
 int
 main(void)
 {
+    RUN_TEST(test_states);
     RUN_TEST(test_strmap);
     RUN_TEST(test_sync);
     RUN_TEST(test_hysteresis);

@@ -19,7 +19,8 @@
 #include <uv.h>
 
 #include "check.h"
-#include "cycle.h"
+#include "scheduler.h"
+#include "url.h"
 #include "fetch.h"
 #include "http.h"
 #include "log.h"
@@ -42,7 +43,7 @@ struct lh_monitor {
     struct lh_http *http;           /* during a cycle only */
     struct lh_checker *checker;
     struct lh_fetch *fetch;
-    struct lh_cycle *cycle;
+    struct lh_scheduler *sched;         /* the checks of the running cycle */
 
     struct lh_links links;
     struct lh_links seed;           /* previous run, until the first sync */
@@ -77,13 +78,6 @@ loop_ms(struct lh_monitor *m)
 {
     uv_update_time(m->loop);
     return (double)uv_now(m->loop);
-}
-
-static bool
-is_url(const char *s)
-{
-    return strncasecmp(s, "http://", 7) == 0 ||
-        strncasecmp(s, "https://", 8) == 0;
 }
 
 /* --- status ----------------------------------------------------------- */
@@ -203,7 +197,7 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
     int prio;
 
     lh_rfc3339(l->result.cert_expiry, when, sizeof(when));
-    switch (lh_state_cert(l, l->result.checked_at, m->cfg.cert_warn_days)) {
+    switch (t->cert) {
     case LH_CERT_ENTERED:
         log_warnx("%s [%s] %s: the certificate expires at %s, in %lld days "
             "(cert_warn_days %u)", l->name, l->region, l->url, when,
@@ -312,7 +306,7 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
 static void
 cycle_end(struct lh_monitor *m)
 {
-    size_t count[LH_STATE_COUNT] = { 0 };
+    size_t count[LH_STATE_COUNT];
 
     m->busy = false;
     m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
@@ -322,8 +316,7 @@ cycle_end(struct lh_monitor *m)
         return;
     }
     if (m->have_dir) {
-        for (size_t i = 0; i < m->links.n; i++)
-            count[m->links.v[i]->state]++;
+        (void)lh_links_count(&m->links, count);
         log_info("cycle %llu: %zu links: %zu ok, %zu moved, %zu stale, "
             "%zu blocked, %zu error, %zu unreachable, %zu unknown "
             "(%.1f s)", m->cycle_no, m->links.n, count[LH_STATE_OK],
@@ -342,10 +335,9 @@ cycle_end(struct lh_monitor *m)
     if (m->mode == LH_MONITOR_ONCE) {
         if (!m->have_dir) {
             m->exit_code = 2;
-        } else if (m->exit_code == 0) {
-            for (size_t i = 0; i < m->links.n; i++)
-                if (!lh_state_is_good(m->links.v[i]->state))
-                    m->exit_code = 1;
+        } else if (m->exit_code == 0 &&
+            lh_links_count(&m->links, count) > 0) {
+            m->exit_code = 1;
         }
         lh_monitor_stop(m);
         return;
@@ -365,18 +357,18 @@ cycle_end(struct lh_monitor *m)
 }
 
 static void
-cycle_done_cb(void *arg)
+scheduler_done_cb(void *arg)
 {
     struct lh_monitor *m = arg;
 
-    m->cycle = NULL;
+    m->sched = NULL;
     cycle_end(m);
 }
 
 static void
 checks_begin(struct lh_monitor *m)
 {
-    struct lh_cycle_params p;
+    struct lh_scheduler_params p;
     char err[1024];
 
     if (m->hooks.loaded != NULL)
@@ -391,10 +383,11 @@ checks_begin(struct lh_monitor *m)
     p.fail_threshold = m->mode == LH_MONITOR_ONCE ? 1 :
         m->cfg.fail_threshold;
     p.recover_threshold = m->cfg.recover_threshold;
+    p.cert_warn_days = m->cfg.cert_warn_days;
     if ((m->checker = lh_checker_new(m->http, &m->cfg, err,
             sizeof(err))) == NULL ||
-        (m->cycle = lh_cycle_start(m->checker, &m->links, &p, link_cb,
-            cycle_done_cb, m, err, sizeof(err))) == NULL) {
+        (m->sched = lh_scheduler_start(m->checker, &m->links, &p, link_cb,
+            scheduler_done_cb, m, err, sizeof(err))) == NULL) {
         log_err("cycle %llu: %s", m->cycle_no, err);
         cycle_end(m);
     }
@@ -433,12 +426,8 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
 {
     struct lh_directory fresh;
     char err[1024];
-    unsigned long long hash = 14695981039346656037ull;
+    unsigned long long hash = lh_hash_bytes(buf, len);
 
-    for (size_t i = 0; i < len; i++) {
-        hash ^= (unsigned char)buf[i];
-        hash *= 1099511628211ull;
-    }
     if (m->have_dir && hash == m->dir_hash && len == m->dir_len &&
         m->dir_error == NULL)
         return;
@@ -578,7 +567,7 @@ cycle_begin(struct lh_monitor *m)
         return;
     }
     m->open_handles++;
-    if (is_url(m->cfg.directory)) {
+    if (lh_url_is_http(m->cfg.directory)) {
         /* Validators only make sense for the directory they came from. */
         m->fetch = lh_fetch_start(m->http, m->cfg.directory,
             m->have_dir ? m->etag : NULL,
@@ -716,9 +705,9 @@ lh_monitor_stop(struct lh_monitor *m)
         lh_fetch_cancel(m->fetch);
         m->fetch = NULL;
     }
-    if (m->cycle != NULL) {
-        lh_cycle_cancel(m->cycle);
-        m->cycle = NULL;
+    if (m->sched != NULL) {
+        lh_scheduler_cancel(m->sched);
+        m->sched = NULL;
     }
     engine_close(m);
     /* What was checked before the stop is kept. */

@@ -27,8 +27,4 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "debug" … "emerg" and "daemon", "local0" …; 0 on success, -1 if unknown. */
-int lh_log_level_parse(const char *name, int *out);
-int lh_log_facility_parse(const char *name, int *out);
-
 #endif

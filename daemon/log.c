@@ -19,24 +19,6 @@ static bool log_journal;        /* stderr is the systemd journal */
 static bool log_syslog;
 static int log_max = LOG_INFO;
 
-struct name_value {
-    const char *name;
-    int value;
-};
-
-static const struct name_value levels[] = {
-    { "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
-    { "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
-    { "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
-    { "debug", LOG_DEBUG },
-}, facilities[] = {
-    { "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
-    { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-    { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
-    { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-    { "local7", LOG_LOCAL7 },
-};
-
 /*
  * Is stderr the journal?  systemd says so in JOURNAL_STREAM ("dev:inode"
  * of the stream it gave us); a stderr redirected since then no longer
@@ -152,29 +134,4 @@ log_warn(const char *fmt, ...)
     va_end(ap);
     lh_log(LOG_WARNING, "%s: %s", buf, strerror(saved));
     errno = saved;
-}
-
-static int
-find(const struct name_value *table, size_t n, const char *name, int *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcasecmp(name, table[i].name) == 0) {
-            *out = table[i].value;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-int
-lh_log_level_parse(const char *name, int *out)
-{
-    return find(levels, sizeof(levels) / sizeof(levels[0]), name, out);
-}
-
-int
-lh_log_facility_parse(const char *name, int *out)
-{
-    return find(facilities, sizeof(facilities) / sizeof(facilities[0]), name,
-        out);
 }

@@ -1,0 +1,297 @@
+/*
+ * scheduler: the scheduler of one cycle's checks.  Links are grouped by host;
+ * hosts with work and a free per-host slot wait in a ready ring; whenever
+ * a global slot is free the next ready host starts its next link.  Every
+ * structure is sized once at the start, so 100,000 links allocate a few
+ * arrays.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scheduler.h"
+#include "url.h"
+#include "util.h"
+
+struct host {
+    size_t *pending;        /* link indexes, in directory order */
+    size_t npending, next;
+    unsigned active;
+    bool ready;             /* in the ready ring */
+};
+
+struct job {
+    struct lh_scheduler *sched;
+    struct lh_link *link;
+    struct host *host;
+    struct lh_check *check; /* in flight, or NULL */
+    struct lh_result result;
+};
+
+struct lh_scheduler {
+    struct lh_checker *ck;
+    struct lh_links *links;
+    struct lh_scheduler_params p;
+    lh_scheduler_link_cb link_cb;
+    lh_scheduler_done_cb done_cb;
+    void *arg;
+    struct job *jobs;       /* one per link */
+    struct host *hosts;
+    size_t nhosts;
+    size_t *slots;          /* all hosts' pending arrays, in one block */
+    struct host **ring;     /* ready hosts, nhosts long */
+    size_t ring_head, ring_len;
+    unsigned active;
+    size_t done;
+    bool filling;
+    bool starting;          /* inside lh_scheduler_start: never finish */
+};
+
+static void
+scheduler_free(struct lh_scheduler *s)
+{
+    if (s == NULL)
+        return;
+    if (s->jobs != NULL)
+        for (size_t i = 0; i < s->links->n; i++)
+            lh_result_cleanup(&s->jobs[i].result);
+    free(s->jobs);
+    free(s->hosts);
+    free(s->slots);
+    free(s->ring);
+    free(s);
+}
+
+static void
+ring_push(struct lh_scheduler *s, struct host *h)
+{
+    if (h->ready || h->next == h->npending ||
+        h->active >= s->p.per_host_concurrency)
+        return;
+    h->ready = true;
+    s->ring[(s->ring_head + s->ring_len++) % s->nhosts] = h;
+}
+
+static struct host *
+ring_pop(struct lh_scheduler *s)
+{
+    struct host *h;
+
+    if (s->ring_len == 0)
+        return NULL;
+    h = s->ring[s->ring_head];
+    s->ring_head = (s->ring_head + 1) % s->nhosts;
+    s->ring_len--;
+    h->ready = false;
+    return h;
+}
+
+static void fill(struct lh_scheduler *s);
+static void start_next(struct lh_scheduler *s, struct host *h);
+static void finish_if_done(struct lh_scheduler *s);
+
+/* Verdict, state, report; then the next check. */
+static void
+complete(struct job *j)
+{
+    struct lh_scheduler *s = j->sched;
+    struct lh_link *l = j->link;
+    struct lh_verdict v;
+    struct lh_transition t;
+
+    j->check = NULL;
+    j->host->active--;
+    s->active--;
+    /* The link keeps the newest result; the old one goes. */
+    lh_result_cleanup(&l->result);
+    l->result = j->result;
+    lh_result_init(&j->result);
+    lh_classify(&l->result, &v);
+    /* new_url is borrowed from the result the link now owns. */
+    lh_state_record(l, &v, l->result.checked_at, s->p.fail_threshold,
+        s->p.recover_threshold, &t);
+    t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
+    s->done++;
+    if (s->link_cb != NULL)
+        s->link_cb(l, &t, s->arg);
+    /* The freed slot stays with its host while the host has work: the
+     * connection just used is then reused, not closed to make room for
+     * one to another host. */
+    if (!s->filling && j->host->next < j->host->npending)
+        start_next(s, j->host);    /* a failed start re-queues the host */
+    else
+        ring_push(s, j->host);
+    fill(s);
+}
+
+static void
+check_done_cb(struct lh_result *result, void *arg)
+{
+    struct job *j = arg;
+
+    (void)result;
+    complete(j);
+}
+
+static void
+finish_if_done(struct lh_scheduler *s)
+{
+    lh_scheduler_done_cb cb;
+    void *arg;
+
+    if (s->done < s->links->n || s->filling || s->starting)
+        return;
+    cb = s->done_cb;
+    arg = s->arg;
+    scheduler_free(s);
+    cb(arg);
+}
+
+/* Start the next link of host h in a free slot. */
+static void
+start_next(struct lh_scheduler *s, struct host *h)
+{
+    struct job *j = &s->jobs[h->pending[h->next++]];
+    char err[256];
+    bool was_filling = s->filling;
+
+    h->active++;
+    s->active++;
+    j->check = lh_check_start(s->ck, j->link->url, &j->result,
+        check_done_cb, j, err, sizeof(err));
+    if (j->check == NULL) {
+        /* The result says what failed; it is this link's verdict. */
+        if (j->result.fail == LH_FAIL_NONE)
+            j->result.fail = LH_FAIL_OTHER;
+        if (j->result.error == NULL)
+            j->result.error = strdup(err);
+        j->result.checked_at = (long long)time(NULL);
+        s->filling = true;     /* no recursion: fill() goes on */
+        complete(j);
+        s->filling = was_filling;
+        return;
+    }
+    ring_push(s, h);
+}
+
+static void
+fill(struct lh_scheduler *s)
+{
+    struct host *h;
+
+    if (s->filling)
+        return;
+    s->filling = true;
+    while (s->active < s->p.concurrency && (h = ring_pop(s)) != NULL) {
+        /* A host can drain while it waits in the ring (its slots took
+         * its links); skip it then. */
+        if (h->next < h->npending &&
+            h->active < s->p.per_host_concurrency)
+            start_next(s, h);
+    }
+    s->filling = false;
+    finish_if_done(s);
+}
+
+struct lh_scheduler *
+lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
+    const struct lh_scheduler_params *params, lh_scheduler_link_cb link_cb,
+    lh_scheduler_done_cb done_cb, void *arg, char *err, size_t errlen)
+{
+    struct lh_scheduler *s;
+    struct lh_strmap index;     /* host name -> host number + 1 */
+    size_t *hostof = NULL, off;
+    char name[256];
+
+    if (links->n == 0) {
+        lh_seterr(err, errlen, "no links to check");
+        return NULL;
+    }
+    lh_strmap_init(&index);
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        goto nomem;
+    s->ck = ck;
+    s->links = links;
+    s->p = *params;
+    if (s->p.concurrency == 0)
+        s->p.concurrency = 1;
+    if (s->p.per_host_concurrency == 0)
+        s->p.per_host_concurrency = 1;
+    s->link_cb = link_cb;
+    s->done_cb = done_cb;
+    s->arg = arg;
+    if ((s->jobs = calloc(links->n, sizeof(*s->jobs))) == NULL ||
+        (hostof = calloc(links->n, sizeof(*hostof))) == NULL ||
+        (s->hosts = calloc(links->n, sizeof(*s->hosts))) == NULL ||
+        (s->slots = calloc(links->n, sizeof(*s->slots))) == NULL)
+        goto nomem;
+
+    /* Group the links by host (an unparsable URL is a host of its own). */
+    for (size_t i = 0; i < links->n; i++) {
+        uintptr_t k;
+
+        s->jobs[i].sched = s;
+        s->jobs[i].link = links->v[i];
+        lh_result_init(&s->jobs[i].result);
+        if (lh_url_host(links->v[i]->url, name, sizeof(name)) == -1)
+            snprintf(name, sizeof(name), "\x01%zu", i);
+        k = (uintptr_t)lh_strmap_get(&index, name);
+        if (k == 0) {
+            k = ++s->nhosts;
+            if (lh_strmap_put(&index, name, (void *)k) == -1)
+                goto nomem;
+        }
+        hostof[i] = k - 1;
+        s->hosts[k - 1].npending++;
+    }
+    off = 0;
+    for (size_t h = 0; h < s->nhosts; h++) {
+        s->hosts[h].pending = s->slots + off;
+        off += s->hosts[h].npending;
+        s->hosts[h].npending = 0;
+    }
+    for (size_t i = 0; i < links->n; i++) {
+        struct host *h = &s->hosts[hostof[i]];
+
+        h->pending[h->npending++] = i;
+        s->jobs[i].host = h;
+    }
+    if ((s->ring = calloc(s->nhosts, sizeof(*s->ring))) == NULL)
+        goto nomem;
+    for (size_t h = 0; h < s->nhosts; h++)
+        ring_push(s, &s->hosts[h]);
+    free(hostof);
+    lh_strmap_cleanup(&index, NULL);
+
+    lh_checker_new_cycle(ck);
+    s->starting = true;
+    fill(s);
+    s->starting = false;
+    if (s->done == links->n) {
+        /* Every check failed to start (out of memory, say): each link
+         * has its verdict, but done_cb must not run before we return. */
+        lh_seterr(err, errlen, "no check could start");
+        scheduler_free(s);
+        return NULL;
+    }
+    return s;
+nomem:
+    lh_seterr(err, errlen, "out of memory");
+    free(hostof);
+    lh_strmap_cleanup(&index, NULL);
+    scheduler_free(s);
+    return NULL;
+}
+
+void
+lh_scheduler_cancel(struct lh_scheduler *s)
+{
+    for (size_t i = 0; i < s->links->n; i++)
+        if (s->jobs[i].check != NULL)
+            lh_check_cancel(s->jobs[i].check);
+    scheduler_free(s);
+}

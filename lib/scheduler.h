@@ -1,0 +1,47 @@
+/*
+ * scheduler: the checks of one cycle over the link table, scheduled with a
+ * global cap and a per-host cap (round-robin over hosts, so one big site
+ * does not starve the others and no transfer waits in curl's queue); each
+ * result is classified and recorded where its check completes (verdict,
+ * reported state, certificate warning).  A "cycle" is the daemon's whole
+ * round (read the directory, check, write); this is its checking part.
+ * Knows nothing of parsing, HTTP details or where the directory came from.
+ */
+#ifndef LH_SCHEDULER_H
+#define LH_SCHEDULER_H
+
+#include "check.h"
+#include "state.h"
+
+struct lh_scheduler;
+
+struct lh_scheduler_params {
+    unsigned concurrency;
+    unsigned per_host_concurrency;
+    unsigned fail_threshold;
+    unsigned recover_threshold;
+    unsigned cert_warn_days;    /* 0: no certificate warnings */
+};
+
+/* After each link's verdict is recorded: t says what happened to its
+ * reported state and its certificate warning.  Do not change the link table from here. */
+typedef void (*lh_scheduler_link_cb)(struct lh_link *link,
+    const struct lh_transition *t, void *arg);
+/* When every link has its verdict.  The cycle is already freed. */
+typedef void (*lh_scheduler_done_cb)(void *arg);
+
+/*
+ * Check every link of links, which must not change until done_cb (or
+ * lh_scheduler_cancel).  Returns NULL with err when the cycle cannot start
+ * (no links, out of memory); done_cb then never runs (link_cb may have,
+ * for links whose check failed to start).
+ */
+struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
+    const struct lh_scheduler_params *params, lh_scheduler_link_cb link_cb,
+    lh_scheduler_done_cb done_cb, void *arg, char *err, size_t errlen);
+
+/* Stop in-flight checks and free the cycle; done_cb will not run.  Links
+ * not checked keep their previous state. */
+void lh_scheduler_cancel(struct lh_scheduler *s);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * Tests of url.c: equivalence and home pages row by row (both sides of
+ * each rule), and the host and server keys the check and the scheduler
+ * group by.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "test.h"
+#include "url.h"
+
+#define EX "https://example.org"
+
+struct pair_row {
+    const char *a, *b;
+    int want;
+};
+
+static const struct pair_row equivalent_rows[] = {
+    { EX "/p", EX "/p", 1 },
+    { "http://example.org/p", EX "/p", 1 },
+    { EX "/p", "http://example.org/p", 0 },         /* a downgrade */
+    { EX "/p", "https://www.example.org/p", 1 },
+    { "https://www.example.org/p", EX "/p", 1 },
+    { "http://www.example.org/p", "https://example.org/p/", 1 },
+    { "https://WWW.Example.ORG/p", EX "/p", 1 },
+    { "https://example.org./p", EX "/p", 1 },
+    { "http://example.org:80/p", EX "/p", 1 },
+    { "http://example.org/p", "https://example.org:443/p", 1 },
+    { "https://example.org:443/p", EX "/p", 1 },
+    { "http://example.org:8080/p", "https://example.org:8080/p", 0 },
+    { "http://example.org:8080/p", "http://example.org:8080/p/", 1 },
+    { "http://example.org:8080/p", "http://example.org:8081/p", 0 },
+    { "http://example.org:8080/p", "http://example.org/p", 0 },
+    { "http://example.org:/p", "http://example.org/p", 1 },
+    { "http://example.org:00080/p", "http://example.org/p", 1 },
+    { EX "/p", EX "/p/", 1 },
+    { EX "/p/", EX "/p", 1 },
+    { EX, EX "/", 1 },
+    { EX "/p//", EX "/p", 0 },
+    { EX "/P", EX "/p", 0 },
+    { EX "/p?a=1", EX "/p?a=1", 1 },
+    { EX "/p?a=1", EX "/p?a=2", 0 },
+    { EX "/p?a=1&b=2", EX "/p?b=2&a=1", 0 },
+    { EX "/p?a=1", EX "/p", 0 },
+    { EX "/p?", EX "/p", 1 },
+    { EX "/p/?a=1", EX "/p?a=1", 1 },
+    { EX "/p#top", EX "/p#bottom", 1 },
+    { EX "/p#top", EX "/p", 1 },
+    { EX "/%7Euser", EX "/~user", 1 },
+    { EX "/a%2fb", EX "/a%2Fb", 1 },
+    { EX "/a%2Fb", EX "/a/b", 0 },
+    { EX "/caf%C3%A9", EX "/caf%c3%a9", 1 },
+    { EX "/100%", EX "/100%", 1 },
+    { EX "/100%25", EX "/100%", 0 },
+    { "HTTPS://EXAMPLE.ORG/p", EX "/p", 1 },
+    { "https://user@example.org/p", "https://user@example.org/p", 1 },
+    { "https://user@example.org/p", EX "/p", 0 },
+    { "https://@example.org/p", EX "/p", 1 },
+    { "http://evil.example@good.example/", "https://good.example/", 0 },
+    { "http://a@evil.example@good.example/",
+      "http://a@evil.example@good.example", 1 },
+    { "http://[::1]/", "https://[0:0:0:0:0:0:0:1]/", 1 },
+    { "http://[::1]:80/", "http://[::1]/", 1 },
+    { "http://[::1]/", "http://[::2]/", 0 },
+    { "http://[2001:DB8::1]/", "http://[2001:db8::1]/", 1 },
+    { "http://[fe80::1%25eth0]/", "http://[fe80::1%25eth0]/", 1 },
+    { "http://[fe80::1%25eth0]/", "http://[fe80::1]/", 0 },
+    { "http://[::1]/", "http://127.0.0.1/", 0 },
+    { "http://[::zz]/", "http://[::zz]/", 0 },
+    { "http://[::1/", "http://[::1/", 0 },
+    { "http://[::1]x/", "http://[::1]x/", 0 },
+    { "http://[fe80::1%eth0]/", "http://[fe80::1%eth0]/", 0 },
+    { EX "/p", "https://example.com/p", 0 },
+    { "https://www2.le.ac.uk/", "https://le.ac.uk/", 0 },
+    { "http://www.com/", "http://com/", 0 },
+    { NULL, EX, 0 },
+    { EX, NULL, 0 },
+    { NULL, NULL, 0 },
+    { "", "", 0 },
+    { "example.org/p", "example.org/p", 0 },
+    { "ftp://example.org/", "ftp://example.org/", 0 },
+    { "http://", "http://", 0 },
+    { "http:///p", "http:///p", 0 },
+    { "http:/example.org/", "http:/example.org/", 0 },
+    { "http://exa mple.org/", "http://exa mple.org/", 0 },
+    { "http://example.org/a b", "http://example.org/a b", 0 },
+    { "http://example.org\\p", "http://example.org\\p", 0 },
+    { "http://exa<mple.org/", "http://exa<mple.org/", 0 },
+    { "http://example.org:0/", "http://example.org:0/", 0 },
+    { "http://example.org:65536/", "http://example.org:65536/", 0 },
+    { "http://example.org:123456/", "http://example.org:123456/", 0 },
+    { "http://example.org:8x/", "http://example.org:8x/", 0 },
+    { "http://example.org:-1/", "http://example.org:-1/", 0 },
+    { "http://:80/", "http://:80/", 0 },
+    { "http://user@/", "http://user@/", 0 },
+};
+
+static void
+test_equivalent(void)
+{
+    size_t n = sizeof(equivalent_rows) / sizeof(equivalent_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct pair_row *row = &equivalent_rows[i];
+        char name[512];
+        int len;
+
+        TEST_ROW_BEGIN();
+        len = snprintf(name, sizeof(name), "%s ~ %s",
+            row->a ? row->a : "(null)", row->b ? row->b : "(null)");
+        CHECK(len > 0 && (size_t)len < sizeof(name));
+        CHECK_INT_EQ(row->want, lh_url_equivalent(row->a, row->b));
+        TEST_ROW_END(name);
+    }
+    printf("     %zu equivalence rows\n", n);
+}
+
+struct home_row {
+    const char *url;
+    int want;
+};
+
+static const struct home_row home_rows[] = {
+    { EX, 1 },
+    { EX "/", 1 },
+    { EX "/index.html", 1 },
+    { EX "/INDEX.HTML", 1 },
+    { EX "/index.htm", 1 },
+    { EX "/index.php", 1 },
+    { EX "/index.asp", 1 },
+    { EX "/default.aspx", 1 },
+    { EX "/Default.aspx", 1 },
+    { EX "/?", 1 },
+    { EX "/#top", 1 },
+    { "http://[::1]/", 1 },
+    { "https://example.org:8443/", 1 },
+    { "https://user@example.org/", 1 },
+    { "HTTP://EXAMPLE.ORG", 1 },
+    { EX "/en/", 0 },
+    { EX "/en", 0 },
+    { EX "/home", 0 },
+    { EX "/page", 0 },
+    { EX "//", 0 },
+    { EX "/?lang=en", 0 },
+    { EX "/index.html?x=1", 0 },
+    { EX "/index.html/", 0 },
+    { EX "/sub/index.html", 0 },
+    { EX "/index.html5", 0 },
+    { EX "/myindex.html", 0 },
+    { NULL, 0 },
+    { "", 0 },
+    { "not a url", 0 },
+    { "ftp://example.org/", 0 },
+    { "http:///", 0 },
+    { "http://[::1/", 0 },
+};
+
+static void
+test_is_home(void)
+{
+    size_t n = sizeof(home_rows) / sizeof(home_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        TEST_ROW_BEGIN();
+        CHECK_INT_EQ(home_rows[i].want, lh_url_is_home(home_rows[i].url));
+        TEST_ROW_END(home_rows[i].url ? home_rows[i].url : "(null)");
+    }
+    printf("     %zu home-page rows\n", n);
+}
+
+struct key_row {
+    const char *url;
+    const char *host;       /* NULL: lh_url_host fails */
+    const char *site;
+};
+
+static const struct key_row key_rows[] = {
+    { "https://Example.ORG/a", "example.org", "https://example.org:443" },
+    { "http://example.org", "example.org", "http://example.org:80" },
+    { "http://example.org:8080/x?y", "example.org",
+        "http://example.org:8080" },
+    { "HTTPS://www.Example.org:443/", "www.example.org",
+        "https://www.example.org:443" },
+    { "http://user:pw@host.example/", "host.example",
+        "http://host.example:80" },
+    { "http://a.example@b.example/", "b.example", "http://b.example:80" },
+    { "http://[::1]:8080/", "[::1]", "http://[::1]:8080" },
+    { "http://[FE80::1%25eth0]/", "[fe80::1%25eth0]",
+        "http://[fe80::1%25eth0]:80" },
+    { "http://127.0.0.1:9/", "127.0.0.1", "http://127.0.0.1:9" },
+    { "ftp://example.org/", NULL, NULL },
+    { "http:///", NULL, NULL },
+    { "http://exa mple.org/", NULL, NULL },
+    { "http://example.org:0/", NULL, NULL },
+    { "http://example.org:65536/", NULL, NULL },
+    { "example.org", NULL, NULL },
+};
+
+static void
+test_keys(void)
+{
+    size_t n = sizeof(key_rows) / sizeof(key_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct key_row *row = &key_rows[i];
+        char host[256], site[300];
+
+        TEST_ROW_BEGIN();
+        if (row->host == NULL) {
+            CHECK_INT_EQ(-1, lh_url_host(row->url, host, sizeof(host)));
+            CHECK_INT_EQ(-1, lh_url_site(row->url, site, sizeof(site)));
+        } else {
+            CHECK_INT_EQ(0, lh_url_host(row->url, host, sizeof(host)));
+            CHECK_STR_EQ(row->host, host);
+            CHECK_INT_EQ(0, lh_url_site(row->url, site, sizeof(site)));
+            CHECK_STR_EQ(row->site, site);
+        }
+        TEST_ROW_END(row->url);
+    }
+    /* A host that does not fit is refused, never cut. */
+    {
+        char small[12];
+
+        CHECK_INT_EQ(-1, lh_url_host(EX "/", small, 11));
+        CHECK_INT_EQ(0, lh_url_host(EX "/", small, sizeof(small)));
+        CHECK_STR_EQ("example.org", small);
+        CHECK_INT_EQ(-1, lh_url_site(EX "/", small, sizeof(small)));
+    }
+}
+
+static void
+test_is_http(void)
+{
+    CHECK(lh_url_is_http("http://x"));
+    CHECK(lh_url_is_http("HTTPS://x"));
+    CHECK(!lh_url_is_http("httpx://x"));
+    CHECK(!lh_url_is_http("http:/x"));
+    CHECK(!lh_url_is_http("/etc/linkhealthd/directory.json"));
+    CHECK(!lh_url_is_http(""));
+}
+
+static void
+test_other_host(void)
+{
+    CHECK(!lh_url_other_host(EX "/a", "http://www.example.org/b"));
+    CHECK(!lh_url_other_host(EX "/a", "https://EXAMPLE.org./"));
+    CHECK(lh_url_other_host(EX "/a", "https://example.net/a"));
+    CHECK(lh_url_other_host(EX "/a", "https://sub.example.org/a"));
+    /* Unparsable: no claim either way. */
+    CHECK(!lh_url_other_host(EX "/a", "not a url"));
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_equivalent);
+    RUN_TEST(test_is_home);
+    RUN_TEST(test_keys);
+    RUN_TEST(test_is_http);
+    RUN_TEST(test_other_host);
+    TEST_EXIT();
+}
