@@ -100,105 +100,87 @@ add_override(struct app *app, const char *key, const char *value,
     return 0;
 }
 
-static int
-parse_args(struct app *app, int argc, char **argv)
-{
-    enum { OPT_ONCE = 256, OPT_INTERVAL, OPT_CONCURRENCY, OPT_TIMEOUT,
-        OPT_CHECK_CONFIG, OPT_ALLOW_PRIVATE, OPT_FORMAT, OPT_SHOW,
-        OPT_SHARD };
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "directory", required_argument, NULL, 'd' },
-        { "status-file", required_argument, NULL, 'o' },
-        { "once", no_argument, NULL, OPT_ONCE },
-        { "foreground", no_argument, NULL, 'f' },
-        { "interval", required_argument, NULL, OPT_INTERVAL },
-        { "concurrency", required_argument, NULL, OPT_CONCURRENCY },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
-        { "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
-        { "format", required_argument, NULL, OPT_FORMAT },
-        { "show", optional_argument, NULL, OPT_SHOW },
-        { "shard", required_argument, NULL, OPT_SHARD },
-        { "version", no_argument, NULL, 'V' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int ch;
+enum { OPT_ONCE = 256, OPT_INTERVAL, OPT_CONCURRENCY, OPT_TIMEOUT,
+    OPT_CHECK_CONFIG, OPT_ALLOW_PRIVATE, OPT_FORMAT, OPT_SHOW, OPT_SHARD };
 
-    while ((ch = getopt_long(argc, argv, "c:d:o:fVh", longopts, NULL)) !=
-        -1) {
-        switch (ch) {
-        case 'c':
-            app->config_path = optarg;
-            break;
-        case 'd':
-            if (add_override(app, "directory", optarg, "--directory") == -1)
-                return -1;
-            break;
-        case 'o':
-            if (add_override(app, "status_file", optarg, "--status-file") == -1)
-                return -1;
-            break;
-        case OPT_ONCE:
-            app->once = true;
-            break;
-        case 'f':
-            app->foreground = true;
-            break;
-        case OPT_INTERVAL:
-            if (add_override(app, "interval", optarg, "--interval") == -1)
-                return -1;
-            break;
-        case OPT_CONCURRENCY:
-            if (add_override(app, "concurrency", optarg, "--concurrency") == -1)
-                return -1;
-            break;
-        case OPT_TIMEOUT:
-            if (add_override(app, "timeout", optarg, "--timeout") == -1)
-                return -1;
-            break;
-        case OPT_CHECK_CONFIG:
-            app->check_config = true;
-            break;
-        case OPT_ALLOW_PRIVATE:
-            if (add_override(app, "allow_private", "yes",
-                    "--allow-private") == -1)
-                return -1;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                app->format = FORMAT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                app->format = FORMAT_JSON;
-            else if (strcmp(optarg, "markdown") == 0)
-                app->format = FORMAT_MARKDOWN;
-            else {
-                fprintf(stderr, "linkhealthd: --format: \"%s\" is not "
-                    "text, json or markdown\n", optarg);
-                return -1;
-            }
-            app->format_given = true;
-            break;
-        case OPT_SHOW:
-            app->show = true;
-            app->show_path = optarg;
-            break;
-        case OPT_SHARD:
-            if (add_override(app, "shard", optarg, "--shard") == -1)
-                return -1;
-            break;
-        case 'V':
-            printf("linkhealthd %s\n%s\n", LH_VERSION, lh_http_version());
-            exit(EXIT_SUCCESS);
-        case 'h':
-            usage(stdout);
-            exit(EXIT_SUCCESS);
-        default:
-            usage(stderr);
+static const struct option longopts[] = {
+    { "config", required_argument, NULL, 'c' },
+    { "directory", required_argument, NULL, 'd' },
+    { "status-file", required_argument, NULL, 'o' },
+    { "once", no_argument, NULL, OPT_ONCE },
+    { "foreground", no_argument, NULL, 'f' },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
+    { "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+    { "allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "show", optional_argument, NULL, OPT_SHOW },
+    { "shard", required_argument, NULL, OPT_SHARD },
+    { "version", no_argument, NULL, 'V' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* The options that set a configuration key: the option's argument, or
+ * value when the option takes none. */
+static const struct {
+    int opt;
+    const char *key;
+    const char *flag;
+    const char *value;
+} key_options[] = {
+    { 'd', "directory", "--directory", NULL },
+    { 'o', "status_file", "--status-file", NULL },
+    { OPT_INTERVAL, "interval", "--interval", NULL },
+    { OPT_CONCURRENCY, "concurrency", "--concurrency", NULL },
+    { OPT_TIMEOUT, "timeout", "--timeout", NULL },
+    { OPT_ALLOW_PRIVATE, "allow_private", "--allow-private", "yes" },
+    { OPT_SHARD, "shard", "--shard", NULL },
+};
+
+/* ch, when it sets a configuration key: 1 when taken, 0 when ch is not
+ * such an option, -1 on error. */
+static int
+key_option(struct app *app, int ch, const char *arg)
+{
+    for (size_t i = 0; i < sizeof(key_options) / sizeof(key_options[0]);
+        i++) {
+        if (key_options[i].opt != ch)
+            continue;
+        if (add_override(app, key_options[i].key, key_options[i].value ?
+                key_options[i].value : arg, key_options[i].flag) == -1)
             return -1;
+        return 1;
+    }
+    return 0;
+}
+
+static int
+parse_format(struct app *app, const char *arg)
+{
+    static const char *const names[] = {
+        [FORMAT_TEXT] = "text", [FORMAT_JSON] = "json",
+        [FORMAT_MARKDOWN] = "markdown",
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            app->format = (enum report_format)i;
+            app->format_given = true;
+            return 0;
         }
     }
+    fprintf(stderr, "linkhealthd: --format: \"%s\" is not text, json or "
+        "markdown\n", arg);
+    return -1;
+}
+
+/* What is left after the options, and the options that exclude each
+ * other. */
+static int
+check_args(struct app *app, int argc, char **argv)
+{
     /* --show FILE as well as --show=FILE. */
     if (app->show && app->show_path == NULL && optind < argc)
         app->show_path = argv[optind++];
@@ -218,6 +200,53 @@ parse_args(struct app *app, int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+static int
+parse_args(struct app *app, int argc, char **argv)
+{
+    int ch, rc;
+
+    while ((ch = getopt_long(argc, argv, "c:d:o:fVh", longopts, NULL)) !=
+        -1) {
+        if ((rc = key_option(app, ch, optarg)) != 0) {
+            if (rc == -1)
+                return -1;
+            continue;
+        }
+        switch (ch) {
+        case 'c':
+            app->config_path = optarg;
+            break;
+        case OPT_ONCE:
+            app->once = true;
+            break;
+        case 'f':
+            app->foreground = true;
+            break;
+        case OPT_CHECK_CONFIG:
+            app->check_config = true;
+            break;
+        case OPT_FORMAT:
+            if (parse_format(app, optarg) == -1)
+                return -1;
+            break;
+        case OPT_SHOW:
+            app->show = true;
+            app->show_path = optarg;
+            break;
+        case 'V':
+            printf("linkhealthd %s\n%s\n", LH_VERSION, lh_http_version());
+            exit(EXIT_SUCCESS);
+        case 'h':
+            usage(stdout);
+            exit(EXIT_SUCCESS);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    return check_args(app, argc, argv);
 }
 
 /* Read the configuration and apply the command line over it, into a
@@ -346,8 +375,8 @@ show(struct app *app, const struct lh_config *cfg)
     char err[1024];
     int code = EXIT_SUCCESS;
 
-    if (lh_status_read(path, 256u * 1024 * 1024, &links, &duration_ms, err,
-            sizeof(err)) == -1) {
+    if (lh_status_read(path, LH_STATUS_MAX_BYTES, false, &links,
+            &duration_ms, err, sizeof(err)) == -1) {
         log_err("%s", err);
         return EXIT_USAGE;
     }

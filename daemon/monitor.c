@@ -6,12 +6,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -43,7 +41,7 @@ struct lh_monitor {
     struct lh_http *http;           /* during a cycle only */
     struct lh_checker *checker;
     struct lh_fetch *fetch;
-    struct lh_scheduler *sched;         /* the checks of the running cycle */
+    struct lh_scheduler *sched;     /* the checks of the running cycle */
 
     struct lh_links links;
     struct lh_links seed;           /* previous run, until the first sync */
@@ -156,8 +154,8 @@ load_seed(struct lh_monitor *m)
 {
     char err[1024], aside[4096];
 
-    if (lh_status_load(m->cfg.status_file, 256u * 1024 * 1024, &m->seed,
-            err, sizeof(err)) == 0) {
+    if (lh_status_read(m->cfg.status_file, LH_STATUS_MAX_BYTES, true,
+            &m->seed, NULL, err, sizeof(err)) == 0) {
         if (m->seed.n > 0)
             log_info("%s: resuming the state of %zu links",
                 m->cfg.status_file, m->seed.n);

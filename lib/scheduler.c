@@ -5,7 +5,6 @@
  * structure is sized once at the start, so 100,000 links allocate a few
  * arrays.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

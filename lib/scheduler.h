@@ -24,23 +24,25 @@ struct lh_scheduler_params {
 };
 
 /* After each link's verdict is recorded: t says what happened to its
- * reported state and its certificate warning.  Do not change the link table from here. */
+ * reported state and its certificate warning.  Do not change the link
+ * table from here. */
 typedef void (*lh_scheduler_link_cb)(struct lh_link *link,
     const struct lh_transition *t, void *arg);
-/* When every link has its verdict.  The cycle is already freed. */
+/* When every link has its verdict.  The scheduler is already freed. */
 typedef void (*lh_scheduler_done_cb)(void *arg);
 
 /*
  * Check every link of links, which must not change until done_cb (or
- * lh_scheduler_cancel).  Returns NULL with err when the cycle cannot start
+ * lh_scheduler_cancel).  Returns NULL with err when the checks cannot start
  * (no links, out of memory); done_cb then never runs (link_cb may have,
  * for links whose check failed to start).
  */
-struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
-    const struct lh_scheduler_params *params, lh_scheduler_link_cb link_cb,
-    lh_scheduler_done_cb done_cb, void *arg, char *err, size_t errlen);
+struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck,
+    struct lh_links *links, const struct lh_scheduler_params *params,
+    lh_scheduler_link_cb link_cb, lh_scheduler_done_cb done_cb, void *arg,
+    char *err, size_t errlen);
 
-/* Stop in-flight checks and free the cycle; done_cb will not run.  Links
+/* Stop in-flight checks and free the scheduler; done_cb will not run.  Links
  * not checked keep their previous state. */
 void lh_scheduler_cancel(struct lh_scheduler *s);
 

@@ -237,8 +237,9 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
 
     link->verdict = v->state;
     link->checked = true;
-    /* Copy with a bounded length: the reason is always terminated. */
-    /* On failure the old reason stays: better stale than none. */
+    /* The verdict's reason is a terminated string of at most
+     * LH_REASON_MAX bytes.  Out of memory, the old reason stays: better
+     * stale than none. */
     (void)lh_replace_string(&link->reason, v->reason);
     free(link->new_url);
     link->new_url = v->new_url != NULL ? strdup(v->new_url) : NULL;

@@ -5,9 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,37 +306,20 @@ json_time(const cJSON *obj, const char *key)
     return t;
 }
 
-static int
-seed_link(struct lh_links *seed, const cJSON *item)
+/* A copy of s, or of "" for NULL; NULL only when out of memory. */
+static char *
+dup_text(const char *s)
 {
-    const char *url = json_str(item, "url");
-    const char *reason = json_str(item, "reason");
-    const char *verdict = json_str(item, "verdict");
-    const char *new_url = json_str(item, "new_url");
-    const cJSON *n, *h;
-    struct lh_link *l;
-    enum lh_state st;
+    return strdup(s != NULL ? s : "");
+}
 
-    if (url == NULL || lh_state_parse(json_str(item, "state"), &st) == -1)
-        return 0;   /* not ours to judge: skip the entry */
-    if (lh_links_find(seed, url) != NULL)
-        return 0;
-    if ((l = calloc(1, sizeof(*l))) == NULL)
-        return -1;
-    lh_result_init(&l->result);
-    if ((l->url = strdup(url)) == NULL ||
-        (l->name = strdup(json_str(item, "name") ? json_str(item, "name") :
-            "")) == NULL ||
-        (l->region = strdup(json_str(item, "region") ?
-            json_str(item, "region") : "")) == NULL ||
-        (l->description = strdup(json_str(item, "description") ?
-            json_str(item, "description") : "")) == NULL ||
-        (new_url != NULL && (l->new_url = strdup(new_url)) == NULL))
-        goto nomem;
-    l->state = st;
-    l->since = json_time(item, "since");
-    /* What the last check saw, for a report of the file (--show); a
-     * resumed link is not "checked", so none of it is written back. */
+/* What the last check saw, for a report of the file (--show); a resumed
+ * link is not "checked", so none of it is written back. */
+static void
+seed_last_check(struct lh_link *l, const cJSON *item)
+{
+    const cJSON *n;
+
     n = cJSON_GetObjectItemCaseSensitive(item, "http_status");
     if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
         l->result.http_status = (int)n->valuedouble;
@@ -346,10 +327,25 @@ seed_link(struct lh_links *seed, const cJSON *item)
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
         l->result.timings.total_ms = n->valuedouble;
     l->result.cert_expiry = json_time(item, "cert_expires_at");
-    if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
-        l->verdict = st;
-    if (reason != NULL && (l->reason = strdup(reason)) == NULL)
-        goto nomem;
+}
+
+static bool
+is_cert_warning(const char *s)
+{
+    return strncmp(s, LH_CERT_WARNING_EXPIRES,
+        strlen(LH_CERT_WARNING_EXPIRES)) == 0 ||
+        strncmp(s, LH_CERT_WARNING_EXPIRED,
+        strlen(LH_CERT_WARNING_EXPIRED)) == 0;
+}
+
+/* Counters, flapping, the certificate warning and the verdict history
+ * (the newest LH_HISTORY_LEN, unknown names skipped). */
+static void
+seed_history(struct lh_link *l, const cJSON *item)
+{
+    const cJSON *n, *h;
+    enum lh_state st;
+
     n = cJSON_GetObjectItemCaseSensitive(item, "consecutive_failures");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
         l->consecutive_failures = (unsigned)n->valuedouble;
@@ -357,10 +353,7 @@ seed_link(struct lh_links *seed, const cJSON *item)
     l->flapping = cJSON_IsTrue(n);
     h = cJSON_GetObjectItemCaseSensitive(item, "warnings");
     cJSON_ArrayForEach(n, h)
-        if (cJSON_IsString(n) && (strncmp(n->valuestring,
-                LH_CERT_WARNING_EXPIRES, strlen(LH_CERT_WARNING_EXPIRES)) ==
-                0 || strncmp(n->valuestring, LH_CERT_WARNING_EXPIRED,
-                strlen(LH_CERT_WARNING_EXPIRED)) == 0))
+        if (cJSON_IsString(n) && is_cert_warning(n->valuestring))
             l->cert_warning = true;
     h = cJSON_GetObjectItemCaseSensitive(item, "history");
     cJSON_ArrayForEach(n, h) {
@@ -376,7 +369,45 @@ seed_link(struct lh_links *seed, const cJSON *item)
     for (unsigned i = l->nhistory; i > 0 && lh_state_is_good(
             (enum lh_state)l->history[i - 1]); i--)
         l->consecutive_good++;
-    if (lh_links_append(seed, l) == -1)
+}
+
+/*
+ * One entry of "links" into a link of *links.  An entry without a url or
+ * a known state, or with a url already seen, is skipped.  0, or -1 when
+ * out of memory.
+ */
+static int
+seed_link(struct lh_links *links, const cJSON *item)
+{
+    const char *url = json_str(item, "url");
+    const char *reason = json_str(item, "reason");
+    const char *verdict = json_str(item, "verdict");
+    const char *new_url = json_str(item, "new_url");
+    struct lh_link *l;
+    enum lh_state st;
+
+    if (url == NULL || lh_state_parse(json_str(item, "state"), &st) == -1)
+        return 0;   /* not ours to judge: skip the entry */
+    if (lh_links_find(links, url) != NULL)
+        return 0;
+    if ((l = calloc(1, sizeof(*l))) == NULL)
+        return -1;
+    lh_result_init(&l->result);
+    if ((l->url = strdup(url)) == NULL ||
+        (l->name = dup_text(json_str(item, "name"))) == NULL ||
+        (l->region = dup_text(json_str(item, "region"))) == NULL ||
+        (l->description = dup_text(json_str(item, "description"))) ==
+            NULL ||
+        (new_url != NULL && (l->new_url = strdup(new_url)) == NULL) ||
+        (reason != NULL && (l->reason = strdup(reason)) == NULL))
+        goto nomem;
+    l->state = st;
+    l->since = json_time(item, "since");
+    if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
+        l->verdict = st;
+    seed_last_check(l, item);
+    seed_history(l, item);
+    if (lh_links_append(links, l) == -1)
         goto nomem;
     return 0;
 nomem:
@@ -385,28 +416,7 @@ nomem:
 }
 
 int
-lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
-    char *err, size_t errlen)
-{
-    char *buf;
-    size_t len;
-    int rc;
-
-    lh_links_init(seed);
-    if (lh_file_read(path, max_bytes, NULL, &buf, &len, err, errlen) == -1) {
-        if (errno != ENOENT)
-            return -1;
-        if (errlen > 0)
-            err[0] = '\0';
-        return 0;
-    }
-    rc = lh_status_parse(buf, len, path, seed, err, errlen);
-    free(buf);
-    return rc;
-}
-
-static int
-parse_doc(const char *buf, size_t len, const char *name,
+lh_status_parse(const char *buf, size_t len, const char *name,
     struct lh_links *seed, double *duration_ms, char *err, size_t errlen)
 {
     cJSON *root = NULL;
@@ -434,8 +444,9 @@ parse_doc(const char *buf, size_t len, const char *name,
     }
     cycle = cJSON_GetObjectItemCaseSensitive(root, "cycle");
     d = cJSON_GetObjectItemCaseSensitive(cycle, "duration_ms");
-    *duration_ms = cJSON_IsNumber(d) && d->valuedouble >= 0 ?
-        d->valuedouble : 0;
+    if (duration_ms != NULL)
+        *duration_ms = cJSON_IsNumber(d) && d->valuedouble >= 0 ?
+            d->valuedouble : 0;
     cJSON_ArrayForEach(item, links) {
         if (cJSON_IsObject(item) && seed_link(seed, item) == -1) {
             lh_seterr(err, errlen, "%s: out of memory", name);
@@ -452,27 +463,24 @@ fail:
 }
 
 int
-lh_status_parse(const char *buf, size_t len, const char *name,
-    struct lh_links *seed, char *err, size_t errlen)
-{
-    double duration_ms;
-
-    return parse_doc(buf, len, name, seed, &duration_ms, err, errlen);
-}
-
-int
-lh_status_read(const char *path, size_t max_bytes, struct lh_links *links,
-    double *duration_ms, char *err, size_t errlen)
+lh_status_read(const char *path, size_t max_bytes, bool missing_ok,
+    struct lh_links *links, double *duration_ms, char *err, size_t errlen)
 {
     char *buf;
     size_t len;
     int rc;
 
     lh_links_init(links);
-    *duration_ms = 0;
-    if (lh_file_read(path, max_bytes, NULL, &buf, &len, err, errlen) == -1)
-        return -1;
-    rc = parse_doc(buf, len, path, links, duration_ms, err, errlen);
+    if (duration_ms != NULL)
+        *duration_ms = 0;
+    if (lh_file_read(path, max_bytes, NULL, &buf, &len, err, errlen) == -1) {
+        if (!missing_ok || errno != ENOENT)
+            return -1;
+        if (errlen > 0)
+            err[0] = '\0';
+        return 0;
+    }
+    rc = lh_status_parse(buf, len, path, links, duration_ms, err, errlen);
     free(buf);
     return rc;
 }

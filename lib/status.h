@@ -1,17 +1,20 @@
 /*
  * status: the JSON status document (schema version LH_STATUS_VERSION,
- * described in the README), written atomically: a temporary file in the
- * same folder, fsync, rename, fsync of the folder.  Knows nothing of the
- * check engine.
+ * described in doc/status.md beside doc/status.schema.json): printed,
+ * written atomically through lh_file_write_atomic (file.c), and read back
+ * for a restart or a report.  Knows nothing of the check engine.
  */
 #ifndef LH_STATUS_H
 #define LH_STATUS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "state.h"
 
 #define LH_STATUS_VERSION 2
+/* The largest status file read back: 256 MiB, a million links and more. */
+#define LH_STATUS_MAX_BYTES (256u * 1024 * 1024)
 
 /* How a link's certificate warning begins, in its "warnings". */
 #define LH_CERT_WARNING_EXPIRES "certificate expires in"
@@ -45,32 +48,26 @@ int lh_status_write(const char *path, const struct lh_status_info *info,
     const struct lh_links *links, char *err, size_t errlen);
 
 /*
- * Read a previous status document into *seed (initialized here): one link
- * per entry with its url, name, region, reported state, since, history,
- * counters and last verdict, for lh_state_seed.  A missing file is not an
- * error (empty table).  Returns -1 with err for a file that cannot be read
- * or is not a linkhealthd status document of a version we know.
+ * Read a status document back, for a restart (lh_state_seed) and for a
+ * report of the file (--show): one link per entry with its url, name,
+ * region, description, reported state, since, history, counters, last
+ * verdict, reason and new_url, and in its result what its last check saw
+ * (http_status, response time, certificate expiry).  *duration_ms (when
+ * not NULL) is the last cycle's duration.  Entries without a url or a
+ * known state are skipped.
+ *
+ * lh_status_read reads path, at most max_bytes; with missing_ok a file
+ * that does not exist is an empty table, not an error.  lh_status_parse
+ * reads the len bytes at buf (not NUL-terminated); name stands for them
+ * in messages.  Both return 0 with *links filled (initialized here; the
+ * caller cleans it up with lh_links_cleanup), or -1 with err naming the
+ * file and *links empty: a file that cannot be read, or that is not a
+ * linkhealthd status document of a version we know.
  */
-int lh_status_load(const char *path, size_t max_bytes, struct lh_links *seed,
-    char *err, size_t errlen);
-
-/*
- * As lh_status_load, for the len bytes at buf (not NUL-terminated) that
- * lh_status_load read from a file; name stands for the file in messages.
- * Returns 0 with *seed filled (initialized here; the caller cleans it up
- * with lh_links_cleanup), or -1 with err and *seed empty.
- */
+int lh_status_read(const char *path, size_t max_bytes, bool missing_ok,
+    struct lh_links *links, double *duration_ms, char *err, size_t errlen);
 int lh_status_parse(const char *buf, size_t len, const char *name,
-    struct lh_links *seed, char *err, size_t errlen);
-
-/*
- * For a report of an existing file (--show): as lh_status_load, but a
- * missing file is an error too, each link also carries what its last
- * check saw (http_status, response time, certificate expiry) in its
- * result, and *duration_ms is the cycle's duration.
- */
-int lh_status_read(const char *path, size_t max_bytes, struct lh_links *links,
-    double *duration_ms, char *err, size_t errlen);
+    struct lh_links *links, double *duration_ms, char *err, size_t errlen);
 
 /* Format Unix time t as RFC 3339 UTC ("2026-11-23T09:18:32Z"). */
 void lh_rfc3339(long long t, char *buf, size_t len);

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the previous-status loader (lh_status_parse, what
- * lh_status_load runs on a file's bytes).  A document that loads is
+ * lh_status_read runs on a file's bytes).  A document that loads is
  * written again with lh_status_print, and that must load to the same
  * links: what we write, we can read.
  */
@@ -60,7 +60,7 @@ round_trip(const struct lh_links *seed)
     FUZZ_ASSERT(lh_status_print(f, &info, seed) == 0, "print failed");
     if (fclose(f) != 0)
         abort();
-    FUZZ_ASSERT(lh_status_parse(doc, len, "printed", &again, err,
+    FUZZ_ASSERT(lh_status_parse(doc, len, "printed", &again, NULL, err,
         sizeof(err)) == 0, "our own document does not load: %s\n%s", err,
         doc);
     /* Bytes that are not UTF-8 are written as U+FFFD, which may make two
@@ -96,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc;
 
     memset(err, 'x', sizeof(err));
-    rc = lh_status_parse((const char *)data, size, NAME, &seed, err,
+    rc = lh_status_parse((const char *)data, size, NAME, &seed, NULL, err,
         sizeof(err));
     FUZZ_ASSERT(rc == 0 || rc == -1, "rc %d", rc);
     if (rc == 0) {

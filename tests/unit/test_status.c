@@ -1,5 +1,5 @@
 /*
- * Tests of the previous-status loader in status.c (lh_status_load and
+ * Tests of the previous-status loader in status.c (lh_status_read and
  * lh_status_parse): a real document, what is skipped, each error, and
  * what we write we can read again.
  */
@@ -22,8 +22,8 @@ test_real_document(void)
     long long t = 0;
 
     /* What "linkhealthd --once" wrote, offline: every link unreachable. */
-    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_read(FIX "once.json", 1 << 20, true, &seed,
+        NULL, err, sizeof(err)));
     CHECK_STR_EQ("", err);
     CHECK_INT_EQ(11, seed.n);
     if (seed.n == 11) {
@@ -53,9 +53,15 @@ test_missing_file(void)
     struct lh_links seed;
     char err[512] = "";
 
-    CHECK_INT_EQ(0, lh_status_load(FIX "missing.json", 1 << 20, &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_read(FIX "missing.json", 1 << 20, true, &seed,
+        NULL, err, sizeof(err)));
     CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(0, seed.n);
+    lh_links_cleanup(&seed);
+    /* --show asks for a file: a missing one is an error there. */
+    CHECK_INT_EQ(-1, lh_status_read(FIX "missing.json", 1 << 20, false,
+        &seed, NULL, err, sizeof(err)));
+    CHECK_STR_CONTAINS("missing.json", err);
     CHECK_INT_EQ(0, seed.n);
     lh_links_cleanup(&seed);
 }
@@ -66,8 +72,8 @@ test_size_limit(void)
     struct lh_links seed;
     char err[512] = "";
 
-    CHECK_INT_EQ(-1, lh_status_load(FIX "once.json", 1000, &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(-1, lh_status_read(FIX "once.json", 1000, true, &seed,
+        NULL, err, sizeof(err)));
     CHECK_STR_CONTAINS("once.json: ", err);
     CHECK_STR_CONTAINS(" bytes is over the 1000-byte limit", err);
     CHECK_INT_EQ(0, seed.n);
@@ -108,8 +114,8 @@ test_bad_documents(void)
         size_t len = rows[i].len ? rows[i].len : strlen(rows[i].doc);
         TEST_ROW_BEGIN();
 
-        CHECK_INT_EQ(-1, lh_status_parse(rows[i].doc, len, "s.json", &seed,
-            err, sizeof(err)));
+        CHECK_INT_EQ(-1, lh_status_parse(rows[i].doc, len, "s.json",
+            &seed, NULL, err, sizeof(err)));
         CHECK_STR_EQ(rows[i].message, err);
         CHECK(seed.n == 0 && seed.v == NULL);
         lh_links_cleanup(&seed);
@@ -133,8 +139,8 @@ test_skipped_entries(void)
     struct lh_links seed;
     char err[512] = "";
 
-    CHECK_INT_EQ(0, lh_status_parse(doc, strlen(doc), "s.json", &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_parse(doc, strlen(doc), "s.json", &seed, NULL,
+        err, sizeof(err)));
     CHECK_STR_EQ("", err);
     CHECK_INT_EQ(2, seed.n);
     if (seed.n == 2) {
@@ -170,7 +176,7 @@ test_long_history(void)
             i ? ", " : "", i < 4 ? "ok" : "error");
     n += (size_t)snprintf(doc + n, sizeof(doc) - n, "]}]}");
     CHECK(n < sizeof(doc));
-    CHECK_INT_EQ(0, lh_status_parse(doc, n, "s.json", &seed, err,
+    CHECK_INT_EQ(0, lh_status_parse(doc, n, "s.json", &seed, NULL, err,
         sizeof(err)));
     CHECK_INT_EQ(1, seed.n);
     if (seed.n == 1) {
@@ -196,8 +202,8 @@ test_round_trip(void)
     size_t len = 0;
     FILE *f;
 
-    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_read(FIX "once.json", 1 << 20, true, &seed,
+        NULL, err, sizeof(err)));
     info.entries = seed.n;
     CHECK((f = open_memstream(&doc, &len)) != NULL);
     if (f == NULL) {
@@ -206,8 +212,8 @@ test_round_trip(void)
     }
     CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
     CHECK_INT_EQ(0, fclose(f));
-    CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again, NULL,
+        err, sizeof(err)));
     CHECK_STR_EQ("", err);
     CHECK_INT_EQ(seed.n, again.n);
     for (size_t i = 0; i < seed.n && i < again.n; i++) {
@@ -259,8 +265,8 @@ test_string_escapes(void)
     size_t len;
     FILE *f;
 
-    CHECK_INT_EQ(0, lh_status_load(FIX "once.json", 1 << 20, &seed, err,
-        sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_read(FIX "once.json", 1 << 20, true, &seed,
+        NULL, err, sizeof(err)));
     if (seed.n == 0) {
         lh_links_cleanup(&seed);
         return;
@@ -279,7 +285,7 @@ test_string_escapes(void)
             snprintf(want, sizeof(want), "\"name\": %s,", rows[i].json);
             CHECK(strstr(doc, want) != NULL);
             CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again,
-                err, sizeof(err)));
+                NULL, err, sizeof(err)));
             CHECK_STR_EQ("", err);
             if (again.n > 0)
                 CHECK_STR_EQ(rows[i].back, again.v[0]->name);

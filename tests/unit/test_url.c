@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "test.h"
 #include "url.h"
@@ -230,6 +231,39 @@ test_keys(void)
 }
 
 static void
+test_parse(void)
+{
+    struct lh_url u;
+    const char *s = "https://user@[::1%25lo]:8443/a%20b/?q=1#frag";
+
+    CHECK_INT_EQ(0, lh_url_parse(s, &u));
+    CHECK(u.https);
+    CHECK_INT_EQ(4, u.userlen);
+    CHECK(u.ipv6);
+    CHECK_INT_EQ(2, u.zonelen);
+    CHECK(memcmp(u.zone, "lo", 2) == 0);
+    CHECK_INT_EQ(8443, u.port);
+    CHECK(!u.default_port);
+    CHECK_INT_EQ(7, u.pathlen);
+    CHECK(memcmp(u.path, "/a%20b/", 7) == 0);
+    CHECK_INT_EQ(3, u.querylen);
+    CHECK(memcmp(u.query, "q=1", 3) == 0);
+
+    CHECK_INT_EQ(0, lh_url_parse("http://example.org", &u));
+    CHECK_INT_EQ(80, u.port);
+    CHECK(u.default_port);
+    CHECK_INT_EQ(0, u.pathlen);
+    CHECK(u.user == NULL);
+    CHECK(u.query == NULL);
+
+    CHECK_INT_EQ(-1, lh_url_parse(NULL, &u));
+    CHECK_INT_EQ(-1, lh_url_parse("http://ex\\ample.org/", &u));
+    CHECK_INT_EQ(-1, lh_url_parse("http://example.org/\x7f", &u));
+    CHECK_INT_EQ(-1, lh_url_parse("http://[::1]x/", &u));
+    CHECK_INT_EQ(-1, lh_url_parse("http://[::1%lo]/", &u));
+}
+
+static void
 test_is_http(void)
 {
     CHECK(lh_url_is_http("http://x"));
@@ -256,6 +290,7 @@ main(void)
 {
     RUN_TEST(test_equivalent);
     RUN_TEST(test_is_home);
+    RUN_TEST(test_parse);
     RUN_TEST(test_keys);
     RUN_TEST(test_is_http);
     RUN_TEST(test_other_host);
