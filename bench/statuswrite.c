@@ -208,7 +208,8 @@ main(int argc, char **argv)
     info.generated_at = NOW;
 
     t0 = (long long)uv_hrtime();
-    if (lh_status_write(argv[1], &info, &links, err, sizeof(err)) == -1) {
+    if (lh_status_write(argv[1], lh_status_print, &info, &links, err,
+            sizeof(err)) == -1) {
         fprintf(stderr, "lhb-statuswrite: %s\n", err);
         goto out;
     }

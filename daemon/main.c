@@ -348,12 +348,11 @@ cycle_done(const struct lh_links *links, const struct lh_status_info *info,
     void *arg)
 {
     struct app *app = arg;
-    size_t count[LH_STATE_COUNT] = { 0 };
+    size_t count[LH_STATE_COUNT];
     double duration_ms = info->duration_ms;
 
     if (!app->once) {
-        for (size_t i = 0; i < links->n; i++)
-            count[links->v[i]->state]++;
+        (void)lh_links_count(links, count);
         (void)lh_notify("STATUS=%zu links: %zu ok, %zu moved, %zu stale, "
             "%zu blocked, %zu error, %zu unreachable (last cycle %.1f s)",
             links->n, count[LH_STATE_OK], count[LH_STATE_MOVED],
@@ -371,6 +370,7 @@ show(struct app *app, const struct lh_config *cfg)
 {
     const char *path = app->show_path ? app->show_path : cfg->status_file;
     struct lh_links links;
+    size_t count[LH_STATE_COUNT];
     double duration_ms;
     char err[1024];
     int code = EXIT_SUCCESS;
@@ -402,9 +402,8 @@ show(struct app *app, const struct lh_config *cfg)
     } else if (report(app, &links, NULL, duration_ms) == -1) {
         code = EXIT_USAGE;
     }
-    for (size_t i = 0; code == EXIT_SUCCESS && i < links.n; i++)
-        if (!lh_state_is_good(links.v[i]->state))
-            code = EXIT_UNHEALTHY;
+    if (code == EXIT_SUCCESS && lh_links_count(&links, count) > 0)
+        code = EXIT_UNHEALTHY;
     lh_links_cleanup(&links);
     return code;
 }

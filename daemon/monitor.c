@@ -137,12 +137,12 @@ write_status(struct lh_monitor *m)
     int rc;
 
     status_info(m, &info);
-    rc = lh_status_write(m->cfg.status_file, &info, status_links(m), err,
-        sizeof(err));
+    rc = lh_status_write(m->cfg.status_file, lh_status_print, &info,
+        status_links(m), err, sizeof(err));
     written(m, m->cfg.status_file, rc, err, &m->status_error);
     if (m->cfg.metrics_file != NULL) {
-        rc = lh_metrics_write(m->cfg.metrics_file, &info, status_links(m),
-            err, sizeof(err));
+        rc = lh_status_write(m->cfg.metrics_file, lh_metrics_print, &info,
+            status_links(m), err, sizeof(err));
         written(m, m->cfg.metrics_file, rc, err, &m->metrics_error);
     }
 }

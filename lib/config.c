@@ -154,7 +154,7 @@ parse_number(const char *s, unsigned long long *out)
 }
 
 int
-lh_parse_duration_ms(const char *s, unsigned *out)
+lh_config_parse_duration(const char *s, unsigned *out)
 {
     static const struct {
         const char *suffix;
@@ -182,7 +182,7 @@ lh_parse_duration_ms(const char *s, unsigned *out)
 }
 
 int
-lh_parse_size(const char *s, size_t *out)
+lh_config_parse_size(const char *s, size_t *out)
 {
     unsigned long long n, mult;
     const char *end = parse_number(s, &n);
@@ -395,7 +395,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
     case OPT_PATH:
         return set_path(field, value, basedir);
     case OPT_DURATION:
-        if (lh_parse_duration_ms(value, &ms) == -1) {
+        if (lh_config_parse_duration(value, &ms) == -1) {
             *why = "is not a duration (examples: 30s, 15m, 500ms, 1h)";
             return -1;
         }
@@ -418,7 +418,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
         *(unsigned *)field = (unsigned)n;
         return 0;
     case OPT_SIZE:
-        if (lh_parse_size(value, &size) == -1) {
+        if (lh_config_parse_size(value, &size) == -1) {
             *why = "is not a size (examples: 8M, 512k, 65536)";
             return -1;
         }

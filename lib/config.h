@@ -90,8 +90,8 @@ int lh_config_set(struct lh_config *cfg, const char *key, const char *value,
 int lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen);
 
 /* Parse "900", "15m", "10s", "500ms", "1h" into milliseconds. */
-int lh_parse_duration_ms(const char *s, unsigned *out);
+int lh_config_parse_duration(const char *s, unsigned *out);
 /* Parse "8M", "512k", "1G", "4096" into bytes. */
-int lh_parse_size(const char *s, size_t *out);
+int lh_config_parse_size(const char *s, size_t *out);
 
 #endif

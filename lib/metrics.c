@@ -369,25 +369,3 @@ out:
         rc = -1;
     return rc;
 }
-
-struct print_args {
-    const struct lh_status_info *info;
-    const struct lh_links *links;
-};
-
-static int
-print_cb(FILE *f, void *arg)
-{
-    struct print_args *pa = arg;
-
-    return lh_metrics_print(f, pa->info, pa->links);
-}
-
-int
-lh_metrics_write(const char *path, const struct lh_status_info *info,
-    const struct lh_links *links, char *err, size_t errlen)
-{
-    struct print_args pa = { info, links };
-
-    return lh_file_write_atomic(path, print_cb, &pa, err, errlen);
-}

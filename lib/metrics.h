@@ -1,7 +1,7 @@
 /*
  * metrics: the links and the last cycle as a Prometheus text file (format
- * 0.0.4) for node_exporter's textfile collector, written atomically.
- * Knows nothing of the check engine; the metrics are listed in the README.
+ * 0.0.4) for node_exporter's textfile collector.  Knows nothing of the
+ * check engine; the metrics are listed in doc/prometheus.md.
  */
 #ifndef LH_METRICS_H
 #define LH_METRICS_H
@@ -23,13 +23,9 @@ int lh_metrics_print(FILE *f, const struct lh_status_info *info,
     const struct lh_links *links);
 
 /*
- * Replace path atomically with the metrics (lh_file_write_atomic: the
- * temporary file beside it is named path.XXXXXX, which the textfile
- * collector ignores as it reads only *.prom).  On failure returns -1, the
- * previous file is untouched, no temporary file is left behind, and err
- * names the file and the failing step.
+ * Written with lh_status_write(path, lh_metrics_print, …): the temporary
+ * file beside it is named path.XXXXXX, which the textfile collector
+ * ignores as it reads only *.prom.
  */
-int lh_metrics_write(const char *path, const struct lh_status_info *info,
-    const struct lh_links *links, char *err, size_t errlen);
 
 #endif

@@ -250,6 +250,7 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
 }
 
 struct print_args {
+    lh_status_printer print;
     const struct lh_status_info *info;
     const struct lh_links *links;
 };
@@ -259,14 +260,15 @@ print_cb(FILE *f, void *arg)
 {
     struct print_args *pa = arg;
 
-    return lh_status_print(f, pa->info, pa->links);
+    return pa->print(f, pa->info, pa->links);
 }
 
 int
-lh_status_write(const char *path, const struct lh_status_info *info,
-    const struct lh_links *links, char *err, size_t errlen)
+lh_status_write(const char *path, lh_status_printer print,
+    const struct lh_status_info *info, const struct lh_links *links,
+    char *err, size_t errlen)
 {
-    struct print_args pa = { info, links };
+    struct print_args pa = { print, info, links };
 
     return lh_file_write_atomic(path, print_cb, &pa, err, errlen);
 }

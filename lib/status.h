@@ -39,13 +39,19 @@ struct lh_status_info {
 int lh_status_print(FILE *f, const struct lh_status_info *info,
     const struct lh_links *links);
 
+/* What prints a document of the links: lh_status_print, or another
+ * format of the same data (lh_metrics_print). */
+typedef int (*lh_status_printer)(FILE *f, const struct lh_status_info *info,
+    const struct lh_links *links);
+
 /*
- * Replace path atomically with the document.  On failure returns -1, the
- * previous file is untouched, no temporary file is left behind, and err
- * names the file and the failing step.
+ * Replace path atomically with what print writes (lh_file_write_atomic).
+ * On failure returns -1, the previous file is untouched, no temporary
+ * file is left behind, and err names the file and the failing step.
  */
-int lh_status_write(const char *path, const struct lh_status_info *info,
-    const struct lh_links *links, char *err, size_t errlen);
+int lh_status_write(const char *path, lh_status_printer print,
+    const struct lh_status_info *info, const struct lh_links *links,
+    char *err, size_t errlen);
 
 /*
  * Read a status document back, for a restart (lh_state_seed) and for a

@@ -194,7 +194,7 @@ test_durations_and_sizes(void)
         unsigned ms = 0;
         TEST_ROW_BEGIN();
 
-        CHECK_INT_EQ(d[i].ok ? 0 : -1, lh_parse_duration_ms(d[i].in, &ms));
+        CHECK_INT_EQ(d[i].ok ? 0 : -1, lh_config_parse_duration(d[i].in, &ms));
         if (d[i].ok)
             CHECK_INT_EQ(d[i].ms, ms);
         TEST_ROW_END(d[i].in);
@@ -203,7 +203,7 @@ test_durations_and_sizes(void)
         size_t bytes = 0;
         TEST_ROW_BEGIN();
 
-        CHECK_INT_EQ(z[i].ok ? 0 : -1, lh_parse_size(z[i].in, &bytes));
+        CHECK_INT_EQ(z[i].ok ? 0 : -1, lh_config_parse_size(z[i].in, &bytes));
         if (z[i].ok)
             CHECK_INT_EQ(z[i].bytes, bytes);
         TEST_ROW_END(z[i].in);

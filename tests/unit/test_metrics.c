@@ -488,10 +488,12 @@ test_write(void)
     lh_links_init(&links);
     mk_checked(&links, "R", "N", "https://n.test/", LH_STATE_OK, 200);
     text = capture(&info, &links);
-    CHECK_INT_EQ(0, lh_metrics_write(path, &info, &links, err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_write(path, lh_metrics_print, &info, &links,
+        err, sizeof(err)));
     CHECK_STR_EQ("", err);
     /* Again, over the first. */
-    CHECK_INT_EQ(0, lh_metrics_write(path, &info, &links, err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_status_write(path, lh_metrics_print, &info, &links,
+        err, sizeof(err)));
     if ((f = fopen(path, "r")) != NULL) {
         fseek(f, 0, SEEK_END);
         len = ftell(f);
@@ -509,7 +511,8 @@ test_write(void)
     CHECK_INT_EQ(0, rmdir(folder));     /* nothing else was left there */
 
     snprintf(bad, sizeof(bad), "%s/gone/linkhealthd.prom", folder);
-    CHECK_INT_EQ(-1, lh_metrics_write(bad, &info, &links, err, sizeof(err)));
+    CHECK_INT_EQ(-1, lh_status_write(bad, lh_metrics_print, &info, &links,
+        err, sizeof(err)));
     CHECK_STR_CONTAINS(bad, err);
     CHECK_STR_CONTAINS("create temporary file", err);
 
