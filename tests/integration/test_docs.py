@@ -1,9 +1,17 @@
-"""The manual pages: doc/linkhealthd.8 and doc/linkhealthd.conf.5 are
-clean under mandoc's linter, list exactly the options of --help and
-exactly the configuration keys that conf/linkhealthd.conf shows and the
-binary accepts; the README's tables agree.  Needs mandoc (Debian package
-mandoc)."""
+"""The documentation follows the code, each reference in its one home.
 
+The manual pages doc/linkhealthd.8 and doc/linkhealthd.conf.5 are clean
+under mandoc's linter, list exactly the options of --help, the states of
+the status schema, the exit codes of --help and the signals the daemon
+handles, and exactly the configuration keys that conf/linkhealthd.conf
+shows and the binary accepts.  doc/status.md describes exactly the fields
+of doc/status.schema.json, doc/prometheus.md exactly the metrics lib/
+writes.  The README stays short (at most README_MAX_LINES lines), names
+only paths that exist, and points to every reference page.  Needs mandoc
+(Debian package mandoc)."""
+
+import glob
+import json
 import os
 import re
 import shutil
@@ -19,6 +27,17 @@ PAGE8 = os.path.join(DOC, "linkhealthd.8")
 PAGE5 = os.path.join(DOC, "linkhealthd.conf.5")
 CONF = os.path.join(ROOT, "conf", "linkhealthd.conf")
 README = os.path.join(ROOT, "README.md")
+SCHEMA = os.path.join(DOC, "status.schema.json")
+STATUS_MD = os.path.join(DOC, "status.md")
+PROMETHEUS_MD = os.path.join(DOC, "prometheus.md")
+README_MAX_LINES = 200
+# Where each reference lives; the README must point to every one.
+REFERENCE_PAGES = ["doc/linkhealthd.8", "doc/linkhealthd.conf.5",
+                   "doc/status.md", "doc/prometheus.md", "doc/dashboard.md",
+                   "bench/README.md", "tests/README.md"]
+# Markdown pages whose relative links must resolve.
+MARKDOWN_PAGES = ["README.md", "doc/status.md", "doc/prometheus.md",
+                  "doc/dashboard.md", "bench/README.md", "tests/README.md"]
 
 # Defaults that cannot be compared as text with the shipped configuration.
 DEFAULT_EXCEPTIONS = {
@@ -91,17 +110,6 @@ def help_options():
         m = re.match(r"^ {2}(?:(-\w), )?\s*(--[\w-]+)", line)
         if m:
             pairs.add((m.group(1), m.group(2)))
-    return pairs
-
-
-def readme_options():
-    """The (short, long) pairs of the README's option table."""
-    pairs = set()
-    for line in read(README).splitlines():
-        m = re.match(r"^\| `((?:-\w, )?--[\w-]+)[^`]*` \|", line)
-        if m:
-            words = m.group(1).split(", ")
-            pairs.add((words[0] if len(words) == 2 else None, words[-1]))
     return pairs
 
 
@@ -183,21 +191,142 @@ def conf_keys():
             for k, (commented, v) in conf_lines().items()}
 
 
-def readme_keys():
-    """The keys of the README's configuration table: the rows after its
-    "| key | default | meaning |" header."""
-    keys = set()
-    inside = False
-    for line in read(README).splitlines():
-        if re.match(r"^\| key \| default \|", line):
+# --- states, exit codes, signals ----------------------------------------
+
+def schema():
+    return json.loads(read(SCHEMA))
+
+
+def schema_states():
+    return {v for v in schema()["$defs"]["state"]["enum"] if v is not None}
+
+
+def subsection(lines, name):
+    """The lines of mdoc subsection .Ss NAME, up to the next .Ss."""
+    out, inside = [], False
+    for line in lines:
+        if line.startswith(".Ss "):
+            inside = line[4:].strip().strip('"') == name
+            continue
+        if inside:
+            out.append(line)
+    return out
+
+
+def page_states():
+    """The .It Cm entries of linkhealthd.8's "Link states" subsection."""
+    lines = subsection(section(read(PAGE8), "DESCRIPTION"), "Link states")
+    return [m.group(1) for m in (re.match(r"^\.It Cm (\w+)$", l)
+                                 for l in lines) if m]
+
+
+def page_exit_codes():
+    """code -> the words of its .It entry in EXIT STATUS."""
+    codes, current = {}, None
+    for line in section(read(PAGE8), "EXIT STATUS"):
+        m = re.match(r"^\.It (\d+)$", line)
+        if m:
+            current = int(m.group(1))
+            codes[current] = []
+        elif current is not None and not line.startswith((".El", ".Bl")):
+            codes[current].append(line)
+    return {k: "\n".join(v) for k, v in codes.items()}
+
+
+def help_exit_codes():
+    p = subprocess.run([binary(), "--help"], capture_output=True, text=True,
+                       timeout=30)
+    return {int(c) for c in re.findall(r"\b(\d) (?:all|some|usage)\b",
+                                       p.stdout)}
+
+
+def page_signals():
+    names = set()
+    for line in section(read(PAGE8), "SIGNALS"):
+        if line.startswith(".It "):
+            names |= set(re.findall(r"\bDv (SIG[A-Z0-9]+)", line))
+    return names
+
+
+def daemon_signals():
+    """Signals daemon/ handles: every SIG name in its C files but those it
+    ignores with signal(SIGX, SIG_IGN)."""
+    handled, ignored = set(), set()
+    for path in glob.glob(os.path.join(ROOT, "daemon", "*.c")):
+        text = read(path)
+        ignored |= set(re.findall(r"signal\((SIG[A-Z0-9]+),\s*SIG_IGN\)",
+                                  text))
+        handled |= set(re.findall(r"\b(SIG(?!_)[A-Z0-9]+)\b", text))
+    return handled - ignored
+
+
+# --- the markdown pages --------------------------------------------------
+
+def table_first_column(path, header):
+    """The code spans of the first column of the table whose header row
+    starts with "| HEADER |", one list per row."""
+    rows, inside = [], False
+    for line in read(path).splitlines():
+        if re.match(r"^\| %s \|" % re.escape(header), line):
             inside = True
             continue
         if inside and not line.startswith("|"):
-            break
-        m = re.match(r"^\| `([a-z][a-z0-9_]*)` \| ", line)
-        if inside and m:
-            keys.add(m.group(1))
-    return keys
+            inside = False
+        if inside and not line.startswith("|---"):
+            first = line.split("|")[1]
+            rows.append(re.findall(r"`([^`]+)`", first))
+    return rows
+
+
+def schema_fields():
+    """The names doc/status.md's field table must list: top-level fields,
+    directory.X and cycle.X, links[] and every field of a link."""
+    s = schema()
+    top = set(s["properties"])
+    fields = top - {"directory", "cycle", "links"}
+    fields |= {"directory." + k for k in s["properties"]["directory"]
+               ["properties"]}
+    fields |= {"cycle." + k for k in s["properties"]["cycle"]["properties"]}
+    fields.add("links[]")
+    fields |= set(s["$defs"]["link"]["properties"])
+    return fields
+
+
+def markdown_metrics():
+    names = set()
+    for header in ("metric",):
+        for row in table_first_column(PROMETHEUS_MD, header):
+            for span in row:
+                m = re.match(r"^(linkhealthd_\w+)", span)
+                if m:
+                    names.add(m.group(1))
+    return names
+
+
+def code_metrics():
+    """Metric names in string literals of lib/*.c (not in comments)."""
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "lib", "*.c")):
+        names |= set(re.findall(r'"(linkhealthd_[a-z_]+)"', read(path)))
+    return names
+
+
+def relative_paths(path):
+    """Repository paths a markdown page names: the targets of its
+    relative links, resolved from its folder, and (for the README) code
+    spans that look like a path into doc/, bench/ or tests/."""
+    text = read(os.path.join(ROOT, path))
+    base = os.path.dirname(path)
+    found = set()
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"^[a-z]+:|^#", target):
+            continue
+        target = target.split("#")[0]
+        found.add(os.path.normpath(os.path.join(base, target)))
+    if path == "README.md":
+        for span in re.findall(r"`((?:doc|bench|tests)/[^`\s]*)`", text):
+            found.add(os.path.normpath(span))
+    return found
 
 
 # --- the tests -----------------------------------------------------------
@@ -254,12 +383,6 @@ def options_of_the_page_are_those_of_help():
 
 
 @test
-def readme_option_table_is_that_of_help():
-    compare(help_options(), readme_options(), "--help",
-            "the README's option table", "options")
-
-
-@test
 def keys_of_the_page_are_those_of_the_shipped_configuration():
     man = page_keys()
     conf = conf_keys()
@@ -278,12 +401,6 @@ def keys_of_the_page_are_those_of_the_shipped_configuration():
         check_eq(value or None, documented,
                  "default of %s: conf/linkhealthd.conf against "
                  "linkhealthd.conf.5" % key)
-
-
-@test
-def readme_configuration_table_has_every_key():
-    compare(set(page_keys()), readme_keys(), "linkhealthd.conf.5",
-            "the README's configuration table", "configuration keys")
 
 
 @test
@@ -329,6 +446,95 @@ def every_documented_key_is_accepted_at_its_default():
     check_eq(2, p.returncode, "an unknown key: exit status")
     check('unknown option "intervall"' in p.stderr,
           "an unknown key: message %r" % p.stderr)
+
+
+@test
+def states_of_the_page_are_those_of_the_schema():
+    states = page_states()
+    check_eq(len(set(states)), len(states), "states listed twice in "
+             "linkhealthd.8: %s" % states)
+    compare(schema_states(), set(states), "status.schema.json",
+            "linkhealthd.8 Link states", "states")
+
+
+@test
+def exit_codes_of_the_page_are_those_of_help():
+    codes = page_exit_codes()
+    helped = help_exit_codes()
+    check(len(helped) >= 3, "exit codes parsed from --help: %s" % helped)
+    compare({str(c) for c in helped}, {str(c) for c in codes},
+            "--help", "linkhealthd.8 EXIT STATUS", "exit codes")
+    # Exit 1 names every state that is not healthy, and only those.
+    bad = schema_states() - {"ok", "moved"}
+    named = set(re.findall(r"^\.Cm (\w+)", codes.get(1, ""), re.M))
+    compare(bad, named, "the unhealthy states of the schema",
+            "linkhealthd.8 EXIT STATUS 1", "states")
+
+
+@test
+def signals_of_the_page_are_those_the_daemon_handles():
+    handled = daemon_signals()
+    check(len(handled) >= 3, "signals found in daemon/: %s" % handled)
+    compare(handled, page_signals(), "daemon/*.c", "linkhealthd.8 SIGNALS",
+            "signals")
+
+
+@test
+def status_page_describes_every_field_of_the_schema():
+    rows = table_first_column(STATUS_MD, "field")
+    documented = [name for row in rows for name in row]
+    check(len(rows) >= 20, "rows of the field table of doc/status.md: %d"
+          % len(rows))
+    check_eq(len(set(documented)), len(documented),
+             "fields listed twice in doc/status.md")
+    compare(schema_fields(), set(documented), "status.schema.json",
+            "doc/status.md", "fields")
+    # The failure ids, listed in the failure row, are the schema's enum.
+    failure = [row for row in table_first_column(STATUS_MD, "field")
+               if row == ["failure"]]
+    check_eq(1, len(failure), "one row for failure in doc/status.md")
+    line = [l for l in read(STATUS_MD).splitlines()
+            if l.startswith("| `failure` |")]
+    ids = set(re.findall(r"`([a-z-]+)`", line[0].split("|")[2])) - {"null"} \
+        if line else set()
+    enum = {v for v in schema()["$defs"]["link"]["properties"]["failure"]
+            ["enum"] if v is not None}
+    compare(enum, ids, "status.schema.json", "doc/status.md failure ids",
+            "failure ids")
+
+
+@test
+def prometheus_page_lists_every_metric_written():
+    written = code_metrics()
+    check(len(written) >= 8, "metrics found in lib/: %s" % sorted(written))
+    compare(written, markdown_metrics(), "lib/*.c", "doc/prometheus.md",
+            "metrics")
+
+
+@test
+def readme_is_short():
+    n = len(read(README).splitlines())
+    check(n <= README_MAX_LINES, "README.md has %d lines, expected at most "
+          "%d: the references live in doc/, bench/ and tests/"
+          % (n, README_MAX_LINES))
+
+
+@test
+def readme_points_to_every_reference_page():
+    named = relative_paths("README.md")
+    missing = [p for p in REFERENCE_PAGES if p not in named]
+    check_eq([], missing, "reference pages the README does not name")
+
+
+@test
+def paths_in_the_markdown_pages_exist():
+    for page in MARKDOWN_PAGES:
+        if not check(os.path.exists(os.path.join(ROOT, page)),
+                     "%s exists" % page):
+            continue
+        for path in sorted(relative_paths(page)):
+            check(os.path.exists(os.path.join(ROOT, path)),
+                  "%s names %s, which does not exist" % (page, path))
 
 
 if __name__ == "__main__":
