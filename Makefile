@@ -46,6 +46,8 @@ UNIT_SRC     := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ   := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+# The pages beside the man pages, installed with the README.
+DOC_PAGES    := doc/status.md doc/prometheus.md doc/dashboard.md
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
@@ -203,7 +205,7 @@ install: all
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service
 	rm -f $(BUILD)/linkhealthd.service.install
 	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 README.md $(DOC_PAGES) $(DESTDIR)$(DOCDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(DATADIR)/linkhealthd
 	install -m 0644 doc/linkhealthd.8 $(DESTDIR)$(MANDIR)/man8/linkhealthd.8
@@ -221,6 +223,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/linkhealthd \
 	    $(DESTDIR)$(UNITDIR)/linkhealthd.service \
 	    $(DESTDIR)$(DOCDIR)/README.md \
+	    $(DOC_PAGES:doc/%=$(DESTDIR)$(DOCDIR)/%) \
 	    $(DESTDIR)$(MANDIR)/man8/linkhealthd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5 \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json \
