@@ -31,6 +31,7 @@ struct httpd_req {
     char method[16];
     char path[256];
     char user_agent[256];       /* "" when the header is missing */
+    char head[2048];            /* the whole head, NUL-terminated; cut */
 };
 
 struct httpd_conn {
@@ -188,13 +189,15 @@ httpd_word(const char *p, const char *end, char *out, size_t outlen)
     return sp + 1;
 }
 
-/* Method, path and User-Agent of the head at buf (len bytes). */
+/* Method, path, User-Agent and text of the head at buf (len bytes). */
 HTTPD_FN void
 httpd_parse(const char *buf, size_t len, struct httpd_req *req)
 {
     const char *end = buf + len, *p, *eol;
 
     memset(req, 0, sizeof(*req));
+    memcpy(req->head, buf, len < sizeof(req->head) ? len :
+        sizeof(req->head) - 1);
     p = httpd_word(buf, end, req->method, sizeof(req->method));
     (void)httpd_word(p, end, req->path, sizeof(req->path));
     for (p = buf; (eol = memmem(p, (size_t)(end - p), "\r\n", 2)) != NULL;
