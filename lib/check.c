@@ -56,7 +56,8 @@ struct lh_check {
     unsigned fd_waits;      /* requests put off for want of a socket */
     double started;         /* monotonic ms at the start of this try */
     double check_started;   /* monotonic ms at lh_check_start */
-    /* Per response, reset at each status line. */
+    /* Per request, reset by response_reset; cf_mitigated, body_bytes and
+     * the sniff also at each status line (an interim 1xx comes first). */
     size_t header_bytes;
     bool header_overflow;
     bool cf_mitigated;
