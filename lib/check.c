@@ -4,11 +4,9 @@
  * what comes next: the next redirect hop, GET after a refused HEAD, a
  * retry after a transient failure, or the end.  Redirects are followed
  * here, not by curl, so that every hop is recorded, checked for scheme and
- * loops, and counted.
+ * loops, and counted.  The set-up every request shares is request.c's.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +18,7 @@
 #include <curl/curl.h>
 
 #include "check.h"
-#include "netguard.h"
+#include "request.h"
 #include "strmap.h"
 #include "url.h"
 #include "util.h"
@@ -33,15 +31,11 @@
 
 struct lh_checker {
     struct lh_http *http;
-    char *user_agent;
-    char *ca_file;
-    struct curl_slist *resolve;
-    struct curl_slist *connect_to;
-    struct curl_slist *headers;
-    unsigned timeout_ms, connect_timeout_ms, retries, retry_after_max_ms;
+    struct lh_request_base base;    /* what every request shares */
+    struct curl_slist *headers;     /* the checks' own: Accept */
+    unsigned retries, retry_after_max_ms;
     unsigned max_redirects;
     size_t max_body_bytes;
-    struct lh_netguard guard;
     /* Keyed by site (scheme://host:port): another port is another
      * server, with its own certificate. */
     struct lh_strmap head_refused;  /* site -> non-NULL: HEAD refused */
@@ -62,7 +56,8 @@ struct lh_check {
     unsigned fd_waits;      /* requests put off for want of a socket */
     double started;         /* monotonic ms at the start of this try */
     double check_started;   /* monotonic ms at lh_check_start */
-    /* Per response, reset at each status line. */
+    /* Per request, reset by response_reset; cf_mitigated, body_bytes and
+     * the sniff also at each status line (an interim 1xx comes first). */
     size_t header_bytes;
     bool header_overflow;
     bool cf_mitigated;
@@ -70,8 +65,7 @@ struct lh_check {
     bool body_capped;
     char sniff[SNIFF_BYTES + 1];
     size_t nsniff;
-    struct lh_netguard_ctx guard;   /* what the last request refused */
-    char errbuf[CURL_ERROR_SIZE];
+    struct lh_request rq;   /* the last request's guard and error text */
 };
 
 static double
@@ -101,37 +95,20 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     char *err, size_t errlen)
 {
     struct lh_checker *ck;
-    char *ua = NULL;
 
     if ((ck = calloc(1, sizeof(*ck))) == NULL)
         goto nomem;
     ck->http = http;
-    ck->timeout_ms = cfg->timeout_ms;
-    ck->connect_timeout_ms = cfg->connect_timeout_ms;
     ck->retries = cfg->retries;
     ck->retry_after_max_ms = cfg->retry_after_max_ms;
     ck->max_redirects = cfg->max_redirects;
     ck->max_body_bytes = cfg->max_body_bytes;
     lh_strmap_init(&ck->head_refused);
     lh_strmap_init(&ck->certs);
-    if (lh_netguard_init(&ck->guard, cfg->allow_private, cfg->allow_networks,
-            cfg->nallow_networks, err, errlen) == -1) {
+    if (lh_request_base_init(&ck->base, cfg, err, errlen) == -1) {
         lh_checker_free(ck);
         return NULL;
     }
-    if (cfg->contact != NULL && *cfg->contact != '\0') {
-        if (asprintf(&ua, "%s (+%s)", cfg->user_agent, cfg->contact) < 0)
-            goto nomem;
-        ck->user_agent = ua;
-    } else if (lh_replace_string(&ck->user_agent, cfg->user_agent) == -1) {
-        goto nomem;
-    }
-    if (lh_replace_string(&ck->ca_file, cfg->ca_file) == -1)
-        goto nomem;
-    if (lh_http_slist_append(&ck->resolve, cfg->resolve, cfg->nresolve) ==
-        -1 || lh_http_slist_append(&ck->connect_to, cfg->connect_to,
-            cfg->nconnect_to) == -1)
-        goto nomem;
     /* Ask for what a browser asks for: some servers answer other Accept
      * values with 406 or a different page. */
     if ((ck->headers = curl_slist_append(NULL, "Accept: text/html,"
@@ -158,12 +135,8 @@ lh_checker_free(struct lh_checker *ck)
     if (ck == NULL)
         return;
     forget_hosts(ck);
-    lh_netguard_cleanup(&ck->guard);
-    curl_slist_free_all(ck->resolve);
-    curl_slist_free_all(ck->connect_to);
+    lh_request_base_cleanup(&ck->base);
     curl_slist_free_all(ck->headers);
-    free(ck->user_agent);
-    free(ck->ca_file);
     free(ck);
 }
 
@@ -276,97 +249,104 @@ is_invalid_name(const char *host)
         (n > 8 && strncmp(host + n - 8, ".invalid", 8) == 0);
 }
 
-/* Issue the request for c->url with c->method after delay_ms. */
-static int
-request(struct lh_check *c, unsigned delay_ms)
+/*
+ * Time left for the next request of this try: what the try's budget still
+ * holds, at least 1 ms; never more than timeout, since a retry's start
+ * (c->started) lies after its wait.
+ */
+static unsigned
+time_left_ms(const struct lh_check *c)
 {
-    struct lh_checker *ck = c->ck;
-    CURL *e;
-    double left = ck->timeout_ms - (now_ms() - c->started);
-    long timeout, connect;
-    char err[256];
-    bool ok;
+    unsigned timeout = c->ck->base.timeout_ms;
+    double left = timeout - (now_ms() - c->started);
 
-    if (left > ck->timeout_ms)     /* a retry: its wait is not its budget */
-        left = ck->timeout_ms;
+    if (left > timeout)
+        left = timeout;
     if (left < 1)
         left = 1;
-    timeout = (long)left;
-    connect = (long)ck->connect_timeout_ms < timeout ?
-        (long)ck->connect_timeout_ms : timeout;
+    return (unsigned)left;
+}
+
+/* Forget what the previous response left in c. */
+static void
+response_reset(struct lh_check *c)
+{
     c->header_bytes = 0;
     c->header_overflow = false;
     c->cf_mitigated = false;
     c->body_bytes = 0;
     c->body_capped = false;
     c->nsniff = 0;
-    c->errbuf[0] = '\0';
-    if (easy_renew(c) == -1) {
-        c->r->fail = LH_FAIL_OTHER;
-        set_error(c->r, "out of memory");
-        return -1;
-    }
-    e = c->easy;
-    ok = curl_easy_setopt(e, CURLOPT_URL, c->url) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
-            CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_USERAGENT, ck->user_agent) ==
-            CURLE_OK &&
+}
+
+/*
+ * What only a check sets: curl follows no redirect (we do, hop by hop),
+ * the browser's Accept, our header and body callbacks, no body for HEAD,
+ * and the certificate chain when this site's expiry is not known yet.
+ * 0, or -1 when curl refused an option.
+ */
+static int
+setup_own(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    CURL *e = c->easy;
+    bool ok;
+
+    ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect) ==
-            CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ==
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERDATA, c) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK;
     if (ok && c->method == LH_METHOD_HEAD)
         ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
-    c->guard.guard = &ck->guard;
-    if (ok)
-        ok = lh_netguard_apply(e, &c->guard) == 0;
-    if (ok && ck->resolve != NULL)
-        ok = curl_easy_setopt(e, CURLOPT_RESOLVE, ck->resolve) == CURLE_OK;
-    if (ok && ck->connect_to != NULL)
-        ok = curl_easy_setopt(e, CURLOPT_CONNECT_TO, ck->connect_to) ==
-            CURLE_OK;
-    if (ok && ck->ca_file != NULL)
-        ok = curl_easy_setopt(e, CURLOPT_CAINFO, ck->ca_file) == CURLE_OK;
     if (ok && is_https(c->url) &&
         lh_strmap_get(&ck->certs, c->site) == NULL)
         ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
-    if (!ok) {
-        c->r->fail = LH_FAIL_OTHER;
-        set_error(c->r, "curl_easy_setopt failed");
-        return -1;
-    }
+    return ok ? 0 : -1;
+}
+
+/* The request fails before it is made: r says why. */
+static int
+request_failed(struct lh_check *c, const char *why)
+{
+    c->r->fail = LH_FAIL_OTHER;
+    set_error(c->r, why);
+    return -1;
+}
+
+/*
+ * Issue the request for c->url with c->method after delay_ms, on a fresh
+ * easy handle.  0, and done_cb runs once; or -1 with r's fail and error
+ * set, and done_cb never runs.
+ */
+static int
+request(struct lh_check *c, unsigned delay_ms)
+{
+    struct lh_checker *ck = c->ck;
+    char err[256];
+    int rc;
+
+    response_reset(c);
+    if (easy_renew(c) == -1)
+        return request_failed(c, "out of memory");
+    if (lh_request_setup(c->easy, &ck->base, &c->rq, c->url,
+            time_left_ms(c)) == -1 || setup_own(c) == -1)
+        return request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
     if (is_invalid_name(c->host)) {
         /* RFC 6761: names under .invalid never resolve, so none is looked
          * up (and no query leaves the machine). */
-        snprintf(c->errbuf, sizeof(c->errbuf), "Could not resolve host: %s "
-            "(.invalid names never resolve)", c->host);
-        if (lh_http_fail(ck->http, e, CURLE_COULDNT_RESOLVE_HOST, done_cb, c,
-                err, sizeof(err)) == -1) {
-            c->r->fail = LH_FAIL_OTHER;
-            set_error(c->r, err);
-            return -1;
-        }
-        return 0;
+        snprintf(c->rq.errbuf, sizeof(c->rq.errbuf), "Could not resolve "
+            "host: %s (.invalid names never resolve)", c->host);
+        rc = lh_http_fail(ck->http, c->easy, CURLE_COULDNT_RESOLVE_HOST,
+            done_cb, c, err, sizeof(err));
+    } else {
+        rc = lh_http_start(ck->http, c->easy, delay_ms, done_cb, c, err,
+            sizeof(err));
     }
-    if (lh_http_start(ck->http, e, delay_ms, done_cb, c, err,
-            sizeof(err)) == -1) {
-        c->r->fail = LH_FAIL_OTHER;
-        set_error(c->r, err);
-        return -1;
-    }
-    return 0;
+    return rc == -1 ? request_failed(c, err) : 0;
 }
 
 static void
@@ -434,7 +414,7 @@ map_fail(struct lh_check *c, CURLcode code)
     case CURLE_COULDNT_RESOLVE_PROXY:
         return LH_FAIL_DNS;
     case CURLE_COULDNT_CONNECT:
-        if (c->guard.refused[0] != '\0')
+        if (c->rq.guard.refused[0] != '\0')
             return LH_FAIL_FORBIDDEN_ADDRESS;
         curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
         return oserr == ETIMEDOUT ? LH_FAIL_TIMEOUT_CONNECT :
@@ -463,8 +443,8 @@ map_fail(struct lh_check *c, CURLcode code)
     case CURLE_PEER_FAILED_VERIFICATION:
         /* curl checks the name itself, after OpenSSL accepted the chain,
          * and says so only in its message. */
-        if (strstr(c->errbuf, "subject name") != NULL ||
-            strstr(c->errbuf, "does not match") != NULL)
+        if (strstr(c->rq.errbuf, "subject name") != NULL ||
+            strstr(c->rq.errbuf, "does not match") != NULL)
             return LH_FAIL_TLS_HOSTNAME;
         curl_easy_getinfo(c->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
         switch (verify) {
@@ -669,29 +649,40 @@ redirect_allowed(struct lh_check *c, const char *target)
     return ok;
 }
 
-static void
-done_cb(void *easy, int result, void *arg)
+/*
+ * Our own descriptor limit is not the link's fault: when the socket could
+ * not be made for want of descriptors, ask again in a moment, with the
+ * same time budget, and not counted as an attempt (up to FD_WAITS_MAX
+ * times).  True when it took the check over.
+ */
+static bool
+out_of_descriptors(struct lh_check *c, CURLcode code)
 {
-    CURLcode code = (CURLcode)result;
-    struct lh_check *c = arg;
-    struct lh_result *r = c->r;
-    long status = 0;
-    curl_off_t retry_after = -1;
-    char *target = NULL;
+    int e = c->rq.guard.socket_errno;
 
-    (void)easy;
-    /* Our own descriptor limit is not the link's fault: ask again in a
-     * moment, with the same time budget. */
-    if (code == CURLE_COULDNT_CONNECT && (c->guard.socket_errno == EMFILE ||
-            c->guard.socket_errno == ENFILE) &&
-        c->fd_waits++ < FD_WAITS_MAX) {
-        c->r->attempts--;
-        c->started += FD_WAIT_MS;
-        if (request(c, FD_WAIT_MS) == -1)
-            finish(c);
-        return;
-    }
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (code != CURLE_COULDNT_CONNECT || (e != EMFILE && e != ENFILE) ||
+        c->fd_waits++ >= FD_WAITS_MAX)
+        return false;
+    c->r->attempts--;
+    c->started += FD_WAIT_MS;
+    if (request(c, FD_WAIT_MS) == -1)
+        finish(c);
+    return true;
+}
+
+/*
+ * Record the finished request's answer in r: final URL, method, status
+ * (0 unless the answer is usable), failure kind and error text, timings
+ * and certificate.  *status gets the HTTP status on which the next steps
+ * decide.  0, or -1 when the check had to end (out of memory; finished).
+ */
+static int
+record_answer(struct lh_check *c, CURLcode code, long *status)
+{
+    struct lh_result *r = c->r;
+
+    *status = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, status);
     /* Stopping the body at the cap is our doing, not a failure. */
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
@@ -699,62 +690,99 @@ done_cb(void *easy, int result, void *arg)
     if (lh_replace_string(&r->final_url, c->url) == -1) {
         /* The verdict would be judged on an earlier hop's URL. */
         finish_oom(c);
-        return;
+        return -1;
     }
     r->method = c->method;
     r->fail = map_fail(c, code);
     set_error(r, code == CURLE_OK ? NULL :
-        c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
+        c->rq.errbuf[0] != '\0' ? c->rq.errbuf : curl_easy_strerror(code));
     if (c->header_overflow)
         set_error(r, "response headers over 256 KiB");
     if (r->fail == LH_FAIL_FORBIDDEN_ADDRESS)
-        set_error(r, c->guard.refused);
+        set_error(r, c->rq.guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
-    if (status >= 200 && (r->fail == LH_FAIL_TIMEOUT_BODY ||
+    if (*status >= 200 && (r->fail == LH_FAIL_TIMEOUT_BODY ||
             (r->fail == LH_FAIL_RESET && c->method == LH_METHOD_GET)))
         r->fail = LH_FAIL_NONE;
     if (r->fail != LH_FAIL_NONE)
-        status = 0;
-    r->http_status = (int)status;
+        *status = 0;
+    r->http_status = (int)*status;
     if (code == CURLE_OK)
         record_cert(c);
+    return 0;
+}
 
-    /* HEAD answered badly, or not at all: ask again with GET. */
-    if (c->method == LH_METHOD_HEAD && !c->get_fallback &&
-        (head_refused_status(status) || r->fail == LH_FAIL_RESET ||
-         r->fail == LH_FAIL_EMPTY_REPLY)) {
-        r->head_status = (int)status;
-        c->get_fallback = true;
-        c->method = LH_METHOD_GET;
-        if (request(c, 0) == -1)
-            finish(c);
-        return;
-    }
-    if (c->get_fallback && r->fail == LH_FAIL_NONE && status < 400 &&
+/*
+ * HEAD answered badly (a refusing status), or not at all (reset, empty
+ * reply): ask the same URL again with GET, once per hop; r->head_status
+ * keeps what HEAD got.  True when it took the check over.
+ */
+static bool
+fall_back_to_get(struct lh_check *c, long status)
+{
+    struct lh_result *r = c->r;
+
+    if (c->method != LH_METHOD_HEAD || c->get_fallback ||
+        !(head_refused_status(status) || r->fail == LH_FAIL_RESET ||
+            r->fail == LH_FAIL_EMPTY_REPLY))
+        return false;
+    r->head_status = (int)status;
+    c->get_fallback = true;
+    c->method = LH_METHOD_GET;
+    if (request(c, 0) == -1)
+        finish(c);
+    return true;
+}
+
+/* GET answered where HEAD did not: the site's next checks this cycle go
+ * straight to GET (aim).  Keyed by site, so another port asks HEAD. */
+static void
+remember_head_refused(struct lh_check *c, long status)
+{
+    struct lh_checker *ck = c->ck;
+
+    if (c->get_fallback && c->r->fail == LH_FAIL_NONE && status < 400 &&
         c->site[0] != '\0' &&
-        lh_strmap_get(&c->ck->head_refused, c->site) == NULL)
-        lh_strmap_put(&c->ck->head_refused, c->site, c->ck);
+        lh_strmap_get(&ck->head_refused, c->site) == NULL)
+        (void)lh_strmap_put(&ck->head_refused, c->site, ck);
+}
 
-    if (r->fail == LH_FAIL_NONE && status >= 300 && status <= 399 &&
-        curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &target) ==
-            CURLE_OK && target != NULL) {
-        bool get = c->method == LH_METHOD_GET;
+/*
+ * A 3xx with a Location: record the hop, then follow it with the same
+ * method (GET stays GET) unless redirect_allowed refuses it (bad target,
+ * a loop, too many hops), which ends the check.  True when it took the
+ * check over.
+ */
+static bool
+follow_redirect(struct lh_check *c, long status)
+{
+    struct lh_result *r = c->r;
+    char *target = NULL;
 
-        if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
-            finish_oom(c);
-            return;
-        }
-        if (!redirect_allowed(c, target)) {
-            finish(c);
-            return;
-        }
-        if (aim(c, target, get) == -1)
-            finish_oom(c);
-        else if (request(c, 0) == -1)
-            finish(c);
-        return;
-    }
+    if (r->fail != LH_FAIL_NONE || status < 300 || status > 399 ||
+        curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &target) !=
+            CURLE_OK || target == NULL)
+        return false;
+    /* target is the handle's: copied before the next request frees it. */
+    if (lh_result_add_hop(r, c->url, (int)status, target) == -1)
+        finish_oom(c);
+    else if (!redirect_allowed(c, target))
+        finish(c);
+    else if (aim(c, target, c->method == LH_METHOD_GET) == -1)
+        finish_oom(c);
+    else if (request(c, 0) == -1)
+        finish(c);
+    return true;
+}
+
+/* A refusal's details: a bot challenge behind 403/429/503, and how long
+ * a 429 or 503 asks us to wait (Retry-After, seconds). */
+static void
+record_refusal(struct lh_check *c, long status)
+{
+    struct lh_result *r = c->r;
+    curl_off_t retry_after = -1;
 
     r->challenge = (status == 403 || status == 503 || status == 429) &&
         looks_like_challenge(c);
@@ -762,6 +790,25 @@ done_cb(void *easy, int result, void *arg)
         curl_easy_getinfo(c->easy, CURLINFO_RETRY_AFTER, &retry_after);
         r->retry_after = retry_after > 0 ? (long)retry_after : -1;
     }
+}
+
+/* A request is over: decide what comes next, in this order. */
+static void
+done_cb(void *easy, int result, void *arg)
+{
+    CURLcode code = (CURLcode)result;
+    struct lh_check *c = arg;
+    long status;
+
+    (void)easy;             /* c->easy */
+    if (out_of_descriptors(c, code) ||
+        record_answer(c, code, &status) == -1 ||
+        fall_back_to_get(c, status))
+        return;
+    remember_head_refused(c, status);
+    if (follow_redirect(c, status))
+        return;
+    record_refusal(c, status);
     try_over(c);
 }
 

@@ -20,8 +20,9 @@ typedef void (*lh_check_done_cb)(struct lh_result *result, void *arg);
 
 /*
  * What the checker needs from the configuration is copied, so cfg may go
- * away after this returns.  Returns NULL with a message in err on failure
- * (for example a bad resolve entry).
+ * away after this returns; every request is set up as request.h says.
+ * Returns NULL with a message in err on failure (out of memory, or a bad
+ * allow_networks entry).
  */
 struct lh_checker *lh_checker_new(struct lh_http *http,
     const struct lh_config *cfg, char *err, size_t errlen);
@@ -42,7 +43,8 @@ struct lh_check *lh_check_start(struct lh_checker *ck, const char *url,
     struct lh_result *result, lh_check_done_cb cb, void *arg, char *err,
     size_t errlen);
 
-/* Stop a check: cb will not run; the result keeps what was filled in. */
+/* Stop a check before its callback: cb will not run, c is freed, and the
+ * result keeps what was filled in (the caller still cleans it up). */
 void lh_check_cancel(struct lh_check *c);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * fetch: one curl transfer for a directory URL.  Redirects are left to
- * curl here (bounded, http and https only): the directory is not being
- * judged, only read.
+ * fetch: one curl transfer for a directory URL: the conditional request,
+ * the size cap and the validators of the answer.  What it shares with the
+ * checks (User-Agent, TLS, resolve, the guard...) is set up by request.c.
+ * Redirects are left to curl here (bounded, http and https only): the
+ * directory is not being judged, only read.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,22 +15,21 @@
 
 #include "fetch.h"
 #include "http.h"
-#include "netguard.h"
+#include "request.h"
 #include "util.h"
 
 struct lh_fetch {
     struct lh_http *http;
     CURL *easy;
-    struct curl_slist *headers, *resolve, *connect_to;
+    struct curl_slist *headers;     /* the conditional request's; or NULL */
     char *url;
     size_t max_bytes;
     bool too_big;
     struct lh_fetch_result res;
-    struct lh_netguard guard;
-    struct lh_netguard_ctx guard_ctx;
+    struct lh_request_base base;    /* this fetch's, from its cfg */
+    struct lh_request rq;
     lh_fetch_done_cb cb;
     void *arg;
-    char errbuf[CURL_ERROR_SIZE];
 };
 
 static void
@@ -40,9 +40,7 @@ fetch_free(struct lh_fetch *f)
     if (f->easy != NULL)
         curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->headers);
-    curl_slist_free_all(f->resolve);
-    curl_slist_free_all(f->connect_to);
-    lh_netguard_cleanup(&f->guard);
+    lh_request_base_cleanup(&f->base);
     free(f->url);
     free(f->res.body);
     free(f->res.etag);
@@ -118,13 +116,13 @@ done_cb(void *easy, int result, void *arg)
         snprintf(f->res.error, sizeof(f->res.error),
             "%s: more than %zu bytes (directory_max_bytes)", f->url,
             f->max_bytes);
-    } else if (code == CURLE_COULDNT_CONNECT && f->guard_ctx.refused[0]) {
+    } else if (code == CURLE_COULDNT_CONNECT && f->rq.guard.refused[0]) {
         snprintf(f->res.error, sizeof(f->res.error),
             "%s: refused: private address %s (allow_private, "
-            "allow_networks)", f->url, f->guard_ctx.refused);
+            "allow_networks)", f->url, f->rq.guard.refused);
     } else if (code != CURLE_OK) {
         snprintf(f->res.error, sizeof(f->res.error), "%s: %s", f->url,
-            f->errbuf[0] ? f->errbuf : curl_easy_strerror(code));
+            f->rq.errbuf[0] ? f->rq.errbuf : curl_easy_strerror(code));
     } else if (status == 200 || status == 304) {
         f->res.status = (int)status;
         if (f->res.body == NULL && status == 200 &&
@@ -146,15 +144,50 @@ done_cb(void *easy, int result, void *arg)
     fetch_free(f);
 }
 
+/* Add "name: value" to *list; 0, or -1 when out of memory. */
+static int
+add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    struct curl_slist *grown;
+    char line[1024];
+
+    snprintf(line, sizeof(line), "%s: %s", name, value);
+    if ((grown = curl_slist_append(*list, line)) == NULL)
+        return -1;
+    *list = grown;
+    return 0;
+}
+
+/* What only the directory download sets: curl follows redirects, the
+ * body is kept (and may come compressed), validators are read. */
+static int
+setup_own(struct lh_fetch *f)
+{
+    CURL *e = f->easy;
+    bool ok;
+
+    ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) == CURLE_OK &&
+        /* A check reusing this connection would see no certificate. */
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, f) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, f) == CURLE_OK &&
+        (f->headers == NULL || curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+            f->headers) == CURLE_OK);
+    return ok ? 0 : -1;
+}
+
 struct lh_fetch *
 lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
     const char *last_modified, const struct lh_config *cfg,
     lh_fetch_done_cb cb, void *arg, char *err, size_t errlen)
 {
     struct lh_fetch *f;
-    struct curl_slist *grown;
-    char line[1024];
-    bool ok;
+    char why[256];
 
     if ((f = calloc(1, sizeof(*f))) == NULL ||
         (f->url = strdup(url)) == NULL ||
@@ -166,70 +199,25 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
     f->cb = cb;
     f->arg = arg;
     f->max_bytes = cfg->directory_max_bytes;
-    if (lh_netguard_init(&f->guard, cfg->allow_private, cfg->allow_networks,
-            cfg->nallow_networks, err, errlen) == -1)
+    if (lh_request_base_init(&f->base, cfg, why, sizeof(why)) == -1) {
+        lh_seterr(err, errlen, "%s: %s", url, why);
         goto fail;
-    f->guard_ctx.guard = &f->guard;
-    if (etag != NULL) {
-        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
-        if ((grown = curl_slist_append(f->headers, line)) == NULL)
-            goto nomem;
-        f->headers = grown;
     }
-    if (last_modified != NULL) {
-        snprintf(line, sizeof(line), "If-Modified-Since: %s", last_modified);
-        if ((grown = curl_slist_append(f->headers, line)) == NULL)
-            goto nomem;
-        f->headers = grown;
+    if ((etag != NULL &&
+            add_header(&f->headers, "If-None-Match", etag) == -1) ||
+        (last_modified != NULL && add_header(&f->headers,
+            "If-Modified-Since", last_modified) == -1)) {
+        lh_seterr(err, errlen, "%s: out of memory", url);
+        goto fail;
     }
-    if (lh_http_slist_append(&f->resolve, cfg->resolve, cfg->nresolve) ==
-        -1 || lh_http_slist_append(&f->connect_to, cfg->connect_to,
-            cfg->nconnect_to) == -1)
-        goto nomem;
-    ok = curl_easy_setopt(f->easy, CURLOPT_URL, url) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https") ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_REDIR_PROTOCOLS_STR,
-            "http,https") == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, 5L) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        /* A check reusing this connection would see no certificate. */
-        curl_easy_setopt(f->easy, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_USERAGENT, cfg->user_agent) ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_ACCEPT_ENCODING, "") ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS,
-            (long)cfg->timeout_ms) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
-            (long)cfg->connect_timeout_ms) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf) ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, write_cb) ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f) == CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_HEADERFUNCTION, header_cb) ==
-            CURLE_OK &&
-        curl_easy_setopt(f->easy, CURLOPT_HEADERDATA, f) == CURLE_OK &&
-        (f->headers == NULL || curl_easy_setopt(f->easy,
-            CURLOPT_HTTPHEADER, f->headers) == CURLE_OK) &&
-        (f->resolve == NULL || curl_easy_setopt(f->easy, CURLOPT_RESOLVE,
-            f->resolve) == CURLE_OK) &&
-        (f->connect_to == NULL || curl_easy_setopt(f->easy,
-            CURLOPT_CONNECT_TO, f->connect_to) == CURLE_OK) &&
-        (cfg->ca_file == NULL || curl_easy_setopt(f->easy, CURLOPT_CAINFO,
-            cfg->ca_file) == CURLE_OK) &&
-        lh_netguard_apply(f->easy, &f->guard_ctx) == 0;
-    if (!ok) {
+    if (lh_request_setup(f->easy, &f->base, &f->rq, url, 0) == -1 ||
+        setup_own(f) == -1) {
         lh_seterr(err, errlen, "%s: curl_easy_setopt failed", url);
         goto fail;
     }
     if (lh_http_start(http, f->easy, 0, done_cb, f, err, errlen) == -1)
         goto fail;
     return f;
-nomem:
-    lh_seterr(err, errlen, "%s: out of memory", url);
 fail:
     fetch_free(f);
     return NULL;

@@ -1,8 +1,9 @@
 /*
- * Tests of http.c's contract against a tiny HTTP/1.1 server that runs in
- * this process, on the same uv loop, bound to 127.0.0.1: completion
- * exactly once, delayed starts, lh_http_fail, cancel, close with transfers
- * in flight, a server that hangs up, and lh_http_slist_append.
+ * Tests of http.c's contract against the tiny HTTP/1.1 server of httpd.h,
+ * which runs in this process, on the same uv loop, bound to 127.0.0.1:
+ * completion exactly once, delayed starts, lh_http_fail, cancel, close
+ * with transfers in flight, a server that hangs up, and
+ * lh_http_slist_append.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <uv.h>
 
 #include "http.h"
+#include "httpd.h"
 #include "test.h"
 
 /* Every loop run ends by itself; this only catches a hang. */
@@ -31,15 +33,6 @@ static const char notfound_response[] =
     "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
 
 struct ctx;
-
-struct conn {
-    uv_tcp_t tcp;
-    struct ctx *c;
-    char buf[4096];
-    size_t len;
-    bool closing;
-    struct conn *prev, *next;
-};
 
 /* What the test saw of one transfer's callback. */
 struct rec {
@@ -61,13 +54,8 @@ struct ctx {
     void (*later_fn)(struct ctx *);
     bool timed_out;
 
-    /* The server. */
-    uv_tcp_t listener;
-    bool server_closed;
-    int port;
-    unsigned accepted, requests, hang_requests;
-    uint64_t last_request_ns;
-    struct conn *conns;
+    struct httpd srv;
+    unsigned hang_requests;
     /* Called after each request is answered (or not). */
     void (*on_request)(struct ctx *, const char *path);
 
@@ -84,179 +72,23 @@ struct ctx {
     unsigned active_before, active_after;
 };
 
-/* ---- the server ---- */
+/* ---- the server's answers ---- */
 
 static void
-conn_closed_cb(uv_handle_t *handle)
+serve_cb(struct httpd_conn *k, const struct httpd_req *req, void *arg)
 {
-    free(handle->data);
-}
+    struct ctx *c = arg;
 
-static void
-conn_close(struct conn *k)
-{
-    struct ctx *c = k->c;
-
-    if (k->closing)
-        return;
-    k->closing = true;
-    if (k->prev != NULL)
-        k->prev->next = k->next;
+    if (strcmp(req->path, "/ok") == 0)
+        httpd_write(k, ok_response, sizeof(ok_response) - 1);
+    else if (strcmp(req->path, "/close") == 0)
+        httpd_hangup(k);
+    else if (strcmp(req->path, "/hang") == 0)
+        c->hang_requests++;
     else
-        c->conns = k->next;
-    if (k->next != NULL)
-        k->next->prev = k->prev;
-    uv_close((uv_handle_t *)&k->tcp, conn_closed_cb);
-}
-
-static void
-write_cb(uv_write_t *req, int status)
-{
-    /* A peer that went away (or a close, UV_ECANCELED) is not an error
-     * of the code under test. */
-    (void)status;
-    free(req);
-}
-
-static void
-conn_write(struct conn *k, const char *s)
-{
-    uv_write_t *req;
-    uv_buf_t b = uv_buf_init((char *)s, (unsigned)strlen(s));
-
-    if ((req = malloc(sizeof(*req))) == NULL) {
-        conn_close(k);
-        return;
-    }
-    if (uv_write(req, (uv_stream_t *)&k->tcp, &b, 1, write_cb) != 0) {
-        free(req);
-        conn_close(k);
-    }
-}
-
-static void
-conn_alloc_cb(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-    struct conn *k = handle->data;
-
-    (void)suggested;
-    /* A full buffer gives a zero-length one: libuv then reports
-     * UV_ENOBUFS, and the connection is closed. */
-    *buf = uv_buf_init(k->buf + k->len, (unsigned)(sizeof(k->buf) - k->len));
-}
-
-/* The path of a request line "GET /path HTTP/1.1", or "" if malformed. */
-static void
-request_path(const char *req, size_t len, char *path, size_t pathlen)
-{
-    const char *sp, *start, *end;
-
-    path[0] = '\0';
-    if ((sp = memchr(req, ' ', len)) == NULL)
-        return;
-    start = sp + 1;
-    if ((end = memchr(start, ' ', len - (size_t)(start - req))) == NULL ||
-        (size_t)(end - start) >= pathlen)
-        return;
-    memcpy(path, start, (size_t)(end - start));
-    path[end - start] = '\0';
-}
-
-static void
-conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
-{
-    struct conn *k = stream->data;
-    struct ctx *c = k->c;
-    const char *end;
-    char path[64];
-
-    (void)buf;
-    if (nread < 0) {
-        conn_close(k);
-        return;
-    }
-    k->len += (size_t)nread;
-    while (!k->closing &&
-        (end = memmem(k->buf, k->len, "\r\n\r\n", 4)) != NULL) {
-        size_t n = (size_t)(end + 4 - k->buf);
-
-        request_path(k->buf, n, path, sizeof(path));
-        memmove(k->buf, k->buf + n, k->len - n);
-        k->len -= n;
-        c->requests++;
-        c->last_request_ns = uv_hrtime();
-        if (strcmp(path, "/ok") == 0)
-            conn_write(k, ok_response);
-        else if (strcmp(path, "/close") == 0)
-            conn_close(k);
-        else if (strcmp(path, "/hang") == 0)
-            c->hang_requests++;
-        else
-            conn_write(k, notfound_response);
-        /* The hook may close k (or everything): k stays allocated until
-         * its close callback, and closing ends the loop above. */
-        if (c->on_request != NULL)
-            c->on_request(c, path);
-    }
-}
-
-static void
-connection_cb(uv_stream_t *listener, int status)
-{
-    struct ctx *c = listener->data;
-    struct conn *k;
-
-    if (status < 0 || (k = calloc(1, sizeof(*k))) == NULL)
-        return;
-    k->c = c;
-    k->tcp.data = k;
-    if (uv_tcp_init(&c->loop, &k->tcp) != 0) {
-        free(k);
-        return;
-    }
-    k->next = c->conns;
-    if (c->conns != NULL)
-        c->conns->prev = k;
-    c->conns = k;
-    if (uv_accept(listener, (uv_stream_t *)&k->tcp) != 0 ||
-        uv_read_start((uv_stream_t *)&k->tcp, conn_alloc_cb,
-            conn_read_cb) != 0) {
-        conn_close(k);
-        return;
-    }
-    c->accepted++;
-}
-
-static int
-server_start(struct ctx *c)
-{
-    struct sockaddr_in addr;
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
-
-    if (uv_tcp_init(&c->loop, &c->listener) != 0)
-        return -1;
-    c->listener.data = c;
-    /* Port 0: the kernel picks a free one, read back below. */
-    if (uv_ip4_addr("127.0.0.1", 0, &addr) != 0 ||
-        uv_tcp_bind(&c->listener, (const struct sockaddr *)&addr, 0) != 0 ||
-        uv_listen((uv_stream_t *)&c->listener, 128, connection_cb) != 0 ||
-        uv_tcp_getsockname(&c->listener, (struct sockaddr *)&bound,
-            &len) != 0 || bound.ss_family != AF_INET)
-        return -1;
-    c->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    return 0;
-}
-
-static void
-server_close(struct ctx *c)
-{
-    if (c->server_closed)
-        return;
-    c->server_closed = true;
-    uv_close((uv_handle_t *)&c->listener, NULL);
-    while (c->conns != NULL)
-        conn_close(c->conns);
+        httpd_write(k, notfound_response, sizeof(notfound_response) - 1);
+    if (c->on_request != NULL)
+        c->on_request(c, req->path);
 }
 
 /* ---- the test's side ---- */
@@ -269,15 +101,6 @@ discard_cb(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-/* path on the test server as a URL; 0 or -1 (too long). */
-static int
-url_for(const struct ctx *c, const char *path, char *url, size_t len)
-{
-    int n = snprintf(url, len, "http://127.0.0.1:%d%s", c->port, path);
-
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 /* An easy handle for path on the test server, set up as check.c and
  * fetch.c do it (no signals), with no proxy from the environment and the
  * body thrown away. */
@@ -287,7 +110,7 @@ easy_new(const struct ctx *c, const char *path)
     char url[128];
     CURL *e;
 
-    if (url_for(c, path, url, sizeof(url)) == -1 ||
+    if (httpd_url(&c->srv, path, url, sizeof(url)) == -1 ||
         (e = curl_easy_init()) == NULL)
         return NULL;
     if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
@@ -370,7 +193,7 @@ setup(struct ctx *c, long max_host, long max_total)
     c->watchdog.data = c;
     c->later.data = c;
     uv_unref((uv_handle_t *)&c->watchdog);
-    if (server_start(c) == -1)
+    if (httpd_start(&c->srv, &c->loop, serve_cb, c) == -1)
         return -1;
     if ((c->http = lh_http_new(&c->loop, max_host, max_total, err,
             sizeof(err))) == NULL) {
@@ -416,7 +239,7 @@ teardown(struct ctx *c)
         c->in_call = false;
         c->http = NULL;
     }
-    server_close(c);
+    httpd_close(&c->srv);
     uv_close((uv_handle_t *)&c->later, NULL);
     run(c);
     CHECK_INT_EQ(1, c->closed);
@@ -468,8 +291,8 @@ concurrent(long max_host, unsigned max_accepted)
     c.nwant = n;
     run(&c);
     CHECK_INT_EQ(0, lh_http_active(c.http));
-    CHECK_INT_EQ(n, c.requests);
-    CHECK(c.accepted >= 1 && c.accepted <= max_accepted);
+    CHECK_INT_EQ(n, c.srv.requests);
+    CHECK(c.srv.accepted >= 1 && c.srv.accepted <= max_accepted);
     teardown(&c);
     /* Counted after close too: no callback ran twice, or late. */
     for (unsigned i = 0; i < n; i++) {
@@ -499,7 +322,7 @@ static void
 probe(struct ctx *c)
 {
     c->probed = true;
-    c->probe_accepted = c->accepted;
+    c->probe_accepted = c->srv.accepted;
     c->probe_calls = c->recs[0].calls;
 }
 
@@ -530,8 +353,8 @@ test_delay(void)
     CHECK_INT_EQ(1, c.recs[0].calls);
     CHECK_INT_EQ(CURLE_OK, c.recs[0].result);
     CHECK_INT_EQ(200, c.recs[0].status);
-    CHECK_INT_EQ(1, c.requests);
-    CHECK(c.last_request_ns - t0 >= (uint64_t)delay_ms * 9 / 10 * 1000000);
+    CHECK_INT_EQ(1, c.srv.requests);
+    CHECK(c.srv.last_request_ns - t0 >= (uint64_t)delay_ms * 9 / 10 * 1000000);
     CHECK_INT_EQ(0, lh_http_active(c.http));
     teardown(&c);
     CHECK_INT_EQ(1, c.recs[0].calls);
@@ -574,7 +397,7 @@ test_fail(void)
         CHECK(c.recs[i].easy_matched);
         CHECK(!c.recs[i].inside_call);
     }
-    CHECK_INT_EQ(0, c.accepted);
+    CHECK_INT_EQ(0, c.srv.accepted);
     CHECK_INT_EQ(0, lh_http_active(c.http));
     teardown(&c);
     cleanup_recs(&c);
@@ -603,7 +426,7 @@ cancel_hung(struct ctx *c, const char *path)
 
     /* recs[2] borrows the handle: recs[1] keeps it for cleanup. */
     c->recs[2].easy = c->recs[1].easy;
-    CHECK_INT_EQ(0, url_for(c, "/ok", url, sizeof(url)));
+    CHECK_INT_EQ(0, httpd_url(&c->srv, "/ok", url, sizeof(url)));
     CHECK_INT_EQ(CURLE_OK, curl_easy_setopt(c->recs[2].easy, CURLOPT_URL,
         url));
     CHECK_INT_EQ(0, lh_http_start(c->http, c->recs[2].easy, 0, done_cb,
@@ -670,7 +493,7 @@ test_cancel_pending(void)
     run(&c);
     CHECK_INT_EQ(0, c.recs[0].calls);
     CHECK_INT_EQ(0, c.recs[1].calls);
-    CHECK_INT_EQ(0, c.accepted);
+    CHECK_INT_EQ(0, c.srv.accepted);
     teardown(&c);
     CHECK_INT_EQ(0, c.recs[0].calls);
     CHECK_INT_EQ(0, c.recs[1].calls);
@@ -758,7 +581,7 @@ close_when_hung(struct ctx *c, const char *path)
     lh_http_close(c->http, closed_cb, c);
     c->in_call = false;
     c->http = NULL;
-    server_close(c);
+    httpd_close(&c->srv);
 }
 
 /*
@@ -809,7 +632,7 @@ test_server_hangs_up(void)
     run(&c);
     CHECK_INT_EQ(1, c.recs[0].calls);
     CHECK_INT_EQ(CURLE_GOT_NOTHING, c.recs[0].result);
-    CHECK_INT_EQ(1, c.requests);
+    CHECK_INT_EQ(1, c.srv.requests);
     CHECK_INT_EQ(0, lh_http_active(c.http));
     teardown(&c);
     CHECK_INT_EQ(1, c.recs[0].calls);

@@ -1,0 +1,67 @@
+/*
+ * request: the one builder of linkhealthd's curl requests.  It owns what
+ * every request has in common, whoever makes it (a link check, the
+ * directory download): the User-Agent with the contact, http and https
+ * only, TLS verified (against ca_file when set), the resolve and
+ * connect_to overrides, the time limits, the private-address guard, no
+ * signals and curl's error text.  Each caller sets only what is its own.
+ */
+#ifndef LH_REQUEST_H
+#define LH_REQUEST_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "netguard.h"
+
+/* CURL_ERROR_SIZE, which request.c checks, without curl.h here. */
+#define LH_REQUEST_ERROR_SIZE   256
+
+struct curl_slist;
+
+/* What the configuration says of every request; built once, read-only
+ * afterwards, shared by every request made from it. */
+struct lh_request_base {
+    char *user_agent;           /* "linkhealthd/0.1.0 (+CONTACT)" */
+    char *ca_file;              /* NULL: the system store */
+    struct curl_slist *resolve;     /* NULL: none */
+    struct curl_slist *connect_to;  /* NULL: none */
+    unsigned timeout_ms, connect_timeout_ms;
+    struct lh_netguard guard;
+};
+
+/* One transfer's own part of the set-up, filled in by curl and the guard
+ * while it runs; must outlive the transfer. */
+struct lh_request {
+    struct lh_netguard_ctx guard;       /* the address refused, if any */
+    char errbuf[LH_REQUEST_ERROR_SIZE]; /* curl's error text, or "" */
+};
+
+/*
+ * Fill *b from cfg, whose strings are copied (cfg may go away after).
+ * The User-Agent is cfg's user_agent, with " (+contact)" appended when a
+ * contact is set (linkhealthd.conf(5), contact).  Returns 0, or -1 with a
+ * sentence in err ("out of memory", or the bad network of allow_networks);
+ * *b is then safe to clean up.
+ */
+int lh_request_base_init(struct lh_request_base *b,
+    const struct lh_config *cfg, char *err, size_t errlen);
+void lh_request_base_cleanup(struct lh_request_base *b);
+
+/*
+ * Set up easy (a fresh CURL *) for url with what every request shares:
+ * protocols http and https (redirect targets too, when the caller lets
+ * curl follow them), no signals, b's User-Agent, TLS peer and host
+ * verification, b's CA file, resolve and connect_to, b's guard through
+ * rq->guard, and curl's error text into rq->errbuf (emptied here).
+ * timeout_ms bounds the whole transfer (0: b's timeout); the connection
+ * gets b's connect timeout, or timeout_ms when that is shorter.
+ *
+ * b (its lists and guard) and rq must outlive the transfer; curl copies
+ * url.  Returns 0, or -1 when curl refused an option (out of memory): do
+ * not start that handle.
+ */
+int lh_request_setup(void *easy, const struct lh_request_base *b,
+    struct lh_request *rq, const char *url, unsigned timeout_ms);
+
+#endif
