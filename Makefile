@@ -3,6 +3,11 @@
 #   make            build build/linkhealthd
 #   make run        check the bundled directory once (installs missing deps)
 #   make test       build and run every test (installs missing deps)
+#   make stress     the libcurl 7.88 out-of-memory reproducers (tests/stress/):
+#                   their control runs and our workarounds pass or fail;
+#                   whether this libcurl still has each bug is printed, so
+#                   an upgrade says when a workaround could go (also run
+#                   by make test and make asan)
 #   make bench      benchmarks (never part of make test)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (60) each; fuzz-smoke: 10
 #   make install    honours DESTDIR, PREFIX, BINDIR, SYSCONFDIR, UNITDIR
@@ -53,7 +58,8 @@ LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
 .PHONY: all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
-        check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins bench-bins
+        check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins bench-bins \
+        stress stress-bins
 
 all: $(BIN) $(BUILD)/linkhealthd.service
 
@@ -104,8 +110,24 @@ check-config: deps
 	$(BIN) --check-config -c conf/linkhealthd.conf
 
 test: test-deps
-	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory all unit-bins stress-bins
 	@sh tests/run.sh $(BUILD)
+
+# Standalone programs that reproduce two libcurl 7.88 bugs behind
+# workarounds in lib/check.c and lib/http.c; linked with libcurl alone and
+# built without sanitizers (valgrind runs one of them when it is there).
+STRESS_BIN   := $(BUILD)/stress/curl_reset_oom $(BUILD)/stress/curl_sockhash_oom
+
+$(STRESS_BIN): $(BUILD)/stress/%: tests/stress/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(shell $(PKG_CONFIG) --cflags libcurl) -O1 -g -std=gnu11 \
+	    $(WARNINGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libcurl)
+
+stress-bins: $(STRESS_BIN)
+
+stress: test-deps
+	@$(MAKE) --no-print-directory stress-bins
+	@sh tests/stress/run.sh $(BUILD)
 
 # The whole suite again with AddressSanitizer and UBSan, in its own build
 # directory so objects never mix.
@@ -113,7 +135,7 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
-	    SANITIZE='$(ASAN_FLAGS)' all unit-bins
+	    SANITIZE='$(ASAN_FLAGS)' all unit-bins stress-bins
 	@LH_SANITIZER=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(BUILD)/asan
 

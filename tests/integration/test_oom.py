@@ -26,7 +26,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import lhtest
 from lhtest import check, check_eq, fail, serve, test
@@ -238,7 +237,6 @@ def cycle_allocation_failures_fail_checks_not_the_process():
                                      "1000 allocations (%r)" % (stats,)):
         return
     total = stats[0]
-    start = time.monotonic()
     # Every Nth allocation fails after the first K, K a share of a whole
     # cycle; two rounds, as some paths depend on timing.  N from 64 to 90
     # puts a second failure in the transfer that follows a failed
@@ -257,7 +255,6 @@ def cycle_allocation_failures_fail_checks_not_the_process():
     for out, stats in s.sweep(cells):
         check(stats is not None and stats[1] > 0,
               "%s: failures injected (%r)" % (out.what, stats))
-    check(time.monotonic() - start < 90, "the grid ran within 90 s")
 
 
 @test(deadline=90)

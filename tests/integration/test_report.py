@@ -5,6 +5,7 @@ warnings (in the status, once in the log, without changing the state)."""
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -155,7 +156,7 @@ def certificate_expiry_warns_once_without_changing_the_state():
     if lines:
         check_in(url, lines[0], "the line names the URL")
         check_in("(cert_warn_days 14)", lines[0], "and the setting")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
     # A restart resumes the warning: no second line.
     d2 = Daemon(dict(FAST, directory=lhtest.write_list_directory([url]),
                      resolve=soon.resolve("site.lh.test"),
@@ -165,7 +166,7 @@ def certificate_expiry_warns_once_without_changing_the_state():
           "the restarted daemon cycles")
     check_eq([], [l for l in d2.output().splitlines()
                   if "certificate" in l], "no new certificate line")
-    check_eq(0, d2.stop(), "exit status")
+    d2.check_stop()
 
 
 @test(deadline=90)
@@ -185,14 +186,15 @@ def a_renewed_certificate_is_noticed_once():
         f.write(lhtest.config_text(dict(
             base, resolve=soon.resolve("site.lh.test"),
             connect_to="site.lh.test:%s:127.0.0.1:%d" % (port, good.port))))
-    d.proc.send_signal(1)
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("SIGHUP: reloading " + d.conf_path)
     s = d.wait_status(lambda s: s["links"][0].get("warnings") == [] and
                       s["cycle"]["number"] >= 4)
     check(s is not None, "the warning clears (log: %s)" % d.output()[-400:])
     log = d.output()
     check_eq(1, log.count("the certificate was renewed"), "one notice: " + log[-800:])
     check_eq(1, log.count("certificate expires at"), "one warning")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
 
 
 @test

@@ -1,10 +1,10 @@
 """Bad input at scale: each gets a clear error or bounded handling within
-seconds and bounded memory, never a crash or a hang."""
+a deadline (subprocess's timeout) and bounded memory, never a crash or a
+hang.  How fast the parsers are is bench/'s business (lhb-parse)."""
 
 import os
 import resource
 import subprocess
-import time
 
 import lhtest
 from lhtest import Daemon, check, check_eq, check_in, serve, test
@@ -14,11 +14,9 @@ MEMORY_KIB = 256 * 1024
 
 def check_config(conf, timeout=60):
     path = lhtest.write_config(conf)
-    start = time.monotonic()
     p = subprocess.run([lhtest.binary(), "--check-config", "-c", path],
                        capture_output=True, text=True, errors="replace",
                        timeout=timeout, env=lhtest.clean_env())
-    p.seconds = time.monotonic() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     check(rss < MEMORY_KIB, "children's peak RSS %d KiB" % rss)
     check(p.returncode in (0, 2), "exit 0 or 2, not a crash (%d)"
@@ -40,7 +38,6 @@ def hundred_thousand_entries():
     p = check_config({"directory": path})
     check_eq(0, p.returncode, "parsed: %s" % p.stderr[-200:])
     check_eq(100001, len(p.stdout.splitlines()), "every entry listed")
-    check(p.seconds < 20, "within seconds (%.1f s)" % p.seconds)
 
 
 @test
@@ -51,7 +48,6 @@ def ten_mebibyte_name():
                       "directory_max_bytes": "16M"})
     check_eq(2, p.returncode, "refused")
     check_in("name.html", p.stderr, "the error names the file")
-    check(p.seconds < 20, "within seconds (%.1f s)" % p.seconds)
 
 
 @test
@@ -63,7 +59,6 @@ def html_nested_100000_deep():
     # stack, and the organization at the bottom is found.
     check_eq(0, p.returncode, "parsed: %s" % p.stderr[-200:])
     check_in("https://example.org/", p.stdout, "the organization found")
-    check(p.seconds < 20, "within seconds (%.1f s)" % p.seconds)
 
 
 @test
@@ -78,13 +73,11 @@ def json_nested_100000_deep():
 @test
 def config_of_binary_junk():
     path = write("junk.conf", bytes(range(256)) * 64)
-    start = time.monotonic()
     p = subprocess.run([lhtest.binary(), "--check-config", "-c", path],
                        capture_output=True, text=True, errors="replace",
                        timeout=30, env=lhtest.clean_env())
     check_eq(2, p.returncode, "exit status")
     check_in("junk.conf:", p.stderr, "the error names the file and line")
-    check(time.monotonic() - start < 5, "at once")
 
 
 @test(deadline=60)
@@ -100,7 +93,7 @@ def status_file_of_a_gibibyte_of_zeros():
     aside = [f for f in os.listdir(os.path.dirname(status))
              if ".unusable-" in f]
     check_eq(1, len(aside), "the zeros were set aside, not deleted")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
 
 
 if __name__ == "__main__":

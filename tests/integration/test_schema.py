@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 import lhtest
-from lhtest import Daemon, check, check_eq, fail, serve, test
+from lhtest import Daemon, check, check_eq, check_in, fail, serve, test
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -311,9 +311,12 @@ def daemon_two_cycles_with_a_reload_and_a_stop():
     if check(s is not None, "a second cycle after SIGHUP (log: %s)"
              % d.output()[-400:]):
         check_valid(s, "daemon status after SIGHUP and cycle 2")
+        check_eq(path2, s["directory"]["source"], "the reloaded directory")
+        check_in("SIGHUP: reloading " + d.conf_path, d.output(),
+                 "the reload logged")
         check_eq("stale", by_url(s).get(srv.url("/gone"), {}).get("state"),
                  "the 404 confirmed")
-    check_eq(0, d.stop(signal.SIGTERM), "exit status after SIGTERM")
+    d.check_stop(signal.SIGTERM)
     check_valid(d.status(), "daemon status after SIGTERM")
 
 
@@ -332,7 +335,7 @@ def directory_error_keeps_the_last_good_one():
              % d.output()[-400:]):
         check_valid(s, "status with a directory error")
         check_eq(2, len(s["links"]), "the last good links kept")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
 
 
 @test(deadline=90)
@@ -346,7 +349,7 @@ def missing_directory_at_start_with_a_previous_status_file():
     d = Daemon(conf, status_path=status)
     check(d.wait_status(lambda s: s["cycle"]["number"] >= 1) is not None,
           "a first cycle")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
     os.rename(path, path + ".away")
     d2 = Daemon(conf, status_path=status)
     s = d2.wait_status(lambda s: s["directory"]["error"] is not None)
@@ -360,7 +363,7 @@ def missing_directory_at_start_with_a_previous_status_file():
         check_eq(("stale", None), (gone.get("state"),
                                    gone.get("http_status")),
                  "a saved link, not checked in this run")
-    check_eq(0, d2.stop(), "exit status")
+    d2.check_stop()
 
 
 @test

@@ -48,7 +48,8 @@ def notify_protocol():
         sock.close()
     check_in("READY=1\nSTATUS=1 links, first cycle running", messages,
              "ready once loaded")
-    check_eq(0, d.stop(), "exit status")
+    check_in("SIGHUP: reloading", d.output(), "the reload logged")
+    d.check_stop(signal.SIGTERM, sent=True)
 
 
 def make(*args):
@@ -147,7 +148,7 @@ def readers_never_see_a_torn_status_file():
     check(len(cycles) >= 200, "saw %d rewrites in %d reads" %
           (len(cycles), reads))
     check_eq([], torn[:3], "every read parsed")
-    check_eq(0, d.stop(), "exit status")
+    d.check_stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
@@ -144,16 +143,14 @@ def reset_close_garbage_truncate():
 @test
 def hang_and_delay():
     srv = serve({"/hang": {"action": "hang"}, "/slow": {"delay": 0.5}})
-    t = time.monotonic()
-    r = curl("-m", "1", srv.url("/hang"))
+    # 28: curl's own -m ended it (None would be the harness's deadline).
+    r = curl("-m", "1", srv.url("/hang"), timeout=20)
     check_eq(28, r.returncode, "hang: curl timeout")
-    check(time.monotonic() - t < 3, "hang: curl gave up in time")
     # The server notices the client left, so it stops counting it as open.
     check(wait_for(lambda: srv.stats()["open_connections"] == 0, 3),
           "hang: connection closed after the client left")
-    t = time.monotonic()
     check_eq("200", curl(*CODE, srv.url("/slow")).stdout, "delay answers")
-    check(time.monotonic() - t >= 0.5, "delay waited")
+    # The delay holds the answer back: curl gives up before it comes.
     check_eq(28, curl("-m", "0.2", srv.url("/slow")).returncode,
              "delay longer than curl -m")
 
@@ -165,13 +162,17 @@ def hang_and_delay():
     try:
         check(wait_for(lambda: srv.stats()["open_connections"] == 1, 5),
               "hang in progress")
-        t = time.monotonic()
         srv.stop()
-        check(time.monotonic() - t < 2, "stop() during a hang took %.1fs"
-              % (time.monotonic() - t))
-        proc.wait(5)
-        check(proc.returncode not in (0, 28), "curl saw the close, rc %r"
-              % proc.returncode)
+        check_eq(0, srv.stats(log=False)["open_connections"],
+                 "open connections once stop() returned")
+        # curl -m 20 ends with 28 on its own; anything else within the
+        # deadline is the server's close.
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        check(proc.returncode not in (0, 28, None),
+              "curl saw the close, rc %r" % proc.returncode)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -184,9 +185,12 @@ def drip_chunked_big():
                            "body": "slow"},
                  "/big": {"body_size": 200000, "chunked": True},
                  "/close": {"body": "x", "keep_alive": False}})
-    t = time.monotonic()
     check_eq(("200", "slow"), get(srv.url("/drip"))[:2], "drip body")
-    check(time.monotonic() - t > 0.5, "drip is slow")
+    # The bytes are held back: curl gives up before the last one comes.
+    r = curl("-m", "0.3", srv.url("/drip"))
+    check_eq(28, r.returncode, "drip longer than curl -m")
+    check(not r.stdout.endswith("slow"), "drip: only a part came before "
+          "curl gave up: %r" % r.stdout)
     r = curl("-o", "/dev/null", "-w", "%{size_download}", srv.url("/big"))
     check_eq("200000", r.stdout, "chunked body size")
     r = curl("-D", "-", "-o", "/dev/null", srv.url("/big"))
@@ -294,11 +298,12 @@ def per_host_counting():
 @test
 def silent_and_refused():
     srv = serve(silent=True)
-    t = time.monotonic()
-    check_eq(28, curl("-m", "1", srv.url("/")).returncode, "silent http")
-    r = curl("-m", "1", "-k", "https://127.0.0.1:%d/" % srv.port)
+    # 28: curl's own -m ended each (None would be the harness's deadline).
+    check_eq(28, curl("-m", "1", srv.url("/"), timeout=20).returncode,
+             "silent http")
+    r = curl("-m", "1", "-k", "https://127.0.0.1:%d/" % srv.port,
+             timeout=20)
     check_eq(28, r.returncode, "silent: TLS handshake stalls")
-    check(time.monotonic() - t < 4, "silent: curl timeouts held")
     check_eq(2, srv.stats()["connections"], "silent: accepted")
     check_eq(7, curl("http://127.0.0.1:%d/" % closed_port()).returncode,
              "closed port: connection refused")
@@ -341,7 +346,7 @@ def command_line():
     # A pair: two ports printed, cross redirect filled in.
     tls = cert("server")
     proc = _spawn(["--routes", routes, "--https-routes", routes,
-                   "--tls", tls[0], tls[1], "--max-seconds", "1.5"])
+                   "--tls", tls[0], tls[1]])
     lines = []
     for _ in range(2):
         lines.append(proc.stdout.readline())
@@ -351,8 +356,17 @@ def command_line():
         code, body, r = get("http://127.0.0.1:%d/up" % ports[0], "-L",
                             "--cacert", ca())
         check_eq(("200", "cli"), (code, body), "pair redirect " + r.stderr)
+    proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(6)
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    check_eq(0, proc.returncode, "SIGTERM ends the pair")
+
+    # --max-seconds: it ends by itself, with nothing asked of it.
+    proc = _spawn(["--routes", routes, "--max-seconds", "0.5"])
+    try:
+        proc.wait(10)
     except subprocess.TimeoutExpired:
         pass
     check_eq(0, proc.returncode, "--max-seconds ends it")

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "integration"))
@@ -31,11 +30,28 @@ def daemon_cycles_reload_and_stop():
         f.write(srv.url("/b") + " Added later\n")
     s = d.wait_status(lambda s: len(s["links"]) == 5, timeout=60)
     check(s is not None, "the directory change is picked up")
+    # SIGHUP: a new directory, and an interval of an hour, so that the
+    # cycle after the next is SIGUSR1's own.
+    path2 = lhtest.write_list_directory([srv.url("/a"), srv.url("/c")])
+    with open(d.conf_path) as f:
+        text = f.read()
+    with open(d.conf_path, "w") as f:
+        f.write(text.replace(path, path2).replace("interval = 1s",
+                                                  "interval = 1h"))
     d.proc.send_signal(signal.SIGHUP)
-    d.proc.send_signal(signal.SIGUSR1)
-    time.sleep(3)
-    check_eq(0, d.stop(signal.SIGTERM, timeout=60),
-             "exit status: valgrind's 1 means errors or leaks")
+    s = d.wait_status(lambda s: s["directory"]["source"] == path2,
+                      timeout=120)
+    check(s is not None, "SIGHUP: the new directory in the status file")
+    d.wait_log("SIGHUP: reloading " + d.conf_path, timeout=10)
+    if s is not None:
+        n = s["cycle"]["number"]
+        d.proc.send_signal(signal.SIGUSR1)
+        check(d.wait_status(lambda s: s["cycle"]["number"] > n,
+                            timeout=120) is not None,
+              "SIGUSR1: a cycle after cycle %d" % n)
+        d.wait_log("SIGUSR1: checking now", timeout=10)
+    # valgrind's exit status 1 means errors or leaks.
+    d.check_stop(signal.SIGTERM, timeout=60)
     found = [l for l in d.output().splitlines() if re.match(r"==\d+== ", l)]
     check_eq([], found[:20], "valgrind's findings")
 
