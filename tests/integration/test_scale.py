@@ -88,7 +88,8 @@ def status_file_of_a_gibibyte_of_zeros():
         f.truncate(1 << 30)     # sparse: 1 GiB of zeros, no disk used
     d = Daemon({"directory": lhtest.write_list_directory([srv.url("/")]),
                 "interval": "1h"}, status_path=status)
-    s = d.wait_status(lambda s: s.get("version") == lhtest.STATUS_VERSION, timeout=20)
+    s = d.wait_status(lambda s: s.get("version") == lhtest.STATUS_VERSION,
+                      timeout=60)
     check(s is not None, "the daemon runs and writes a fresh status file")
     aside = [f for f in os.listdir(os.path.dirname(status))
              if ".unusable-" in f]
