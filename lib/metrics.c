@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file.h"
 #include "metrics.h"
 #include "util.h"
 
