@@ -140,6 +140,14 @@ static const char *const fail_names[] = {
     [LH_FAIL_BAD_SCHEME] = "bad-scheme",
     [LH_FAIL_BAD_URL] = "bad-url",
     [LH_FAIL_FORBIDDEN_ADDRESS] = "forbidden-address",
+    [LH_FAIL_DNS_SERVFAIL] = "dns-servfail",
+    [LH_FAIL_DNS_TIMEOUT] = "dns-timeout",
+    [LH_FAIL_DNS_NO_SERVER] = "dns-no-server",
+    [LH_FAIL_NO_ROUTE] = "no-route",
+    [LH_FAIL_TLS_NOT_YET_VALID] = "tls-not-yet-valid",
+    [LH_FAIL_TIMEOUT_HEADERS] = "timeout-headers",
+    [LH_FAIL_HEADER_TOO_BIG] = "header-too-big",
+    [LH_FAIL_LOCAL] = "local",
     [LH_FAIL_OTHER] = "other"
 };
 

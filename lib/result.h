@@ -20,7 +20,7 @@ enum lh_fail {
     LH_FAIL_REFUSED,            /* connection refused */
     LH_FAIL_RESET,              /* connection reset by the peer */
     LH_FAIL_EMPTY_REPLY,        /* closed without a byte of answer */
-    LH_FAIL_TLS_EXPIRED,        /* certificate expired (or not yet valid) */
+    LH_FAIL_TLS_EXPIRED,        /* certificate expired */
     LH_FAIL_TLS_HOSTNAME,       /* certificate does not match the host */
     LH_FAIL_TLS_UNTRUSTED,      /* issuer not trusted */
     LH_FAIL_TLS_HANDSHAKE,      /* any other TLS failure */
@@ -34,6 +34,14 @@ enum lh_fail {
     LH_FAIL_BAD_SCHEME,         /* URL or redirect target not http(s) */
     LH_FAIL_BAD_URL,            /* URL or Location does not parse */
     LH_FAIL_FORBIDDEN_ADDRESS,  /* refused by the private-address guard */
+    LH_FAIL_DNS_SERVFAIL,       /* the name's DNS server failed */
+    LH_FAIL_DNS_TIMEOUT,        /* no DNS answer in time */
+    LH_FAIL_DNS_NO_SERVER,      /* no DNS server could be reached: ours */
+    LH_FAIL_NO_ROUTE,           /* network or host unreachable */
+    LH_FAIL_TLS_NOT_YET_VALID,  /* certificate not valid yet */
+    LH_FAIL_TIMEOUT_HEADERS,    /* status line came, the headers never ended */
+    LH_FAIL_HEADER_TOO_BIG,     /* a response header over curl's limit */
+    LH_FAIL_LOCAL,              /* the monitor's own resources ran out */
     LH_FAIL_OTHER               /* anything else; see error */
 };
 

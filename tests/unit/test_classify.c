@@ -737,7 +737,9 @@ test_fail_names(void)
         "tls-hostname", "tls-untrusted", "tls-handshake", "timeout-connect",
         "timeout-tls", "timeout-first-byte", "timeout-body", "protocol",
         "too-many-redirects", "redirect-loop", "bad-scheme", "bad-url",
-        "forbidden-address", "other"
+        "forbidden-address", "dns-servfail", "dns-timeout", "dns-no-server",
+        "no-route", "tls-not-yet-valid", "timeout-headers", "header-too-big",
+        "local", "other"
     };
     size_t n = sizeof(want) / sizeof(want[0]);
 
