@@ -94,7 +94,6 @@ int lh_directory_load_file(const char *path, size_t max_bytes,
     enum lh_dir_format format, struct lh_directory *out, char *err,
     size_t errlen);
 
-/* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
 /*
  * Read a whole file of at most max_bytes (0: the default) into a new
  * buffer (*out, *outlen; the caller frees it), without parsing.  Refuses
@@ -104,6 +103,7 @@ int lh_directory_load_file(const char *path, size_t max_bytes,
 int lh_directory_read_file(const char *path, size_t max_bytes, char **out,
     size_t *outlen, char *err, size_t errlen);
 
+/* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
 void lh_directory_cleanup(struct lh_directory *dir);
 
 /* "auto", "wordpress", "html", "list"; NULL-safe names for messages. */

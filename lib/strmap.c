@@ -43,11 +43,19 @@ lh_strmap_init(struct lh_strmap *m)
 }
 
 void
+lh_strmap_init_borrowed(struct lh_strmap *m)
+{
+    lh_strmap_init(m);
+    m->borrowed = 1;
+}
+
+void
 lh_strmap_cleanup(struct lh_strmap *m, void (*free_value)(void *))
 {
     for (size_t i = 0; i < m->cap; i++) {
         if (m->slots[i].key != NULL && m->slots[i].key != TOMBSTONE) {
-            free(m->slots[i].key);
+            if (!m->borrowed)
+                free(m->slots[i].key);
             if (free_value != NULL)
                 free_value(m->slots[i].value);
         }
@@ -114,28 +122,39 @@ lh_strmap_get(const struct lh_strmap *m, const char *key)
     return s->key != NULL && s->key != TOMBSTONE ? s->value : NULL;
 }
 
-int
-lh_strmap_put(struct lh_strmap *m, const char *key, void *value)
+void **
+lh_strmap_ensure(struct lh_strmap *m, const char *key)
 {
     unsigned long long h = lh_hash_str(key);
     struct lh_strmap_slot *s;
-    char *copy;
+    char *kept;
 
     if ((m->used + 1) * 10 > m->cap * 7 && grow(m) == -1)
-        return -1;
+        return NULL;
     s = find(m, key, h);
-    if (s->key != NULL && s->key != TOMBSTONE) {
-        s->value = value;
-        return 0;
-    }
-    if ((copy = strdup(key)) == NULL)
-        return -1;
+    if (s->key != NULL && s->key != TOMBSTONE)
+        return &s->value;
+    if (m->borrowed)
+        kept = (char *)key;
+    else if ((kept = strdup(key)) == NULL)
+        return NULL;
     if (s->key == NULL)
         m->used++;
-    s->key = copy;
+    s->key = kept;
     s->hash = h;
-    s->value = value;
+    s->value = NULL;
     m->n++;
+    return &s->value;
+}
+
+int
+lh_strmap_put(struct lh_strmap *m, const char *key, void *value)
+{
+    void **slot = lh_strmap_ensure(m, key);
+
+    if (slot == NULL)
+        return -1;
+    *slot = value;
     return 0;
 }
 
@@ -151,7 +170,8 @@ lh_strmap_del(struct lh_strmap *m, const char *key)
     if (s->key == NULL || s->key == TOMBSTONE)
         return NULL;
     value = s->value;
-    free(s->key);
+    if (!m->borrowed)
+        free(s->key);
     s->key = TOMBSTONE;
     s->value = NULL;
     m->n--;

@@ -1,6 +1,7 @@
 /*
  * util: small helpers every module uses: error sentences into a caller's
- * buffer, UTF-8 checks, owned-string replacement.  No I/O.
+ * buffer, UTF-8 checks and repair, text normalization, owned-string
+ * replacement.  No I/O.
  */
 #ifndef LH_UTIL_H
 #define LH_UTIL_H
@@ -24,6 +25,42 @@ size_t lh_utf8_len(const unsigned char *s, size_t n);
 
 /* len, or less, so that s[0..len) does not end inside a character. */
 size_t lh_utf8_complete(const char *s, size_t len);
+
+/*
+ * How many bytes of s[0..len) are not part of a valid UTF-8 sequence (as
+ * lh_utf8_len decides, so NUL is one); when there are some, *first is the
+ * offset of the first.
+ */
+size_t lh_utf8_invalid(const char *s, size_t len, size_t *first);
+
+/*
+ * A new NUL-terminated copy of s[0..len) in which each byte that
+ * lh_utf8_invalid counts became U+FFFD; its length goes to *outlen.  The
+ * caller frees it.  NULL when out of memory.
+ */
+char *lh_utf8_replace_invalid(const char *s, size_t len, size_t *outlen);
+
+/*
+ * Line (1-based) and column (1-based, in characters) of byte offset in
+ * text, which holds at least offset bytes of UTF-8.
+ */
+void lh_text_line_col(const char *text, size_t offset, unsigned *line,
+    unsigned *col);
+
+/* ASCII whitespace, the other C0 controls (NUL included) and DEL. */
+static inline int
+lh_is_space_byte(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f;
+}
+
+/*
+ * A new string from n bytes of s: runs of whitespace, control characters
+ * and NBSP become one space, the ends are trimmed, and any byte that is
+ * not valid UTF-8 (NUL included) becomes U+FFFD.  The caller frees it.
+ * NULL when out of memory.
+ */
+char *lh_text_normalize(const char *s, size_t n);
 
 /* Replace *slot with a copy of s (NULL: free and clear).  0, or -1 when
  * out of memory (then *slot is unchanged). */
