@@ -9,7 +9,7 @@ first uv_loop_init calls abort() when pthread_atfork runs out of memory).
 
 Directories are a plain list and an HTML page.  libxml2 2.9.14's HTML
 parser, after an allocation failure of its own, looped forever over input
-it no longer read; lib/directory.c stops it (xmlStopParser) from the
+it no longer read; lib/dir_html.c stops it (xmlStopParser) from the
 error handler, and the HTML case checks that every run ends.
 
 Regressions this catches: easy handles reused through curl_easy_reset,

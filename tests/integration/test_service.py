@@ -127,7 +127,7 @@ def unit_verifies_and_is_hardened():
         check(float(m.group(1)) <= 2.0, "exposure %s <= 2.0" % m.group(1))
 
 
-@test(deadline=120)
+@test(deadline=240)
 def readers_never_see_a_torn_status_file():
     srv = serve({"/": {"status": 200, "prefix": True}})
     urls = [srv.url("/p%d" % i) for i in range(100)]
@@ -136,7 +136,9 @@ def readers_never_see_a_torn_status_file():
                 "per_host_concurrency": 32})
     d.wait_status(lambda s: s["cycle"]["number"] >= 1)
     reads, torn, cycles = 0, [], set()
-    end = time.monotonic() + 60
+    # A give-up deadline, not a speed claim: on a busy machine 200
+    # rewrites take longer.  The short pause leaves the daemon the CPU.
+    end = time.monotonic() + 180
     while time.monotonic() < end and len(cycles) < 200:
         with open(d.status_path, "rb") as f:
             data = f.read()
@@ -145,6 +147,7 @@ def readers_never_see_a_torn_status_file():
             cycles.add(json.loads(data)["cycle"]["number"])
         except ValueError as e:
             torn.append(str(e))
+        time.sleep(0.002)
     check(len(cycles) >= 200, "saw %d rewrites in %d reads" %
           (len(cycles), reads))
     check_eq([], torn[:3], "every read parsed")
