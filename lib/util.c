@@ -39,8 +39,9 @@ lh_utf8_len(const unsigned char *s, size_t n)
     return 4;
 }
 
-size_t
-lh_utf8_complete(const char *s, size_t len)
+/* len, or less, so that s[0..len) does not end inside a character. */
+static size_t
+utf8_complete(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t lead = len, need;
@@ -199,7 +200,7 @@ lh_seterr(char *err, size_t errlen, const char *fmt, ...)
     if (n < 0)
         err[0] = '\0';
     else if ((size_t)n >= errlen)
-        err[lh_utf8_complete(err, errlen - 1)] = '\0';
+        err[utf8_complete(err, errlen - 1)] = '\0';
 }
 
 int

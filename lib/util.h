@@ -23,9 +23,6 @@ void lh_seterr(char *err, size_t errlen, const char *fmt, ...)
  */
 size_t lh_utf8_len(const unsigned char *s, size_t n);
 
-/* len, or less, so that s[0..len) does not end inside a character. */
-size_t lh_utf8_complete(const char *s, size_t len);
-
 /*
  * How many bytes of s[0..len) are not part of a valid UTF-8 sequence (as
  * lh_utf8_len decides, so NUL is one); when there are some, *first is the
