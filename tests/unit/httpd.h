@@ -21,6 +21,8 @@
 
 #include <uv.h>
 
+#include "http.h"
+
 #define HTTPD_FN        static __attribute__((unused))
 #define HTTPD_LOG       64      /* requests remembered, the first ones */
 
@@ -330,6 +332,25 @@ httpd_url(const struct httpd *s, const char *path, char *url, size_t len)
     int n = snprintf(url, len, "http://127.0.0.1:%d%s", s->port, path);
 
     return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * For a test's main: the servers are ours, on 127.0.0.1, and never asked
+ * through a proxy from the environment; then curl's global set-up.  0, or
+ * -1 with a message on stderr.
+ */
+HTTPD_FN int
+httpd_test_init(void)
+{
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
+    if (lh_http_global_init() == -1) {
+        fprintf(stderr, "lh_http_global_init failed\n");
+        return -1;
+    }
+    return 0;
 }
 
 #endif

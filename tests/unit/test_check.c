@@ -606,15 +606,8 @@ test_private_address_guard(void)
 int
 main(void)
 {
-    /* The servers are ours, on 127.0.0.1: never asked through a proxy. */
-    unsetenv("http_proxy");
-    unsetenv("HTTP_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (lh_http_global_init() == -1) {
-        fprintf(stderr, "lh_http_global_init failed\n");
+    if (httpd_test_init() == -1)
         return EXIT_FAILURE;
-    }
     RUN_TEST(test_ok_by_head);
     RUN_TEST(test_head_refused);
     RUN_TEST(test_head_reset_falls_back);

@@ -284,15 +284,8 @@ test_private_address_refused(void)
 int
 main(void)
 {
-    /* The server is ours, on 127.0.0.1: never ask it through a proxy. */
-    unsetenv("http_proxy");
-    unsetenv("HTTP_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
-    if (lh_http_global_init() == -1) {
-        fprintf(stderr, "lh_http_global_init failed\n");
+    if (httpd_test_init() == -1)
         return EXIT_FAILURE;
-    }
     RUN_TEST(test_user_agent_contact);
     RUN_TEST(test_user_agent_plain);
     RUN_TEST(test_body_and_validators);

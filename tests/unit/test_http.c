@@ -679,10 +679,8 @@ test_slist_append(void)
 int
 main(void)
 {
-    if (lh_http_global_init() == -1) {
-        fprintf(stderr, "lh_http_global_init failed\n");
+    if (httpd_test_init() == -1)
         return EXIT_FAILURE;
-    }
     RUN_TEST(test_concurrent);
     RUN_TEST(test_connection_limit);
     RUN_TEST(test_delay);
