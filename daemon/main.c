@@ -534,6 +534,13 @@ main(int argc, char **argv)
         code = show(&app, &cfg);
         goto done;
     }
+    /* One check writes a status file only where one was named: the
+     * default is the service's, which a user's --once has no business
+     * touching (and may not be able to). */
+    if (app.once && !cfg.status_file_given) {
+        free(cfg.status_file);
+        cfg.status_file = NULL;
+    }
     if (app.once || app.check_config)
         /* The report is the output; stderr has what needs attention,
          * and everything with -f. */

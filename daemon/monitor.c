@@ -137,9 +137,11 @@ write_status(struct lh_monitor *m)
     int rc;
 
     status_info(m, &info);
-    rc = lh_status_write(m->cfg.status_file, lh_status_print, &info,
-        status_links(m), err, sizeof(err));
-    written(m, m->cfg.status_file, rc, err, &m->status_error);
+    if (m->cfg.status_file != NULL) {
+        rc = lh_status_write(m->cfg.status_file, lh_status_print, &info,
+            status_links(m), err, sizeof(err));
+        written(m, m->cfg.status_file, rc, err, &m->status_error);
+    }
     if (m->cfg.metrics_file != NULL) {
         rc = lh_status_write(m->cfg.metrics_file, lh_metrics_print, &info,
             status_links(m), err, sizeof(err));
@@ -226,10 +228,12 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
             lh_state_name(l->verdict), l->reason);
         return;
     }
-    if (t->from == LH_STATE_UNKNOWN)
-        prio = LOG_INFO;
-    else if (!lh_state_is_good(t->to))
+    /* Bad news is a warning, first verdicts included: a link dead on the
+     * day the service starts is news too. */
+    if (!lh_state_is_good(t->to))
         prio = LOG_WARNING;
+    else if (t->from == LH_STATE_UNKNOWN)
+        prio = LOG_INFO;
     else
         prio = LOG_NOTICE;
     lh_log(prio, "%s [%s] %s: %s -> %s (%s)", l->name, l->region, l->url,

@@ -377,6 +377,8 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
     int v;
 
     *why = "out of memory";
+    if (field == &cfg->status_file)
+        cfg->status_file_given = true;
     switch (o->type) {
     case OPT_STRING:
         return lh_replace_string(field, *value == '\0' ? NULL : value);

@@ -20,6 +20,8 @@ struct lh_config {
     enum lh_dir_format directory_format;
     size_t directory_max_bytes;
     char *status_file;
+    bool status_file_given;     /* named by the file or an option, not the
+                                   default */
     char *metrics_file;         /* Prometheus textfile; NULL: none */
     unsigned shard_index;       /* this instance's shard, from 1 */
     unsigned shard_count;       /* instances sharing the directory; 0: not

@@ -182,9 +182,10 @@ def journal_lines_carry_their_priority():
     srv = serve({"/a": {"sequence": [200, 404, 404, 200]},
                  "/m": {"sequence": [200, {"redirect": {
                      "status": 301, "location": "/new"}}]},
-                 "/new": 200})
-    a, m = srv.url("/a"), srv.url("/m")
-    path = lhtest.write_list_directory([(a, "Alpha"), (m, "Mu")])
+                 "/new": 200, "/g": 404})
+    a, m, g = srv.url("/a"), srv.url("/m"), srv.url("/g")
+    path = lhtest.write_list_directory([(a, "Alpha"), (m, "Mu"),
+                                        (g, "Gamma")])
     d = Daemon(config(path, fail_threshold=1, syslog_facility="local3"),
                journal=True)
     d.wait_status(cycle_at_least(3))
@@ -202,7 +203,9 @@ def journal_lines_carry_their_priority():
         return int(pri) if pri.isdigit() else pri
 
     check_eq(syslog_prio("info"), prio("%s: unknown -> ok" % a),
-             "a first verdict: info")
+             "a good first verdict: info")
+    check_eq(syslog_prio("warning"), prio("%s: unknown -> stale" % g),
+             "a bad first verdict (dead on day one): warning")
     check_eq(syslog_prio("warning"), prio("%s: ok -> stale" % a),
              "going bad: warning")
     check_eq(syslog_prio("notice"), prio("%s: stale -> ok" % a),
@@ -211,7 +214,7 @@ def journal_lines_carry_their_priority():
              "moving: notice")
     check_eq(syslog_prio("err"), prio("no organizations found"),
              "a directory error: err")
-    check_eq(syslog_prio("info"), prio("cycle 1: 2 links"),
+    check_eq(syslog_prio("info"), prio("cycle 1: 3 links"),
              "the cycle summary: info")
     other = [l for l in lines if not re.match(r"<[0-7]>[^<]", l)]
     check_eq([], other, "every line has a one-digit prefix (none "

@@ -213,5 +213,39 @@ def cert_warn_days_zero_turns_warnings_off():
     check_eq([], (r.link(url) or {}).get("warnings"), "outside 3 days")
 
 
+
+@test
+def once_writes_a_status_file_only_where_one_is_named():
+    """--once without -o and without status_file in its configuration
+    writes no status file and says nothing of one: the default path is
+    the service's.  With status_file in the file, it writes there."""
+    srv = serve({"/ok": 200})
+    directory = lhtest.write_list_directory([srv.url("/ok")])
+    default = "/var/lib/linkhealthd/status.json"
+    before = os.stat(default).st_mtime_ns if os.path.exists(default) else None
+    folder = lhtest.tmpdir()
+    conf = lhtest.write_config(dict(FAST, directory=directory), folder)
+    with open(conf) as f:
+        check("status_file" not in f.read(), "the file names no status_file")
+    r = subprocess.run([os.path.abspath(lhtest.binary()), "--once", "-c",
+                        conf], capture_output=True, text=True, timeout=60,
+                       cwd=folder, env=lhtest.clean_env(None))
+    check_eq(0, r.returncode, "exit code (stderr %r)" % r.stderr[-300:])
+    check_eq("", r.stderr, "nothing said of a status file")
+    check_in("1 links: 1 ok", r.stdout, "the report")
+    after = os.stat(default).st_mtime_ns if os.path.exists(default) else None
+    check_eq(before, after, "the service's status file untouched")
+    check_eq(["linkhealthd.conf"], sorted(os.listdir(folder)),
+             "nothing written beside the configuration (the cwd)")
+    named = os.path.join(folder, "named.json")
+    conf2 = lhtest.write_config(dict(FAST, directory=directory,
+                                     status_file=named), lhtest.tmpdir())
+    r = subprocess.run([lhtest.binary(), "--once", "-c", conf2],
+                       capture_output=True, text=True, timeout=60,
+                       env=lhtest.clean_env(None))
+    check_eq(0, r.returncode, "exit code with status_file (stderr %r)"
+             % r.stderr[-300:])
+    check(os.path.exists(named), "status_file named in the file is written")
+
 if __name__ == "__main__":
     lhtest.main()
