@@ -229,8 +229,11 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
         return;
     }
     /* Bad news is a warning, first verdicts included: a link dead on the
-     * day the service starts is news too. */
-    if (!lh_state_is_good(t->to))
+     * day the service starts is news too.  --once reports every verdict
+     * on stdout; its stderr keeps to what went wrong with the run. */
+    if (t->from == LH_STATE_UNKNOWN && m->mode == LH_MONITOR_ONCE)
+        prio = LOG_INFO;
+    else if (!lh_state_is_good(t->to))
         prio = LOG_WARNING;
     else if (t->from == LH_STATE_UNKNOWN)
         prio = LOG_INFO;

@@ -365,9 +365,55 @@ set_networks(struct lh_config *cfg, const char *value, const char **why)
     return 0;
 }
 
+/* A number of milliseconds or bytes the way a person would write it. */
+static void
+human(char *buf, size_t len, enum opt_type type, unsigned long long v)
+{
+    static const struct { unsigned long long unit; const char *name; }
+        times[] = { { 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
+            { 1000, "s" } },
+        sizes[] = { { 1ull << 30, "G" }, { 1 << 20, "M" }, { 1 << 10, "k" } };
+
+    if (type == OPT_DURATION) {
+        for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+            if (v != 0 && v % times[i].unit == 0) {
+                snprintf(buf, len, "%llu%s", v / times[i].unit,
+                    times[i].name);
+                return;
+            }
+        snprintf(buf, len, "%llums", v);
+        return;
+    }
+    if (type == OPT_SIZE)
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+            if (v != 0 && v % sizes[i].unit == 0) {
+                snprintf(buf, len, "%llu%s", v / sizes[i].unit,
+                    sizes[i].name);
+                return;
+            }
+    snprintf(buf, len, "%llu", v);
+}
+
+/* "is out of range (MIN to MAX)" for o, into buf. */
+static const char *
+out_of_range(const struct option *o, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+
+    human(lo, sizeof(lo), o->type, o->min);
+    human(hi, sizeof(hi), o->type, o->max);
+    snprintf(buf, len, "is out of range (%s to %s)", lo, hi);
+    return buf;
+}
+
+/*
+ * Set option o from value.  0, or -1 with *why the end of a sentence
+ * ("is not a duration"); range (rangelen bytes) holds a why that names
+ * numbers.
+ */
 static int
 set_option(struct lh_config *cfg, const struct option *o, const char *value,
-    const char *basedir, const char **why)
+    const char *basedir, const char **why, char *range, size_t rangelen)
 {
     void *field = (char *)cfg + o->offset;
     unsigned long long n = 0;
@@ -379,6 +425,8 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
     *why = "out of memory";
     if (field == &cfg->status_file)
         cfg->status_file_given = true;
+    if (field == &cfg->connect_timeout_ms)
+        cfg->connect_timeout_given = true;
     switch (o->type) {
     case OPT_STRING:
         return lh_replace_string(field, *value == '\0' ? NULL : value);
@@ -402,7 +450,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         if (ms < o->min || ms > o->max) {
-            *why = "is out of range";
+            *why = out_of_range(o, range, rangelen);
             return -1;
         }
         *(unsigned *)field = ms;
@@ -414,7 +462,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         if (n < o->min || n > o->max) {
-            *why = "is out of range";
+            *why = out_of_range(o, range, rangelen);
             return -1;
         }
         *(unsigned *)field = (unsigned)n;
@@ -425,7 +473,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         if (size < o->min || size > o->max) {
-            *why = "is out of range";
+            *why = out_of_range(o, range, rangelen);
             return -1;
         }
         *(size_t *)field = size;
@@ -504,12 +552,13 @@ lh_config_set(struct lh_config *cfg, const char *key, const char *value,
 {
     const struct option *o = find_option(key);
     const char *why;
+    char range[96];
 
     if (o == NULL) {
         lh_seterr(err, errlen, "%s: unknown option \"%s\"", origin, key);
         return -1;
     }
-    if (set_option(cfg, o, value, NULL, &why) == -1) {
+    if (set_option(cfg, o, value, NULL, &why, range, sizeof(range)) == -1) {
         lh_seterr(err, errlen, "%s: \"%s\" %s", origin, value, why);
         return -1;
     }
@@ -529,6 +578,7 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
     struct load_ctx *ctx = user;
     const struct option *o;
     const char *why;
+    char range[96];
 
     if (ctx->msg[0] != '\0')
         return 0;
@@ -548,7 +598,8 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
             "option \"%s\" is set twice", name);
         return 0;
     }
-    if (set_option(ctx->cfg, o, value, ctx->basedir, &why) == -1) {
+    if (set_option(ctx->cfg, o, value, ctx->basedir, &why, range,
+            sizeof(range)) == -1) {
         snprintf(ctx->msg, sizeof(ctx->msg), "%s: \"%s\" %s", name, value,
             why);
         return 0;
@@ -676,7 +727,7 @@ fail:
 }
 
 int
-lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen)
+lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
 {
     const char *src = cfg->path ? cfg->path : "configuration";
 
@@ -698,6 +749,11 @@ lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen)
             src, cfg->per_host_concurrency, cfg->concurrency);
         return -1;
     }
+    /* A short timeout alone shortens the connect timeout with it; only
+     * two values given that contradict each other are an error. */
+    if (cfg->connect_timeout_ms > cfg->timeout_ms &&
+        !cfg->connect_timeout_given)
+        cfg->connect_timeout_ms = cfg->timeout_ms;
     if (cfg->connect_timeout_ms > cfg->timeout_ms) {
         lh_seterr(err, errlen,
             "%s: connect_timeout (%u ms) is above timeout (%u ms)",

@@ -35,6 +35,7 @@ struct lh_config {
     unsigned per_host_concurrency;
     unsigned timeout_ms;        /* whole check, every hop included */
     unsigned connect_timeout_ms;
+    bool connect_timeout_given; /* set by the file or an option */
     unsigned retries;           /* extra tries after a transient failure */
     unsigned retry_after_max_ms;/* longest Retry-After honoured */
     unsigned fail_threshold;    /* bad verdicts in a row to report bad */
@@ -88,8 +89,12 @@ int lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
 int lh_config_set(struct lh_config *cfg, const char *key, const char *value,
     const char *origin, char *err, size_t errlen);
 
-/* Cross-field checks run after every override.  0 or -1 with err. */
-int lh_config_validate(const struct lh_config *cfg, char *err, size_t errlen);
+/*
+ * Cross-field checks run after every override.  A connect_timeout that
+ * was not given is shortened to timeout; one given above it is an error.
+ * 0 or -1 with err.
+ */
+int lh_config_validate(struct lh_config *cfg, char *err, size_t errlen);
 
 /* Parse "900", "15m", "10s", "500ms", "1h" into milliseconds. */
 int lh_config_parse_duration(const char *s, unsigned *out);

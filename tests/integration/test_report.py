@@ -35,6 +35,9 @@ def markdown_puts_bad_links_first_with_the_fix():
     conf = dict(FAST, directory=lhtest.write_list_directory(urls))
     r = lhtest.run_once(conf, ["--format", "markdown"])
     check_eq(1, r.returncode, "exit code (stderr %s)" % r.stderr[-300:])
+    # The verdicts are the report's; stderr is for what went wrong with
+    # the run, and nothing did.
+    check_eq("", r.stderr, "stderr")
     rows = [l for l in r.stdout.splitlines() if l.startswith("| ")]
     check_eq(4, len(rows), "header and three rows in %r" % r.stdout)
     if len(rows) == 4:

@@ -101,7 +101,7 @@ test_bad_files(void)
         { "bad-duration.conf", "bad-duration.conf:3: interval: \"soon\" "
             "is not a duration" },
         { "out-of-range.conf", "out-of-range.conf:1: concurrency: \"0\" "
-            "is out of range" },
+            "is out of range (1 to 4096)" },
         { "duplicate.conf", "duplicate.conf:2: option \"interval\" is set "
             "twice" },
         { "no-equals.conf", "no-equals.conf:1: expected \"key = value\"" },
@@ -163,6 +163,37 @@ test_overrides(void)
     CHECK_INT_EQ(-1, lh_config_set(&c, "nope", "1", "--set", err,
         sizeof(err)));
     CHECK_STR_EQ("--set: unknown option \"nope\"", err);
+    lh_config_cleanup(&c);
+}
+
+/* --timeout 5s alone shortens the default connect_timeout with it; both
+ * given and contradicting each other is an error.  Range errors name the
+ * range in the units a person writes. */
+static void
+test_timeouts_and_ranges(void)
+{
+    struct lh_config c;
+    char err[256] = "";
+
+    CHECK_INT_EQ(0, lh_config_init(&c));
+    CHECK_INT_EQ(0, lh_config_set(&c, "timeout", "5s", "--timeout", err,
+        sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_validate(&c, err, sizeof(err)));
+    CHECK_INT_EQ(5000, c.connect_timeout_ms);
+    CHECK_INT_EQ(0, lh_config_set(&c, "connect_timeout", "10s", "x", err,
+        sizeof(err)));
+    CHECK_INT_EQ(-1, lh_config_validate(&c, err, sizeof(err)));
+    CHECK_STR_CONTAINS("connect_timeout (10000 ms) is above timeout "
+        "(5000 ms)", err);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "timeout", "99h", "--timeout", err,
+        sizeof(err)));
+    CHECK_STR_EQ("--timeout: \"99h\" is out of range (100ms to 10m)", err);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "interval", "50ms", "--interval",
+        err, sizeof(err)));
+    CHECK_STR_CONTAINS("is out of range (100ms to 7d)", err);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "directory_max_bytes", "1", "x", err,
+        sizeof(err)));
+    CHECK_STR_CONTAINS("is out of range (1k to 1G)", err);
     lh_config_cleanup(&c);
 }
 
@@ -372,6 +403,7 @@ main(void)
     RUN_TEST(test_bundled_file);
     RUN_TEST(test_bad_files);
     RUN_TEST(test_overrides);
+    RUN_TEST(test_timeouts_and_ranges);
     RUN_TEST(test_durations_and_sizes);
     RUN_TEST(test_buffer);
     RUN_TEST(test_buffer_paths);
