@@ -73,6 +73,15 @@ lh_log_close(void)
     log_syslog = false;
 }
 
+static const char *
+level_name(int priority)
+{
+    static const char *const names[] = { "emerg", "alert", "crit", "error",
+        "warning", "notice", "info", "debug" };
+
+    return names[LOG_PRI(priority)];
+}
+
 static void
 vlog(int priority, const char *fmt, va_list ap)
 {
@@ -90,7 +99,9 @@ vlog(int priority, const char *fmt, va_list ap)
         fprintf(stderr, "<%d>%s\n", LOG_PRI(priority), buf);
         fflush(stderr);
     } else if (log_stderr) {
-        fprintf(stderr, "linkhealthd: %s\n", buf);
+        /* The level, as syslog and the journal know it: a terminal
+         * reader tells a warning from a verdict at a glance. */
+        fprintf(stderr, "linkhealthd: %s: %s\n", level_name(priority), buf);
         fflush(stderr);
     }
 }

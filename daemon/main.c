@@ -487,7 +487,7 @@ run(struct app *app, struct lh_config *cfg)
         return EXIT_USAGE;
     }
     if (mode == LH_MONITOR_DAEMON)
-        log_info("linkhealthd %s starting: %s every %u s, status in %s",
+        log_info("version %s starting: %s every %u s, status in %s",
             LH_VERSION, cfg->directory, cfg->interval_ms / 1000,
             cfg->status_file);
     app->monitor = lh_monitor_start(&app->loop, cfg, mode, &hooks, err,

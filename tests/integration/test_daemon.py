@@ -221,6 +221,29 @@ def journal_lines_carry_their_priority():
              "\"linkhealthd: \", no facility)")
 
 
+@test(deadline=60)
+def foreground_lines_carry_their_level():
+    # -f on a terminal (no journal): "linkhealthd: LEVEL: message", the
+    # program's name once.
+    srv = serve({"/g": 404})
+    g = srv.url("/g")
+    d = Daemon(config(lhtest.write_list_directory([(g, "Gamma")]),
+                      fail_threshold=1))
+    d.wait_status(cycle_at_least(1))
+    d.check_stop()
+    lines = d.output().splitlines()
+    check(any(l.startswith("linkhealthd: info: version ") for l in lines),
+          "the start line carries its level: %r" % lines[:2])
+    check(any(l.startswith("linkhealthd: warning: ") and
+              "%s: unknown -> stale" % g in l for l in lines),
+          "a bad first verdict is a warning: %r" % lines)
+    check_eq([], [l for l in lines if "linkhealthd: linkhealthd" in l],
+             "no doubled prefix")
+    check_eq([], [l for l in lines if not re.match(
+        r"linkhealthd: (error|warning|notice|info|debug): ", l)],
+        "every line has its level")
+
+
 def syslog_prio(name):
     return ["emerg", "alert", "crit", "err", "warning", "notice", "info",
             "debug"].index(name)
