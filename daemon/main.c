@@ -249,6 +249,19 @@ parse_args(struct app *app, int argc, char **argv)
     return check_args(app, argc, argv);
 }
 
+/* node_exporter's textfile collector reads *.prom files only: a metrics
+ * file named otherwise is written and never seen. */
+static void
+warn_metrics_name(const struct lh_config *cfg)
+{
+    const char *f = cfg->metrics_file;
+    size_t n = f != NULL ? strlen(f) : 0;
+
+    if (f != NULL && (n < 5 || strcmp(f + n - 5, ".prom") != 0))
+        log_warnx("metrics_file %s does not end in .prom: node_exporter's "
+            "textfile collector will not read it", f);
+}
+
 /* Read the configuration and apply the command line over it, into a
  * fresh *cfg; on failure the message is logged and *cfg left empty. */
 static int
@@ -276,6 +289,7 @@ load_config(struct app *app, struct lh_config *cfg)
     }
     if (lh_config_validate(cfg, err, sizeof(err)) == -1)
         goto fail;
+    warn_metrics_name(cfg);
     return 0;
 fail:
     log_err("%s", err);

@@ -319,6 +319,21 @@ def once_writes_every_link_and_promtool_accepts_it():
           "escaped name in the file")
 
 
+@test(deadline=60)
+def a_metrics_file_node_exporter_would_ignore_is_warned_about():
+    srv = serve({"/ok": 200})
+    folder = lhtest.tmpdir()
+    for name, warned in (("links.txt", True), ("links.prom", False)):
+        conf = dict(FAST, directory=lhtest.write_list_directory(
+            [srv.url("/ok")]), metrics_file=os.path.join(folder, name))
+        r = lhtest.run_once(conf)
+        check_eq(0, r.returncode, "exit code (stderr %r)" % r.stderr)
+        check_eq(warned, "does not end in .prom" in r.stderr,
+                 "warned about %s: %r" % (name, r.stderr))
+        check(os.path.exists(os.path.join(folder, name)),
+              "%s is written all the same" % name)
+
+
 @test(deadline=90)
 def shards_carry_their_label_and_never_collide():
     srv = serve({"/": {"status": 200, "prefix": True}})
