@@ -67,7 +67,9 @@ usage(FILE *f)
 "  -o, --status-file FILE   JSON status file (config: status_file)\n"
 "      --once               check every link once, report, and exit:\n"
 "                           0 all ok or moved, 1 some link unhealthy,\n"
-"                           2 usage, configuration or directory error\n"
+"                           2 usage, configuration or directory error,\n"
+"                           3 all checks inconclusive (the network could\n"
+"                           not be reached: no verdict, see the log)\n"
 "      --format FORMAT      the report of --once and --show: text (the\n"
 "                           default), json (the status document) or\n"
 "                           markdown (a table to paste into an issue)\n"
@@ -337,8 +339,17 @@ static int
 report(struct app *app, const struct lh_links *links,
     const struct lh_status_info *info, double duration_ms)
 {
+    const char *why = info != NULL ? info->inconclusive : NULL;
     int rc;
 
+    /* A run that could not reach the network judged nothing: say so
+     * first, rather than let a page of unchecked links speak for it. */
+    if (why != NULL && app->format == FORMAT_TEXT)
+        printf("NO VERDICTS: checks inconclusive: %s\n  Nothing was judged "
+            "in this run; the links keep their last verdicts.\n\n", why);
+    else if (why != NULL && app->format == FORMAT_MARKDOWN)
+        printf("> **No verdicts: checks inconclusive**: %s. Nothing was "
+            "judged in this run.\n\n", why);
     switch (app->format) {
     case FORMAT_JSON:
         rc = lh_status_print(stdout, info, links);

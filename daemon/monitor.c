@@ -55,6 +55,13 @@ struct lh_monitor {
     char *status_error;             /* last status write error */
     char *metrics_error;            /* last metrics write error */
 
+    /* This cycle's checks were inconclusive (lh_classify_cycle): the
+     * reason, the commonest failure, and whether a warning is out. */
+    bool inconclusive;
+    char *inconclusive_reason;
+    enum lh_fail inconclusive_kind;
+    bool inconclusive_warned;
+
     unsigned long long cycle_no;
     long long cycle_started;        /* Unix time */
     double cycle_started_ms;        /* loop clock */
@@ -97,6 +104,8 @@ status_info(const struct lh_monitor *m, struct lh_status_info *info)
     info->started_at = m->cycle_started;
     info->duration_ms = m->last_cycle_ms;
     info->generated_at = (long long)time(NULL);
+    info->inconclusive = m->inconclusive ? (m->inconclusive_reason != NULL ?
+        m->inconclusive_reason : "out of memory") : NULL;
 }
 
 /* The links a status document shows: before a first good directory the
@@ -196,6 +205,13 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
     char when[32];
     int prio;
 
+    if (t->inconclusive) {
+        /* The monitor's own failure on this check: said once per reason. */
+        lh_log(t->inconclusive_new ? LOG_WARNING : LOG_DEBUG,
+            "%s [%s] %s: no verdict, %s", l->name, l->region, l->url,
+            l->inconclusive != NULL ? l->inconclusive : "inconclusive");
+        return;
+    }
     lh_rfc3339(l->result.cert_expiry, when, sizeof(when));
     switch (t->cert) {
     case LH_CERT_ENTERED:
@@ -308,6 +324,31 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
     lh_log_set_level(m->cfg.log_level);
 }
 
+/*
+ * What the cycle's checks came to: an inconclusive cycle is said once
+ * (again when its commonest failure changes), and the first conclusive
+ * one after it once.
+ */
+static void
+cycle_judged(struct lh_monitor *m, bool inconclusive, enum lh_fail kind,
+    const char *reason, size_t heard, size_t checks)
+{
+    m->inconclusive = inconclusive;
+    if (inconclusive) {
+        if (!m->inconclusive_warned || m->inconclusive_kind != kind)
+            log_warnx("checks inconclusive: %s", reason);
+        m->inconclusive_warned = true;
+        m->inconclusive_kind = kind;
+        (void)lh_replace_string(&m->inconclusive_reason, reason);
+        return;
+    }
+    (void)lh_replace_string(&m->inconclusive_reason, NULL);
+    if (m->inconclusive_warned)
+        log_notice("checks conclusive again: %zu of %zu checks heard back",
+            heard, checks);
+    m->inconclusive_warned = false;
+}
+
 static void
 cycle_end(struct lh_monitor *m)
 {
@@ -322,9 +363,11 @@ cycle_end(struct lh_monitor *m)
     }
     if (m->have_dir) {
         (void)lh_links_count(&m->links, count);
-        log_info("cycle %llu: %zu links: %zu ok, %zu moved, %zu stale, "
+        log_info("cycle %llu%s: %zu links: %zu ok, %zu moved, %zu stale, "
             "%zu blocked, %zu error, %zu unreachable, %zu unknown "
-            "(%.1f s)", m->cycle_no, m->links.n, count[LH_STATE_OK],
+            "(%.1f s)", m->cycle_no, m->inconclusive ?
+            " inconclusive, every link keeps its state" : "",
+            m->links.n, count[LH_STATE_OK],
             count[LH_STATE_MOVED], count[LH_STATE_STALE],
             count[LH_STATE_BLOCKED], count[LH_STATE_ERROR],
             count[LH_STATE_UNREACHABLE], count[LH_STATE_UNKNOWN],
@@ -340,6 +383,8 @@ cycle_end(struct lh_monitor *m)
     if (m->mode == LH_MONITOR_ONCE) {
         if (!m->have_dir) {
             m->exit_code = 2;
+        } else if (m->exit_code == 0 && m->inconclusive) {
+            m->exit_code = 3;   /* no verdict at all: not the links' fault */
         } else if (m->exit_code == 0 &&
             lh_links_count(&m->links, count) > 0) {
             m->exit_code = 1;
@@ -362,11 +407,13 @@ cycle_end(struct lh_monitor *m)
 }
 
 static void
-scheduler_done_cb(void *arg)
+scheduler_done_cb(const struct lh_scheduler_outcome *o, void *arg)
 {
     struct lh_monitor *m = arg;
 
     m->sched = NULL;
+    cycle_judged(m, o->inconclusive, o->kind, o->reason, o->heard,
+        o->checks);
     cycle_end(m);
 }
 
@@ -394,6 +441,8 @@ checks_begin(struct lh_monitor *m)
         (m->sched = lh_scheduler_start(m->checker, &m->links, &p, link_cb,
             scheduler_done_cb, m, err, sizeof(err))) == NULL) {
         log_err("cycle %llu: %s", m->cycle_no, err);
+        /* No check could be made: the monitor's failure, not the links'. */
+        cycle_judged(m, true, LH_FAIL_LOCAL, err, 0, 0);
         cycle_end(m);
     }
 }
@@ -559,6 +608,7 @@ cycle_begin(struct lh_monitor *m)
     if (m->busy || m->stopping)
         return;
     m->busy = true;
+    m->inconclusive = false;
     m->cycle_no++;
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
@@ -669,6 +719,7 @@ monitor_free(struct lh_monitor *m)
     free(m->last_modified);
     free(m->status_error);
     free(m->metrics_error);
+    free(m->inconclusive_reason);
     free(m);
 }
 

@@ -60,6 +60,7 @@ struct lh_check {
      * the sniff also at each status line (an interim 1xx comes first). */
     size_t header_bytes;
     bool header_overflow;
+    bool headers_done;      /* the blank line after the last status line */
     bool cf_mitigated;
     size_t body_bytes;
     bool body_capped;
@@ -182,11 +183,15 @@ header_cb(char *buf, size_t size, size_t n, void *arg)
     }
     if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
         /* A new response (an interim 1xx may come first). */
+        c->headers_done = false;
         c->cf_mitigated = false;
         c->body_bytes = 0;
         c->nsniff = 0;
     } else if (len >= 13 && strncasecmp(buf, "cf-mitigated:", 13) == 0) {
         c->cf_mitigated = true;
+    } else if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') ||
+        (len == 1 && buf[0] == '\n')) {
+        c->headers_done = true;
     }
     return len;
 }
@@ -238,17 +243,6 @@ is_https(const char *url)
 
 static void done_cb(void *easy, int result, void *arg);
 
-static bool
-is_invalid_name(const char *host)
-{
-    size_t n = strlen(host);
-
-    if (n > 0 && host[n - 1] == '.')
-        n--;
-    return (n == 7 && strncmp(host, "invalid", 7) == 0) ||
-        (n > 8 && strncmp(host + n - 8, ".invalid", 8) == 0);
-}
-
 /*
  * Time left for the next request of this try: what the try's budget still
  * holds, at least 1 ms; never more than timeout, since a retry's start
@@ -273,6 +267,7 @@ response_reset(struct lh_check *c)
 {
     c->header_bytes = 0;
     c->header_overflow = false;
+    c->headers_done = false;
     c->cf_mitigated = false;
     c->body_bytes = 0;
     c->body_capped = false;
@@ -307,11 +302,12 @@ setup_own(struct lh_check *c)
     return ok ? 0 : -1;
 }
 
-/* The request fails before it is made: r says why. */
+/* The request fails before it is made (our own resources or curl's
+ * refusal: nothing was asked of the network): r says why. */
 static int
 request_failed(struct lh_check *c, const char *why)
 {
-    c->r->fail = LH_FAIL_OTHER;
+    c->r->fail = LH_FAIL_LOCAL;
     set_error(c->r, why);
     return -1;
 }
@@ -335,11 +331,11 @@ request(struct lh_check *c, unsigned delay_ms)
             time_left_ms(c)) == -1 || setup_own(c) == -1)
         return request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
-    if (is_invalid_name(c->host)) {
+    if (lh_url_is_invalid_host(c->host)) {
         /* RFC 6761: names under .invalid never resolve, so none is looked
          * up (and no query leaves the machine). */
         snprintf(c->rq.errbuf, sizeof(c->rq.errbuf), "Could not resolve "
-            "host: %s (.invalid names never resolve)", c->host);
+            "host: %.200s (.invalid names never resolve)", c->host);
         rc = lh_http_fail(ck->http, c->easy, CURLE_COULDNT_RESOLVE_HOST,
             done_cb, c, err, sizeof(err));
     } else {
@@ -374,7 +370,7 @@ finish(struct lh_check *c)
 static void
 finish_oom(struct lh_check *c)
 {
-    c->r->fail = LH_FAIL_OTHER;
+    c->r->fail = LH_FAIL_LOCAL;
     c->r->http_status = 0;
     set_error(c->r, "out of memory");
     finish(c);
@@ -412,11 +408,24 @@ map_fail(struct lh_check *c, CURLcode code)
         return LH_FAIL_NONE;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
+        /* curl's threaded resolver could not start its thread (no
+         * memory, no process slot, no descriptor for its socket pair):
+         * nothing was looked up. */
+        if (strstr(c->rq.errbuf, "thread failed to start") != NULL)
+            return LH_FAIL_LOCAL;
         return LH_FAIL_DNS;
     case CURLE_COULDNT_CONNECT:
         if (c->rq.guard.refused[0] != '\0')
             return LH_FAIL_FORBIDDEN_ADDRESS;
+        switch (c->rq.guard.socket_errno) {
+        case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
+            c->r->os_errno = c->rq.guard.socket_errno;
+            return LH_FAIL_LOCAL;
+        }
         curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+        c->r->os_errno = (int)oserr;
+        if (oserr == ENETUNREACH || oserr == EHOSTUNREACH)
+            return LH_FAIL_NO_ROUTE;
         return oserr == ETIMEDOUT ? LH_FAIL_TIMEOUT_CONNECT :
             LH_FAIL_REFUSED;
     case CURLE_OPERATION_TIMEDOUT:
@@ -434,6 +443,10 @@ map_fail(struct lh_check *c, CURLcode code)
             return LH_FAIL_TIMEOUT_TLS;
         if (first == 0)
             return LH_FAIL_TIMEOUT_FIRST_BYTE;
+        /* A status line came, the blank line after the headers did not
+         * (a server sending headers forever). */
+        if (c->header_bytes > 0 && !c->headers_done)
+            return LH_FAIL_TIMEOUT_HEADERS;
         return LH_FAIL_TIMEOUT_BODY;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
@@ -449,6 +462,7 @@ map_fail(struct lh_check *c, CURLcode code)
         curl_easy_getinfo(c->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
         switch (verify) {
         case 9:     /* X509_V_ERR_CERT_NOT_YET_VALID */
+            return LH_FAIL_TLS_NOT_YET_VALID;
         case 10:    /* X509_V_ERR_CERT_HAS_EXPIRED */
             return LH_FAIL_TLS_EXPIRED;
         case 0:     /* the chain is fine: curl's own name check failed */
@@ -475,8 +489,19 @@ map_fail(struct lh_check *c, CURLcode code)
         return LH_FAIL_BAD_URL;
     case CURLE_WRITE_ERROR:
         if (c->header_overflow)
-            return LH_FAIL_PROTOCOL;
+            return LH_FAIL_HEADER_TOO_BIG;
         return LH_FAIL_OTHER;
+    case CURLE_OUT_OF_MEMORY:
+        /* curl 7.88 refuses one header line over its limit (100 KiB) with
+         * "out of memory"; newer ones say CURLE_TOO_LARGE.  A status line
+         * came and the headers had not ended: it was that. */
+        if (c->header_bytes > 0 && !c->headers_done)
+            return LH_FAIL_HEADER_TOO_BIG;
+        return LH_FAIL_LOCAL;
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+        return LH_FAIL_HEADER_TOO_BIG;
+#endif
     default:
         return LH_FAIL_OTHER;
     }
@@ -702,7 +727,8 @@ record_answer(struct lh_check *c, CURLcode code, long *status)
         set_error(r, c->rq.guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
-    if (*status >= 200 && (r->fail == LH_FAIL_TIMEOUT_BODY ||
+    if (*status >= 200 && c->headers_done &&
+        (r->fail == LH_FAIL_TIMEOUT_BODY ||
             (r->fail == LH_FAIL_RESET && c->method == LH_METHOD_GET)))
         r->fail = LH_FAIL_NONE;
     if (r->fail != LH_FAIL_NONE)

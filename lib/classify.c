@@ -2,6 +2,7 @@
  * classify: a check record -> a state and a one-line reason.  Pure: no I/O,
  * no clock, no allocation, no curl; URLs are read by lib/url.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -372,6 +373,13 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
     case LH_FAIL_TLS_UNTRUSTED:
         text = "TLS: untrusted issuer";
         break;
+    case LH_FAIL_TLS_NOT_YET_VALID:
+        text = "TLS: certificate not yet valid";
+        break;
+    case LH_FAIL_NO_ROUTE:
+        text = r->os_errno == ENETUNREACH ? "network unreachable" :
+            "no route to host";
+        break;
     case LH_FAIL_TLS_HANDSHAKE:
         rb_cat(b, "TLS: handshake failed");
         if (has_text(r->error)) {
@@ -393,6 +401,9 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
         return true;
     case LH_FAIL_TIMEOUT_BODY:
         timeout_reason(b, r, "body unfinished");
+        return true;
+    case LH_FAIL_TIMEOUT_HEADERS:
+        timeout_reason(b, r, "headers unfinished");
         return true;
     default:
         return false;
@@ -453,6 +464,15 @@ fail_error(struct rbuf *b, const struct lh_result *r)
         break;
     case LH_FAIL_PROTOCOL:
         rb_cat(b, "garbage answer, not HTTP");
+        if (has_text(r->error)) {
+            rb_cat(b, " (");
+            rb_error(b, r->error);
+            rb_cat(b, ")");
+        }
+        rb_where(b, r);
+        break;
+    case LH_FAIL_HEADER_TOO_BIG:
+        rb_cat(b, "response header too big");
         if (has_text(r->error)) {
             rb_cat(b, " (");
             rb_error(b, r->error);
@@ -674,6 +694,22 @@ classify_status(struct lh_verdict *v, struct rbuf *b,
     rb_retries(b, r);
 }
 
+/* The monitor's own failure, in words: never the link's. */
+static void
+local_reason(struct rbuf *b, const struct lh_result *r)
+{
+    if (r->fail == LH_FAIL_DNS_NO_SERVER) {
+        rb_cat(b, "no DNS server answers");
+        return;
+    }
+    rb_cat(b, "the monitor's own failure");
+    if (has_text(r->error)) {
+        rb_cat(b, " (");
+        rb_error(b, r->error);
+        rb_cat(b, ")");
+    }
+}
+
 void
 lh_classify(const struct lh_result *r, struct lh_verdict *v)
 {
@@ -683,9 +719,16 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
         return;
     v->state = LH_STATE_UNKNOWN;
     v->new_url = NULL;
+    v->inconclusive = false;
     rb_init(&b, v->reason, sizeof(v->reason));
     if (r == NULL) {
         rb_cat(&b, "not checked");
+        return;
+    }
+    if (lh_result_local(r)) {
+        v->inconclusive = true;
+        rb_cat(&b, "inconclusive: ");
+        local_reason(&b, r);
         return;
     }
     if (r->fail == LH_FAIL_NONE || fail_after_headers(r)) {
@@ -699,4 +742,107 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
     }
     v->state = LH_STATE_ERROR;
     fail_error(&b, r);
+}
+
+/* --- the cycle -------------------------------------------------------- */
+
+void
+lh_cycle_tally_init(struct lh_cycle_tally *t)
+{
+    memset(t, 0, sizeof(*t));
+}
+
+void
+lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r)
+{
+    size_t f = (size_t)r->fail <= LH_FAIL_OTHER ? (size_t)r->fail :
+        LH_FAIL_OTHER;
+
+    t->checks++;
+    if (lh_result_heard_back(r)) {
+        t->heard++;
+        return;
+    }
+    if (lh_result_offline(r))
+        return;
+    if (lh_result_local(r)) {
+        t->local++;
+        if (t->local_error[0] == '\0' && has_text(r->error))
+            snprintf(t->local_error, sizeof(t->local_error), "%s",
+                r->error);
+    } else {
+        t->silent++;
+    }
+    t->by_fail[f]++;
+}
+
+/* What the commonest failure says about the monitor's network. */
+static const char *
+cycle_headline(enum lh_fail f)
+{
+    switch (f) {
+    case LH_FAIL_DNS:
+        return "no name resolves";
+    case LH_FAIL_DNS_TIMEOUT:
+        return "no DNS answer in time";
+    case LH_FAIL_DNS_NO_SERVER:
+        return "no DNS server answers";
+    case LH_FAIL_DNS_SERVFAIL:
+        return "DNS servers fail";
+    case LH_FAIL_NO_ROUTE:
+        return "no route to the network";
+    case LH_FAIL_TIMEOUT_CONNECT:
+        return "no connection could be made";
+    case LH_FAIL_LOCAL:
+        return "the monitor's own resources failed";
+    default:
+        return "no check got an answer";
+    }
+}
+
+/*
+ * A cycle is inconclusive when, in order:
+ *   1. some check was heard back (lh_result_heard_back): no, its
+ *      verdicts stand, however many others failed (one live server
+ *      proves the network works, so a dead host among live ones is dead);
+ *   2. no check needed the network (every one was decided offline: a bad
+ *      URL, a refused private address) or none was made: no;
+ *   3. otherwise (nothing heard back from any check that needed the
+ *      network, whether it failed silently or for the monitor's own
+ *      reasons): yes, and no link changes state.
+ * A check that failed for the monitor's own reasons (lh_result_local) in
+ * a conclusive cycle is inconclusive for its own link only (lh_classify).
+ */
+bool
+lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
+    size_t reasonlen, enum lh_fail *kind)
+{
+    struct rbuf b;
+    size_t best = 0, failed = t->silent + t->local;
+    enum lh_fail top = LH_FAIL_OTHER;
+
+    if (reasonlen > 0)
+        rb_init(&b, reason, reasonlen);
+    if (t->heard > 0 || failed == 0)
+        return false;
+    for (size_t i = 1; i <= LH_FAIL_OTHER; i++) {
+        if (t->by_fail[i] > best) {
+            best = t->by_fail[i];
+            top = (enum lh_fail)i;
+        }
+    }
+    if (kind != NULL)
+        *kind = top;
+    if (reasonlen == 0)
+        return true;
+    rb_cat(&b, cycle_headline(top));
+    rb_printf(&b, " (%zu of %zu checks", best, t->checks);
+    if (top == LH_FAIL_LOCAL && t->local_error[0] != '\0') {
+        rb_cat(&b, ": ");
+        rb_error(&b, t->local_error);
+    }
+    if (t->local < failed)
+        rb_cat(&b, "; no server answered any check");
+    rb_cat(&b, ")");
+    return true;
 }

@@ -26,8 +26,36 @@ struct lh_verdict {
     /* For moved: where the directory should point now (borrowed from the
      * result, valid as long as it is).  NULL otherwise. */
     const char *new_url;
+    /* No verdict: the check failed for the monitor's own reasons
+     * (lh_result_local); state is unknown and reason says what failed.
+     * The link keeps its last verdict. */
+    bool inconclusive;
 };
 
 void lh_classify(const struct lh_result *r, struct lh_verdict *v);
+
+/* The evidence of one cycle's checks, for lh_classify_cycle. */
+#define LH_TALLY_ERROR_MAX 160
+struct lh_cycle_tally {
+    size_t checks;      /* results added */
+    size_t heard;       /* heard back (lh_result_heard_back) */
+    size_t silent;      /* needed the network and heard nothing */
+    size_t local;       /* the monitor's own failures (lh_result_local) */
+    size_t by_fail[LH_FAIL_OTHER + 1];  /* silent and local, by failure */
+    char local_error[LH_TALLY_ERROR_MAX];  /* the first local error text */
+};
+
+void lh_cycle_tally_init(struct lh_cycle_tally *t);
+void lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r);
+
+/*
+ * Is the cycle inconclusive: did the monitor fail to reach the network
+ * rather than the links fail?  True with a one-line reason (at most
+ * LH_REASON_MAX bytes, the commonest failure first) and *kind, that
+ * failure's id (for "has the reason changed"); false when its verdicts
+ * stand.  The rules are in classify.c.
+ */
+bool lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
+    size_t reasonlen, enum lh_fail *kind);
 
 #endif

@@ -349,6 +349,12 @@ lh_metrics_print(FILE *f, const struct lh_status_info *info,
         own_sample(&o, "linkhealthd_last_cycle_timestamp_seconds", NULL,
             NULL, v);
     }
+    family(&o, "linkhealthd_cycle_inconclusive", "gauge",
+        "1 when the last cycle's checks were inconclusive (the monitor "
+        "could not reach the network; no link changed state), else 0.");
+    if (info->cycle > 0)
+        own_sample(&o, "linkhealthd_cycle_inconclusive", NULL, NULL,
+            info->inconclusive != NULL ? "1" : "0");
 
     family(&o, "linkhealthd_directory_entries", "gauge",
         "Entries in the last directory loaded successfully, the whole "

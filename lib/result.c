@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "url.h"
 
 #define HOPS_MIN 4      /* first allocation of the hop array */
 
@@ -105,6 +106,58 @@ fail:
     free(loc);
     free(u);
     return -1;
+}
+
+bool
+lh_result_heard_back(const struct lh_result *r)
+{
+    if (r->http_status > 0 || r->nhops > 0 || r->dns_answered)
+        return true;
+    switch (r->fail) {
+    case LH_FAIL_NONE:          /* a finished check has a status */
+    case LH_FAIL_REFUSED:
+    case LH_FAIL_RESET:
+    case LH_FAIL_EMPTY_REPLY:
+    case LH_FAIL_TLS_EXPIRED:
+    case LH_FAIL_TLS_HOSTNAME:
+    case LH_FAIL_TLS_UNTRUSTED:
+    case LH_FAIL_TLS_HANDSHAKE:
+    case LH_FAIL_TLS_NOT_YET_VALID:
+    case LH_FAIL_TIMEOUT_TLS:
+    case LH_FAIL_TIMEOUT_FIRST_BYTE:
+    case LH_FAIL_TIMEOUT_BODY:
+    case LH_FAIL_TIMEOUT_HEADERS:
+    case LH_FAIL_HEADER_TOO_BIG:
+    case LH_FAIL_PROTOCOL:
+    case LH_FAIL_TOO_MANY_REDIRECTS:
+    case LH_FAIL_REDIRECT_LOOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool
+lh_result_offline(const struct lh_result *r)
+{
+    const char *url = r->final_url != NULL ? r->final_url : r->url;
+    char host[256];
+
+    if (r->nhops > 0)
+        return false;
+    /* A .invalid name is never looked up: its failure is certain. */
+    if (r->fail == LH_FAIL_DNS)
+        return url != NULL &&
+            lh_url_host(url, host, sizeof(host)) == 0 &&
+            lh_url_is_invalid_host(host);
+    return r->fail == LH_FAIL_BAD_URL || r->fail == LH_FAIL_BAD_SCHEME ||
+        r->fail == LH_FAIL_FORBIDDEN_ADDRESS;
+}
+
+bool
+lh_result_local(const struct lh_result *r)
+{
+    return r->fail == LH_FAIL_LOCAL || r->fail == LH_FAIL_DNS_NO_SERVER;
 }
 
 const char *

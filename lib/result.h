@@ -79,6 +79,10 @@ struct lh_result {
     struct lh_timings timings;
     long long cert_expiry;  /* leaf certificate notAfter (Unix); 0 unknown */
     long long checked_at;   /* Unix time the check finished */
+    int os_errno;           /* a failed connect's OS error (ENETUNREACH…);
+                               0 when none */
+    bool dns_answered;      /* a DNS server answered the lookup (NXDOMAIN,
+                               SERVFAIL): set by a resolver that can tell */
 };
 
 void lh_result_init(struct lh_result *r);
@@ -88,6 +92,23 @@ void lh_result_reset(struct lh_result *r);
 /* Append a hop; strings are copied.  Returns 0, or -1 when out of memory. */
 int lh_result_add_hop(struct lh_result *r, const char *url, int status,
     const char *location);
+
+/*
+ * A server answered this check: an HTTP status, a refusal (TCP RST), a
+ * reset or a timeout after the connection was made, TLS handshake data,
+ * a garbage reply, a DNS server's NXDOMAIN or SERVFAIL (dns_answered).
+ * A DNS failure curl's resolver reports (no answer and NXDOMAIN look
+ * alike), a connect timeout, no route, and the monitor's own failures
+ * are not heard back.
+ */
+bool lh_result_heard_back(const struct lh_result *r);
+/* The check needed no network to be decided: a bad URL or scheme, a
+ * private address refused before any connection, a name under .invalid
+ * (never looked up). */
+bool lh_result_offline(const struct lh_result *r);
+/* The check failed for the monitor's own reasons (its resources, no DNS
+ * server at all): it says nothing about the link. */
+bool lh_result_local(const struct lh_result *r);
 
 const char *lh_method_name(enum lh_method m);      /* "HEAD", "GET" */
 const char *lh_fail_name(enum lh_fail f);          /* "dns", "timeout-tls"… */

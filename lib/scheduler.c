@@ -3,7 +3,10 @@
  * hosts with work and a free per-host slot wait in a ready ring; whenever
  * a global slot is free the next ready host starts its next link.  Every
  * structure is sized once at the start, so 100,000 links allocate a few
- * arrays.
+ * arrays.  Each job holds its result until the cycle is judged: whether a
+ * verdict stands depends on every other check (lh_classify_cycle), and
+ * holding is simpler than recording and rolling back hysteresis, history,
+ * flapping and certificate warnings.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +32,7 @@ struct job {
     struct host *host;
     struct lh_check *check; /* in flight, or NULL */
     struct lh_result result;
+    bool finished;          /* result holds a finished check */
 };
 
 struct lh_scheduler {
@@ -93,18 +97,28 @@ static void fill(struct lh_scheduler *s);
 static void start_next(struct lh_scheduler *s, struct host *h);
 static void finish_if_done(struct lh_scheduler *s);
 
-/* Verdict, state, report; then the next check. */
+/* Verdict, state, report of one finished job in a conclusive cycle. */
 static void
-complete(struct job *j)
+record(struct lh_scheduler *s, struct job *j)
 {
-    struct lh_scheduler *s = j->sched;
     struct lh_link *l = j->link;
     struct lh_verdict v;
     struct lh_transition t;
 
-    j->check = NULL;
-    j->host->active--;
-    s->active--;
+    if (lh_result_local(&j->result)) {
+        /* The monitor's own failure: no verdict, the link keeps its last
+         * result; the reason is kept beside it. */
+        lh_classify(&j->result, &v);
+        memset(&t, 0, sizeof(t));
+        t.from = t.to = l->state;
+        t.inconclusive = true;
+        t.inconclusive_new = lh_state_inconclusive(l, v.reason);
+        lh_result_cleanup(&j->result);
+        lh_result_init(&j->result);
+        if (s->link_cb != NULL)
+            s->link_cb(l, &t, s->arg);
+        return;
+    }
     /* The link keeps the newest result; the old one goes. */
     lh_result_cleanup(&l->result);
     l->result = j->result;
@@ -114,9 +128,47 @@ complete(struct job *j)
     lh_state_record(l, &v, l->result.checked_at, s->p.fail_threshold,
         s->p.recover_threshold, &t);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
-    s->done++;
+    t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
         s->link_cb(l, &t, s->arg);
+}
+
+/* Judge the finished checks together; record them when they stand. */
+static void
+judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
+{
+    struct lh_cycle_tally tally;
+
+    memset(o, 0, sizeof(*o));
+    lh_cycle_tally_init(&tally);
+    for (size_t i = 0; i < s->links->n; i++)
+        if (s->jobs[i].finished)
+            lh_cycle_tally_add(&tally, &s->jobs[i].result);
+    o->checks = tally.checks;
+    o->heard = tally.heard;
+    o->inconclusive = lh_classify_cycle(&tally, o->reason,
+        sizeof(o->reason), &o->kind);
+    if (o->inconclusive)
+        return;
+    for (size_t i = 0; i < s->links->n; i++) {
+        if (s->jobs[i].finished) {
+            s->jobs[i].finished = false;
+            record(s, &s->jobs[i]);
+        }
+    }
+}
+
+/* The check of j is over; then the next check. */
+static void
+complete(struct job *j)
+{
+    struct lh_scheduler *s = j->sched;
+
+    j->check = NULL;
+    j->host->active--;
+    s->active--;
+    j->finished = true;
+    s->done++;
     /* The freed slot stays with its host while the host has work: the
      * connection just used is then reused, not closed to make room for
      * one to another host. */
@@ -140,14 +192,16 @@ static void
 finish_if_done(struct lh_scheduler *s)
 {
     lh_scheduler_done_cb cb;
+    struct lh_scheduler_outcome o;
     void *arg;
 
     if (s->done < s->links->n || s->filling || s->starting)
         return;
     cb = s->done_cb;
     arg = s->arg;
+    judge(s, &o);
     scheduler_free(s);
-    cb(arg);
+    cb(&o, arg);
 }
 
 /* Start the next link of host h in a free slot. */
@@ -165,7 +219,7 @@ start_next(struct lh_scheduler *s, struct host *h)
     if (j->check == NULL) {
         /* The result says what failed; it is this link's verdict. */
         if (j->result.fail == LH_FAIL_NONE)
-            j->result.fail = LH_FAIL_OTHER;
+            j->result.fail = LH_FAIL_LOCAL;
         if (j->result.error == NULL)
             j->result.error = strdup(err);
         j->result.checked_at = (long long)time(NULL);
@@ -271,9 +325,15 @@ lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
     fill(s);
     s->starting = false;
     if (s->done == links->n) {
-        /* Every check failed to start (out of memory, say): each link
-         * has its verdict, but done_cb must not run before we return. */
-        lh_seterr(err, errlen, "no check could start");
+        /* Every check failed to start (out of memory, say): they are
+         * judged now, since done_cb must not run before we return. */
+        struct lh_scheduler_outcome o;
+
+        judge(s, &o);
+        if (o.inconclusive)
+            lh_seterr(err, errlen, "no check could start: %s", o.reason);
+        else
+            lh_seterr(err, errlen, "no check could start");
         scheduler_free(s);
         return NULL;
     }
@@ -289,8 +349,12 @@ nomem:
 void
 lh_scheduler_cancel(struct lh_scheduler *s)
 {
+    struct lh_scheduler_outcome o;
+
     for (size_t i = 0; i < s->links->n; i++)
         if (s->jobs[i].check != NULL)
             lh_check_cancel(s->jobs[i].check);
+    /* What was checked before the stop is kept, if it stands. */
+    judge(s, &o);
     scheduler_free(s);
 }

@@ -1,9 +1,11 @@
 /*
  * scheduler: the checks of one cycle over the link table, scheduled with a
  * global cap and a per-host cap (round-robin over hosts, so one big site
- * does not starve the others and no transfer waits in curl's queue); each
- * result is classified and recorded where its check completes (verdict,
- * reported state, certificate warning).  A "cycle" is the daemon's whole
+ * does not starve the others and no transfer waits in curl's queue).  The
+ * results are held until every check is done, then judged together
+ * (lh_classify_cycle): a cycle in which the monitor could not reach the
+ * network records nothing; otherwise each is classified and recorded
+ * (verdict, reported state, certificate warning), in directory order.  A "cycle" is the daemon's whole
  * round (read the directory, check, write); this is its checking part.
  * Knows nothing of parsing, HTTP details or where the directory came from.
  */
@@ -28,13 +30,25 @@ struct lh_scheduler_params {
  * table from here. */
 typedef void (*lh_scheduler_link_cb)(struct lh_link *link,
     const struct lh_transition *t, void *arg);
-/* When every link has its verdict.  The scheduler is already freed. */
-typedef void (*lh_scheduler_done_cb)(void *arg);
+/* What the cycle's checks came to, for done_cb. */
+struct lh_scheduler_outcome {
+    bool inconclusive;          /* nothing was recorded: see reason */
+    enum lh_fail kind;          /* when inconclusive: the commonest failure */
+    char reason[LH_REASON_MAX]; /* when inconclusive: why, one line */
+    size_t checks;              /* checks that finished */
+    size_t heard;               /* of them, heard back */
+};
+
+/* When every link has its verdict (or the cycle was inconclusive).  The
+ * scheduler is already freed; o is valid during the call. */
+typedef void (*lh_scheduler_done_cb)(const struct lh_scheduler_outcome *o,
+    void *arg);
 
 /*
  * Check every link of links, which must not change until done_cb (or
  * lh_scheduler_cancel).  Returns NULL with err when the checks cannot start
- * (no links, out of memory); done_cb then never runs (link_cb may have,
+ * (no links, out of memory; when every check failed to start, err is the
+ * inconclusive cycle's reason); done_cb then never runs (link_cb may have,
  * for links whose check failed to start).
  */
 struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck,
@@ -42,8 +56,9 @@ struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck,
     lh_scheduler_link_cb link_cb, lh_scheduler_done_cb done_cb, void *arg,
     char *err, size_t errlen);
 
-/* Stop in-flight checks and free the scheduler; done_cb will not run.  Links
- * not checked keep their previous state. */
+/* Stop in-flight checks and free the scheduler; done_cb will not run.  The
+ * checks that finished are judged as a cycle of their own and recorded
+ * (link_cb runs for them); links not checked keep their previous state. */
 void lh_scheduler_cancel(struct lh_scheduler *s);
 
 #endif

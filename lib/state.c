@@ -64,6 +64,7 @@ lh_link_free(struct lh_link *l)
     free(l->description);
     free(l->new_url);
     free(l->reason);
+    free(l->inconclusive);
     lh_result_cleanup(&l->result);
     free(l);
 }
@@ -237,6 +238,8 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
 
     link->verdict = v->state;
     link->checked = true;
+    free(link->inconclusive);
+    link->inconclusive = NULL;
     /* The verdict's reason is a terminated string of at most
      * LH_REASON_MAX bytes.  Out of memory, the old reason stays: better
      * stale than none. */
@@ -289,6 +292,17 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
         link->flapping = true;
     if (out->flap_ended)
         link->flapping = false;
+}
+
+bool
+lh_state_inconclusive(struct lh_link *link, const char *reason)
+{
+    bool fresh = link->inconclusive == NULL ||
+        strcmp(link->inconclusive, reason) != 0;
+
+    if (fresh)
+        (void)lh_replace_string(&link->inconclusive, reason);
+    return fresh;
 }
 
 int

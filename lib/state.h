@@ -47,6 +47,9 @@ struct lh_link {
     bool flapping;              /* alternating between good and bad */
     bool cert_warning;          /* its certificate is within cert_warn_days
                                    of expiry */
+    char *inconclusive;         /* why its last check gave no verdict (the
+                                   monitor's own failure), NULL when it
+                                   gave one */
 };
 
 struct lh_links {
@@ -70,6 +73,8 @@ struct lh_transition {
     bool flap_ended;            /* the link stopped flapping */
     unsigned flap_changes;      /* good/bad changes in the window */
     enum lh_cert_event cert;    /* what the check did to cert_warning */
+    bool inconclusive;          /* no verdict: see link->inconclusive */
+    bool inconclusive_new;      /* ... for another reason than last time */
 };
 
 /* "ok", "moved", "stale", "blocked", "error", "unreachable", "unknown". */
@@ -116,6 +121,14 @@ int lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
 void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     long long now, unsigned fail_threshold, unsigned recover_threshold,
     struct lh_transition *out);
+
+/*
+ * The link's check gave no verdict (lh_verdict.inconclusive): nothing is
+ * recorded (state, verdict, reason, history and the last result stay);
+ * link->inconclusive gets reason (out of memory, the old one stays).
+ * Returns true when the reason differs from the link's previous one.
+ */
+bool lh_state_inconclusive(struct lh_link *link, const char *reason);
 
 /*
  * Carry what a previous run knew about a link (from lh_status_load) into

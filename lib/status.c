@@ -170,6 +170,8 @@ put_link(FILE *f, const struct lh_link *l, long long now)
         lh_fail_name(r->fail) : NULL);
     fprintf(f, ",\n      \"attempts\": %d", l->checked ? r->attempts : 0);
     fprintf(f, ",\n      \"retries\": %d", l->checked ? r->retries : 0);
+    fputs(",\n      \"inconclusive\": ", f);
+    put_str(f, l->inconclusive);
     fputs(",\n      \"checked_at\": ", f);
     put_time(f, l->checked ? r->checked_at : 0);
     fputs(",\n      \"since\": ", f);
@@ -233,6 +235,8 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
     put_time(f, info->started_at);
     fputs(",\n    \"duration_ms\": ", f);
     put_ms(f, info->duration_ms);
+    fputs(",\n    \"inconclusive\": ", f);
+    put_str(f, info->inconclusive);
     fputs("\n  },\n  \"summary\": {", f);
     for (int s = 1; s <= LH_STATE_COUNT; s++) {
         enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);

@@ -33,6 +33,8 @@ struct lh_status_info {
     long long generated_at;     /* Unix time of writing */
     unsigned shard_index;       /* this instance's shard, from 1 */
     unsigned shard_count;       /* 0: not sharded */
+    const char *inconclusive;   /* NULL, or why the last cycle's checks
+                                   were inconclusive */
 };
 
 /* Write the document to f.  Returns 0, or -1 when a write failed. */

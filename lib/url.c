@@ -347,6 +347,17 @@ lh_url_is_http(const char *s)
     return prefix_caseeq(s, "http://") || prefix_caseeq(s, "https://");
 }
 
+bool
+lh_url_is_invalid_host(const char *host)
+{
+    size_t n = strlen(host);
+
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    return (n == 7 && strncmp(host, "invalid", 7) == 0) ||
+        (n > 8 && strncmp(host + n - 8, ".invalid", 8) == 0);
+}
+
 int
 lh_url_host(const char *url, char *buf, size_t len)
 {

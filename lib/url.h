@@ -46,6 +46,9 @@ bool lh_url_is_http(const char *s);
  * the host does not fit.
  */
 int lh_url_host(const char *url, char *buf, size_t len);
+/* True when host is "invalid" or under ".invalid" (RFC 6761: such names
+ * never resolve, so none is looked up). */
+bool lh_url_is_invalid_host(const char *host);
 
 /*
  * The server of url, "scheme://host:port" with the host lower case and

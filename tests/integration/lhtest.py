@@ -483,8 +483,8 @@ def ca_file():
 
 
 def cert(name):
-    """(certfile, keyfile) of a certs() pair: server, expired, soon, unknown,
-    wrongname."""
+    """(certfile, keyfile) of a certs() pair: server, expired, soon, future,
+    unknown, wrongname."""
     d = certs()
     return os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
 

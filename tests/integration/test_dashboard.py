@@ -421,6 +421,7 @@ def renders_the_real_status():
     check_in(s.status["directory"]["source"],
              text_of(root.one(id="directory")), "directory source")
     check(root.one(id="direrror") is None, "no directory error banner")
+    check(root.one(id="inconclusive") is None, "no inconclusive banner")
     check("hidden" in root.one(id="shard").attrs,
           "no shard shown when the file has none")
 
@@ -493,6 +494,8 @@ def version_2_fields():
     doc["shard"] = {"index": 2, "count": 4}
     doc["directory"]["error"] = "directory.html: HTTP 503 <b>down</b>"
     doc["directory"]["warnings"] = ["directory.html:9: skipped ftp://x"]
+    doc["cycle"]["inconclusive"] = ("no name resolves (<i>3</i> of 3 checks; "
+                                    "no server answered any check)")
     for l in doc["links"]:
         if l["name"] == "Long Address Org":
             l["warnings"] = ["certificate expires in 5 days"]
@@ -506,6 +509,9 @@ def version_2_fields():
     check("hidden" not in shard.attrs, "the shard is shown")
     check_in("directory.html: HTTP 503 <b>down</b>",
              text_of(root.one(id="direrror")) or "", "directory error as text")
+    check_in("no name resolves (<i>3</i> of 3 checks",
+             text_of(root.one(id="inconclusive")) or "",
+             "the inconclusive cycle's banner, its reason as text")
     check_in("1 directory warning", text_of(root.one(id="dirwarnings")),
              "directory warnings")
     li = link_item(root, "Long Address Org")

@@ -27,6 +27,7 @@ FAMILIES = [
     "linkhealthd_links",
     "linkhealthd_cycle_duration_seconds",
     "linkhealthd_last_cycle_timestamp_seconds",
+    "linkhealthd_cycle_inconclusive",
     "linkhealthd_directory_entries",
     "linkhealthd_directory_load_success",
 ]
@@ -312,6 +313,8 @@ def once_writes_every_link_and_promtool_accepts_it():
     last = value(samples, "linkhealthd_last_cycle_timestamp_seconds")
     check(last is not None and start <= last <= end,
           "last cycle %r, run %d..%d" % (last, start, end))
+    check_eq(0.0, value(samples, "linkhealthd_cycle_inconclusive"),
+             "the cycle is conclusive")
     # The name with quotes and backslashes is escaped in the file.
     with open(path, encoding="utf-8") as f:
         text = f.read()

@@ -140,8 +140,10 @@ class Outcome:
         self.status_path, self.urls = status_path, urls
 
     def clean(self):
-        """Check: ended by itself with 0, 1 or 2; 2 says why on stderr; 0
-        and 1 leave a status file with every link.  False if not."""
+        """Check: ended by itself with 0, 1, 2 or 3; 2 and 3 say why on
+        stderr (3: every check failed for want of memory, so the cycle was
+        inconclusive); 0, 1 and 3 leave a status file with every link.
+        False if not."""
         if self.rc is None:
             fail("%s: still running after %ds (stderr: %s)"
                  % (self.what, RUN_TIMEOUT, self.stderr[-300:]))
@@ -151,9 +153,14 @@ class Outcome:
                  % (self.what, signal.Signals(-self.rc).name,
                     self.stderr[-300:]))
             return False
-        if not check(self.rc in (0, 1, 2), "%s: exit %d, expected 0, 1 or "
-                     "2 (stderr: %s)" % (self.what, self.rc,
-                                         self.stderr[-300:])):
+        if not check(self.rc in (0, 1, 2, 3), "%s: exit %d, expected 0, "
+                     "1, 2 or 3 (stderr: %s)" % (self.what, self.rc,
+                                                 self.stderr[-300:])):
+            return False
+        if self.rc == 3 and not check(
+                "checks inconclusive" in self.stderr,
+                "%s: exit 3 without \"checks inconclusive\" on stderr "
+                "(%r)" % (self.what, self.stderr[-300:])):
             return False
         if self.rc == 2:
             return check("memory" in self.stderr.lower(),
@@ -170,9 +177,10 @@ class Outcome:
         if not check(not missing, "%s: exit %d, %d links missing from the "
                      "status file" % (self.what, self.rc, len(missing))):
             return False
-        # A check that ran out of memory is an error (or, when curl's own
-        # allocation failed on connecting, unreachable); never another
-        # link's verdict, or one judged on half a redirect.
+        # A check that ran out of memory has no verdict (it is
+        # inconclusive), or is an error (or, when curl's own allocation
+        # failed on connecting, unreachable); never another link's
+        # verdict, or one judged on half a redirect.
         wrong = ["%s: %s (%s)" % (l.get("url"), l.get("verdict"),
                                   l.get("reason"))
                  for l in links

@@ -8,6 +8,7 @@
 #   unknown.pem unknown.key     same names, signed by another CA (unknown-ca.pem)
 #   wrongname.pem wrongname.key signed by the CA, only for other.example
 #   soon.pem soon.key           as server.pem, but expires in 5 days
+#   future.pem future.key       same names and CA, not valid before 2040
 #
 # Why *.lh.test too: curl (and so libcurl in the daemon) refuses a wildcard
 # directly under a top-level label, so "*.test" never matches "a.test";
@@ -21,7 +22,7 @@ set -eu
 dir=${1:?usage: mkcerts.sh DIR}
 files="ca.pem ca.key server.pem server.key expired.pem expired.key
 unknown.pem unknown.key unknown-ca.pem wrongname.pem wrongname.key
-soon.pem soon.key"
+soon.pem soon.key future.pem future.key"
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)         # absolute: we cd into a scratch folder below
@@ -52,8 +53,8 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = ${ENV::SAN}
 authorityKeyIdentifier = keyid
-# "openssl ca" is only used for the expired certificate: it is the one
-# OpenSSL 3.0 command that takes explicit -startdate / -enddate.
+# "openssl ca" is only used for the expired and future certificates: it
+# is the one OpenSSL 3.0 command that takes explicit -startdate / -enddate.
 [ ca ]
 default_ca = expired_ca
 [ expired_ca ]
@@ -106,6 +107,15 @@ openssl ca -batch -config openssl.cnf -notext -cert ca.pem -keyfile ca.key \
     -startdate 20200101000000Z -enddate 20200201000000Z \
     -extfile openssl.cnf -extensions leaf \
     -in expired.csr -out expired.pem 2>/dev/null
+
+# Not valid yet: from 2040 on, signed by the real test CA.
+key future.key
+openssl req -new -config openssl.cnf -key future.key -subj "/CN=localhost" \
+    -out future.csr
+openssl ca -batch -config openssl.cnf -notext -cert ca.pem -keyfile ca.key \
+    -startdate 20400101000000Z -enddate 20410101000000Z \
+    -extfile openssl.cnf -extensions leaf \
+    -in future.csr -out future.pem 2>/dev/null
 
 chmod 600 ./*.key
 for f in $files; do mv -f "$f" "$dir/$f"; done

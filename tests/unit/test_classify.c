@@ -2,6 +2,7 @@
  * Tests of classify.c and result.c: the verdict rules row by row (each
  * with both sides of its line), the result record.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -114,6 +115,8 @@ struct verdict_row {
     const char *reason;     /* exact, when set */
     const char *contains;   /* a part of it, when set */
     const char *new_url;    /* NULL: must be NULL */
+    int os_errno;
+    bool inconclusive;      /* no verdict: the monitor's own failure */
 };
 
 #define EX "https://example.org"
@@ -548,6 +551,59 @@ static const struct verdict_row verdict_rows[] = {
       .fail = LH_FAIL_TIMEOUT_BODY, .total_ms = 5000,
       .state = LH_STATE_UNREACHABLE,
       .reason = "timeout: body unfinished after 5000 ms" },
+    /* true names (issue 12, item 4): no route is not a refusal, a
+     * certificate not valid yet has not expired, endless headers are a
+     * timeout and not the status before them, a huge header is not out
+     * of memory */
+    { .name = "no route to host", .url = EX "/a", .fail = LH_FAIL_NO_ROUTE,
+      .os_errno = EHOSTUNREACH, .state = LH_STATE_UNREACHABLE,
+      .reason = "no route to host" },
+    { .name = "network unreachable", .url = EX "/a",
+      .fail = LH_FAIL_NO_ROUTE, .os_errno = ENETUNREACH,
+      .state = LH_STATE_UNREACHABLE, .reason = "network unreachable" },
+    { .name = "refused stays refused", .url = EX "/a",
+      .fail = LH_FAIL_REFUSED, .os_errno = ECONNREFUSED,
+      .state = LH_STATE_UNREACHABLE, .reason = "connection refused" },
+    { .name = "tls not yet valid", .url = EX "/a",
+      .fail = LH_FAIL_TLS_NOT_YET_VALID, .state = LH_STATE_UNREACHABLE,
+      .reason = "TLS: certificate not yet valid" },
+    { .name = "timeout headers", .url = EX "/a",
+      .fail = LH_FAIL_TIMEOUT_HEADERS, .total_ms = 4000,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: headers unfinished after 4000 ms" },
+    { .name = "timeout headers after a 200 status line", .url = EX "/a",
+      .final_url = EX "/a", .status = 200, .get = true,
+      .fail = LH_FAIL_TIMEOUT_HEADERS, .total_ms = 4000,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "timeout: headers unfinished after 4000 ms" },
+    { .name = "header too big", .url = EX "/a",
+      .fail = LH_FAIL_HEADER_TOO_BIG, .error = "Out of memory",
+      .state = LH_STATE_ERROR,
+      .reason = "response header too big (Out of memory)" },
+    { .name = "header too big, no text", .url = EX "/a",
+      .fail = LH_FAIL_HEADER_TOO_BIG, .state = LH_STATE_ERROR,
+      .reason = "response header too big" },
+
+    /* the monitor's own failures: no verdict (state unknown, the link
+     * keeps its last one); a DNS failure is still a verdict */
+    { .name = "local: resolver thread", .url = EX "/a",
+      .fail = LH_FAIL_LOCAL, .error = "getaddrinfo() thread failed to start",
+      .state = LH_STATE_UNKNOWN, .inconclusive = true,
+      .reason = "inconclusive: the monitor's own failure (getaddrinfo() "
+          "thread failed to start)" },
+    { .name = "local: out of memory after a status", .url = EX "/a",
+      .final_url = EX "/a", .status = 200, .fail = LH_FAIL_LOCAL,
+      .error = "out of memory", .state = LH_STATE_UNKNOWN,
+      .inconclusive = true,
+      .reason = "inconclusive: the monitor's own failure (out of memory)" },
+    { .name = "local, no text", .url = EX "/a", .fail = LH_FAIL_LOCAL,
+      .state = LH_STATE_UNKNOWN, .inconclusive = true,
+      .reason = "inconclusive: the monitor's own failure" },
+    { .name = "no DNS server", .url = EX "/a",
+      .fail = LH_FAIL_DNS_NO_SERVER, .state = LH_STATE_UNKNOWN,
+      .inconclusive = true, .reason = "inconclusive: no DNS server answers" },
+    { .name = "dns is a verdict", .url = EX "/a", .fail = LH_FAIL_DNS,
+      .state = LH_STATE_UNREACHABLE, .reason = "DNS: no such host" },
     { .name = "dns wins over a status", .url = EX "/a",
       .final_url = "https://dead.example/", .status = 301,
       .fail = LH_FAIL_DNS, .state = LH_STATE_UNREACHABLE },
@@ -592,6 +648,7 @@ build(struct lh_result *r, const struct verdict_row *row)
     r->head_status = row->head_status;
     r->fail = row->fail;
     r->error = dup(row->error);
+    r->os_errno = row->os_errno;
     for (size_t i = 0; i < MAX_HOPS && row->hops[i].url != NULL; i++)
         CHECK_INT_EQ(0, lh_result_add_hop(r, row->hops[i].url,
             row->hops[i].status, row->hops[i].location));
@@ -631,6 +688,7 @@ test_verdicts(void)
         memset(&v, 0xa5, sizeof(v));
         lh_classify(&r, &v);
         CHECK_STR_EQ(lh_state_name(row->state), lh_state_name(v.state));
+        CHECK_INT_EQ(row->inconclusive, v.inconclusive);
         check_reason_shape(v.reason);
         if (row->reason != NULL)
             CHECK_STR_EQ(row->reason, v.reason);
@@ -643,6 +701,140 @@ test_verdicts(void)
         TEST_ROW_END(row->name);
     }
     printf("     %zu verdict rows\n", n);
+}
+
+/* ---- lh_classify_cycle ---- */
+
+#define MAX_CHECKS 6
+
+struct check_row {
+    enum lh_fail fail;      /* LH_FAIL_NONE with status 0 ends the list */
+    int status;
+    bool hop;               /* a redirect was followed first */
+    bool dns_answered;
+    const char *error;
+    const char *url;        /* NULL: EX "/a" */
+};
+
+struct cycle_row {
+    const char *name;
+    struct check_row checks[MAX_CHECKS];
+    bool inconclusive;
+    const char *reason;     /* exact, when set */
+    enum lh_fail kind;      /* when inconclusive */
+};
+
+#define OK200 { LH_FAIL_NONE, 200, false, false, NULL }
+#define DNS { LH_FAIL_DNS, 0, false, false, "Could not resolve host" }
+
+static const struct cycle_row cycle_rows[] = {
+    { .name = "no checks" },
+    { .name = "all ok", .checks = { OK200, OK200 } },
+    /* rule 1: one server heard back makes the cycle conclusive */
+    { .name = "every name fails to resolve", .checks = { DNS, DNS, DNS },
+      .inconclusive = true, .kind = LH_FAIL_DNS,
+      .reason = "no name resolves (3 of 3 checks; no server answered any "
+          "check)" },
+    { .name = "one dead name among live ones", .checks = { DNS, OK200,
+      OK200 } },
+    { .name = "one refused port among live ones",
+      .checks = { { LH_FAIL_REFUSED, 0, false, false, NULL }, OK200 } },
+    { .name = "only a refusal: a server answered",
+      .checks = { { LH_FAIL_REFUSED, 0, false, false, NULL } } },
+    { .name = "a DNS server answered NXDOMAIN",
+      .checks = { DNS, DNS, { LH_FAIL_DNS, 0, false, true, NULL } } },
+    { .name = "a redirect answered before the name failed",
+      .checks = { DNS, { LH_FAIL_DNS, 0, true, false, NULL } } },
+    { .name = "a garbage answer is an answer",
+      .checks = { DNS, { LH_FAIL_PROTOCOL, 0, false, false, NULL } } },
+    { .name = "timeout after connect is an answer",
+      .checks = { DNS, { LH_FAIL_TIMEOUT_FIRST_BYTE, 0, false, false,
+          NULL } } },
+    { .name = "no route and connect timeouts",
+      .checks = { { LH_FAIL_NO_ROUTE, 0, false, false, NULL },
+          { LH_FAIL_NO_ROUTE, 0, false, false, NULL },
+          { LH_FAIL_TIMEOUT_CONNECT, 0, false, false, NULL } },
+      .inconclusive = true, .kind = LH_FAIL_NO_ROUTE,
+      .reason = "no route to the network (2 of 3 checks; no server "
+          "answered any check)" },
+    /* the monitor's own failures */
+    { .name = "every check failed locally",
+      .checks = { { LH_FAIL_LOCAL, 0, false, false, "out of memory" },
+          { LH_FAIL_LOCAL, 0, false, false, "thread failed" } },
+      .inconclusive = true, .kind = LH_FAIL_LOCAL,
+      .reason = "the monitor's own resources failed (2 of 2 checks: out of "
+          "memory)" },
+    { .name = "no DNS server", .checks = {
+          { LH_FAIL_DNS_NO_SERVER, 0, false, false, NULL },
+          { LH_FAIL_DNS_NO_SERVER, 0, false, false, NULL } },
+      .inconclusive = true, .kind = LH_FAIL_DNS_NO_SERVER,
+      .reason = "no DNS server answers (2 of 2 checks)" },
+    { .name = "one local failure among live ones",
+      .checks = { { LH_FAIL_LOCAL, 0, false, false, "out of memory" },
+          OK200 } },
+    /* rule 2: checks decided without the network */
+    { .name = "only bad URLs",
+      .checks = { { LH_FAIL_BAD_URL, 0, false, false, NULL },
+          { LH_FAIL_FORBIDDEN_ADDRESS, 0, false, false, NULL } } },
+    { .name = "only .invalid names (never looked up)",
+      .checks = { { LH_FAIL_DNS, 0, false, false, NULL,
+          "https://gone.invalid/" } } },
+    { .name = "a .invalid name does not answer for the network",
+      .checks = { { LH_FAIL_DNS, 0, false, false, NULL,
+          "https://gone.invalid/" }, DNS },
+      .inconclusive = true, .kind = LH_FAIL_DNS,
+      .reason = "no name resolves (1 of 2 checks; no server answered any "
+          "check)" },
+    { .name = "a bad URL does not answer for the network",
+      .checks = { { LH_FAIL_BAD_URL, 0, false, false, NULL }, DNS },
+      .inconclusive = true, .kind = LH_FAIL_DNS,
+      .reason = "no name resolves (1 of 2 checks; no server answered any "
+          "check)" },
+};
+
+static void
+test_cycles(void)
+{
+    size_t n = sizeof(cycle_rows) / sizeof(cycle_rows[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct cycle_row *row = &cycle_rows[i];
+        struct lh_cycle_tally t;
+        char reason[LH_REASON_MAX];
+        enum lh_fail kind = LH_FAIL_NONE;
+        bool got;
+
+        TEST_ROW_BEGIN();
+        lh_cycle_tally_init(&t);
+        for (size_t k = 0; k < MAX_CHECKS; k++) {
+            const struct check_row *c = &row->checks[k];
+            struct lh_result r;
+
+            if (c->fail == LH_FAIL_NONE && c->status == 0)
+                break;
+            lh_result_init(&r);
+            r.url = dup(c->url != NULL ? c->url : EX "/a");
+            r.fail = c->fail;
+            r.http_status = c->status;
+            r.dns_answered = c->dns_answered;
+            r.error = dup(c->error);
+            if (c->hop)
+                CHECK_INT_EQ(0, lh_result_add_hop(&r, EX "/a", 301,
+                    "https://gone.example/"));
+            lh_cycle_tally_add(&t, &r);
+            lh_result_cleanup(&r);
+        }
+        got = lh_classify_cycle(&t, reason, sizeof(reason), &kind);
+        CHECK_INT_EQ(row->inconclusive, got);
+        if (got) {
+            check_reason_shape(reason);
+            CHECK_STR_EQ(lh_fail_name(row->kind), lh_fail_name(kind));
+        }
+        if (row->reason != NULL)
+            CHECK_STR_EQ(row->reason, reason);
+        TEST_ROW_END(row->name);
+    }
+    printf("     %zu cycle rows\n", n);
 }
 
 static void
@@ -888,6 +1080,7 @@ int
 main(void)
 {
     RUN_TEST(test_verdicts);
+    RUN_TEST(test_cycles);
     RUN_TEST(test_classify_null);
     RUN_TEST(test_long_urls);
     RUN_TEST(test_fail_names);

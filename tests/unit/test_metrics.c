@@ -135,6 +135,7 @@ static const char *const families[] = {
     "linkhealthd_links",
     "linkhealthd_cycle_duration_seconds",
     "linkhealthd_last_cycle_timestamp_seconds",
+    "linkhealthd_cycle_inconclusive",
     "linkhealthd_directory_entries",
     "linkhealthd_directory_load_success",
 };
@@ -243,11 +244,20 @@ test_document(void)
     CHECK_INT_EQ(LH_STATE_COUNT, count_prefix(text, "linkhealthd_links{"));
     CHECK_LINE("linkhealthd_cycle_duration_seconds 2.500", text);
     CHECK_LINE("linkhealthd_last_cycle_timestamp_seconds 1700000003", text);
+    CHECK_LINE("linkhealthd_cycle_inconclusive 0", text);
     CHECK_LINE("linkhealthd_directory_entries 3", text);
     CHECK_LINE("linkhealthd_directory_load_success 1", text);
     /* Not sharded: no shard label anywhere. */
     CHECK(strstr(text, "shard=") == NULL);
     free(text);
+    /* An inconclusive cycle says so. */
+    info.inconclusive = "no name resolves (3 of 3 checks)";
+    text = capture(&info, &links);
+    check_grouping(text);
+    CHECK_LINE("linkhealthd_cycle_inconclusive 1", text);
+    CHECK_INT_EQ(1, count_prefix(text, "linkhealthd_cycle_inconclusive "));
+    free(text);
+    info.inconclusive = NULL;
     lh_links_cleanup(&links);
 }
 
@@ -405,6 +415,7 @@ test_unknown_left_out(void)
     CHECK_INT_EQ(0, count_prefix(text, "linkhealthd_cycle_duration_seconds "));
     CHECK_INT_EQ(0, count_prefix(text,
         "linkhealthd_last_cycle_timestamp_seconds "));
+    CHECK_INT_EQ(0, count_prefix(text, "linkhealthd_cycle_inconclusive "));
     CHECK_LINE("linkhealthd_links{state=\"ok\"} 0", text);
     CHECK_LINE("linkhealthd_directory_entries 0", text);
     free(text);
