@@ -6,6 +6,7 @@ which makes chosen malloc/calloc/realloc calls of the main thread fail.
 Counting starts after start-up (FAIL_FROM): before it, libraries fail on
 their own terms (GnuTLS and OpenSSL initialisation, and libuv 1.44, whose
 first uv_loop_init calls abort() when pthread_atfork runs out of memory).
+libuv's own allocations are never failed: it aborts on them by design.
 
 Directories are a plain list and an HTML page.  libxml2 2.9.14's HTML
 parser, after an allocation failure of its own, looped forever over input

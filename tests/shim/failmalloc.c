@@ -20,6 +20,11 @@
  * Only malloc, calloc and realloc on the main thread are counted and
  * failed (gettid() == getpid()): other threads (libcurl's resolver) run
  * at their own pace, so counting them would make runs nondeterministic.
+ * Calls made by libuv itself are neither counted nor failed: libuv 1.44
+ * answers a failed allocation of its own (its table of watched
+ * descriptors, say) with abort(), by design, so failing them would test
+ * libuv's choice, not linkhealthd.  (What linkhealthd allocates for its
+ * handles is its own, and fails.)
  * realloc(p, 0) and free() are passed through.  The markers are found
  * with dlsym(RTLD_NEXT) while nothing is counted.
  *
@@ -28,6 +33,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +52,7 @@ static unsigned long calls, failed, every, after, times;
 static int ready, armed, disarmed;
 static enum mark from, until;
 static pid_t main_pid;
+static uintptr_t uv_lo, uv_hi;  /* libuv's code, once uv_loop_init ran */
 
 static unsigned long
 env_ulong(const char *name)
@@ -91,11 +99,54 @@ is_main(void)
     return (pid_t)syscall(SYS_gettid) == main_pid;
 }
 
+/* Find libuv's loaded segments from the address of one of its functions
+ * (called outside malloc: dladdr and dl_iterate_phdr are not counted). */
 static int
-should_fail(void)
+segment_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    uintptr_t base = (uintptr_t)arg;
+
+    (void)size;
+    if (info->dlpi_addr != base)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (uv_lo == 0 || lo < uv_lo)
+            uv_lo = lo;
+        if (lo + ph->p_memsz > uv_hi)
+            uv_hi = lo + ph->p_memsz;
+    }
+    return 1;
+}
+
+static void
+find_libuv(void *fn)
+{
+    Dl_info di;
+    int was = disarmed;
+
+    disarmed = 1;
+    if (uv_lo == 0 && dladdr(fn, &di) != 0 && di.dli_fbase != NULL)
+        dl_iterate_phdr(segment_cb, di.dli_fbase);
+    disarmed = was;
+}
+
+static int
+from_libuv(const void *caller)
+{
+    return (uintptr_t)caller >= uv_lo && (uintptr_t)caller < uv_hi;
+}
+
+static int
+should_fail(const void *caller)
 {
     setup();
-    if (every == 0 || !armed || disarmed || !is_main())
+    if (every == 0 || !armed || disarmed || !is_main() ||
+        from_libuv(caller))
         return 0;
     calls++;
     if (calls > after && calls % every == 0 &&
@@ -137,13 +188,15 @@ next(const char *name)
 void *
 malloc(size_t n)
 {
-    return should_fail() ? NULL : __libc_malloc(n);
+    return should_fail(__builtin_return_address(0)) ? NULL :
+        __libc_malloc(n);
 }
 
 void *
 calloc(size_t a, size_t b)
 {
-    return should_fail() ? NULL : __libc_calloc(a, b);
+    return should_fail(__builtin_return_address(0)) ? NULL :
+        __libc_calloc(a, b);
 }
 
 void *
@@ -151,7 +204,8 @@ realloc(void *p, size_t n)
 {
     if (p != NULL && n == 0)
         return __libc_realloc(p, n);
-    return should_fail() ? NULL : __libc_realloc(p, n);
+    return should_fail(__builtin_return_address(0)) ? NULL :
+        __libc_realloc(p, n);
 }
 
 void
@@ -172,6 +226,7 @@ uv_loop_init(void *loop)
 
     if (real == NULL)
         real = (int (*)(void *))next("uv_loop_init");
+    find_libuv((void *)real);
     mark(MARK_LOOP_INIT, 0);
     return real(loop);
 }
