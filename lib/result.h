@@ -79,6 +79,13 @@ struct lh_result {
     struct lh_timings timings;
     long long cert_expiry;  /* leaf certificate notAfter (Unix); 0 unknown */
     long long checked_at;   /* Unix time the check finished */
+    /* DNS, when the check looked the name up (lib/dns.c): a DNS server
+     * really answered (an address, NXDOMAIN, SERVFAIL); and, after an
+     * NXDOMAIN, the registrable domain (Public Suffix List) and whether
+     * it does not exist either: a lapsed domain. */
+    bool dns_answered;
+    char *dns_domain;       /* NULL when not looked at */
+    bool domain_gone;
 };
 
 void lh_result_init(struct lh_result *r);
