@@ -468,6 +468,9 @@ dns_target(struct lh_check *c)
     }
     if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
         return false;
+    /* curl drops a final dot before it looks for a resolve entry. */
+    if (hostlen > 1 && host[hostlen - 1] == '.')
+        hostlen--;
     memcpy(c->dns_name, host, hostlen);
     c->dns_name[hostlen] = '\0';
     if (is_address(c->dns_name) || is_invalid_name(c->dns_name))
