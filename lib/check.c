@@ -77,6 +77,7 @@ struct lh_check {
     struct curl_slist *resolve; /* this request's list, or NULL */
     char dns_name[256];
     long dns_port;
+    bool dns_dot;           /* the name ended in a dot */
     bool dns_fresh;         /* ask again after a failure of the moment */
     bool dns_answered;
     double dns_ms;          /* -1: not looked up by us */
@@ -468,8 +469,10 @@ dns_target(struct lh_check *c)
     }
     if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
         return false;
-    /* curl drops a final dot before it looks for a resolve entry. */
-    if (hostlen > 1 && host[hostlen - 1] == '.')
+    /* The name is asked without a final dot; curl's resolve entry keeps
+     * it, as curl looks for the name as written. */
+    c->dns_dot = hostlen > 1 && host[hostlen - 1] == '.';
+    if (c->dns_dot)
         hostlen--;
     memcpy(c->dns_name, host, hostlen);
     c->dns_name[hostlen] = '\0';
@@ -486,6 +489,11 @@ dns_target(struct lh_check *c)
         h = p;
         hn = field(&p);
         pn = strcspn(p, ":");
+        /* curl matches the name as written, a final dot included. */
+        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
+            hn--;
+        else if (c->dns_dot && !same_name(h, hn, "*"))
+            continue;
         if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
             same_port(p, pn, c->dns_port, false))
             return false;
@@ -1050,8 +1058,8 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     c->dns_ms = a->ms;
     /* This request's resolve list: its own answer, then the configured
      * ones (curl takes one list per handle). */
-    if (asprintf(&entry, "%s:%ld:%s", c->dns_name, c->dns_port,
-            a->addrs) < 0 ||
+    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
+            c->dns_port, a->addrs) < 0 ||
         (list = curl_slist_append(NULL, entry)) == NULL) {
         free(entry);
         finish_oom(c);

@@ -181,6 +181,21 @@ def redirect_to_another_host_is_resolved():
 
 
 @test
+def final_dot_is_the_same_name():
+    web = serve({"/": 200})
+    d = dns({"dot.lh.test": {"a": ["127.0.0.1"]}})
+    url = web.url("/", host="dot.lh.test.")
+    r = once([url], d)
+    check_eq("ok", link(r, url).get("state"), "state")
+    check_eq(1, d.count("dot.lh.test", "A"), "asked once, without the dot")
+    # A resolve entry for the name as written wins, as in curl.
+    d2 = dns({"dot.lh.test": {"a": ["127.0.0.1"]}})
+    r = once([url], d2, resolve="dot.lh.test.:%d:127.0.0.1" % web.port)
+    check_eq("ok", link(r, url).get("state"), "state with resolve")
+    check_eq(0, d2.total(), "no query with a resolve entry")
+
+
+@test
 def invalid_names_are_never_asked():
     d = dns({})
     url = "http://nowhere.invalid/"
