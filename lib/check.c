@@ -80,7 +80,8 @@ struct lh_check {
     bool dns_dot;           /* the name ended in a dot */
     bool dns_fresh;         /* ask again after a failure of the moment */
     bool dns_answered;
-    double dns_ms;          /* -1: not looked up by us */
+    bool dns_used;          /* c-ares answered this request's name */
+    double dns_ms;          /* how long it took; -1: remembered */
 };
 
 static double
@@ -517,6 +518,7 @@ request(struct lh_check *c, unsigned delay_ms)
 
     c->dns_fresh = false;
     c->dns_answered = false;
+    c->dns_used = false;
     c->dns_ms = -1;
     curl_slist_free_all(c->resolve);
     c->resolve = NULL;
@@ -872,7 +874,7 @@ record_answer(struct lh_check *c, CURLcode code, long *status)
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
     record_timings(c);
-    if (c->dns_ms >= 0)
+    if (c->dns_used)
         r->timings.dns_ms = c->dns_ms;
     r->dns_answered = c->dns_answered;
     if (lh_replace_string(&r->final_url, c->url) == -1) {
@@ -1033,7 +1035,7 @@ dns_failed(struct lh_check *c, const struct lh_dns_answer *a)
     }
     set_error(r, a->error);
     r->dns_answered = a->answered;
-    r->timings.dns_ms = a->ms;
+    r->timings.dns_ms = a->ms > 0 ? a->ms : -1;
     r->domain_gone = a->domain_gone;
     if (lh_replace_string(&r->dns_domain, a->domain) == -1) {
         r->dns_domain = NULL;
@@ -1055,7 +1057,9 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
         return;
     }
     c->dns_answered = a->answered;
-    c->dns_ms = a->ms;
+    c->dns_used = true;
+    /* A remembered answer took no time: unknown, like a phase skipped. */
+    c->dns_ms = a->ms > 0 ? a->ms : -1;
     /* This request's resolve list: its own answer, then the configured
      * ones (curl takes one list per handle). */
     if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",

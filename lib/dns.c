@@ -540,8 +540,8 @@ lh_dns_resolve(struct lh_dns *dns, const char *host, unsigned delay_ms,
     q->cb = cb;
     q->arg = arg;
     q->due = uv_now(dns->loop) + delay_ms;
-    /* The due list is sorted; retries come last, so look from the end
-     * seldom matters: most queries are due now and go first. */
+    /* The due list is sorted by due time; a query due now goes in after
+     * the others due now, a retry's after the earlier ones. */
     for (pp = &dns->due; *pp != NULL && (*pp)->due <= q->due;
         pp = &(*pp)->next)
         ;

@@ -168,6 +168,18 @@ def one_lookup_per_host_per_cycle():
 
 
 @test
+def lookup_time_only_where_a_lookup_was_made():
+    web = serve({"/a": 200, "/b": 200})
+    d = dns({"seq.lh.test": {"a": ["127.0.0.1"]}})
+    urls = [web.url(p, host="seq.lh.test") for p in ("/a", "/b")]
+    r = once(urls, d, concurrency=1, per_host_concurrency=1)
+    first, second = [link(r, u).get("timings", {}) for u in urls]
+    check(isinstance(first.get("dns_ms"), (int, float)),
+          "dns_ms of the first: %r" % (first.get("dns_ms"),))
+    check_eq(None, second.get("dns_ms"), "dns_ms of the remembered one")
+
+
+@test
 def redirect_to_another_host_is_resolved():
     web = serve({"/old": {"redirect": {
         "status": 302, "location": "http://two.lh.test:{port}/new"}},
