@@ -6,6 +6,7 @@
  * here, not by curl, so that every hop is recorded, checked for scheme and
  * loops, and counted.  The set-up every request shares is request.c's.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "check.h"
+#include "dns.h"
 #include "request.h"
 #include "strmap.h"
 #include "url.h"
@@ -28,10 +30,13 @@
 #define BACKOFF_MS      1000        /* first retry pause; doubles */
 #define FD_WAIT_MS      200         /* pause when we ran out of sockets */
 #define FD_WAITS_MAX    100
+#define DNS_TRY_MIN_MS  100         /* one DNS try: connect_timeout / 3, */
+#define DNS_TRY_MAX_MS  5000        /* within these */
 
 struct lh_checker {
     struct lh_http *http;
     struct lh_request_base base;    /* what every request shares */
+    struct lh_dns *dns;             /* names looked up once per checker */
     struct curl_slist *headers;     /* the checks' own: Accept */
     unsigned retries, retry_after_max_ms;
     unsigned max_redirects;
@@ -67,6 +72,17 @@ struct lh_check {
     char sniff[SNIFF_BYTES + 1];
     size_t nsniff;
     struct lh_request rq;   /* the last request's guard and error text */
+    /* The name this request connects to, looked up by c-ares and given
+     * to curl as a resolve entry (with the configured ones). */
+    struct lh_dns_query *dnsq;  /* in flight, or NULL */
+    struct curl_slist *resolve; /* this request's list, or NULL */
+    char dns_name[256];
+    long dns_port;
+    bool dns_dot;           /* the name ended in a dot */
+    bool dns_fresh;         /* ask again after a failure of the moment */
+    bool dns_answered;
+    bool dns_used;          /* c-ares answered this request's name */
+    double dns_ms;          /* how long it took; -1: remembered */
 };
 
 static double
@@ -96,6 +112,7 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     char *err, size_t errlen)
 {
     struct lh_checker *ck;
+    unsigned try_ms;
 
     if ((ck = calloc(1, sizeof(*ck))) == NULL)
         goto nomem;
@@ -107,6 +124,16 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     lh_strmap_init(&ck->head_refused);
     lh_strmap_init(&ck->certs);
     if (lh_request_base_init(&ck->base, cfg, err, errlen) == -1) {
+        lh_checker_free(ck);
+        return NULL;
+    }
+    try_ms = cfg->connect_timeout_ms / 3;
+    if (try_ms < DNS_TRY_MIN_MS)
+        try_ms = DNS_TRY_MIN_MS;
+    if (try_ms > DNS_TRY_MAX_MS)
+        try_ms = DNS_TRY_MAX_MS;
+    if ((ck->dns = lh_dns_new(lh_http_loop(http), cfg->dns_servers, try_ms,
+            err, errlen)) == NULL) {
         lh_checker_free(ck);
         return NULL;
     }
@@ -136,6 +163,7 @@ lh_checker_free(struct lh_checker *ck)
     if (ck == NULL)
         return;
     forget_hosts(ck);
+    lh_dns_close(ck->dns);
     lh_request_base_cleanup(&ck->base);
     curl_slist_free_all(ck->headers);
     free(ck);
@@ -313,12 +341,12 @@ request_failed(struct lh_check *c, const char *why)
 }
 
 /*
- * Issue the request for c->url with c->method after delay_ms, on a fresh
+ * Send the request for c->url with c->method after delay_ms, on a fresh
  * easy handle.  0, and done_cb runs once; or -1 with r's fail and error
  * set, and done_cb never runs.
  */
 static int
-request(struct lh_check *c, unsigned delay_ms)
+send_request(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
     char err[256];
@@ -328,7 +356,9 @@ request(struct lh_check *c, unsigned delay_ms)
     if (easy_renew(c) == -1)
         return request_failed(c, "out of memory");
     if (lh_request_setup(c->easy, &ck->base, &c->rq, c->url,
-            time_left_ms(c)) == -1 || setup_own(c) == -1)
+            time_left_ms(c)) == -1 || setup_own(c) == -1 ||
+        (c->resolve != NULL && curl_easy_setopt(c->easy, CURLOPT_RESOLVE,
+            c->resolve) != CURLE_OK))
         return request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
     if (lh_url_is_invalid_host(c->host)) {
@@ -345,9 +375,162 @@ request(struct lh_check *c, unsigned delay_ms)
     return rc == -1 ? request_failed(c, err) : 0;
 }
 
+/* s (length n) is name, case aside. */
+static bool
+same_name(const char *s, size_t n, const char *name)
+{
+    return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
+
+/* s (length n) is port; an empty s matches any when any_empty. */
+static bool
+same_port(const char *s, size_t n, long port, bool any_empty)
+{
+    char buf[8], *end;
+
+    if (n == 0)
+        return any_empty;
+    if (n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return strtol(buf, &end, 10) == port && *end == '\0';
+}
+
+/* A field of a curl option string "a:b:c", an IPv6 "[…]" kept whole:
+ * its length from s, which is left after the ':' that ends it. */
+static size_t
+field(const char **s)
+{
+    const char *p = *s;
+    size_t n;
+
+    if (*p == '[') {
+        const char *end = strchr(p, ']');
+
+        n = end != NULL ? (size_t)(end - p + 1) : strlen(p);
+    } else {
+        n = strcspn(p, ":");
+    }
+    *s = p + n + (p[n] == ':' ? 1 : 0);
+    return n;
+}
+
+static bool
+is_address(const char *host)
+{
+    unsigned char buf[16];
+
+    return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
+}
+
+/*
+ * The name this request connects to, when c-ares must look it up: the
+ * URL's host and port, or what a connect_to entry sends them to (curl
+ * applies connect_to first and then resolves its target).  False when
+ * nothing is to be looked up: an address, or a resolve entry for it
+ * (configured answers win; no query is sent).
+ */
+static bool
+dns_target(struct lh_check *c)
+{
+    const struct lh_request_base *b = &c->ck->base;
+    const char *host = c->host;
+    size_t hostlen = strlen(host);
+    struct lh_url u;
+
+    if (lh_url_parse(c->url, &u) == -1 || u.ipv6)
+        return false;
+    c->dns_port = u.port;
+    for (const struct curl_slist *e = b->connect_to; e; e = e->next) {
+        const char *p = e->data, *h, *port, *h2;
+        size_t hn, pn, h2n;
+
+        h = p;
+        hn = field(&p);
+        port = p;
+        pn = field(&p);
+        h2 = p;
+        h2n = field(&p);
+        /* p is left at the connect port, "" for the same. */
+        if ((hn > 0 && !same_name(h, hn, host)) ||
+            !same_port(port, pn, c->dns_port, true))
+            continue;
+        if (h2n > 0) {
+            host = h2;
+            hostlen = h2n;
+        }
+        if (*p != '\0')
+            c->dns_port = strtol(p, NULL, 10);
+        break;
+    }
+    if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
+        return false;
+    /* The name is asked without a final dot; curl's resolve entry keeps
+     * it, as curl looks for the name as written. */
+    c->dns_dot = hostlen > 1 && host[hostlen - 1] == '.';
+    if (c->dns_dot)
+        hostlen--;
+    memcpy(c->dns_name, host, hostlen);
+    c->dns_name[hostlen] = '\0';
+    if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
+        return false;
+    for (const struct curl_slist *e = b->resolve; e; e = e->next) {
+        const char *p = e->data, *h;
+        size_t hn, pn;
+
+        if (*p == '-')
+            continue;
+        if (*p == '+')
+            p++;
+        h = p;
+        hn = field(&p);
+        pn = strcspn(p, ":");
+        /* curl matches the name as written, a final dot included. */
+        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
+            hn--;
+        else if (c->dns_dot && !same_name(h, hn, "*"))
+            continue;
+        if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
+            same_port(p, pn, c->dns_port, false))
+            return false;
+    }
+    return true;
+}
+
+static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
+
+/*
+ * The request for c->url after delay_ms: its connect name looked up
+ * first when that is ours to do (dns_target), then sent.  0, and
+ * done_cb runs once (or the check ends from dns_done_cb); or -1 with
+ * r's fail and error set.
+ */
+static int
+request(struct lh_check *c, unsigned delay_ms)
+{
+    char err[256];
+    bool fresh = c->dns_fresh;
+
+    c->dns_fresh = false;
+    c->dns_answered = false;
+    c->dns_used = false;
+    c->dns_ms = -1;
+    curl_slist_free_all(c->resolve);
+    c->resolve = NULL;
+    if (lh_url_is_invalid_host(c->host) || !dns_target(c))
+        return send_request(c, delay_ms);
+    c->dnsq = lh_dns_resolve(c->ck->dns, c->dns_name, delay_ms, fresh,
+        dns_done_cb, c, err, sizeof(err));
+    return c->dnsq == NULL ? request_failed(c, err) : 0;
+}
+
 static void
 check_free(struct lh_check *c)
 {
+    if (c->dnsq != NULL)
+        lh_dns_cancel(c->dnsq);
+    curl_slist_free_all(c->resolve);
     curl_easy_cleanup(c->easy);
     free(c->url);
     free(c);
@@ -524,6 +707,9 @@ transient(const struct lh_result *r)
     case LH_FAIL_TIMEOUT_TLS:
     case LH_FAIL_TIMEOUT_FIRST_BYTE:
     case LH_FAIL_TIMEOUT_BODY:
+    case LH_FAIL_DNS_SERVFAIL:
+    case LH_FAIL_DNS_TIMEOUT:
+    case LH_FAIL_DNS_NO_SERVER:
         return true;
     case LH_FAIL_NONE:
         if (r->challenge)
@@ -567,6 +753,7 @@ try_over(struct lh_check *c)
     r->retries = retries;
     r->retry_after = retry_after;
     c->started = now_ms() + (double)wait;
+    c->dns_fresh = true;
     if (aim(c, r->url, false) == -1)
         finish_oom(c);
     else if (request(c, (unsigned)wait) == -1)
@@ -712,6 +899,9 @@ record_answer(struct lh_check *c, CURLcode code, long *status)
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
     record_timings(c);
+    if (c->dns_used)
+        r->timings.dns_ms = c->dns_ms;
+    r->dns_answered = c->dns_answered;
     if (lh_replace_string(&r->final_url, c->url) == -1) {
         /* The verdict would be judged on an earlier hop's URL. */
         finish_oom(c);
@@ -836,6 +1026,85 @@ done_cb(void *easy, int result, void *arg)
         return;
     record_refusal(c, status);
     try_over(c);
+}
+
+/* The lookup failed: that is this request's answer. */
+static void
+dns_failed(struct lh_check *c, const struct lh_dns_answer *a)
+{
+    struct lh_result *r = c->r;
+
+    r->attempts++;
+    if (lh_replace_string(&r->final_url, c->url) == -1) {
+        finish_oom(c);
+        return;
+    }
+    r->method = c->method;
+    r->http_status = 0;
+    switch (a->status) {
+    case LH_DNS_NXDOMAIN:
+    case LH_DNS_NODATA:
+        r->fail = LH_FAIL_DNS;
+        break;
+    case LH_DNS_SERVFAIL:
+        r->fail = LH_FAIL_DNS_SERVFAIL;
+        break;
+    case LH_DNS_TIMEOUT:
+        r->fail = LH_FAIL_DNS_TIMEOUT;
+        break;
+    case LH_DNS_NO_SERVER:
+        r->fail = LH_FAIL_DNS_NO_SERVER;
+        break;
+    default:
+        r->fail = LH_FAIL_OTHER;
+        break;
+    }
+    set_error(r, a->error);
+    r->dns_answered = a->answered;
+    r->timings.dns_ms = a->ms > 0 ? a->ms : -1;
+    r->domain_gone = a->domain_gone;
+    if (lh_replace_string(&r->dns_domain, a->domain) == -1) {
+        r->dns_domain = NULL;
+        r->domain_gone = false;     /* no domain to name in the reason */
+    }
+    try_over(c);
+}
+
+static void
+dns_done_cb(const struct lh_dns_answer *a, void *arg)
+{
+    struct lh_check *c = arg;
+    struct curl_slist *list = NULL;
+    char *entry = NULL;
+
+    c->dnsq = NULL;
+    if (a->status != LH_DNS_OK) {
+        dns_failed(c, a);
+        return;
+    }
+    c->dns_answered = a->answered;
+    c->dns_used = true;
+    /* A remembered answer took no time: unknown, like a phase skipped. */
+    c->dns_ms = a->ms > 0 ? a->ms : -1;
+    /* This request's resolve list: its own answer, then the configured
+     * ones (curl takes one list per handle). */
+    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
+            c->dns_port, a->addrs) < 0 ||
+        (list = curl_slist_append(NULL, entry)) == NULL) {
+        free(entry);
+        finish_oom(c);
+        return;
+    }
+    free(entry);
+    c->resolve = list;
+    for (const struct curl_slist *e = c->ck->base.resolve; e; e = e->next) {
+        if ((list = curl_slist_append(c->resolve, e->data)) == NULL) {
+            finish_oom(c);
+            return;
+        }
+    }
+    if (send_request(c, 0) == -1)
+        finish(c);
 }
 
 struct lh_check *

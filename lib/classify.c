@@ -355,6 +355,14 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
     case LH_FAIL_DNS:
         text = "DNS: no such host";
         break;
+    case LH_FAIL_DNS_SERVFAIL:
+        /* Retried first (check.c); what outlasts the retries is what a
+         * visitor meets too. */
+        text = "DNS: the name's server failed (SERVFAIL)";
+        break;
+    case LH_FAIL_DNS_TIMEOUT:
+        text = "DNS: no answer in time";
+        break;
     case LH_FAIL_REFUSED:
         text = "connection refused";
         break;
@@ -409,6 +417,26 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
         return false;
     }
     rb_cat(b, text);
+    rb_where(b, r);
+    rb_retries(b, r);
+    return true;
+}
+
+/*
+ * NXDOMAIN where the registrable domain (Public Suffix List) does not
+ * exist either: the domain has lapsed, and the link is stale, not down.
+ * When only the host is gone, fail_unreachable says so.
+ */
+static bool
+domain_lapsed(struct lh_verdict *v, struct rbuf *b,
+    const struct lh_result *r)
+{
+    if (r->fail != LH_FAIL_DNS || !r->domain_gone || !has_text(r->dns_domain))
+        return false;
+    v->state = LH_STATE_STALE;
+    rb_cat(b, "domain ");
+    rb_cat_limit(b, r->dns_domain, strlen(r->dns_domain), URL_SHOW_MAX);
+    rb_cat(b, " no longer exists (DNS: no such domain)");
     rb_where(b, r);
     rb_retries(b, r);
     return true;
@@ -736,6 +764,8 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
         return;
     }
     /* Any other failure outranks a status: it cut the chain short. */
+    if (domain_lapsed(v, &b, r))
+        return;
     if (fail_unreachable(&b, r)) {
         v->state = LH_STATE_UNREACHABLE;
         return;

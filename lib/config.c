@@ -3,6 +3,7 @@
  * style ("key = value", '#' comments), read by inih; this module owns the
  * option table, the defaults, value parsing and file:line errors.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include <ini.h>
@@ -36,7 +38,8 @@ enum opt_type {
     OPT_CONNECT_TO, /* host:port:host2:port2, may repeat */
     OPT_BOOL,       /* yes/no, true/false, on/off, 1/0 */
     OPT_NETWORKS,   /* CIDRs, comma- or space-separated, may repeat */
-    OPT_SHARD       /* K/N */
+    OPT_SHARD,      /* K/N */
+    OPT_DNS_SERVERS /* address[:port], comma- or space-separated */
 };
 
 struct option {
@@ -79,6 +82,7 @@ static const struct option options[] = {
     { "connect_to", OPT_CONNECT_TO, OFF(connect_to), 0, 0 },
     { "allow_private", OPT_BOOL, OFF(allow_private), 0, 0 },
     { "allow_networks", OPT_NETWORKS, OFF(allow_networks), 0, 0 },
+    { "dns_servers", OPT_DNS_SERVERS, OFF(dns_servers), 0, 0 },
     { "syslog_facility", OPT_FACILITY, OFF(syslog_facility), 0, 0 },
     { "log_level", OPT_LEVEL, OFF(log_level), 0, 0 },
 };
@@ -126,6 +130,7 @@ lh_config_cleanup(struct lh_config *cfg)
     free(cfg->user_agent);
     free(cfg->contact);
     free(cfg->ca_file);
+    free(cfg->dns_servers);
     for (size_t i = 0; i < cfg->nresolve; i++)
         free(cfg->resolve[i]);
     free(cfg->resolve);
@@ -365,6 +370,95 @@ set_networks(struct lh_config *cfg, const char *value, const char **why)
     return 0;
 }
 
+/* One DNS server: 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or
+ * [2001:db8::53]:5353. */
+static bool
+valid_dns_server(const char *w)
+{
+    unsigned char addr[16];
+    char host[64];
+    const char *port = NULL, *end;
+    size_t n;
+
+    if (w[0] == '[') {
+        if ((end = strchr(w, ']')) == NULL ||
+            (end[1] != '\0' && end[1] != ':'))
+            return false;
+        n = (size_t)(end - w - 1);
+        if (n >= sizeof(host))
+            return false;
+        memcpy(host, w + 1, n);
+        host[n] = '\0';
+        if (inet_pton(AF_INET6, host, addr) != 1)
+            return false;
+        port = end[1] == ':' ? end + 2 : NULL;
+    } else if (inet_pton(AF_INET6, w, addr) == 1) {
+        return true;
+    } else {
+        n = strcspn(w, ":");
+        if (n >= sizeof(host))
+            return false;
+        memcpy(host, w, n);
+        host[n] = '\0';
+        if (inet_pton(AF_INET, host, addr) != 1)
+            return false;
+        port = w[n] == ':' ? w + n + 1 : NULL;
+    }
+    if (port != NULL) {
+        char *pend;
+        long v = strtol(port, &pend, 10);
+
+        if (*port < '0' || *port > '9' || *pend != '\0' || v < 1 ||
+            v > 65535)
+            return false;
+    }
+    return true;
+}
+
+/* "127.0.0.1:5353, [::1]:53" -> "127.0.0.1:5353,[::1]:53" (c-ares's CSV),
+ * each server checked; "" is none (the system's). */
+static int
+set_dns_servers(struct lh_config *cfg, const char *value, const char **why)
+{
+    size_t len = strlen(value), out = 0;
+    char *csv, word[80];
+    const char *p = value;
+
+    if ((csv = malloc(len + 1)) == NULL)
+        return -1;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ", \t");
+
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof(word))
+            goto bad;
+        memcpy(word, p, n);
+        word[n] = '\0';
+        if (!valid_dns_server(word))
+            goto bad;
+        if (out > 0)
+            csv[out++] = ',';
+        memcpy(csv + out, word, n);
+        out += n;
+        p += n;
+    }
+    csv[out] = '\0';
+    free(cfg->dns_servers);
+    cfg->dns_servers = out > 0 ? csv : NULL;
+    if (out == 0)
+        free(csv);
+    return 0;
+bad:
+    free(csv);
+    *why = "holds something that is not an address[:port] "
+        "(127.0.0.1:5353, [::1]:53)";
+    return -1;
+}
+
+
 /* A number of milliseconds or bytes the way a person would write it. */
 static void
 human(char *buf, size_t len, enum opt_type type, unsigned long long v)
@@ -522,6 +616,8 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
         return 0;
     case OPT_NETWORKS:
         return set_networks(cfg, value, why);
+    case OPT_DNS_SERVERS:
+        return set_dns_servers(cfg, value, why);
     case OPT_SHARD:
         if (*value == '\0') {
             cfg->shard_index = cfg->shard_count = 0;

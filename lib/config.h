@@ -53,6 +53,8 @@ struct lh_config {
     bool allow_private;         /* connect to private addresses too */
     char **allow_networks;      /* CIDRs allowed even when private */
     size_t nallow_networks;
+    char *dns_servers;          /* "127.0.0.1:5353,[::1]:53"; NULL: the
+                                   system's (resolv.conf) */
 
     int syslog_facility;        /* LOG_DAEMON, LOG_LOCAL0, … */
     int log_level;              /* LOG_INFO, … */

@@ -624,6 +624,12 @@ lh_http_slist_append(struct curl_slist **list, char *const *v, size_t n)
     return 0;
 }
 
+struct uv_loop_s *
+lh_http_loop(const struct lh_http *h)
+{
+    return h->loop;
+}
+
 unsigned
 lh_http_active(const struct lh_http *h)
 {

@@ -62,6 +62,9 @@ void lh_http_cancel(struct lh_http *h, void *easy);
 int lh_http_slist_append(struct curl_slist **list, char *const *v,
     size_t n);
 
+/* The loop h runs on. */
+struct uv_loop_s *lh_http_loop(const struct lh_http *h);
+
 /* Transfers started and not yet done or cancelled. */
 unsigned lh_http_active(const struct lh_http *h);
 

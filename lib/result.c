@@ -43,6 +43,7 @@ lh_result_cleanup(struct lh_result *r)
     free(r->url);
     free(r->final_url);
     free(r->error);
+    free(r->dns_domain);
     free_hops(r);
     memset(r, 0, sizeof(*r));
 }

@@ -81,8 +81,13 @@ struct lh_result {
     long long checked_at;   /* Unix time the check finished */
     int os_errno;           /* a failed connect's OS error (ENETUNREACH…);
                                0 when none */
-    bool dns_answered;      /* a DNS server answered the lookup (NXDOMAIN,
-                               SERVFAIL): set by a resolver that can tell */
+    /* DNS, when the check looked the name up (lib/dns.c): a DNS server
+     * really answered (an address, NXDOMAIN, SERVFAIL); and, after an
+     * NXDOMAIN, the registrable domain (Public Suffix List) and whether
+     * it does not exist either: a lapsed domain. */
+    bool dns_answered;
+    char *dns_domain;       /* NULL when not looked at */
+    bool domain_gone;
 };
 
 void lh_result_init(struct lh_result *r);

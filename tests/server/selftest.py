@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
 import lhtest  # noqa: E402
+import dnsserver  # noqa: E402
 from lhtest import (cert, check, check_eq, check_in,  # noqa: E402
                     closed_port, curl, serve, serve_pair, wait_for)
 
@@ -370,6 +371,86 @@ def command_line():
     except subprocess.TimeoutExpired:
         pass
     check_eq(0, proc.returncode, "--max-seconds ends it")
+
+
+# --- dnsserver.py ---------------------------------------------------------
+
+def _dns_ask(port, name, qtype, timeout=1.0):
+    """(rcode, [rdata bytes...]) from the responder, or None on silence."""
+    import socket
+    import struct
+    q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    q += dnsserver._encode_name(name) + struct.pack("!HH", qtype, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(q, ("127.0.0.1", port))
+        msg = s.recv(4096)
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+    qid, flags, qd, an = struct.unpack("!HHHH", msg[:8])
+    check_eq(0x1234, qid, "reply id")
+    check(flags & 0x8000, "QR set")
+    off = 12 + len(q) - 12          # the question, echoed
+    out = []
+    for _ in range(an):
+        _, _, _, _, rdlen = struct.unpack("!HHHIH", msg[off:off + 12])
+        out.append(msg[off + 12:off + 12 + rdlen])
+        off += 12 + rdlen
+    return flags & 0xF, out
+
+
+@test
+def dns_answers_by_table():
+    import socket
+    srv = dnsserver.DnsServer({
+        "ok.lh.test": {"a": ["127.0.0.1", "127.0.0.2"], "aaaa": ["::1"]},
+        "lh.test": {"ns": ["ns1.lh.test"]},
+        "broken.lh.test": "servfail",
+        "slow.lh.test": "drop",
+        "no.lh.test": "refused",
+    })
+    lhtest.on_cleanup(srv.stop)
+    rc, rd = _dns_ask(srv.port, "OK.lh.test", 1)
+    check_eq(0, rc, "A rcode")
+    check_eq([socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.2")],
+             rd, "A records")
+    rc, rd = _dns_ask(srv.port, "ok.lh.test", 28)
+    check_eq((0, [socket.inet_pton(socket.AF_INET6, "::1")]), (rc, rd),
+             "AAAA")
+    check_eq((0, [dnsserver._encode_name("ns1.lh.test")]),
+             _dns_ask(srv.port, "lh.test", 2), "NS")
+    check_eq((0, []), _dns_ask(srv.port, "lh.test", 1), "NODATA")
+    check_eq((3, []), _dns_ask(srv.port, "gone.lh.test", 1), "NXDOMAIN")
+    check_eq((2, []), _dns_ask(srv.port, "broken.lh.test", 1), "SERVFAIL")
+    check_eq((5, []), _dns_ask(srv.port, "no.lh.test", 1), "REFUSED")
+    check_eq(None, _dns_ask(srv.port, "slow.lh.test", 1, timeout=0.5),
+             "dropped")
+    check_eq(2, srv.count("ok.lh.test"), "ok.lh.test asked twice")
+    check_eq(1, srv.count("ok.lh.test", "AAAA"), "once for AAAA")
+    check_eq(1, srv.count("slow.lh.test"), "a dropped query counted")
+    check_eq(8, srv.total(), "all queries counted")
+
+
+@test
+def dns_as_a_program():
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "dnsserver.py"),
+         json.dumps({"x.lh.test": {"a": ["127.0.0.9"]}})],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().split()
+        check_eq("port", line[0] if line else None, "first line")
+        port = int(line[1])
+        rc, rd = _dns_ask(port, "x.lh.test", 1)
+        check_eq((0, [bytes([127, 0, 0, 9])]), (rc, rd), "answer")
+    finally:
+        proc.stdin.close()
+        out = proc.stdout.read()
+        proc.wait(10)
+    check_in("queries 1", out, "count at exit")
 
 
 if __name__ == "__main__":

@@ -111,6 +111,8 @@ struct verdict_row {
     bool challenge;
     long retry_after;       /* 0: none (-1 in the result) */
     double total_ms;        /* 0: unknown (-1 in the result) */
+    const char *dns_domain; /* registrable domain after an NXDOMAIN */
+    bool domain_gone;
     enum lh_state state;
     const char *reason;     /* exact, when set */
     const char *contains;   /* a part of it, when set */
@@ -494,6 +496,37 @@ static const struct verdict_row verdict_rows[] = {
       .hops = { { EX "/a", 301, "https://dead.example/" } },
       .fail = LH_FAIL_DNS, .state = LH_STATE_UNREACHABLE,
       .reason = "DNS: no such host at https://dead.example/" },
+    /* NXDOMAIN: the host alone, or its registrable domain too */
+    { .name = "dns, the domain exists", .url = "https://www.example.org/a",
+      .final_url = "https://www.example.org/a", .fail = LH_FAIL_DNS,
+      .dns_domain = "example.org", .domain_gone = false,
+      .state = LH_STATE_UNREACHABLE, .reason = "DNS: no such host" },
+    { .name = "dns, the domain lapsed", .url = "https://www.example.org/a",
+      .final_url = "https://www.example.org/a", .fail = LH_FAIL_DNS,
+      .dns_domain = "example.org", .domain_gone = true,
+      .state = LH_STATE_STALE,
+      .reason = "domain example.org no longer exists (DNS: no such "
+          "domain)" },
+    { .name = "dns, lapsed, no domain known", .url = EX "/a",
+      .fail = LH_FAIL_DNS, .domain_gone = true,
+      .state = LH_STATE_UNREACHABLE, .reason = "DNS: no such host" },
+    { .name = "dns, lapsed after a redirect", .url = EX "/a",
+      .final_url = "https://dead.example/",
+      .hops = { { EX "/a", 301, "https://dead.example/" } },
+      .fail = LH_FAIL_DNS, .dns_domain = "dead.example",
+      .domain_gone = true, .state = LH_STATE_STALE,
+      .reason = "domain dead.example no longer exists (DNS: no such "
+          "domain) at https://dead.example/" },
+    { .name = "not dns, domain_gone ignored", .url = EX "/a",
+      .fail = LH_FAIL_REFUSED, .dns_domain = "example.org",
+      .domain_gone = true, .state = LH_STATE_UNREACHABLE,
+      .reason = "connection refused" },
+    { .name = "dns servfail after 1 retry", .url = EX "/a",
+      .fail = LH_FAIL_DNS_SERVFAIL, .retries = 1,
+      .state = LH_STATE_UNREACHABLE,
+      .reason = "DNS: the name's server failed (SERVFAIL) after 1 retry" },
+    { .name = "dns timeout", .url = EX "/a", .fail = LH_FAIL_DNS_TIMEOUT,
+      .state = LH_STATE_UNREACHABLE, .reason = "DNS: no answer in time" },
     { .name = "refused", .url = EX "/a", .fail = LH_FAIL_REFUSED,
       .state = LH_STATE_UNREACHABLE, .reason = "connection refused" },
     { .name = "refused after 2 retries", .url = EX "/a",
@@ -659,6 +692,8 @@ build(struct lh_result *r, const struct verdict_row *row)
         r->retry_after = row->retry_after;
     if (row->total_ms != 0)
         r->timings.total_ms = row->total_ms;
+    r->dns_domain = dup(row->dns_domain);
+    r->domain_gone = row->domain_gone;
 }
 
 /* new_url is borrowed: it must point into the result itself. */

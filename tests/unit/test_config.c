@@ -197,6 +197,60 @@ test_timeouts_and_ranges(void)
     lh_config_cleanup(&c);
 }
 
+/* dns_servers: each server checked, kept as c-ares's CSV. */
+static void
+test_dns_servers(void)
+{
+    static const struct {
+        const char *in;
+        const char *out;    /* NULL: refused */
+    } rows[] = {
+        { "127.0.0.1:5353", "127.0.0.1:5353" },
+        { "192.0.2.53, [2001:db8::53]:5353", "192.0.2.53,[2001:db8::53]:5353" },
+        { " 192.0.2.1   192.0.2.2,", "192.0.2.1,192.0.2.2" },
+        { "2001:db8::1", "2001:db8::1" },
+        { "[::1]", "[::1]" },
+        { "", "" },                     /* none: the system's */
+        { "dns.example.org", NULL },
+        { "127.0.0.1:0", NULL },
+        { "127.0.0.1:65536", NULL },
+        { "127.0.0.1:53x", NULL },
+        { "127.0.0.1:", NULL },
+        { "[::1", NULL },
+        { "[127.0.0.1]:53", NULL },
+        { "256.0.0.1", NULL },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_config c;
+        char err[512] = "";
+        int rc;
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(0, lh_config_init(&c));
+        rc = lh_config_set(&c, "dns_servers", rows[i].in, "--set", err,
+            sizeof(err));
+        if (rows[i].out == NULL) {
+            CHECK_INT_EQ(-1, rc);
+            CHECK_STR_CONTAINS("is not an address[:port]", err);
+        } else {
+            CHECK_INT_EQ(0, rc);
+            CHECK_STR_EQ(rows[i].out[0] != '\0' ? rows[i].out : NULL,
+                c.dns_servers);
+        }
+        lh_config_cleanup(&c);
+        TEST_ROW_END(rows[i].in);
+    }
+    /* Not set: the system's servers. */
+    {
+        struct lh_config c;
+
+        CHECK_INT_EQ(0, lh_config_init(&c));
+        CHECK(c.dns_servers == NULL);
+        lh_config_cleanup(&c);
+    }
+}
+
 static void
 test_durations_and_sizes(void)
 {
@@ -404,6 +458,7 @@ main(void)
     RUN_TEST(test_bad_files);
     RUN_TEST(test_overrides);
     RUN_TEST(test_timeouts_and_ranges);
+    RUN_TEST(test_dns_servers);
     RUN_TEST(test_durations_and_sizes);
     RUN_TEST(test_buffer);
     RUN_TEST(test_buffer_paths);
