@@ -357,12 +357,27 @@ class Daemon:
             import resource
             for what, value in (limits or {}).items():
                 resource.setrlimit(what, (value, value))
+        import resource
+        # A file size limit stands in for a full disk; it must not cut the
+        # log short, so under one the log goes through a pipe and this
+        # process writes it.
+        piped = resource.RLIMIT_FSIZE in (limits or {})
         self.proc = subprocess.Popen(argv + list(extra_args),
                                      stdin=subprocess.DEVNULL,
-                                     stdout=self._log,
+                                     stdout=subprocess.PIPE if piped
+                                     else self._log,
                                      stderr=subprocess.STDOUT,
                                      env=clean_env(env),
                                      preexec_fn=apply_limits)
+        self._copier = None
+        if piped:
+            def copy():
+                for chunk in iter(lambda: self.proc.stdout.read1(65536),
+                                  b""):
+                    self._log.write(chunk.decode(errors="replace"))
+                    self._log.flush()
+            self._copier = threading.Thread(target=copy, daemon=True)
+            self._copier.start()
         on_cleanup(self.stop)
 
     def status(self):
@@ -442,7 +457,10 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        self._log.close()
+        if self._copier is not None:
+            self._copier.join(10)
+        if not self._log.closed:
+            self._log.close()
         return self.proc.returncode
 
 
