@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "result.h"
 
 #define HOPS_MIN 4      /* first allocation of the hop array */
@@ -20,6 +21,7 @@ lh_result_init(struct lh_result *r)
     r->timings.tls_ms = -1;
     r->timings.first_byte_ms = -1;
     r->timings.total_ms = -1;
+    r->content_length = -1;
 }
 
 static void
@@ -43,6 +45,11 @@ lh_result_cleanup(struct lh_result *r)
     free(r->final_url);
     free(r->error);
     free_hops(r);
+    lh_page_cleanup(r->page);
+    free(r->page);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->kept_reason);
     memset(r, 0, sizeof(*r));
 }
 

@@ -50,7 +50,10 @@ struct lh_hop {
     char *url;
     int status;
     char *location;     /* absolute, resolved against url; may be NULL */
+    bool refresh;       /* a refresh (meta or header) of a 2xx page */
 };
+
+struct lh_page;
 
 /* Milliseconds from the start of the deciding request; -1 when unknown. */
 struct lh_timings {
@@ -79,6 +82,19 @@ struct lh_result {
     struct lh_timings timings;
     long long cert_expiry;  /* leaf certificate notAfter (Unix); 0 unknown */
     long long checked_at;   /* Unix time the check finished */
+
+    /* The content check (page.h), when one was due. */
+    struct lh_page *page;   /* the final page, read by this check; owned;
+                               NULL when not read */
+    bool same_as_probe;     /* the page cannot be told from the answer to
+                               a random path of the same server */
+    char *etag;             /* validators of the final answer; NULL none */
+    char *last_modified;
+    long long content_length;   /* -1: unknown */
+    /* Not read this time, the answer unchanged: the verdict the page had
+     * when it was last read (an enum lh_state; 0 none) and its reason. */
+    int kept_state;
+    char *kept_reason;
 };
 
 void lh_result_init(struct lh_result *r);
