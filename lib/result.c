@@ -47,6 +47,7 @@ lh_result_cleanup(struct lh_result *r)
     free_hops(r);
     lh_page_cleanup(r->page);
     free(r->page);
+    free(r->seen_url);
     free(r->etag);
     free(r->last_modified);
     free(r->kept_reason);

@@ -88,9 +88,13 @@ struct lh_result {
                                NULL when not read */
     bool same_as_probe;     /* the page cannot be told from the answer to
                                a random path of the same server */
-    char *etag;             /* validators of the final answer; NULL none */
+    /* The 2xx answer the chain reached before any reading: its status,
+     * its URL and validators (NULL: none; -1: unknown). */
+    int seen_status;
+    char *seen_url;
+    char *etag;
     char *last_modified;
-    long long content_length;   /* -1: unknown */
+    long long content_length;
     /* Not read this time, the answer unchanged: the verdict the page had
      * when it was last read (an enum lh_state; 0 none) and its reason. */
     int kept_state;

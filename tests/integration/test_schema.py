@@ -143,7 +143,7 @@ def schema():
 
 
 def check_valid(doc, what):
-    """The document is a version-2 status file per the schema."""
+    """The document is a version-3 status file per the schema."""
     if not check(isinstance(doc, dict), "%s: a JSON object, got %r"
                  % (what, type(doc).__name__)):
         return False
@@ -447,7 +447,8 @@ def broken_copies_are_rejected():
         ("a time with a space", _set(["links", 0, "checked_at"],
                                      "2026-11-23 09:54:28Z"),
          "links/0/checked_at"),
-        ("another version", _set(["version"], 3), "version"),
+        ("another version", _set(["version"], lhtest.STATUS_VERSION + 1),
+         "version"),
         ("shard 0", _set(["shard"], {"index": 0, "count": 2}),
          "shard/index"),
         ("an unknown field", _set(["links", 0, "colour"], "red"),
