@@ -95,6 +95,7 @@ struct lh_check {
     struct lh_page_seen seen;   /* its strings owned (seen_strs) */
     char *seen_strs[3];
     bool reading;           /* the requests now read the page */
+    bool get_first;         /* ... since the first: no HEAD was asked */
     char *page_buf;         /* max_body_bytes, when reading */
     size_t npage;
     size_t saved_nhops;     /* the answer before reading, to restore */
@@ -1019,6 +1020,27 @@ restore_answer(struct lh_check *c)
     c->reading = false;
 }
 
+/*
+ * The GET that was to read the page at once was refused or failed: check
+ * the link as without a content check, HEAD first, and read the page
+ * after a 2xx then.  True (it took the check over).
+ */
+static bool
+ask_head_first(struct lh_check *c)
+{
+    c->get_first = false;
+    c->saved_nhops = 0;
+    c->saved_status = 0;
+    c->saved_method = LH_METHOD_HEAD;
+    restore_answer(c);
+    (void)lh_replace_string(&c->r->final_url, NULL);
+    if (aim(c, c->r->url, false) == -1)
+        finish_oom(c);
+    else if (request(c, 0) == -1)
+        finish(c);
+    return true;
+}
+
 /* A refresh of at most LH_CHECK_REFRESH_MAX seconds to another URL: the
  * Refresh header first, then the page's meta refresh.  The target is
  * malloc'd; NULL when none. */
@@ -1076,8 +1098,16 @@ content_step(struct lh_check *c, long status)
      * nothing of the page; gone (404, 410) it does say. */
     if (r->fail != LH_FAIL_NONE || !((status >= 200 && status <= 299) ||
             status == 404 || status == 410)) {
+        if (c->get_first)
+            return ask_head_first(c);
         restore_answer(c);
         return false;
+    }
+    c->get_first = false;
+    if (r->seen_status == 0 && status <= 299 &&
+        record_seen(c, status) == -1) {
+        finish_oom(c);
+        return true;
     }
     if (status > 299)
         return false;
@@ -1430,7 +1460,11 @@ check_start(struct lh_checker *ck, const char *url, bool content,
     c->cb = cb;
     c->arg = arg;
     c->check_started = c->started = now_ms();
-    if (aim(c, url, false) == -1) {
+    /* A page due whatever the answer is read by the first request: a GET
+     * in place of HEAD, so first sight costs no extra request. */
+    c->get_first = c->page_on && c->page_due;
+    c->reading = c->get_first;
+    if (aim(c, url, c->get_first) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
