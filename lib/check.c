@@ -109,6 +109,7 @@ struct lh_check {
     char last_modified[128];
     char refresh[1024];
     long long clen;
+    bool not_html;          /* a Content-Type that is not HTML */
 };
 
 static double
@@ -232,6 +233,7 @@ content_headers_reset(struct lh_check *c)
 {
     c->etag[0] = c->last_modified[0] = c->refresh[0] = '\0';
     c->clen = -1;
+    c->not_html = false;
     c->npage = 0;
 }
 
@@ -272,6 +274,12 @@ content_header(struct lh_check *c, const char *buf, size_t len)
             sizeof(c->last_modified)) ||
         header_value(buf, len, "refresh", c->refresh, sizeof(c->refresh)))
         return;
+    if (header_value(buf, len, "content-type", num, sizeof(num))) {
+        /* Cut to fit: the media type comes first. */
+        c->not_html = strncasecmp(num, "text/html", 9) != 0 &&
+            strncasecmp(num, "application/xhtml", 17) != 0;
+        return;
+    }
     if (header_value(buf, len, "content-length", num, sizeof(num))) {
         errno = 0;
         v = strtoll(num, &end, 10);
@@ -1021,6 +1029,32 @@ restore_answer(struct lh_check *c)
 }
 
 /*
+ * The answer is not HTML (a PDF, an image): nothing to read in it, but a
+ * page with no title or text stands for it, so that the link counts as
+ * read until the answer changes or content_interval passes.  Its bytes
+ * are what was read (0 when only HEAD was asked).  No probe.  True (it
+ * took the check over).
+ */
+static bool
+not_a_page(struct lh_check *c)
+{
+    struct lh_result *r = c->r;
+    bool got_body = c->method == LH_METHOD_GET && c->page_buf != NULL;
+
+    if ((r->page = malloc(sizeof(*r->page))) == NULL) {
+        finish_oom(c);
+        return true;
+    }
+    lh_page_init(r->page);
+    r->page->bytes = got_body ? c->npage : 0;
+    r->page->text_hash = lh_hash_bytes(got_body ? c->page_buf : "",
+        got_body ? c->npage : 0);
+    c->reading = false;
+    finish(c);
+    return true;
+}
+
+/*
  * The GET that was to read the page at once was refused or failed: check
  * the link as without a content check, HEAD first, and read the page
  * after a 2xx then.  True (it took the check over).
@@ -1050,13 +1084,16 @@ refresh_target(struct lh_check *c, const struct lh_page *pg)
     int delay;
     char *url = NULL;
 
+    /* Only to http(s): a refresh to javascript: or mailto: goes nowhere
+     * a browser would show as a page. */
     if (c->refresh[0] != '\0' &&
         lh_page_refresh_parse(c->refresh, c->url, &delay, &url) == 0 &&
-        url != NULL && delay <= LH_CHECK_REFRESH_MAX)
+        url != NULL && delay <= LH_CHECK_REFRESH_MAX && lh_url_is_http(url))
         return url;
     free(url);
     if (pg->refresh_url != NULL && pg->refresh_delay >= 0 &&
-        pg->refresh_delay <= LH_CHECK_REFRESH_MAX)
+        pg->refresh_delay <= LH_CHECK_REFRESH_MAX &&
+        lh_url_is_http(pg->refresh_url))
         return strdup(pg->refresh_url);
     return NULL;
 }
@@ -1086,6 +1123,8 @@ content_step(struct lh_check *c, long status)
         }
         if (!c->page_due && !lh_check_answer_changed(&c->seen, r))
             return false;
+        if (c->not_html && c->method != LH_METHOD_GET)
+            return not_a_page(c);
         if (c->method != LH_METHOD_GET || c->page_buf == NULL)
             return start_reading(c);
         /* The answer was a GET (HEAD refused): its body is the page. */
@@ -1111,6 +1150,8 @@ content_step(struct lh_check *c, long status)
     }
     if (status > 299)
         return false;
+    if (c->not_html)
+        return not_a_page(c);
     if ((pg = malloc(sizeof(*pg))) == NULL ||
         lh_page_parse(c->page_buf, c->npage, c->url, pg) == -1) {
         free(pg);

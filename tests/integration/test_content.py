@@ -214,6 +214,30 @@ def control_a_page_with_a_login_box_is_ok():
 
 
 @test
+def a_pdf_is_not_read_as_a_page():
+    srv = serve({"/report.pdf": {"status": 200, "body": "<title>Page not "
+                                 "found</title>", "headers": {
+                                     "Content-Type": "application/pdf"}},
+                 "*": {"status": 200, "body": "%PDF",
+                       "headers": {"Content-Type": "application/pdf"}}})
+    l = verdict(srv, "/report.pdf")
+    check_eq("ok", l.get("state"), "state")
+    check_eq(None, (l.get("page") or {}).get("title"), "no title read")
+    check_eq([], [q["path"] for q in srv.requests()
+                  if q["path"].endswith("-linkhealthd-probe")], "no probe")
+
+
+@test
+def refresh_to_another_scheme_is_not_followed():
+    srv = serve({"/p": html('<meta http-equiv="refresh" content="0; '
+                            'url=mailto:web@example.org">' + REAL),
+                 "*": NOT_FOUND_404})
+    l = verdict(srv, "/p")
+    check_eq("ok", l.get("state"), "state (%s)" % l.get("reason"))
+    check_eq(0, l.get("redirects"), "no hop")
+
+
+@test
 def content_checks_off_reads_nothing():
     srv = serve({"/p": html("<title>Page not found</title>"),
                  "*": NOT_FOUND_404})
