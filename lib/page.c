@@ -302,13 +302,16 @@ static const char *const parked_phrases[] = {
     "this domain name is for sale", "this domain name may be for sale",
     "buy this domain", "make an offer on this domain",
     "this domain is parked", "domain is parked", "this web page is parked",
-    "parked free, courtesy of", "domain parking", "ce domaine est \xc3\xa0 vendre", "ce nom de domaine est "
-    "\xc3\xa0 vendre", "diese domain steht zum verkauf", "diese domain "
-    "kaufen", "este dominio est\xc3\xa1 a la venta", "dit domein is te koop",
-    "questo dominio \xc3\xa8 in vendita", "este dom\xc3\xadnio est\xc3\xa1 "
-    "\xc3\xa0 venda", "\xe3\x81\x93\xe3\x81\xae\xe3\x83\x89\xe3\x83\xa1"
-    "\xe3\x82\xa4\xe3\x83\xb3\xe3\x81\xaf\xe8\xb2\xa9\xe5\xa3\xb2\xe4\xb8"
-    "\xad",   /* このドメインは販売中 */
+    "parked free, courtesy of", "domain parking",
+    "ce domaine est \xc3\xa0 vendre",
+    "ce nom de domaine est \xc3\xa0 vendre",
+    "diese domain steht zum verkauf", "diese domain kaufen",
+    "este dominio est\xc3\xa1 a la venta", "dit domein is te koop",
+    "questo dominio \xc3\xa8 in vendita",
+    "este dom\xc3\xadnio est\xc3\xa1 \xc3\xa0 venda",
+    /* このドメインは販売中 */
+    "\xe3\x81\x93\xe3\x81\xae\xe3\x83\x89\xe3\x83\xa1\xe3\x82\xa4\xe3\x83"
+    "\xb3\xe3\x81\xaf\xe8\xb2\xa9\xe5\xa3\xb2\xe4\xb8\xad",
 };
 
 static bool

@@ -55,6 +55,19 @@ lh_result_cleanup(struct lh_result *r)
 }
 
 void
+lh_result_drop_page(struct lh_result *r)
+{
+    lh_page_cleanup(r->page);
+    free(r->page);
+    free(r->seen_url);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->kept_reason);
+    r->page = NULL;
+    r->seen_url = r->etag = r->last_modified = r->kept_reason = NULL;
+}
+
+void
 lh_result_reset(struct lh_result *r)
 {
     char *url = r->url;

@@ -103,6 +103,10 @@ struct lh_result {
 
 void lh_result_init(struct lh_result *r);
 void lh_result_cleanup(struct lh_result *r);
+/* Free what only the verdict needed of a content check (page, seen_url,
+ * the validators, the kept verdict) once its memo is taken: a link keeps
+ * its last result until the next check, and 100,000 of them add up. */
+void lh_result_drop_page(struct lh_result *r);
 /* Drop the chain and the answer, keep url: for a fresh retry. */
 void lh_result_reset(struct lh_result *r);
 /* Append a hop; strings are copied.  Returns 0, or -1 when out of memory. */

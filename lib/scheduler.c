@@ -101,7 +101,7 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
 
     seen->read_at = m->read_at;
     seen->status = m->status;
-    seen->final_url = m->final_url;
+    seen->final_url = m->final_url != NULL ? m->final_url : l->url;
     seen->etag = m->etag;
     seen->last_modified = m->last_modified;
     seen->content_length = m->content_length;
@@ -151,6 +151,7 @@ complete(struct job *j)
     lh_state_record(l, &v, l->result.checked_at, s->p.fail_threshold,
         s->p.recover_threshold, &t);
     (void)lh_state_page(l, &v);     /* a failure: the page is read again */
+    lh_result_drop_page(&l->result);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
     s->done++;
     if (s->link_cb != NULL)

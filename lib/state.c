@@ -395,7 +395,9 @@ lh_state_page(struct lh_link *link, const struct lh_verdict *v)
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
         m.state = v->state;
     if (dup_or_null(&m.title, r->page->title) == -1 ||
-        dup_or_null(&m.final_url, r->seen_url) == -1 ||
+        /* Most pages are where they are listed: NULL says so. */
+        (r->seen_url != NULL && strcmp(r->seen_url, link->url) != 0 &&
+            dup_or_null(&m.final_url, r->seen_url) == -1) ||
         dup_or_null(&m.etag, r->etag) == -1 ||
         dup_or_null(&m.last_modified, r->last_modified) == -1 ||
         (m.state != LH_STATE_OK &&

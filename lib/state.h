@@ -33,7 +33,7 @@ struct lh_page_memo {
     size_t text_bytes;          /* visible text */
     unsigned long long text_hash;
     int status;                 /* the answer it was read under */
-    char *final_url;
+    char *final_url;            /* NULL: the link's own URL */
     char *etag, *last_modified;
     long long content_length;   /* -1: unknown */
     enum lh_state state;        /* stale or blocked from its page; else ok */

@@ -120,7 +120,7 @@ put_warnings(FILE *f, const struct lh_link *l, long long now)
 /* The page's fingerprint from its last reading, and the answer and
  * verdict it had then: what the next checks compare. */
 static void
-put_page(FILE *f, const struct lh_page_memo *m)
+put_page(FILE *f, const struct lh_page_memo *m, const char *url)
 {
     fputs(",\n      \"page\": ", f);
     if (m->read_at <= 0) {
@@ -134,7 +134,7 @@ put_page(FILE *f, const struct lh_page_memo *m)
     fprintf(f, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
         m->bytes, m->text_bytes, m->text_hash, m->status);
-    put_str(f, m->final_url);
+    put_str(f, m->final_url != NULL ? m->final_url : url);
     fputs(", \"etag\": ", f);
     put_str(f, m->etag);
     fputs(", \"last_modified\": ", f);
@@ -232,7 +232,7 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     /* Kept from the previous run too, as its warning is. */
     put_time(f, r->cert_expiry);
     put_warnings(f, l, now);
-    put_page(f, &l->page);
+    put_page(f, &l->page, l->url);
     fputs("\n    }", f);
 }
 
@@ -408,6 +408,12 @@ seed_history(struct lh_link *l, const cJSON *item)
         l->consecutive_good++;
 }
 
+static bool
+same_url(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
 static int
 dup_opt(char **dst, const char *s)
 {
@@ -455,7 +461,8 @@ seed_page(struct lh_link *l, const cJSON *item)
         json_str(pg, "reason") != NULL)
         m->state = st;
     if (dup_opt(&m->title, json_str(pg, "title")) == -1 ||
-        dup_opt(&m->final_url, json_str(pg, "final_url")) == -1 ||
+        (!same_url(json_str(pg, "final_url"), l->url) &&
+            dup_opt(&m->final_url, json_str(pg, "final_url")) == -1) ||
         dup_opt(&m->etag, json_str(pg, "etag")) == -1 ||
         dup_opt(&m->last_modified, json_str(pg, "last_modified")) == -1 ||
         (m->state != LH_STATE_OK &&
