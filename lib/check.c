@@ -832,8 +832,9 @@ record_answer(struct lh_check *c, CURLcode code, long *status)
     if (code == CURLE_WRITE_ERROR && c->body_capped)
         code = CURLE_OK;
     /* A page read after the answer, often on the same connection, would
-     * report no connect or TLS time: the answer's timings stand. */
-    if (!c->reading)
+     * report no connect or TLS time: the answer's timings stand (unless
+     * the page was read by the first request: then it is the answer). */
+    if (!c->reading || c->get_first)
         record_timings(c);
     if (lh_replace_string(&r->final_url, c->url) == -1) {
         /* The verdict would be judged on an earlier hop's URL. */
