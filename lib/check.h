@@ -43,6 +43,40 @@ struct lh_check *lh_check_start(struct lh_checker *ck, const char *url,
     struct lh_result *result, lh_check_done_cb cb, void *arg, char *err,
     size_t errlen);
 
+/*
+ * What is known of a link's page: when it was last read and the answer it
+ * was read under.  Strings are borrowed for the call (copied).
+ */
+struct lh_page_seen {
+    long long read_at;          /* Unix time; 0: never read */
+    int status;                 /* the 2xx that led to the reading */
+    const char *final_url;      /* where the chain ended, before reading */
+    const char *etag, *last_modified;   /* NULL: none */
+    long long content_length;   /* -1: unknown */
+};
+
+/*
+ * As lh_check_start, with a content check: after a 2xx final answer the
+ * page is read (a GET of at most max_body_bytes, into result->page) when
+ * it is due: never read (seen NULL or read_at 0), read content_interval
+ * or longer ago, or the answer differs from seen (lh_check_answer_changed).
+ * An immediate refresh (meta or Refresh header, at most
+ * LH_CHECK_REFRESH_MAX s) is followed as a redirect hop, and the server's
+ * answer to a random path is read once per server per cycle to compare
+ * (result->same_as_probe).  A failed reading leaves the answer as it was
+ * without a page.  max_body_bytes 0 turns content checks off.
+ */
+#define LH_CHECK_REFRESH_MAX 5
+struct lh_check *lh_check_start_page(struct lh_checker *ck, const char *url,
+    const struct lh_page_seen *seen, struct lh_result *result,
+    lh_check_done_cb cb, void *arg, char *err, size_t errlen);
+
+/* Whether r's answer (seen_status, seen_url and the validators) differs
+ * from seen's: a status, final URL, ETag, Last-Modified or Content-Length
+ * that changed.  False when r has no 2xx answer. */
+bool lh_check_answer_changed(const struct lh_page_seen *seen,
+    const struct lh_result *r);
+
 /* Stop a check before its callback: cb will not run, c is freed, and the
  * result keeps what was filled in (the caller still cleans it up). */
 void lh_check_cancel(struct lh_check *c);

@@ -75,6 +75,9 @@ static const struct option options[] = {
     { "max_redirects", OPT_COUNT, OFF(max_redirects), 0, 50 },
     { "max_body_bytes", OPT_SIZE, OFF(max_body_bytes), 0,
         16ull * 1024 * 1024 },
+    { "content_checks", OPT_BOOL, OFF(content_checks), 0, 0 },
+    { "content_interval", OPT_DURATION, OFF(content_interval_ms), 0,
+        30 * 86400 * SEC },
     { "user_agent", OPT_STRING, OFF(user_agent), 0, 0 },
     { "contact", OPT_STRING, OFF(contact), 0, 0 },
     { "ca_file", OPT_PATH, OFF(ca_file), 0, 0 },
@@ -107,6 +110,8 @@ lh_config_init(struct lh_config *cfg)
     cfg->max_redirects = 10;
     cfg->cert_warn_days = 14;
     cfg->max_body_bytes = 64 * 1024;
+    cfg->content_checks = true;
+    cfg->content_interval_ms = 24 * 3600 * 1000;
     cfg->syslog_facility = LOG_DAEMON;
     cfg->log_level = LOG_INFO;
     if (lh_replace_string(&cfg->directory,

@@ -42,6 +42,9 @@ struct lh_config {
     unsigned recover_threshold; /* good verdicts in a row to report good */
     unsigned max_redirects;
     size_t max_body_bytes;      /* read at most this much of a GET body */
+    bool content_checks;        /* read pages to judge what a 2xx says */
+    unsigned content_interval_ms;   /* read a page at least this often;
+                                       0: on every check */
 
     char *user_agent;           /* full User-Agent header value */
     char *contact;              /* appended to the User-Agent; may be NULL */

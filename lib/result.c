@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "result.h"
 #include "url.h"
 
@@ -21,6 +22,7 @@ lh_result_init(struct lh_result *r)
     r->timings.tls_ms = -1;
     r->timings.first_byte_ms = -1;
     r->timings.total_ms = -1;
+    r->content_length = -1;
 }
 
 static void
@@ -45,7 +47,26 @@ lh_result_cleanup(struct lh_result *r)
     free(r->error);
     free(r->dns_domain);
     free_hops(r);
+    lh_page_cleanup(r->page);
+    free(r->page);
+    free(r->seen_url);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->kept_reason);
     memset(r, 0, sizeof(*r));
+}
+
+void
+lh_result_drop_page(struct lh_result *r)
+{
+    lh_page_cleanup(r->page);
+    free(r->page);
+    free(r->seen_url);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->kept_reason);
+    r->page = NULL;
+    r->seen_url = r->etag = r->last_modified = r->kept_reason = NULL;
 }
 
 void

@@ -50,7 +50,10 @@ struct lh_hop {
     char *url;
     int status;
     char *location;     /* absolute, resolved against url; may be NULL */
+    bool refresh;       /* a refresh (meta or header) of a 2xx page */
 };
+
+struct lh_page;
 
 /* Milliseconds from the start of the deciding request; -1 when unknown. */
 struct lh_timings {
@@ -88,10 +91,31 @@ struct lh_result {
     bool dns_answered;
     char *dns_domain;       /* NULL when not looked at */
     bool domain_gone;
+
+    /* The content check (page.h), when one was due. */
+    struct lh_page *page;   /* the final page, read by this check; owned;
+                               NULL when not read */
+    bool same_as_probe;     /* the page cannot be told from the answer to
+                               a random path of the same server */
+    /* The 2xx answer the chain reached before any reading: its status,
+     * its URL and validators (NULL: none; -1: unknown). */
+    int seen_status;
+    char *seen_url;
+    char *etag;
+    char *last_modified;
+    long long content_length;
+    /* Not read this time, the answer unchanged: the verdict the page had
+     * when it was last read (an enum lh_state; 0 none) and its reason. */
+    int kept_state;
+    char *kept_reason;
 };
 
 void lh_result_init(struct lh_result *r);
 void lh_result_cleanup(struct lh_result *r);
+/* Free what only the verdict needed of a content check (page, seen_url,
+ * the validators, the kept verdict) once its memo is taken: a link keeps
+ * its last result until the next check, and 100,000 of them add up. */
+void lh_result_drop_page(struct lh_result *r);
 /* Drop the chain and the answer, keep url: for a fresh retry. */
 void lh_result_reset(struct lh_result *r);
 /* Append a hop; strings are copied.  Returns 0, or -1 when out of memory. */

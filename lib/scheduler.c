@@ -97,6 +97,42 @@ static void fill(struct lh_scheduler *s);
 static void start_next(struct lh_scheduler *s, struct host *h);
 static void finish_if_done(struct lh_scheduler *s);
 
+/* What is known of the link's page, for its content check. */
+static void
+page_seen(const struct lh_link *l, struct lh_page_seen *seen)
+{
+    const struct lh_page_memo *m = &l->page;
+
+    seen->read_at = m->read_at;
+    seen->status = m->status;
+    seen->final_url = m->final_url != NULL ? m->final_url : l->url;
+    seen->etag = m->etag;
+    seen->last_modified = m->last_modified;
+    seen->content_length = m->content_length;
+}
+
+/*
+ * The page was not read this time and its answer has not changed since
+ * it was: the verdict the page had then is the classifier's to keep
+ * (classify.c, rule C6).
+ */
+static void
+keep_page_verdict(struct lh_link *l)
+{
+    struct lh_result *r = &l->result;
+    struct lh_page_seen seen;
+
+    if (r->page != NULL || l->page.read_at == 0 ||
+        l->page.state == LH_STATE_OK || l->page.reason == NULL ||
+        r->seen_status == 0)
+        return;
+    page_seen(l, &seen);
+    if (lh_check_answer_changed(&seen, r))
+        return;
+    if ((r->kept_reason = strdup(l->page.reason)) != NULL)
+        r->kept_state = (int)l->page.state;
+}
+
 /* Verdict, state, report of one finished job in a conclusive cycle. */
 static void
 record(struct lh_scheduler *s, struct job *j)
@@ -123,10 +159,13 @@ record(struct lh_scheduler *s, struct job *j)
     lh_result_cleanup(&l->result);
     l->result = j->result;
     lh_result_init(&j->result);
+    keep_page_verdict(l);
     lh_classify(&l->result, &v);
     /* new_url is borrowed from the result the link now owns. */
     lh_state_record(l, &v, l->result.checked_at, s->p.fail_threshold,
         s->p.recover_threshold, &t);
+    (void)lh_state_page(l, &v);     /* a failure: the page is read again */
+    lh_result_drop_page(&l->result);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
     t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
@@ -209,12 +248,14 @@ static void
 start_next(struct lh_scheduler *s, struct host *h)
 {
     struct job *j = &s->jobs[h->pending[h->next++]];
+    struct lh_page_seen seen;
     char err[256];
     bool was_filling = s->filling;
 
     h->active++;
     s->active++;
-    j->check = lh_check_start(s->ck, j->link->url, &j->result,
+    page_seen(j->link, &seen);
+    j->check = lh_check_start_page(s->ck, j->link->url, &seen, &j->result,
         check_done_cb, j, err, sizeof(err));
     if (j->check == NULL) {
         /* The result says what failed; it is this link's verdict. */

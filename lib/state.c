@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "state.h"
 #include "util.h"
 
@@ -66,6 +67,7 @@ lh_link_free(struct lh_link *l)
     free(l->reason);
     free(l->inconclusive);
     lh_result_cleanup(&l->result);
+    lh_page_memo_cleanup(&l->page);
     free(l);
 }
 
@@ -325,7 +327,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->nhistory = src->nhistory;
     dst->flapping = src->flapping;
     dst->cert_warning = src->cert_warning;
-    return 0;
+    return lh_page_memo_copy(&dst->page, &src->page);
 }
 
 enum lh_cert_event
@@ -345,4 +347,80 @@ lh_state_cert(struct lh_link *link, long long now, unsigned warn_days)
         return LH_CERT_NONE;
     link->cert_warning = within;
     return within ? LH_CERT_ENTERED : LH_CERT_RENEWED;
+}
+
+void
+lh_page_memo_init(struct lh_page_memo *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->content_length = -1;
+}
+
+void
+lh_page_memo_cleanup(struct lh_page_memo *m)
+{
+    free(m->title);
+    free(m->final_url);
+    free(m->etag);
+    free(m->last_modified);
+    free(m->reason);
+    lh_page_memo_init(m);
+}
+
+static int
+dup_or_null(char **dst, const char *s)
+{
+    *dst = NULL;
+    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
+}
+
+int
+lh_page_memo_copy(struct lh_page_memo *dst, const struct lh_page_memo *src)
+{
+    lh_page_memo_cleanup(dst);
+    *dst = *src;
+    if (dup_or_null(&dst->title, src->title) == -1 ||
+        dup_or_null(&dst->final_url, src->final_url) == -1 ||
+        dup_or_null(&dst->etag, src->etag) == -1 ||
+        dup_or_null(&dst->last_modified, src->last_modified) == -1 ||
+        dup_or_null(&dst->reason, src->reason) == -1) {
+        lh_page_memo_cleanup(dst);
+        return -1;
+    }
+    return 0;
+}
+
+int
+lh_state_page(struct lh_link *link, const struct lh_verdict *v)
+{
+    const struct lh_result *r = &link->result;
+    struct lh_page_memo m;
+
+    if (r->page == NULL)
+        return 0;
+    lh_page_memo_init(&m);
+    m.read_at = r->checked_at;
+    m.bytes = r->page->bytes;
+    m.text_bytes = r->page->text_bytes;
+    m.text_hash = r->page->text_hash;
+    m.status = r->seen_status;
+    m.content_length = r->content_length;
+    m.state = LH_STATE_OK;
+    if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
+        m.state = v->state;
+    if (dup_or_null(&m.title, r->page->title) == -1 ||
+        /* Most pages are where they are listed: NULL says so. */
+        (r->seen_url != NULL && strcmp(r->seen_url, link->url) != 0 &&
+            dup_or_null(&m.final_url, r->seen_url) == -1) ||
+        dup_or_null(&m.etag, r->etag) == -1 ||
+        dup_or_null(&m.last_modified, r->last_modified) == -1 ||
+        (m.state != LH_STATE_OK &&
+            dup_or_null(&m.reason, v->reason) == -1)) {
+        lh_page_memo_cleanup(&m);
+        lh_page_memo_cleanup(&link->page);
+        return -1;
+    }
+    lh_page_memo_cleanup(&link->page);
+    link->page = m;
+    return 0;
 }

@@ -21,6 +21,25 @@
 #define LH_FLAP_CHANGES 4
 #define LH_FLAP_CLEAR 1
 
+/*
+ * A link's page when it was last read (a content check), kept across
+ * cycles and restarts: its fingerprint, the answer it was read under
+ * (what the next checks compare) and the verdict it had then.
+ */
+struct lh_page_memo {
+    long long read_at;          /* Unix time; 0: never read */
+    char *title;                /* NULL: none */
+    size_t bytes;               /* HTML read */
+    size_t text_bytes;          /* visible text */
+    unsigned long long text_hash;
+    int status;                 /* the answer it was read under */
+    char *final_url;            /* NULL: the link's own URL */
+    char *etag, *last_modified;
+    long long content_length;   /* -1: unknown */
+    enum lh_state state;        /* stale or blocked from its page; else ok */
+    char *reason;               /* for stale and blocked */
+};
+
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;
@@ -50,6 +69,7 @@ struct lh_link {
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
                                    gave one */
+    struct lh_page_memo page;   /* its page when last read */
 };
 
 struct lh_links {
@@ -144,6 +164,20 @@ int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
  * warning off without an event.  A check that saw no certificate changes
  * nothing.
  */
+/*
+ * After a verdict v on the link's last check: when that check read the
+ * page, remember it (fingerprint, answer, and v when it is stale or
+ * blocked).  0, or -1 when out of memory (the memo is then cleared, so
+ * the page is read again).
+ */
+int lh_state_page(struct lh_link *link, const struct lh_verdict *v);
+/* Copy src over dst (dst cleaned first).  0, or -1 when out of memory
+ * (dst then empty). */
+int lh_page_memo_copy(struct lh_page_memo *dst,
+    const struct lh_page_memo *src);
+void lh_page_memo_init(struct lh_page_memo *m);
+void lh_page_memo_cleanup(struct lh_page_memo *m);
+
 enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,
     unsigned warn_days);
 

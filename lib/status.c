@@ -117,6 +117,40 @@ put_warnings(FILE *f, const struct lh_link *l, long long now)
     putc(']', f);
 }
 
+/* The page's fingerprint from its last reading, and the answer and
+ * verdict it had then: what the next checks compare. */
+static void
+put_page(FILE *f, const struct lh_page_memo *m, const char *url)
+{
+    fputs(",\n      \"page\": ", f);
+    if (m->read_at <= 0) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"read_at\": ", f);
+    put_time(f, m->read_at);
+    fputs(", \"title\": ", f);
+    put_str(f, m->title);
+    fprintf(f, ", \"bytes\": %zu, \"text_bytes\": %zu, "
+        "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
+        m->bytes, m->text_bytes, m->text_hash, m->status);
+    put_str(f, m->final_url != NULL ? m->final_url : url);
+    fputs(", \"etag\": ", f);
+    put_str(f, m->etag);
+    fputs(", \"last_modified\": ", f);
+    put_str(f, m->last_modified);
+    fputs(", \"content_length\": ", f);
+    if (m->content_length >= 0)
+        fprintf(f, "%lld", m->content_length);
+    else
+        fputs("null", f);
+    fputs(", \"verdict\": ", f);
+    put_str(f, lh_state_name(m->state));
+    fputs(", \"reason\": ", f);
+    put_str(f, m->reason);
+    putc('}', f);
+}
+
 static void
 put_link(FILE *f, const struct lh_link *l, long long now)
 {
@@ -200,6 +234,7 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     /* Kept from the previous run too, as its warning is. */
     put_time(f, r->cert_expiry);
     put_warnings(f, l, now);
+    put_page(f, &l->page, l->url);
     fputs("\n    }", f);
 }
 
@@ -377,6 +412,74 @@ seed_history(struct lh_link *l, const cJSON *item)
         l->consecutive_good++;
 }
 
+static bool
+same_url(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int
+dup_opt(char **dst, const char *s)
+{
+    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
+}
+
+/*
+ * The page's memo ("page"), so that a restart neither reads every page
+ * again nor forgets what a page said.  A memo that is not whole (no
+ * read time, a bad hash) is dropped: the page is then read again.  0, or
+ * -1 when out of memory.
+ */
+static int
+seed_page(struct lh_link *l, const cJSON *item)
+{
+    const cJSON *pg = cJSON_GetObjectItemCaseSensitive(item, "page"), *n;
+    struct lh_page_memo *m = &l->page;
+    const char *hash = json_str(pg, "text_hash");
+    enum lh_state st;
+    char *end;
+
+    lh_page_memo_init(m);
+    if (!cJSON_IsObject(pg) || hash == NULL ||
+        (m->read_at = json_time(pg, "read_at")) == 0)
+        goto drop;
+    errno = 0;
+    m->text_hash = strtoull(hash, &end, 16);
+    if (errno != 0 || end == hash || *end != '\0')
+        goto drop;
+    n = cJSON_GetObjectItemCaseSensitive(pg, "bytes");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
+        m->bytes = (size_t)n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(pg, "text_bytes");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
+        m->text_bytes = (size_t)n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(pg, "status");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
+        m->status = (int)n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(pg, "content_length");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e15)
+        m->content_length = (long long)n->valuedouble;
+    m->state = LH_STATE_OK;
+    if (lh_state_parse(json_str(pg, "verdict"), &st) == 0 &&
+        (st == LH_STATE_STALE || st == LH_STATE_BLOCKED) &&
+        json_str(pg, "reason") != NULL)
+        m->state = st;
+    if (dup_opt(&m->title, json_str(pg, "title")) == -1 ||
+        (!same_url(json_str(pg, "final_url"), l->url) &&
+            dup_opt(&m->final_url, json_str(pg, "final_url")) == -1) ||
+        dup_opt(&m->etag, json_str(pg, "etag")) == -1 ||
+        dup_opt(&m->last_modified, json_str(pg, "last_modified")) == -1 ||
+        (m->state != LH_STATE_OK &&
+            dup_opt(&m->reason, json_str(pg, "reason")) == -1)) {
+        lh_page_memo_cleanup(m);
+        return -1;
+    }
+    return 0;
+drop:
+    lh_page_memo_cleanup(m);
+    return 0;
+}
+
 /*
  * One entry of "links" into a link of *links.  An entry without a url or
  * a known state, or with a url already seen, is skipped.  0, or -1 when
@@ -413,6 +516,8 @@ seed_link(struct lh_links *links, const cJSON *item)
         l->verdict = st;
     seed_last_check(l, item);
     seed_history(l, item);
+    if (seed_page(l, item) == -1)
+        goto nomem;
     if (lh_links_append(links, l) == -1)
         goto nomem;
     return 0;
@@ -441,7 +546,8 @@ lh_status_parse(const char *buf, size_t len, const char *name,
         lh_seterr(err, errlen, "%s: not a linkhealthd status file", name);
         goto fail;
     }
-    /* Version 1 lacks only what version 2 added (shard, warnings). */
+    /* Version 1 lacks only what version 2 added (shard, warnings), and
+     * version 2 what version 3 added (page). */
     if (version->valuedouble != 1 &&
         version->valuedouble != LH_STATUS_VERSION) {
         lh_seterr(err, errlen, "%s: status file version %g, expected 1 to "

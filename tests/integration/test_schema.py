@@ -143,7 +143,7 @@ def schema():
 
 
 def check_valid(doc, what):
-    """The document is a version-2 status file per the schema."""
+    """The document is a version-3 status file per the schema."""
     if not check(isinstance(doc, dict), "%s: a JSON object, got %r"
                  % (what, type(doc).__name__)):
         return False
@@ -233,6 +233,22 @@ def mixed_site():
 
 
 @test
+def once_with_pages_read():
+    """Content checks on: every link's page memo is valid, and pages that
+    were read have one."""
+    srv = mixed_site()
+    urls = [srv.url(p) for p in ("/ok", "/old", "/gone", "/r1", "/nohead")]
+    r = lhtest.run_once(dict(FAST, directory=lhtest.write_list_directory(
+        urls)))
+    check_valid(r.status, "--once status file with pages")
+    links = by_url(r.status)
+    page = links.get(srv.url("/ok"), {}).get("page") or {}
+    check(page.get("read_at") is not None, "the page of /ok was read")
+    check_eq(None, links.get(srv.url("/gone"), {}).get("page"),
+             "no page for a 404")
+
+
+@test
 def once_over_every_kind_of_link():
     srv = mixed_site()
     closed = "http://127.0.0.1:%d/" % lhtest.closed_port()
@@ -251,8 +267,10 @@ def once_over_every_kind_of_link():
                for i, u in enumerate(expect)]
     # Directory warnings: a URL that is not http(s), and a duplicate.
     entries += ["ftp://files.example.invalid/x", srv.url("/ok")]
-    r = lhtest.run_once(dict(FAST, directory=lhtest.write_list_directory(
-        entries)))
+    # HEAD first, as without content checks: the HEAD refusal is asserted
+    # (once_with_pages_read reads the pages).
+    r = lhtest.run_once(dict(FAST, content_checks="no",
+                             directory=lhtest.write_list_directory(entries)))
     check_eq(1, r.returncode, "exit code (stderr %s)" % r.stderr[-300:])
     check_valid(r.status, "--once status file")
     links = by_url(r.status)
@@ -447,7 +465,8 @@ def broken_copies_are_rejected():
         ("a time with a space", _set(["links", 0, "checked_at"],
                                      "2026-11-23 09:54:28Z"),
          "links/0/checked_at"),
-        ("another version", _set(["version"], 3), "version"),
+        ("another version", _set(["version"], lhtest.STATUS_VERSION + 1),
+         "version"),
         ("shard 0", _set(["shard"], {"index": 0, "count": 2}),
          "shard/index"),
         ("an unknown field", _set(["links", 0, "colour"], "red"),

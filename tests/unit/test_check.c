@@ -603,11 +603,54 @@ test_private_address_guard(void)
     teardown(&c);
 }
 
+/* When a page is read again: each part of the answer, both ways. */
+static void
+test_answer_changed(void)
+{
+    struct lh_page_seen seen = { .read_at = 1700000000, .status = 200,
+        .final_url = "https://e.org/p", .etag = "\"a\"",
+        .last_modified = NULL, .content_length = 10 };
+    struct lh_result r;
+
+    lh_result_init(&r);
+    r.seen_status = 200;
+    r.seen_url = strdup("https://e.org/p");
+    r.etag = strdup("\"a\"");
+    r.content_length = 10;
+    CHECK(!lh_check_answer_changed(&seen, &r));
+    seen.read_at = 0;
+    CHECK(lh_check_answer_changed(&seen, &r));      /* never read */
+    CHECK(lh_check_answer_changed(NULL, &r));
+    seen.read_at = 1700000000;
+    seen.status = 203;
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.status = 200;
+    seen.final_url = "https://e.org/q";
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.final_url = "https://e.org/p";
+    seen.etag = "\"b\"";
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.etag = NULL;
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.etag = "\"a\"";
+    seen.last_modified = "Tue, 01 Dec 2026 10:00:00 GMT";
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.last_modified = NULL;
+    seen.content_length = -1;
+    CHECK(lh_check_answer_changed(&seen, &r));
+    seen.content_length = 10;
+    CHECK(!lh_check_answer_changed(&seen, &r));
+    r.seen_status = 0;                              /* no 2xx: nothing */
+    CHECK(!lh_check_answer_changed(&seen, &r));
+    lh_result_cleanup(&r);
+}
+
 int
 main(void)
 {
     if (httpd_test_init() == -1)
         return EXIT_FAILURE;
+    RUN_TEST(test_answer_changed);
     RUN_TEST(test_ok_by_head);
     RUN_TEST(test_head_refused);
     RUN_TEST(test_head_reset_falls_back);

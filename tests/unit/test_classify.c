@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "page.h"
 #include "result.h"
 #include "state.h"
 #include "test.h"
@@ -119,6 +120,13 @@ struct verdict_row {
     const char *new_url;    /* NULL: must be NULL */
     int os_errno;
     bool inconclusive;      /* no verdict: the monitor's own failure */
+    /* The content check: a page read when page is set. */
+    bool page;
+    const char *title, *h1;
+    bool parked, signin_form, same_as_probe;
+    bool refresh_last;      /* the last hop is a refresh */
+    int kept_state;
+    const char *kept_reason;
 };
 
 #define EX "https://example.org"
@@ -194,7 +202,8 @@ static const struct verdict_row verdict_rows[] = {
       .status = 200,
       .hops = { { "http://example.org/p", 301, EX "/p" },
                 { EX "/p", 302, EX "/login?next=/p" } },
-      .state = LH_STATE_OK },
+      .state = LH_STATE_BLOCKED,
+      .reason = "sign-in required (redirected to " EX "/login?next=/p)" },
 
     /* moved */
     { .name = "301 to /new", .url = EX "/old", .final_url = EX "/new",
@@ -249,7 +258,8 @@ static const struct verdict_row verdict_rows[] = {
     { .name = "302 to a login page", .url = EX "/members",
       .final_url = EX "/login", .status = 200,
       .hops = { { EX "/members", 302, EX "/login" } },
-      .state = LH_STATE_OK, .reason = "200 OK via 302 → " EX "/login" },
+      .state = LH_STATE_BLOCKED,
+      .reason = "sign-in required (redirected to " EX "/login)" },
     { .name = "303 to another page", .url = EX "/form",
       .final_url = EX "/thanks", .status = 200,
       .hops = { { EX "/form", 303, EX "/thanks" } }, .state = LH_STATE_OK },
@@ -326,6 +336,185 @@ static const struct verdict_row verdict_rows[] = {
       .hops = { { EX "/p", 301, EX "/" } }, .state = LH_STATE_STALE,
       .reason = "redirected to the home page " EX "/ — soft 404, GET after "
           "HEAD refused (405)" },
+
+
+    /* C1: a sign-in wall, and its look-alikes */
+    { .name = "C1 302 to an identity provider", .url = EX "/staff",
+      .final_url = "https://idp.example.org/idp/profile/SAML2/Redirect",
+      .status = 200, .hops = { { EX "/staff", 302,
+      "https://idp.example.org/idp/profile/SAML2/Redirect" } },
+      .state = LH_STATE_BLOCKED, .contains = "sign-in required" },
+    { .name = "C1 302 to accounts.*", .url = EX "/doc",
+      .final_url = "https://accounts.example.com/ServiceLogin?x=1",
+      .status = 200, .hops = { { EX "/doc", 302,
+      "https://accounts.example.com/ServiceLogin?x=1" } },
+      .state = LH_STATE_BLOCKED },
+    { .name = "C1 302 to /users/sign_in", .url = EX "/a",
+      .final_url = EX "/users/sign_in", .status = 200,
+      .hops = { { EX "/a", 302, EX "/users/sign_in" } },
+      .state = LH_STATE_BLOCKED },
+    { .name = "C1 the page is a sign-in form", .url = EX "/intranet",
+      .final_url = EX "/intranet", .status = 200, .page = true,
+      .title = "Sign in", .signin_form = true, .state = LH_STATE_BLOCKED,
+      .reason = "sign-in required (the page is a sign-in form)" },
+    { .name = "C1 control: the listed URL is the login page",
+      .url = EX "/login", .final_url = EX "/login", .status = 200,
+      .page = true, .title = "Log in", .signin_form = true,
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "C1 control: listed login page redirects to its SSO",
+      .url = EX "/login", .final_url = "https://sso.example.org/login",
+      .status = 200, .hops = { { EX "/login", 302,
+      "https://sso.example.org/login" } }, .state = LH_STATE_OK },
+    { .name = "C1 control: a 302 to /blog/logging-tips", .url = EX "/a",
+      .final_url = EX "/blog/logging-tips", .status = 200,
+      .hops = { { EX "/a", 302, EX "/blog/logging-tips" } },
+      .state = LH_STATE_OK },
+    { .name = "C1 control: authors.example is no auth host",
+      .url = EX "/a", .final_url = "https://authors.example.org/a",
+      .status = 200, .hops = { { EX "/a", 302,
+      "https://authors.example.org/a" } }, .state = LH_STATE_OK },
+
+    /* C2: redirected to an error page */
+    { .name = "C2 302 to /errors/404.html", .url = EX "/p",
+      .final_url = EX "/errors/404.html", .status = 200,
+      .hops = { { EX "/p", 302, EX "/errors/404.html" } },
+      .state = LH_STATE_STALE,
+      .reason = "redirected to an error page " EX "/errors/404.html" },
+    { .name = "C2 301 to /not-found", .url = EX "/p",
+      .final_url = EX "/not-found?from=/p", .status = 200,
+      .hops = { { EX "/p", 301, EX "/not-found?from=/p" } },
+      .state = LH_STATE_STALE },
+    { .name = "C2 302 to /error.aspx", .url = EX "/p",
+      .final_url = EX "/Error.aspx?aspxerrorpath=/p", .status = 200,
+      .hops = { { EX "/p", 302, EX "/Error.aspx?aspxerrorpath=/p" } },
+      .state = LH_STATE_STALE },
+    { .name = "C2 control: 302 to /terror-studies", .url = EX "/p",
+      .final_url = EX "/terror/studies", .status = 200,
+      .hops = { { EX "/p", 302, EX "/terror/studies" } },
+      .state = LH_STATE_OK },
+    { .name = "C2 control: 302 to /errors-and-omissions-group",
+      .url = EX "/p", .final_url = EX "/errors-and-omissions-group/",
+      .status = 200, .hops = { { EX "/p", 302,
+      EX "/errors-and-omissions-group/" } }, .state = LH_STATE_OK },
+    { .name = "C2 control: 302 to /research/error-analysis", .url = EX "/p",
+      .final_url = EX "/research/error-analysis", .status = 200,
+      .hops = { { EX "/p", 302, EX "/research/error-analysis" } },
+      .state = LH_STATE_OK },
+    { .name = "C2 control: the listed URL names an error itself",
+      .url = EX "/errors/404.html", .final_url = EX "/errors/404.html",
+      .status = 200, .state = LH_STATE_OK },
+
+    /* C3: parked */
+    { .name = "C3 a parked page", .url = "https://lapsed.example/",
+      .final_url = "https://lapsed.example/", .status = 200, .page = true,
+      .title = "lapsed.example", .parked = true, .state = LH_STATE_STALE,
+      .reason = "domain parked (for sale)" },
+    { .name = "C3 redirected to a domain-sale service", .url = EX "/p",
+      .final_url = "https://www.hugedomains.com/domain_profile.cfm?d=x",
+      .status = 200, .hops = { { EX "/p", 302,
+      "https://www.hugedomains.com/domain_profile.cfm?d=x" } },
+      .state = LH_STATE_STALE, .contains = "domain parked (for sale) at " },
+    { .name = "C3 control: a page that is not parked", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Cars for sale", .state = LH_STATE_OK },
+    { .name = "C3 control: notdan.com is no sale host", .url = EX "/p",
+      .final_url = "https://notdan.com/p", .status = 200,
+      .hops = { { EX "/p", 302, "https://notdan.com/p" } },
+      .state = LH_STATE_OK },
+
+    /* C4: a soft 404 in the title or h1, many languages */
+    { .name = "C4 en title", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .page = true, .title = "Page Not Found | Example",
+      .state = LH_STATE_STALE,
+      .reason = "soft 404 (the page says \"Page Not Found | Example\")" },
+    { .name = "C4 404 in the h1", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .page = true, .title = "Example", .h1 = "Error 404",
+      .state = LH_STATE_STALE,
+      .reason = "soft 404 (the page says \"Error 404\")" },
+    { .name = "C4 en can't be found", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .page = true,
+      .h1 = "The page you were looking for can\xe2\x80\x99t be found",
+      .state = LH_STATE_STALE },
+    { .name = "C4 fr", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "Page introuvable", .state = LH_STATE_STALE },
+    { .name = "C4 fr accent", .url = EX "/p", .final_url = EX "/p",
+      .status = 200, .page = true, .title = "Page non trouv\xc3\xa9" "e",
+      .state = LH_STATE_STALE },
+    { .name = "C4 de", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .h1 = "Seite nicht gefunden", .state = LH_STATE_STALE },
+    { .name = "C4 es", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "P\xc3\xa1gina no encontrada",
+      .state = LH_STATE_STALE },
+    { .name = "C4 nl", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "Pagina niet gevonden",
+      .state = LH_STATE_STALE },
+    { .name = "C4 it", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "Pagina non trovata", .state = LH_STATE_STALE },
+    { .name = "C4 pt", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "P\xc3\xa1gina n\xc3\xa3o encontrada",
+      .state = LH_STATE_STALE },
+    { .name = "C4 ja", .url = EX "/p", .final_url = EX "/p", .status = 200,
+      .page = true, .title = "\xe3\x83\x9a\xe3\x83\xbc\xe3\x82\xb8\xe3\x81"
+      "\x8c\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3"
+      "\x81\x9b\xe3\x82\x93", .state = LH_STATE_STALE },
+    { .name = "C4 control: Error Analysis Research Group", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Error Analysis Research Group", .h1 = "Error Analysis",
+      .state = LH_STATE_OK, .reason = "200 OK" },
+    { .name = "C4 control: 4040 is no 404", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Route 4040 Consortium", .state = LH_STATE_OK },
+    { .name = "C4 control: notfoundation", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .page = true,
+      .title = "The Not Foundation", .h1 = "Not Foundational",
+      .state = LH_STATE_OK },
+    { .name = "C4 control: not found in the body only is not read",
+      .url = EX "/p", .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Lab", .h1 = "Welcome", .state = LH_STATE_OK },
+
+    /* C5: the server answers every path alike */
+    { .name = "C5 same as the probe", .url = EX "/group/p",
+      .final_url = EX "/group/p", .status = 200, .page = true,
+      .title = "Example", .same_as_probe = true, .state = LH_STATE_STALE,
+      .reason = "the site answers every address with the same page "
+          "\xe2\x80\x94 soft 404" },
+    { .name = "C5 control: the listed URL is the home page", .url = EX "/",
+      .final_url = EX "/", .status = 200, .page = true, .title = "Example",
+      .same_as_probe = true, .state = LH_STATE_OK },
+    { .name = "C5 control: a page unlike the probe", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Example", .state = LH_STATE_OK },
+
+    /* A refresh followed as a redirect */
+    { .name = "refresh to the home page", .url = EX "/p",
+      .final_url = EX "/", .status = 200,
+      .hops = { { EX "/p", 200, EX "/" } }, .refresh_last = true,
+      .state = LH_STATE_STALE,
+      .reason = "refreshed to the home page " EX "/ \xe2\x80\x94 soft 404" },
+    { .name = "control: a home page refreshing to itself's equivalent",
+      .url = "http://example.org/", .final_url = EX "/", .status = 200,
+      .hops = { { "http://example.org/", 200, EX "/" } },
+      .refresh_last = true, .state = LH_STATE_OK },
+    { .name = "control: refresh to another page", .url = EX "/p",
+      .final_url = EX "/q", .status = 200,
+      .hops = { { EX "/p", 200, EX "/q" } }, .refresh_last = true,
+      .state = LH_STATE_OK },
+
+    /* C6: kept from the last reading */
+    { .name = "C6 not read this time: the kept verdict", .url = EX "/p",
+      .final_url = EX "/p", .status = 200, .kept_state = LH_STATE_STALE,
+      .kept_reason = "soft 404 (the page says \"Not Found\")",
+      .state = LH_STATE_STALE,
+      .reason = "soft 404 (the page says \"Not Found\")" },
+    { .name = "C6 control: read this time, the page decides",
+      .url = EX "/p", .final_url = EX "/p", .status = 200, .page = true,
+      .title = "Fine", .kept_state = LH_STATE_STALE,
+      .kept_reason = "soft 404 (the page says \"Not Found\")",
+      .state = LH_STATE_OK },
+    { .name = "C6 control: a 404 outranks the kept verdict",
+      .url = EX "/p", .final_url = EX "/p", .status = 404,
+      .kept_state = LH_STATE_BLOCKED, .kept_reason = "sign-in required",
+      .state = LH_STATE_STALE, .reason = "404 Not Found" },
 
     /* stale: gone */
     { .name = "404", .url = EX "/p", .final_url = EX "/p", .status = 404,
@@ -694,6 +883,20 @@ build(struct lh_result *r, const struct verdict_row *row)
         r->timings.total_ms = row->total_ms;
     r->dns_domain = dup(row->dns_domain);
     r->domain_gone = row->domain_gone;
+    if (row->refresh_last && r->nhops > 0)
+        r->hops[r->nhops - 1].refresh = true;
+    if (row->page) {
+        if ((r->page = calloc(1, sizeof(*r->page))) == NULL)
+            exit(EXIT_FAILURE);
+        lh_page_init(r->page);
+        r->page->title = dup(row->title);
+        r->page->h1 = dup(row->h1);
+        r->page->parked = row->parked;
+        r->page->signin_form = row->signin_form;
+    }
+    r->same_as_probe = row->same_as_probe;
+    r->kept_state = row->kept_state;
+    r->kept_reason = dup(row->kept_reason);
 }
 
 /* new_url is borrowed: it must point into the result itself. */

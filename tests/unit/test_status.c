@@ -99,10 +99,10 @@ test_bad_documents(void)
         { "{\"version\": \"1\", \"generated_at\": \"x\", \"links\": []}", 0,
             "s.json: not a linkhealthd status file" },
         { HEAD "\"links\": {}}", 0, "s.json: not a linkhealthd status file" },
-        { "{\"version\": 3, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 3, expected 1 to 2" },
+        { "{\"version\": 4, \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: status file version 4, expected 1 to 3" },
         { "{\"version\": 0, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 0, expected 1 to 2" },
+            "s.json: status file version 0, expected 1 to 3" },
         /* len bounds the document: the closing brace is left out. */
         { HEAD "\"links\": []}", sizeof(HEAD "\"links\": []}") - 2,
             "s.json: not a JSON object" },
@@ -230,6 +230,103 @@ test_round_trip(void)
     free(doc);
 }
 
+/* A link's page memo (version 3) comes back as it was written; a memo
+ * that is not whole (no read time, a bad hash) is dropped. */
+static void
+test_page_memo(void)
+{
+    struct lh_status_info info = {
+        .source = "d.json", .format = "list", .cycle = 1,
+        .started_at = 1700000000, .generated_at = 1700000001,
+    };
+    struct lh_links seed, again;
+    struct lh_link *l;
+    char err[512] = "", *doc = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    lh_links_init(&seed);
+    if ((l = calloc(1, sizeof(*l))) == NULL)
+        exit(EXIT_FAILURE);
+    lh_result_init(&l->result);
+    l->url = strdup("https://example.org/p");
+    l->name = strdup("P");
+    l->region = strdup("");
+    l->description = strdup("");
+    l->page.read_at = 1700000000;
+    l->page.title = strdup("Page \"not\" found");
+    l->page.bytes = 1234;
+    l->page.text_bytes = 56;
+    l->page.text_hash = 0xfedcba9876543210ull;
+    l->page.status = 200;
+    l->page.final_url = strdup("https://example.org/p");
+    l->page.etag = strdup("\"v1\"");
+    l->page.content_length = 1234;
+    l->page.state = LH_STATE_STALE;
+    l->page.reason = strdup("soft 404 (the page says \"Page not found\")");
+    CHECK_INT_EQ(0, lh_links_append(&seed, l));
+    CHECK((f = open_memstream(&doc, &len)) != NULL);
+    if (f == NULL)
+        exit(EXIT_FAILURE);
+    CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
+    CHECK_INT_EQ(0, fclose(f));
+    CHECK_INT_EQ(0, lh_status_parse(doc, len, "printed", &again, NULL,
+        err, sizeof(err)));
+    CHECK_INT_EQ(1, again.n);
+    if (again.n == 1) {
+        const struct lh_page_memo *m = &again.v[0]->page;
+
+        CHECK_INT_EQ(1700000000, m->read_at);
+        CHECK_STR_EQ("Page \"not\" found", m->title);
+        CHECK_INT_EQ(1234, m->bytes);
+        CHECK_INT_EQ(56, m->text_bytes);
+        CHECK(m->text_hash == 0xfedcba9876543210ull);
+        CHECK_INT_EQ(200, m->status);
+        CHECK_STR_EQ(NULL, m->final_url);   /* the link's own URL */
+        CHECK_STR_EQ("\"v1\"", m->etag);
+        CHECK_STR_EQ(NULL, m->last_modified);
+        CHECK_INT_EQ(1234, m->content_length);
+        CHECK_INT_EQ(LH_STATE_STALE, m->state);
+        CHECK_STR_EQ(l->page.reason, m->reason);
+    }
+    lh_links_cleanup(&again);
+    lh_links_cleanup(&seed);
+    free(doc);
+
+    {
+        static const char *const docs[] = {
+            "\"page\": null}]}",
+            "\"page\": {\"title\": \"x\", \"text_hash\": \"00\"}}]}",
+            "\"page\": {\"read_at\": \"2026-11-23T10:46:40Z\", "
+                "\"text_hash\": \"xyz\"}}]}",
+            "\"page\": {\"read_at\": \"2026-11-23T10:46:40Z\", "
+                "\"text_hash\": \"01\", \"verdict\": \"stale\"}}]}",
+        };
+
+        for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+            char buf[1024];
+
+            TEST_ROW_BEGIN();
+            snprintf(buf, sizeof(buf), "{\"version\": 3, \"generated_at\": "
+                "\"2026-11-23T10:46:40Z\", \"links\": [{\"url\": \"u\", "
+                "\"state\": \"ok\", %s", docs[i]);
+            CHECK_INT_EQ(0, lh_status_parse(buf, strlen(buf), "s.json",
+                &again, NULL, err, sizeof(err)));
+            CHECK_INT_EQ(1, again.n);
+            if (again.n == 1) {
+                /* Only the last row is whole: read, but its verdict
+                 * without a reason is ok. */
+                CHECK_INT_EQ(i == 3, again.v[0]->page.read_at > 0);
+                CHECK_INT_EQ(i == 3 ? LH_STATE_OK : LH_STATE_UNKNOWN,
+                    again.v[0]->page.state);
+                CHECK_STR_EQ(NULL, again.v[0]->page.reason);
+            }
+            lh_links_cleanup(&again);
+            TEST_ROW_END(docs[i]);
+        }
+    }
+}
+
 /*
  * Strings are escaped as JSON needs and no more, and bytes that are not
  * UTF-8 become U+FFFD, so the file always parses; the printer writes
@@ -307,6 +404,7 @@ main(void)
     RUN_TEST(test_skipped_entries);
     RUN_TEST(test_long_history);
     RUN_TEST(test_round_trip);
+    RUN_TEST(test_page_memo);
     RUN_TEST(test_string_escapes);
     TEST_EXIT();
 }
