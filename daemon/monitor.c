@@ -66,6 +66,12 @@ struct lh_monitor {
     long long cycle_started;        /* Unix time */
     double cycle_started_ms;        /* loop clock */
     double last_cycle_ms;
+    /* Between full cycles, retry rounds check the unsettled links again
+     * after retry_interval: the next cycle is one when retry is set. */
+    double full_started_ms;         /* loop clock, the last full cycle */
+    double full_wait_ms;            /* from it to the next, jitter drawn */
+    bool retry;
+    struct lh_links retry_links;    /* this round's: borrowed links */
     unsigned concurrency;           /* this cycle's, within the fd limit */
     unsigned fd_clamp_logged;       /* the clamp last logged, or 0 */
     bool busy;                      /* a cycle (fetch or checks) runs */
@@ -286,18 +292,50 @@ engine_close(struct lh_monitor *m)
 
 static void timer_cb(uv_timer_t *timer);
 
-/* Cycles start every interval (plus jitter) from the start of the last
- * one; one that overran is followed at once, never overlapped. */
+/*
+ * Full cycles start every interval (plus jitter) from the start of the
+ * last one; one that overran is followed at once, never overlapped.  In
+ * between, while some link is unsettled (a bad verdict not confirmed yet,
+ * or a good one after a bad state), a retry round checks those links
+ * again every retry_interval: bad news is confirmed in minutes, not
+ * intervals.
+ */
 static void
 schedule_next(struct lh_monitor *m)
 {
-    double wait = (double)m->cfg.interval_ms - m->last_cycle_ms;
+    double wait = m->full_wait_ms - (loop_ms(m) - m->full_started_ms);
+    size_t unsettled = 0;
 
-    if (m->cfg.jitter_ms > 0)
-        wait += (double)(random() % ((long)m->cfg.jitter_ms + 1));
+    for (size_t i = 0; i < m->links.n && m->cfg.retry_interval_ms > 0; i++)
+        if (lh_state_unsettled(m->links.v[i]))
+            unsettled++;
+    m->retry = unsettled > 0 && (double)m->cfg.retry_interval_ms < wait;
+    if (m->retry)
+        wait = (double)m->cfg.retry_interval_ms;
     if (wait < 0)
         wait = 0;
     uv_timer_start(&m->timer, timer_cb, (uint64_t)wait, 0);
+}
+
+/* The links of a retry round, borrowed from the table (which does not
+ * change until the round ends: no directory is read in it).  0, or -1
+ * when there are none or memory ran out: then a full cycle runs. */
+static int
+retry_links(struct lh_monitor *m)
+{
+    size_t n = 0;
+
+    free(m->retry_links.v);
+    memset(&m->retry_links, 0, sizeof(m->retry_links));
+    for (size_t i = 0; i < m->links.n; i++)
+        n += lh_state_unsettled(m->links.v[i]);
+    if (n == 0 ||
+        (m->retry_links.v = calloc(n, sizeof(*m->retry_links.v))) == NULL)
+        return -1;
+    for (size_t i = 0; i < m->links.n; i++)
+        if (lh_state_unsettled(m->links.v[i]))
+            m->retry_links.v[m->retry_links.n++] = m->links.v[i];
+    return 0;
 }
 
 /* Take *cfg (moved).  Another directory or format: the old one's
@@ -362,10 +400,15 @@ cycle_end(struct lh_monitor *m)
         return;
     }
     if (m->have_dir) {
+        char what[64] = "";
+
+        if (m->retry)
+            snprintf(what, sizeof(what), " (a retry of %zu unsettled)",
+                m->retry_links.n);
         (void)lh_links_count(&m->links, count);
-        log_info("cycle %llu%s: %zu links: %zu ok, %zu moved, %zu stale, "
+        log_info("cycle %llu%s%s: %zu links: %zu ok, %zu moved, %zu stale, "
             "%zu blocked, %zu error, %zu unreachable, %zu unknown "
-            "(%.1f s)", m->cycle_no, m->inconclusive ?
+            "(%.1f s)", m->cycle_no, what, m->inconclusive ?
             " inconclusive, every link keeps its state" : "",
             m->links.n, count[LH_STATE_OK],
             count[LH_STATE_MOVED], count[LH_STATE_STALE],
@@ -400,6 +443,7 @@ cycle_end(struct lh_monitor *m)
     }
     if (m->again) {
         m->again = false;
+        m->retry = false;
         uv_timer_start(&m->timer, timer_cb, 0, 0);
         return;
     }
@@ -438,8 +482,9 @@ checks_begin(struct lh_monitor *m)
     p.cert_warn_days = m->cfg.cert_warn_days;
     if ((m->checker = lh_checker_new(m->http, &m->cfg, err,
             sizeof(err))) == NULL ||
-        (m->sched = lh_scheduler_start(m->checker, &m->links, &p, link_cb,
-            scheduler_done_cb, m, err, sizeof(err))) == NULL) {
+        (m->sched = lh_scheduler_start(m->checker, m->retry ?
+            &m->retry_links : &m->links, &p, link_cb, scheduler_done_cb, m,
+            err, sizeof(err))) == NULL) {
         log_err("cycle %llu: %s", m->cycle_no, err);
         /* No check could be made: the monitor's failure, not the links'. */
         cycle_judged(m, true, LH_FAIL_LOCAL, err, 0, 0);
@@ -613,6 +658,15 @@ cycle_begin(struct lh_monitor *m)
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
     m->concurrency = fd_budget(m);
+    if (m->retry && retry_links(m) == -1)
+        m->retry = false;
+    if (!m->retry) {
+        m->full_started_ms = m->cycle_started_ms;
+        m->full_wait_ms = (double)m->cfg.interval_ms;
+        if (m->cfg.jitter_ms > 0)
+            m->full_wait_ms += (double)(random() %
+                ((long)m->cfg.jitter_ms + 1));
+    }
     /* The scheduler caps hosts; a curl cap would also queue redirect hops
      * to a busy host, where they time out as "no connection". */
     m->http = lh_http_new(m->loop, 0, m->concurrency, err, sizeof(err));
@@ -622,6 +676,12 @@ cycle_begin(struct lh_monitor *m)
         return;
     }
     m->open_handles++;
+    if (m->retry) {
+        /* A few links checked again: the directory waits for the next
+         * full cycle. */
+        checks_begin(m);
+        return;
+    }
     if (lh_url_is_http(m->cfg.directory)) {
         /* Validators only make sense for the directory they came from. */
         m->fetch = lh_fetch_start(m->http, m->cfg.directory,
@@ -693,6 +753,7 @@ lh_monitor_reload(struct lh_monitor *m, struct lh_config *cfg)
     }
     use_config(m, &m->next_cfg);
     m->have_next_cfg = false;
+    m->retry = false;
     uv_timer_start(&m->timer, timer_cb, 0, 0);
 }
 
@@ -701,6 +762,7 @@ lh_monitor_cycle_now(struct lh_monitor *m)
 {
     if (m->busy || m->stopping)
         return false;
+    m->retry = false;       /* everything, directory included */
     uv_timer_start(&m->timer, timer_cb, 0, 0);
     return true;
 }
@@ -708,6 +770,7 @@ lh_monitor_cycle_now(struct lh_monitor *m)
 static void
 monitor_free(struct lh_monitor *m)
 {
+    free(m->retry_links.v);         /* borrowed links: not freed here */
     lh_links_cleanup(&m->links);
     lh_links_cleanup(&m->seed);
     lh_directory_cleanup(&m->dir);

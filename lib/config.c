@@ -62,6 +62,8 @@ static const struct option options[] = {
     { "cert_warn_days", OPT_COUNT, OFF(cert_warn_days), 0, 3650 },
     { "interval", OPT_DURATION, OFF(interval_ms), 100, 7 * 86400 * SEC },
     { "jitter", OPT_DURATION, OFF(jitter_ms), 0, 86400 * SEC },
+    { "retry_interval", OPT_DURATION, OFF(retry_interval_ms), 0,
+        86400 * SEC },
     { "concurrency", OPT_COUNT, OFF(concurrency), 1, 4096 },
     { "per_host_concurrency", OPT_COUNT, OFF(per_host_concurrency), 1, 64 },
     { "timeout", OPT_DURATION, OFF(timeout_ms), 100, 600 * SEC },
@@ -99,6 +101,7 @@ lh_config_init(struct lh_config *cfg)
     cfg->directory_max_bytes = LH_DIRECTORY_MAX_BYTES_DEFAULT;
     cfg->interval_ms = 15 * 60 * 1000;
     cfg->jitter_ms = 30 * 1000;
+    cfg->retry_interval_ms = 60 * 1000;
     cfg->concurrency = 32;
     cfg->per_host_concurrency = 2;
     cfg->timeout_ms = 20 * 1000;

@@ -31,6 +31,8 @@ struct lh_config {
 
     unsigned interval_ms;       /* between cycle starts */
     unsigned jitter_ms;         /* random 0..jitter added to each interval */
+    unsigned retry_interval_ms; /* unsettled links checked again after
+                                   this; 0: at the next cycle */
     unsigned concurrency;       /* checks in flight */
     unsigned per_host_concurrency;
     unsigned timeout_ms;        /* whole check, every hop included */

@@ -307,6 +307,15 @@ lh_state_inconclusive(struct lh_link *link, const char *reason)
     return fresh;
 }
 
+bool
+lh_state_unsettled(const struct lh_link *l)
+{
+    if (!l->checked || l->flapping || l->verdict == LH_STATE_UNKNOWN)
+        return false;
+    return l->state == LH_STATE_UNKNOWN ||
+        lh_state_is_good(l->verdict) != lh_state_is_good(l->state);
+}
+
 int
 lh_state_seed(struct lh_link *dst, const struct lh_link *src)
 {

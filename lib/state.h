@@ -151,6 +151,14 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
 bool lh_state_inconclusive(struct lh_link *link, const char *reason);
 
 /*
+ * The link's last verdict and its reported state disagree on good or bad
+ * (a verdict waiting for fail_threshold or recover_threshold to confirm
+ * it, or a first verdict not yet taken): it wants checking again soon.
+ * A flapping link is settled: its state waits for the flapping to end.
+ */
+bool lh_state_unsettled(const struct lh_link *link);
+
+/*
  * Carry what a previous run knew about a link (from lh_status_load) into
  * dst: reported state, since, history, counters, flapping and the last
  * verdict and reason.  Returns 0, or -1 when out of memory.

@@ -444,6 +444,33 @@ def sigterm_during_a_cycle_stops_cleanly():
 
 
 @test(deadline=60)
+def bad_news_is_confirmed_at_the_retry_interval():
+    # interval 1h, fail_threshold 2: the dead link's first bad verdict is
+    # confirmed by a retry round a second later, which checks only it;
+    # the good link and the directory wait for the next full cycle.
+    srv = serve({"/ok": 200, "/gone": 404})
+    ok, gone = srv.url("/ok"), srv.url("/gone")
+    path = lhtest.write_list_directory([(ok, "Fine"), (gone, "Gone")])
+    d = Daemon(config(path, interval="1h", retry_interval="1s",
+                      fail_threshold=2, content_checks="no"))
+    s = d.wait_status(lambda s: by_url(s).get(gone, {}).get("state") ==
+                      "stale", timeout=30)
+    check(s is not None, "confirmed stale within the give-up deadline, an "
+          "hour before the next full cycle (log: %s)" % d.output()[-600:])
+    # Each check begins with a HEAD (pages are not read here).
+    heads = [p for m, p, _ in srv.stats()["log"] if m == "HEAD"]
+    check_eq(2, heads.count("/gone"), "the dead link checked twice "
+             "(HEADs %r)" % heads)
+    check_eq(1, heads.count("/ok"), "the good link once (HEADs %r)" % heads)
+    check(d.wait_log("(a retry of 1 unsettled)"), "the retry round logged")
+    check_eq("ok", by_url(s).get(ok, {}).get("state"), "the good link")
+    # Settled: no further round.
+    check_eq(1, len([l for l in d.output().splitlines()
+                     if "a retry of" in l]), "one retry round")
+    d.check_stop()
+
+
+@test(deadline=60)
 def overrunning_cycle_is_not_overlapped():
     srv = serve({"/slow": {"status": 200, "delay": 1.5}})
     d = Daemon(config(lhtest.write_list_directory([srv.url("/slow")]),
