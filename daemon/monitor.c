@@ -61,6 +61,7 @@ struct lh_monitor {
     char *inconclusive_reason;
     enum lh_fail inconclusive_kind;
     bool inconclusive_warned;
+    bool partial;                   /* the cycle was cut short by a stop */
 
     unsigned long long cycle_no;
     long long cycle_started;        /* Unix time */
@@ -110,6 +111,7 @@ status_info(const struct lh_monitor *m, struct lh_status_info *info)
     info->started_at = m->cycle_started;
     info->duration_ms = m->last_cycle_ms;
     info->generated_at = (long long)time(NULL);
+    info->partial = m->partial;
     info->inconclusive = m->inconclusive ? (m->inconclusive_reason != NULL ?
         m->inconclusive_reason : "out of memory") : NULL;
 }
@@ -832,6 +834,7 @@ lh_monitor_stop(struct lh_monitor *m)
     /* What was checked before the stop is kept. */
     if (interrupted && m->have_dir && m->mode != LH_MONITOR_LIST) {
         m->busy = false;
+        m->partial = true;
         m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
         write_status(m);
     }

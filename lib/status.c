@@ -272,6 +272,7 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
     put_ms(f, info->duration_ms);
     fputs(",\n    \"inconclusive\": ", f);
     put_str(f, info->inconclusive);
+    fprintf(f, ",\n    \"partial\": %s", info->partial ? "true" : "false");
     fputs("\n  },\n  \"summary\": {", f);
     for (int s = 1; s <= LH_STATE_COUNT; s++) {
         enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);

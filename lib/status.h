@@ -35,6 +35,7 @@ struct lh_status_info {
     unsigned shard_count;       /* 0: not sharded */
     const char *inconclusive;   /* NULL, or why the last cycle's checks
                                    were inconclusive */
+    bool partial;               /* stopped before every check finished */
 };
 
 /* Write the document to f.  Returns 0, or -1 when a write failed. */

@@ -438,6 +438,8 @@ def sigterm_during_a_cycle_stops_cleanly():
         check_eq([(srv.url("/slow"), "unknown")],
                  [(l["url"], l["state"]) for l in (s or {}).get("links", [])],
                  "%s: the link left unchecked" % sig.name)
+        check_eq(True, (s or {}).get("cycle", {}).get("partial"),
+                 "%s: the cycle recorded as partial" % sig.name)
         check(lhtest.wait_for(
             lambda: srv.stats(log=False)["open_connections"] == 0, 5),
             "%s: the server saw the connection closed" % sig.name)
@@ -464,6 +466,7 @@ def bad_news_is_confirmed_at_the_retry_interval():
     check_eq(1, heads.count("/ok"), "the good link once (HEADs %r)" % heads)
     check(d.wait_log("(a retry of 1 unsettled)"), "the retry round logged")
     check_eq("ok", by_url(s).get(ok, {}).get("state"), "the good link")
+    check_eq(False, s["cycle"]["partial"], "a cycle that ran to its end")
     # Settled: no further round.
     check_eq(1, len([l for l in d.output().splitlines()
                      if "a retry of" in l]), "one retry round")
