@@ -1,7 +1,7 @@
 /*
- * linkhealthd: options, configuration test, --once, and exit codes.
- * Everything that does work lives in lib/; this file wires it together
- * and is the only place that exits.
+ * linkhealthd: options, configuration test, --once, --show and exit codes.
+ * The work lives in lib/ and the daemon's life in monitor.c; this file
+ * wires them together and is the only place that exits.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -3,8 +3,11 @@
  * the directory (a file, re-parsed only when its bytes changed, or a URL
  * fetched with a conditional request), merges it into the link table,
  * checks every link, logs what changed and writes the status file; then
- * sleeps on one timer until the next cycle.  A directory that fails to
- * load keeps the last good one.  Knows nothing of curl or parsing details.
+ * sleeps on one timer until the next cycle (or, while some link's verdict
+ * waits to be confirmed, a retry round of those links).  A directory that
+ * fails to load keeps the last good one.  The library does the work; this
+ * module decides what is logged and at which priority, and the exit code
+ * of --once.  Knows nothing of curl or parsing details.
  */
 #ifndef LH_MONITOR_H
 #define LH_MONITOR_H
