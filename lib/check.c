@@ -5,8 +5,8 @@
  * retry after a transient failure, or the end.  Redirects are followed
  * here, not by curl, so that every hop is recorded, checked for scheme and
  * loops, and counted.  The set-up every request shares is request.c's.
+ * Elsewhere: the name lookup before each request (check_dns.c).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,8 +64,8 @@ now_ms(void)
  * The result's error text; when even that copy fails, none rather than an
  * earlier try's text.
  */
-static void
-set_error(struct lh_result *r, const char *text)
+void
+lh_check_set_error(struct lh_result *r, const char *text)
 {
     if (lh_replace_string(&r->error, text) == -1) {
         free(r->error);
@@ -388,11 +388,11 @@ setup_own(struct lh_check *c)
 
 /* The request fails before it is made (our own resources or curl's
  * refusal: nothing was asked of the network): r says why. */
-static int
-request_failed(struct lh_check *c, const char *why)
+int
+lh_check_request_failed(struct lh_check *c, const char *why)
 {
     c->r->fail = LH_FAIL_LOCAL;
-    set_error(c->r, why);
+    lh_check_set_error(c->r, why);
     return -1;
 }
 
@@ -401,8 +401,8 @@ request_failed(struct lh_check *c, const char *why)
  * easy handle.  0, and done_cb runs once; or -1 with r's fail and error
  * set, and done_cb never runs.
  */
-static int
-send_request(struct lh_check *c, unsigned delay_ms)
+int
+lh_check_send_request(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
     char err[256];
@@ -410,17 +410,17 @@ send_request(struct lh_check *c, unsigned delay_ms)
 
     response_reset(c);
     if (easy_renew(c) == -1)
-        return request_failed(c, "out of memory");
+        return lh_check_request_failed(c, "out of memory");
     /* A GET's body is kept when the page may be read: it may be the
      * page (HEAD refused), and then it is not asked twice. */
     if (c->page_on && c->method == LH_METHOD_GET && c->page_buf == NULL &&
         (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL)
-        return request_failed(c, "out of memory");
+        return lh_check_request_failed(c, "out of memory");
     if (lh_request_setup(c->easy, &ck->base, &c->rq, c->url,
             time_left_ms(c)) == -1 || setup_own(c) == -1 ||
         (c->resolve != NULL && curl_easy_setopt(c->easy, CURLOPT_RESOLVE,
             c->resolve) != CURLE_OK))
-        return request_failed(c, "curl_easy_setopt failed");
+        return lh_check_request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
     if (lh_url_is_invalid_host(c->host)) {
         /* RFC 6761: names under .invalid never resolve, so none is looked
@@ -433,157 +433,7 @@ send_request(struct lh_check *c, unsigned delay_ms)
         rc = lh_http_start(ck->http, c->easy, delay_ms, done_cb, c, err,
             sizeof(err));
     }
-    return rc == -1 ? request_failed(c, err) : 0;
-}
-
-/* s (length n) is name, case aside. */
-static bool
-same_name(const char *s, size_t n, const char *name)
-{
-    return strlen(name) == n && strncasecmp(s, name, n) == 0;
-}
-
-/* s (length n) is port; an empty s matches any when any_empty. */
-static bool
-same_port(const char *s, size_t n, long port, bool any_empty)
-{
-    char buf[8], *end;
-
-    if (n == 0)
-        return any_empty;
-    if (n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return strtol(buf, &end, 10) == port && *end == '\0';
-}
-
-/* A field of a curl option string "a:b:c", an IPv6 "[…]" kept whole:
- * its length from s, which is left after the ':' that ends it. */
-static size_t
-field(const char **s)
-{
-    const char *p = *s;
-    size_t n;
-
-    if (*p == '[') {
-        const char *end = strchr(p, ']');
-
-        n = end != NULL ? (size_t)(end - p + 1) : strlen(p);
-    } else {
-        n = strcspn(p, ":");
-    }
-    *s = p + n + (p[n] == ':' ? 1 : 0);
-    return n;
-}
-
-static bool
-is_address(const char *host)
-{
-    unsigned char buf[16];
-
-    return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
-}
-
-/*
- * The name this request connects to, when c-ares must look it up: the
- * URL's host and port, or what a connect_to entry sends them to (curl
- * applies connect_to first and then resolves its target).  False when
- * nothing is to be looked up: an address, or a resolve entry for it
- * (configured answers win; no query is sent).
- */
-static bool
-dns_target(struct lh_check *c)
-{
-    const struct lh_request_base *b = &c->ck->base;
-    const char *host = c->host;
-    size_t hostlen = strlen(host);
-    struct lh_url u;
-
-    if (lh_url_parse(c->url, &u) == -1 || u.ipv6)
-        return false;
-    c->dns_port = u.port;
-    for (const struct curl_slist *e = b->connect_to; e; e = e->next) {
-        const char *p = e->data, *h, *port, *h2;
-        size_t hn, pn, h2n;
-
-        h = p;
-        hn = field(&p);
-        port = p;
-        pn = field(&p);
-        h2 = p;
-        h2n = field(&p);
-        /* p is left at the connect port, "" for the same. */
-        if ((hn > 0 && !same_name(h, hn, host)) ||
-            !same_port(port, pn, c->dns_port, true))
-            continue;
-        if (h2n > 0) {
-            host = h2;
-            hostlen = h2n;
-        }
-        if (*p != '\0')
-            c->dns_port = strtol(p, NULL, 10);
-        break;
-    }
-    if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
-        return false;
-    /* The name is asked without a final dot; curl's resolve entry keeps
-     * it, as curl looks for the name as written. */
-    c->dns_dot = hostlen > 1 && host[hostlen - 1] == '.';
-    if (c->dns_dot)
-        hostlen--;
-    memcpy(c->dns_name, host, hostlen);
-    c->dns_name[hostlen] = '\0';
-    if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
-        return false;
-    for (const struct curl_slist *e = b->resolve; e; e = e->next) {
-        const char *p = e->data, *h;
-        size_t hn, pn;
-
-        if (*p == '-')
-            continue;
-        if (*p == '+')
-            p++;
-        h = p;
-        hn = field(&p);
-        pn = strcspn(p, ":");
-        /* curl matches the name as written, a final dot included. */
-        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
-            hn--;
-        else if (c->dns_dot && !same_name(h, hn, "*"))
-            continue;
-        if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
-            same_port(p, pn, c->dns_port, false))
-            return false;
-    }
-    return true;
-}
-
-static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
-
-/*
- * The request for c->url after delay_ms: its connect name looked up
- * first when that is ours to do (dns_target), then sent.  0, and
- * check.c's done_cb runs once (or the check ends from dns_done_cb); or
- * -1 with r's fail and error set.
- */
-static int
-request(struct lh_check *c, unsigned delay_ms)
-{
-    char err[256];
-    bool fresh = c->dns_fresh;
-
-    c->dns_fresh = false;
-    c->dns_answered = false;
-    c->dns_used = false;
-    c->dns_ms = -1;
-    curl_slist_free_all(c->resolve);
-    c->resolve = NULL;
-    if (lh_url_is_invalid_host(c->host) || !dns_target(c))
-        return send_request(c, delay_ms);
-    c->dnsq = lh_dns_resolve(c->ck->dns, c->dns_name, delay_ms, fresh,
-        dns_done_cb, c, err, sizeof(err));
-    return c->dnsq == NULL ? request_failed(c, err) : 0;
+    return rc == -1 ? lh_check_request_failed(c, err) : 0;
 }
 
 static void
@@ -602,8 +452,8 @@ check_free(struct lh_check *c)
     free(c);
 }
 
-static void
-finish(struct lh_check *c)
+void
+lh_check_finish(struct lh_check *c)
 {
     struct lh_result *r = c->r;
     lh_check_done_cb cb = c->cb;
@@ -616,13 +466,13 @@ finish(struct lh_check *c)
 }
 
 /* The check cannot go on for want of memory: it ends as an error. */
-static void
-finish_oom(struct lh_check *c)
+void
+lh_check_finish_oom(struct lh_check *c)
 {
     c->r->fail = LH_FAIL_LOCAL;
     c->r->http_status = 0;
-    set_error(c->r, "out of memory");
-    finish(c);
+    lh_check_set_error(c->r, "out of memory");
+    lh_check_finish(c);
 }
 
 /* Point c at url (a new hop or a fresh try) and pick the method. */
@@ -789,8 +639,8 @@ transient(const struct lh_result *r)
 }
 
 /* The try is over: retry it after a pause, or finish. */
-static void
-try_over(struct lh_check *c)
+void
+lh_check_try_over(struct lh_check *c)
 {
     struct lh_checker *ck = c->ck;
     struct lh_result *r = c->r;
@@ -799,7 +649,7 @@ try_over(struct lh_check *c)
     long retry_after;
 
     if (!transient(r) || (unsigned)r->retries >= ck->retries) {
-        finish(c);
+        lh_check_finish(c);
         return;
     }
     wait = (unsigned long long)BACKOFF_MS << r->retries;
@@ -808,7 +658,7 @@ try_over(struct lh_check *c)
          * with its own verdict now, and asked again next cycle. */
         if ((unsigned long long)r->retry_after * 1000 >
             ck->retry_after_max_ms) {
-            finish(c);
+            lh_check_finish(c);
             return;
         }
         if ((unsigned long long)r->retry_after * 1000 > wait)
@@ -823,9 +673,9 @@ try_over(struct lh_check *c)
     c->dns_fresh = true;
     c->reading = false;
     if (aim(c, r->url, false) == -1)
-        finish_oom(c);
-    else if (request(c, (unsigned)wait) == -1)
-        finish(c);
+        lh_check_finish_oom(c);
+    else if (lh_check_request(c, (unsigned)wait) == -1)
+        lh_check_finish(c);
 }
 
 /* Phases not reached stay unknown (-1): curl reports them as 0. */
@@ -923,7 +773,7 @@ redirect_allowed(struct lh_check *c, const char *target)
             r->fail = LH_FAIL_REDIRECT_LOOP;
     }
     if (!ok)
-        set_error(r, target);
+        lh_check_set_error(r, target);
     curl_free(scheme);
     curl_url_cleanup(u);
     return ok;
@@ -945,8 +795,8 @@ out_of_descriptors(struct lh_check *c, CURLcode code)
         return false;
     c->r->attempts--;
     c->started += FD_WAIT_MS;
-    if (request(c, FD_WAIT_MS) == -1)
-        finish(c);
+    if (lh_check_request(c, FD_WAIT_MS) == -1)
+        lh_check_finish(c);
     return true;
 }
 
@@ -977,17 +827,17 @@ record_answer(struct lh_check *c, CURLcode code, long *status)
     r->dns_answered = c->dns_answered;
     if (lh_replace_string(&r->final_url, c->url) == -1) {
         /* The verdict would be judged on an earlier hop's URL. */
-        finish_oom(c);
+        lh_check_finish_oom(c);
         return -1;
     }
     r->method = c->method;
     r->fail = map_fail(c, code);
-    set_error(r, code == CURLE_OK ? NULL :
+    lh_check_set_error(r, code == CURLE_OK ? NULL :
         c->rq.errbuf[0] != '\0' ? c->rq.errbuf : curl_easy_strerror(code));
     if (c->header_overflow)
-        set_error(r, "response headers over 256 KiB");
+        lh_check_set_error(r, "response headers over 256 KiB");
     if (r->fail == LH_FAIL_FORBIDDEN_ADDRESS)
-        set_error(r, c->rq.guard.refused);
+        lh_check_set_error(r, c->rq.guard.refused);
     /* A failure after a complete status line still leaves the answer;
      * keep it when the headers arrived (a body cut short, say). */
     if (*status >= 200 && c->headers_done &&
@@ -1019,8 +869,8 @@ fall_back_to_get(struct lh_check *c, long status)
     r->head_status = (int)status;
     c->get_fallback = true;
     c->method = LH_METHOD_GET;
-    if (request(c, 0) == -1)
-        finish(c);
+    if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
 }
 
@@ -1055,13 +905,13 @@ follow_redirect(struct lh_check *c, long status)
         return false;
     /* target is the handle's: copied before the next request frees it. */
     if (lh_result_add_hop(r, c->url, (int)status, target) == -1)
-        finish_oom(c);
+        lh_check_finish_oom(c);
     else if (!redirect_allowed(c, target))
-        finish(c);
+        lh_check_finish(c);
     else if (aim(c, target, c->method == LH_METHOD_GET) == -1)
-        finish_oom(c);
-    else if (request(c, 0) == -1)
-        finish(c);
+        lh_check_finish_oom(c);
+    else if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
 }
 
@@ -1132,7 +982,7 @@ start_reading(struct lh_check *c)
 
     if (c->page_buf == NULL &&
         (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL) {
-        finish_oom(c);
+        lh_check_finish_oom(c);
         return true;
     }
     c->reading = true;
@@ -1140,8 +990,8 @@ start_reading(struct lh_check *c)
     c->saved_status = r->http_status;
     c->saved_method = r->method;
     c->method = LH_METHOD_GET;
-    if (request(c, 0) == -1)
-        finish(c);
+    if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
 }
 
@@ -1165,7 +1015,7 @@ restore_answer(struct lh_check *c)
     r->http_status = c->saved_status;
     r->method = c->saved_method;
     r->fail = LH_FAIL_NONE;
-    set_error(r, NULL);
+    lh_check_set_error(r, NULL);
     c->reading = false;
 }
 
@@ -1183,7 +1033,7 @@ not_a_page(struct lh_check *c)
     bool got_body = c->method == LH_METHOD_GET && c->page_buf != NULL;
 
     if ((r->page = malloc(sizeof(*r->page))) == NULL) {
-        finish_oom(c);
+        lh_check_finish_oom(c);
         return true;
     }
     lh_page_init(r->page);
@@ -1191,7 +1041,7 @@ not_a_page(struct lh_check *c)
     r->page->text_hash = lh_hash_bytes(got_body ? c->page_buf : "",
         got_body ? c->npage : 0);
     c->reading = false;
-    finish(c);
+    lh_check_finish(c);
     return true;
 }
 
@@ -1210,9 +1060,9 @@ ask_head_first(struct lh_check *c)
     restore_answer(c);
     (void)lh_replace_string(&c->r->final_url, NULL);
     if (aim(c, c->r->url, false) == -1)
-        finish_oom(c);
-    else if (request(c, 0) == -1)
-        finish(c);
+        lh_check_finish_oom(c);
+    else if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
 }
 
@@ -1259,7 +1109,7 @@ content_step(struct lh_check *c, long status)
         if (r->fail != LH_FAIL_NONE || status < 200 || status > 299)
             return false;
         if (record_seen(c, status) == -1) {
-            finish_oom(c);
+            lh_check_finish_oom(c);
             return true;
         }
         if (!c->page_due && !lh_check_answer_changed(&c->seen, r))
@@ -1294,7 +1144,7 @@ content_step(struct lh_check *c, long status)
     c->get_first = false;
     if (r->seen_status == 0 && status <= 299 &&
         record_seen(c, status) == -1) {
-        finish_oom(c);
+        lh_check_finish_oom(c);
         return true;
     }
     if (status > 299)
@@ -1304,7 +1154,7 @@ content_step(struct lh_check *c, long status)
     if ((pg = malloc(sizeof(*pg))) == NULL ||
         lh_page_parse(c->page_buf, c->npage, c->url, pg) == -1) {
         free(pg);
-        finish_oom(c);
+        lh_check_finish_oom(c);
         return true;
     }
     if ((target = refresh_target(c, pg)) != NULL) {
@@ -1312,16 +1162,16 @@ content_step(struct lh_check *c, long status)
         free(pg);
         if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
             free(target);
-            finish_oom(c);
+            lh_check_finish_oom(c);
             return true;
         }
         r->hops[r->nhops - 1].refresh = true;
         if (!redirect_allowed(c, target))
-            finish(c);
+            lh_check_finish(c);
         else if (aim(c, target, true) == -1)
-            finish_oom(c);
-        else if (request(c, 0) == -1)
-            finish(c);
+            lh_check_finish_oom(c);
+        else if (lh_check_request(c, 0) == -1)
+            lh_check_finish(c);
         free(target);
         return true;
     }
@@ -1372,7 +1222,7 @@ probe_release(struct probe *pb)
     for (size_t i = 0; i < n; i++) {
         w[i]->waiting = NULL;
         w[i]->r->same_as_probe = like_probe(pb, w[i]->r);
-        finish(w[i]);
+        lh_check_finish(w[i]);
     }
     free(w);
 }
@@ -1401,14 +1251,14 @@ probe_start(struct lh_check *c)
     c->probing = true;
     c->method = LH_METHOD_GET;
     c->started = now_ms();
-    if (request(c, 0) == -1) {
+    if (lh_check_request(c, 0) == -1) {
         free(c->url);
         c->url = c->page_url;
         c->page_url = NULL;
         c->probing = false;
         /* Not this link's failure: it has its answer. */
         c->r->fail = LH_FAIL_NONE;
-        set_error(c->r, NULL);
+        lh_check_set_error(c->r, NULL);
         return -1;
     }
     return 0;
@@ -1429,13 +1279,13 @@ probe_step(struct lh_check *c)
 
     if (c->site[0] == '\0' || lh_url_is_home(r->url) ||
         lh_url_is_home(c->url)) {
-        finish(c);
+        lh_check_finish(c);
         return true;
     }
     pb = lh_strmap_get(&ck->probes, c->site);
     if (pb != NULL && pb->done) {
         r->same_as_probe = like_probe(pb, r);
-        finish(c);
+        lh_check_finish(c);
         return true;
     }
     if (pb != NULL) {
@@ -1445,7 +1295,7 @@ probe_step(struct lh_check *c)
                 cap * sizeof(*grown));
 
             if (grown == NULL) {
-                finish(c);      /* judged without the probe */
+                lh_check_finish(c);      /* judged without the probe */
                 return true;
             }
             pb->waiters = grown;
@@ -1458,14 +1308,14 @@ probe_step(struct lh_check *c)
     if ((pb = calloc(1, sizeof(*pb))) == NULL ||
         lh_strmap_put(&ck->probes, c->site, pb) == -1) {
         free(pb);
-        finish(c);
+        lh_check_finish(c);
         return true;
     }
     pb->prober = c;
     if (probe_start(c) == -1) {
         pb->prober = NULL;
         pb->done = true;
-        finish(c);
+        lh_check_finish(c);
     }
     return true;
 }
@@ -1486,7 +1336,7 @@ probe_done(struct lh_check *c, CURLcode code)
     c->page_url = NULL;
     c->probing = false;
     if (pb == NULL) {       /* cannot be: the cycle holds it */
-        finish(c);
+        lh_check_finish(c);
         return;
     }
     if (code == CURLE_WRITE_ERROR && c->body_capped)
@@ -1512,7 +1362,7 @@ probe_done(struct lh_check *c, CURLcode code)
     }
     c->r->same_as_probe = like_probe(pb, c->r);
     probe_release(pb);
-    finish(c);
+    lh_check_finish(c);
 }
 
 /* Cancelling a check that a probe concerns: a waiter leaves the list; a
@@ -1548,7 +1398,7 @@ probe_cancel(struct lh_check *c)
             return;
         /* Judged without the probe. */
         pb->prober = NULL;
-        finish(w);
+        lh_check_finish(w);
     }
     probe_free(lh_strmap_del(&c->ck->probes, c->site));
 }
@@ -1574,86 +1424,7 @@ done_cb(void *easy, int result, void *arg)
     if (follow_redirect(c, status) || content_step(c, status))
         return;
     record_refusal(c, status);
-    try_over(c);
-}
-
-/* The lookup failed: that is this request's answer. */
-static void
-dns_failed(struct lh_check *c, const struct lh_dns_answer *a)
-{
-    struct lh_result *r = c->r;
-
-    r->attempts++;
-    if (lh_replace_string(&r->final_url, c->url) == -1) {
-        finish_oom(c);
-        return;
-    }
-    r->method = c->method;
-    r->http_status = 0;
-    switch (a->status) {
-    case LH_DNS_NXDOMAIN:
-    case LH_DNS_NODATA:
-        r->fail = LH_FAIL_DNS;
-        break;
-    case LH_DNS_SERVFAIL:
-        r->fail = LH_FAIL_DNS_SERVFAIL;
-        break;
-    case LH_DNS_TIMEOUT:
-        r->fail = LH_FAIL_DNS_TIMEOUT;
-        break;
-    case LH_DNS_NO_SERVER:
-        r->fail = LH_FAIL_DNS_NO_SERVER;
-        break;
-    default:
-        r->fail = LH_FAIL_OTHER;
-        break;
-    }
-    set_error(r, a->error);
-    r->dns_answered = a->answered;
-    r->timings.dns_ms = a->ms > 0 ? a->ms : -1;
-    r->domain_gone = a->domain_gone;
-    if (lh_replace_string(&r->dns_domain, a->domain) == -1) {
-        r->dns_domain = NULL;
-        r->domain_gone = false;     /* no domain to name in the reason */
-    }
-    try_over(c);
-}
-
-static void
-dns_done_cb(const struct lh_dns_answer *a, void *arg)
-{
-    struct lh_check *c = arg;
-    struct curl_slist *list = NULL;
-    char *entry = NULL;
-
-    c->dnsq = NULL;
-    if (a->status != LH_DNS_OK) {
-        dns_failed(c, a);
-        return;
-    }
-    c->dns_answered = a->answered;
-    c->dns_used = true;
-    /* A remembered answer took no time: unknown, like a phase skipped. */
-    c->dns_ms = a->ms > 0 ? a->ms : -1;
-    /* This request's resolve list: its own answer, then the configured
-     * ones (curl takes one list per handle). */
-    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
-            c->dns_port, a->addrs) < 0 ||
-        (list = curl_slist_append(NULL, entry)) == NULL) {
-        free(entry);
-        finish_oom(c);
-        return;
-    }
-    free(entry);
-    c->resolve = list;
-    for (const struct curl_slist *e = c->ck->base.resolve; e; e = e->next) {
-        if ((list = curl_slist_append(c->resolve, e->data)) == NULL) {
-            finish_oom(c);
-            return;
-        }
-    }
-    if (send_request(c, 0) == -1)
-        finish(c);
+    lh_check_try_over(c);
 }
 
 static struct lh_check *check_start(struct lh_checker *ck, const char *url,
@@ -1737,7 +1508,7 @@ check_start(struct lh_checker *ck, const char *url, bool content,
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
-    if (request(c, 0) == -1) {
+    if (lh_check_request(c, 0) == -1) {
         lh_seterr(err, errlen, "%s", result->error ? result->error : "failed");
         goto fail;
     }

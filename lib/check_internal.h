@@ -1,6 +1,8 @@
 /*
  * check_internal: what the files of a link check share, and nothing else
- * includes: the checker and the check (check.c owns both).
+ * includes: the checker and the check (check.c owns both), and the
+ * functions one part calls in another: the name lookup before each request
+ * (check_dns.c).
  */
 #ifndef LH_CHECK_INTERNAL_H
 #define LH_CHECK_INTERNAL_H
@@ -98,5 +100,46 @@ struct lh_check {
     long long clen;
     bool not_html;          /* a Content-Type that is not HTML */
 };
+
+/* ---- check.c: the check's core ---- */
+
+/* r's error text becomes a copy of text (NULL: none); when even the copy
+ * fails, none rather than an earlier try's text. */
+void lh_check_set_error(struct lh_result *r, const char *text);
+
+/*
+ * Send the request for c->url with c->method after delay_ms, on a fresh
+ * easy handle, with c->resolve (when set) as its resolve list.  0, and
+ * check.c's done_cb runs once; or -1 with r's fail and error set, and it
+ * never runs.  lh_check_request is the way in; this is its last step.
+ */
+int lh_check_send_request(struct lh_check *c, unsigned delay_ms);
+/* The request fails before it is made (our own resources, or curl's
+ * refusal): r's fail is LH_FAIL_LOCAL and its error why.  Returns -1. */
+int lh_check_request_failed(struct lh_check *c, const char *why);
+
+/* The try is over (r holds its answer): ask again after a pause when it
+ * failed for the moment and retries remain, or finish.  c may be gone on
+ * return. */
+void lh_check_try_over(struct lh_check *c);
+
+/* The check ends: its times are stamped in r, c is freed, and the
+ * caller's callback runs (once, here).  c is gone on return. */
+void lh_check_finish(struct lh_check *c);
+/* As lh_check_finish, the check ending as an out-of-memory error. */
+void lh_check_finish_oom(struct lh_check *c);
+
+/* ---- check_dns.c: the name a request connects to, and its lookup ---- */
+/*
+ * The request for c->url after delay_ms.  The name it connects to (the
+ * URL's host, or where a connect_to entry sends it) is looked up with
+ * c-ares first, unless curl needs no lookup (an address, a .invalid
+ * name, a configured resolve entry); the request is then sent with the
+ * answer as its resolve entry.  0, and then either check.c's done_cb
+ * runs once, or the lookup failed and that is the request's answer
+ * (lh_check_try_over), or the check finished (out of memory); or -1 with
+ * r's fail and error set, and nothing of it runs.
+ */
+int lh_check_request(struct lh_check *c, unsigned delay_ms);
 
 #endif
