@@ -2,7 +2,7 @@
  * check_internal: what the files of a link check share, and nothing else
  * includes: the checker and the check (check.c owns both), and the
  * functions one part calls in another: the name lookup before each request
- * (check_dns.c).
+ * (check_dns.c); the content check (check_page.c).
  */
 #ifndef LH_CHECK_INTERNAL_H
 #define LH_CHECK_INTERNAL_H
@@ -38,7 +38,7 @@ struct lh_checker {
     unsigned long long probe_serial;
 };
 
-/* A server's answer to a random path, defined in check.c; only pointed to
+/* A server's answer to a random path, defined in check_page.c; only pointed to
  * elsewhere. */
 struct probe;
 
@@ -103,9 +103,17 @@ struct lh_check {
 
 /* ---- check.c: the check's core ---- */
 
+/* Monotonic time in milliseconds. */
+double lh_check_now_ms(void);
+
 /* r's error text becomes a copy of text (NULL: none); when even the copy
  * fails, none rather than an earlier try's text. */
 void lh_check_set_error(struct lh_result *r, const char *text);
+
+/* Point c at url (a new hop or a fresh try; copied) and pick the method:
+ * GET when force_get or the site refused HEAD this cycle, HEAD otherwise.
+ * 0, or -1 when out of memory (c still aimed where it was). */
+int lh_check_aim(struct lh_check *c, const char *url, bool force_get);
 
 /*
  * Send the request for c->url with c->method after delay_ms, on a fresh
@@ -117,6 +125,10 @@ int lh_check_send_request(struct lh_check *c, unsigned delay_ms);
 /* The request fails before it is made (our own resources, or curl's
  * refusal): r's fail is LH_FAIL_LOCAL and its error why.  Returns -1. */
 int lh_check_request_failed(struct lh_check *c, const char *why);
+
+/* Is target (absolute) fit to follow as the next hop: http(s), no loop,
+ * within max_redirects?  When not, r's fail and error (target) say why. */
+bool lh_check_redirect_allowed(struct lh_check *c, const char *target);
 
 /* The try is over (r holds its answer): ask again after a pause when it
  * failed for the moment and retries remain, or finish.  c may be gone on
@@ -141,5 +153,28 @@ void lh_check_finish_oom(struct lh_check *c);
  * r's fail and error set, and nothing of it runs.
  */
 int lh_check_request(struct lh_check *c, unsigned delay_ms);
+
+/* ---- check_page.c: the content check ---- */
+/* Set c up for lh_check_start_page: whether the page may be read, and
+ * whether it is due whatever the answer; seen (NULL: never read) is
+ * copied.  0, or -1 when out of memory. */
+int lh_check_content_init(struct lh_check *c, const struct lh_page_seen *seen);
+/*
+ * After the chain's answer (no redirect to follow): start reading the
+ * page when it is due, take the page read (following a refresh, asking
+ * the probe), or put the answer back when the reading failed.  True when
+ * it took the check over (it goes on or has finished); false: the answer
+ * in r stands and the check goes on as without a content check.
+ */
+bool lh_check_content_step(struct lh_check *c, long status);
+/* The request of a check that was its server's probe (c->probing) is
+ * over: record the probe, give c its page URL back, and finish c and the
+ * checks that waited for the probe. */
+void lh_check_probe_done(struct lh_check *c, CURLcode code);
+/* c is cancelled: take it out of the probe it waits for, or hand the
+ * probe it makes to a waiter (or drop it).  c itself is left. */
+void lh_check_probe_cancel(struct lh_check *c);
+/* Free a struct probe (the checker's probes map's values). */
+void lh_check_probe_free(void *arg);
 
 #endif
