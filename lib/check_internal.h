@@ -2,7 +2,8 @@
  * check_internal: what the files of a link check share, and nothing else
  * includes: the checker and the check (check.c owns both), and the
  * functions one part calls in another: the name lookup before each request
- * (check_dns.c); the content check (check_page.c).
+ * (check_dns.c); the response as it arrives and what it says
+ * (check_response.c); the content check (check_page.c).
  */
 #ifndef LH_CHECK_INTERNAL_H
 #define LH_CHECK_INTERNAL_H
@@ -56,8 +57,9 @@ struct lh_check {
     unsigned fd_waits;      /* requests put off for want of a socket */
     double started;         /* monotonic ms at the start of this try */
     double check_started;   /* monotonic ms at lh_check_start */
-    /* Per request, reset by response_reset; cf_mitigated, body_bytes and
-     * the sniff also at each status line (an interim 1xx comes first). */
+    /* Per request, reset by lh_check_response_reset; cf_mitigated,
+     * body_bytes and the sniff also at each status line (an interim 1xx
+     * comes first). */
     size_t header_bytes;
     bool header_overflow;
     bool headers_done;      /* the blank line after the last status line */
@@ -110,6 +112,9 @@ double lh_check_now_ms(void);
  * fails, none rather than an earlier try's text. */
 void lh_check_set_error(struct lh_result *r, const char *text);
 
+/* url's scheme is https (any case). */
+bool lh_check_is_https(const char *url);
+
 /* Point c at url (a new hop or a fresh try; copied) and pick the method:
  * GET when force_get or the site refused HEAD this cycle, HEAD otherwise.
  * 0, or -1 when out of memory (c still aimed where it was). */
@@ -153,6 +158,26 @@ void lh_check_finish_oom(struct lh_check *c);
  * r's fail and error set, and nothing of it runs.
  */
 int lh_check_request(struct lh_check *c, unsigned delay_ms);
+
+/* ---- check_response.c: the response as it arrives, what it says ---- */
+/* Forget what the previous response left in c: before each request. */
+void lh_check_response_reset(struct lh_check *c);
+/* curl's header and body callbacks, with c as their data: response
+ * headers bounded (256 KiB in all), the validators a content check
+ * compares, the sniff for challenge pages, the page when it is read, and
+ * the body stopped at max_body_bytes (body_capped). */
+size_t lh_check_header_cb(char *buf, size_t size, size_t n, void *arg);
+size_t lh_check_write_cb(char *buf, size_t size, size_t n, void *arg);
+/*
+ * Record the finished request's answer in r: final URL, method, status
+ * (0 unless the answer is usable), failure kind and error text, timings
+ * and certificate.  *status gets the HTTP status on which the next steps
+ * decide.  0, or -1 when the check had to end (out of memory; finished).
+ */
+int lh_check_record_answer(struct lh_check *c, CURLcode code, long *status);
+/* A refusal's details in r: a bot challenge behind 403/429/503, and how
+ * long a 429 or 503 asks us to wait (Retry-After, seconds). */
+void lh_check_record_refusal(struct lh_check *c, long status);
 
 /* ---- check_page.c: the content check ---- */
 /* Set c up for lh_check_start_page: whether the page may be read, and
