@@ -5,8 +5,10 @@
  * retry after a transient failure, or the end.  Redirects are followed
  * here, not by curl, so that every hop is recorded, checked for scheme and
  * loops, and counted.  The set-up every request shares is request.c's.
+ * Elsewhere: the name lookup before each request (check_dns.c); the
+ * response as it arrives and what it says (check_response.c); the content
+ * check (check_page.c).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,119 +20,21 @@
 
 #include <curl/curl.h>
 
-#include "check.h"
+#include "check_internal.h"
 #include "dns.h"
-#include "page.h"
 #include "request.h"
 #include "strmap.h"
 #include "url.h"
 #include "util.h"
 
-#define SNIFF_BYTES     8192        /* body kept to spot challenge pages */
-#define HEADER_LIMIT    (256 * 1024)/* response headers, all lines */
 #define BACKOFF_MS      1000        /* first retry pause; doubles */
 #define FD_WAIT_MS      200         /* pause when we ran out of sockets */
 #define FD_WAITS_MAX    100
 #define DNS_TRY_MIN_MS  100         /* one DNS try: connect_timeout / 3, */
 #define DNS_TRY_MAX_MS  5000        /* within these */
 
-struct lh_checker {
-    struct lh_http *http;
-    struct lh_request_base base;    /* what every request shares */
-    struct lh_dns *dns;             /* names looked up once per checker */
-    struct curl_slist *headers;     /* the checks' own: Accept */
-    unsigned retries, retry_after_max_ms;
-    unsigned max_redirects;
-    size_t max_body_bytes;
-    /* Keyed by site (scheme://host:port): another port is another
-     * server, with its own certificate. */
-    struct lh_strmap head_refused;  /* site -> non-NULL: HEAD refused */
-    struct lh_strmap certs;         /* site -> long long *: leaf expiry */
-    unsigned content_interval_ms;
-    bool content_checks;
-    struct lh_strmap probes;        /* site -> struct probe *, this cycle */
-    unsigned long long probe_serial;
-};
-
-/*
- * The answer of a server to a random path on it, read once per server per
- * cycle by the first check whose page needs it (the prober); the others
- * that need it meanwhile wait in waiters.
- */
-struct probe {
-    bool done;
-    bool ok;                /* an answer came, and it is recorded */
-    int status;
-    char *final_url;
-    char *title;
-    size_t text_bytes;
-    unsigned long long text_hash;
-    struct lh_check *prober;
-    struct lh_check **waiters;
-    size_t nwaiters, cap;
-};
-
-struct lh_check {
-    struct lh_checker *ck;
-    struct lh_result *r;
-    lh_check_done_cb cb;
-    void *arg;
-    CURL *easy;             /* of the current request; NULL before one */
-    char *url;              /* URL of the current request */
-    char host[256];         /* its host, lower case */
-    char site[300];         /* scheme://host:port, the caches' key */
-    enum lh_method method;
-    bool get_fallback;      /* this hop already fell back to GET */
-    unsigned fd_waits;      /* requests put off for want of a socket */
-    double started;         /* monotonic ms at the start of this try */
-    double check_started;   /* monotonic ms at lh_check_start */
-    /* Per request, reset by response_reset; cf_mitigated, body_bytes and
-     * the sniff also at each status line (an interim 1xx comes first). */
-    size_t header_bytes;
-    bool header_overflow;
-    bool headers_done;      /* the blank line after the last status line */
-    bool cf_mitigated;
-    size_t body_bytes;
-    bool body_capped;
-    char sniff[SNIFF_BYTES + 1];
-    size_t nsniff;
-    struct lh_request rq;   /* the last request's guard and error text */
-    /* The name this request connects to, looked up by c-ares and given
-     * to curl as a resolve entry (with the configured ones). */
-    struct lh_dns_query *dnsq;  /* in flight, or NULL */
-    struct curl_slist *resolve; /* this request's list, or NULL */
-    char dns_name[256];
-    long dns_port;
-    bool dns_dot;           /* the name ended in a dot */
-    bool dns_fresh;         /* ask again after a failure of the moment */
-    bool dns_answered;
-    bool dns_used;          /* c-ares answered this request's name */
-    double dns_ms;          /* how long it took; -1: remembered */
-    /* The content check (lh_check_start_page). */
-    bool page_on;           /* the page may be read */
-    bool page_due;          /* read it whatever the answer */
-    struct lh_page_seen seen;   /* its strings owned (seen_strs) */
-    char *seen_strs[3];
-    bool reading;           /* the requests now read the page */
-    bool get_first;         /* ... since the first: no HEAD was asked */
-    char *page_buf;         /* max_body_bytes, when reading */
-    size_t npage;
-    size_t saved_nhops;     /* the answer before reading, to restore */
-    int saved_status;
-    enum lh_method saved_method;
-    bool probing;           /* this request is its server's probe */
-    char *page_url;         /* the page's URL meanwhile */
-    struct probe *waiting;  /* the probe this check waits for */
-    /* Of the last response's headers. */
-    char etag[256];
-    char last_modified[128];
-    char refresh[1024];
-    long long clen;
-    bool not_html;          /* a Content-Type that is not HTML */
-};
-
-static double
-now_ms(void)
+double
+lh_check_now_ms(void)
 {
     struct timespec ts;
 
@@ -142,8 +46,8 @@ now_ms(void)
  * The result's error text; when even that copy fails, none rather than an
  * earlier try's text.
  */
-static void
-set_error(struct lh_result *r, const char *text)
+void
+lh_check_set_error(struct lh_result *r, const char *text)
 {
     if (lh_replace_string(&r->error, text) == -1) {
         free(r->error);
@@ -198,22 +102,11 @@ nomem:
 }
 
 static void
-probe_free(void *arg)
-{
-    struct probe *pb = arg;
-
-    free(pb->final_url);
-    free(pb->title);
-    free(pb->waiters);
-    free(pb);
-}
-
-static void
 forget_hosts(struct lh_checker *ck)
 {
     lh_strmap_cleanup(&ck->head_refused, NULL);
     lh_strmap_cleanup(&ck->certs, free);
-    lh_strmap_cleanup(&ck->probes, probe_free);
+    lh_strmap_cleanup(&ck->probes, lh_check_probe_free);
 }
 
 void
@@ -257,143 +150,8 @@ easy_renew(struct lh_check *c)
     return 0;
 }
 
-static void
-content_headers_reset(struct lh_check *c)
-{
-    c->etag[0] = c->last_modified[0] = c->refresh[0] = '\0';
-    c->clen = -1;
-    c->not_html = false;
-    c->npage = 0;
-}
-
-/* The value of header line buf (len bytes) when it is name's, trimmed,
- * into out (cut to fit); false otherwise. */
-static bool
-header_value(const char *buf, size_t len, const char *name, char *out,
-    size_t outlen)
-{
-    size_t n = strlen(name), k = 0;
-
-    if (len <= n || strncasecmp(buf, name, n) != 0 || buf[n] != ':')
-        return false;
-    buf += n + 1;
-    len -= n + 1;
-    while (len > 0 && (*buf == ' ' || *buf == '\t'))
-        buf++, len--;
-    while (len > 0 && lh_is_space_byte((unsigned char)buf[len - 1]))
-        len--;
-    for (size_t i = 0; i < len && k + 1 < outlen; i++)
-        if ((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f)
-            out[k++] = buf[i];
-    out[k] = '\0';
-    return true;
-}
-
-/* The validators a content check compares, and a Refresh header. */
-static void
-content_header(struct lh_check *c, const char *buf, size_t len)
-{
-    char num[32], *end;
-    long long v;
-
-    if (!c->page_on)
-        return;
-    if (header_value(buf, len, "etag", c->etag, sizeof(c->etag)) ||
-        header_value(buf, len, "last-modified", c->last_modified,
-            sizeof(c->last_modified)) ||
-        header_value(buf, len, "refresh", c->refresh, sizeof(c->refresh)))
-        return;
-    if (header_value(buf, len, "content-type", num, sizeof(num))) {
-        /* Cut to fit: the media type comes first. */
-        c->not_html = strncasecmp(num, "text/html", 9) != 0 &&
-            strncasecmp(num, "application/xhtml", 17) != 0;
-        return;
-    }
-    if (header_value(buf, len, "content-length", num, sizeof(num))) {
-        errno = 0;
-        v = strtoll(num, &end, 10);
-        c->clen = errno == 0 && end != num && *end == '\0' && v >= 0 ?
-            v : -1;
-    }
-}
-
-static size_t
-header_cb(char *buf, size_t size, size_t n, void *arg)
-{
-    struct lh_check *c = arg;
-    size_t len = size * n;
-
-    c->header_bytes += len;
-    if (c->header_bytes > HEADER_LIMIT) {
-        c->header_overflow = true;
-        return 0;
-    }
-    if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-        /* A new response (an interim 1xx may come first). */
-        c->headers_done = false;
-        c->cf_mitigated = false;
-        c->body_bytes = 0;
-        c->nsniff = 0;
-        content_headers_reset(c);
-    } else if (len >= 13 && strncasecmp(buf, "cf-mitigated:", 13) == 0) {
-        c->cf_mitigated = true;
-    } else if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') ||
-        (len == 1 && buf[0] == '\n')) {
-        c->headers_done = true;
-    } else {
-        content_header(c, buf, len);
-    }
-    return len;
-}
-
-static size_t
-write_cb(char *buf, size_t size, size_t n, void *arg)
-{
-    struct lh_check *c = arg;
-    size_t len = size * n, room = SNIFF_BYTES - c->nsniff;
-
-    if (room > len)
-        room = len;
-    memcpy(c->sniff + c->nsniff, buf, room);
-    c->nsniff += room;
-    if (c->page_buf != NULL && c->method == LH_METHOD_GET) {
-        room = c->ck->max_body_bytes - c->npage;
-        if (room > len)
-            room = len;
-        memcpy(c->page_buf + c->npage, buf, room);
-        c->npage += room;
-    }
-    c->body_bytes += len;
-    /* We only need to know that the page answers: stop at the cap. */
-    if (c->body_bytes >= c->ck->max_body_bytes) {
-        c->body_capped = true;
-        return 0;
-    }
-    return len;
-}
-
-/* A challenge page: the signatures of the common bot-protection services. */
-static bool
-looks_like_challenge(struct lh_check *c)
-{
-    static const char *const marks[] = {
-        "cf-chl", "challenge-platform", "/cdn-cgi/challenge",
-        "Just a moment...", "Attention Required! | Cloudflare",
-        "g-recaptcha", "hcaptcha", "_Incapsula_Resource", "px-captcha",
-        "DDoS protection by",
-    };
-
-    if (c->cf_mitigated)
-        return true;
-    c->sniff[c->nsniff] = '\0';
-    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-        if (strstr(c->sniff, marks[i]) != NULL)
-            return true;
-    return false;
-}
-
-static bool
-is_https(const char *url)
+bool
+lh_check_is_https(const char *url)
 {
     return strncasecmp(url, "https:", 6) == 0;
 }
@@ -409,27 +167,13 @@ static unsigned
 time_left_ms(const struct lh_check *c)
 {
     unsigned timeout = c->ck->base.timeout_ms;
-    double left = timeout - (now_ms() - c->started);
+    double left = timeout - (lh_check_now_ms() - c->started);
 
     if (left > timeout)
         left = timeout;
     if (left < 1)
         left = 1;
     return (unsigned)left;
-}
-
-/* Forget what the previous response left in c. */
-static void
-response_reset(struct lh_check *c)
-{
-    c->header_bytes = 0;
-    c->header_overflow = false;
-    c->headers_done = false;
-    c->cf_mitigated = false;
-    c->body_bytes = 0;
-    c->body_capped = false;
-    c->nsniff = 0;
-    content_headers_reset(c);
 }
 
 /*
@@ -451,14 +195,15 @@ setup_own(struct lh_check *c)
         curl_easy_setopt(e, CURLOPT_MAXREDIRS,
             (long)ck->max_redirects) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ==
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, lh_check_header_cb) ==
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERDATA, c) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, lh_check_write_cb) ==
+            CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK;
     if (ok && c->method == LH_METHOD_HEAD)
         ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
-    if (ok && is_https(c->url) &&
+    if (ok && lh_check_is_https(c->url) &&
         lh_strmap_get(&ck->certs, c->site) == NULL)
         ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
     return ok ? 0 : -1;
@@ -466,11 +211,11 @@ setup_own(struct lh_check *c)
 
 /* The request fails before it is made (our own resources or curl's
  * refusal: nothing was asked of the network): r says why. */
-static int
-request_failed(struct lh_check *c, const char *why)
+int
+lh_check_request_failed(struct lh_check *c, const char *why)
 {
     c->r->fail = LH_FAIL_LOCAL;
-    set_error(c->r, why);
+    lh_check_set_error(c->r, why);
     return -1;
 }
 
@@ -479,26 +224,26 @@ request_failed(struct lh_check *c, const char *why)
  * easy handle.  0, and done_cb runs once; or -1 with r's fail and error
  * set, and done_cb never runs.
  */
-static int
-send_request(struct lh_check *c, unsigned delay_ms)
+int
+lh_check_send_request(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
     char err[256];
     int rc;
 
-    response_reset(c);
+    lh_check_response_reset(c);
     if (easy_renew(c) == -1)
-        return request_failed(c, "out of memory");
+        return lh_check_request_failed(c, "out of memory");
     /* A GET's body is kept when the page may be read: it may be the
      * page (HEAD refused), and then it is not asked twice. */
     if (c->page_on && c->method == LH_METHOD_GET && c->page_buf == NULL &&
         (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL)
-        return request_failed(c, "out of memory");
+        return lh_check_request_failed(c, "out of memory");
     if (lh_request_setup(c->easy, &ck->base, &c->rq, c->url,
             time_left_ms(c)) == -1 || setup_own(c) == -1 ||
         (c->resolve != NULL && curl_easy_setopt(c->easy, CURLOPT_RESOLVE,
             c->resolve) != CURLE_OK))
-        return request_failed(c, "curl_easy_setopt failed");
+        return lh_check_request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
     if (lh_url_is_invalid_host(c->host)) {
         /* RFC 6761: names under .invalid never resolve, so none is looked
@@ -511,157 +256,7 @@ send_request(struct lh_check *c, unsigned delay_ms)
         rc = lh_http_start(ck->http, c->easy, delay_ms, done_cb, c, err,
             sizeof(err));
     }
-    return rc == -1 ? request_failed(c, err) : 0;
-}
-
-/* s (length n) is name, case aside. */
-static bool
-same_name(const char *s, size_t n, const char *name)
-{
-    return strlen(name) == n && strncasecmp(s, name, n) == 0;
-}
-
-/* s (length n) is port; an empty s matches any when any_empty. */
-static bool
-same_port(const char *s, size_t n, long port, bool any_empty)
-{
-    char buf[8], *end;
-
-    if (n == 0)
-        return any_empty;
-    if (n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return strtol(buf, &end, 10) == port && *end == '\0';
-}
-
-/* A field of a curl option string "a:b:c", an IPv6 "[…]" kept whole:
- * its length from s, which is left after the ':' that ends it. */
-static size_t
-field(const char **s)
-{
-    const char *p = *s;
-    size_t n;
-
-    if (*p == '[') {
-        const char *end = strchr(p, ']');
-
-        n = end != NULL ? (size_t)(end - p + 1) : strlen(p);
-    } else {
-        n = strcspn(p, ":");
-    }
-    *s = p + n + (p[n] == ':' ? 1 : 0);
-    return n;
-}
-
-static bool
-is_address(const char *host)
-{
-    unsigned char buf[16];
-
-    return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
-}
-
-/*
- * The name this request connects to, when c-ares must look it up: the
- * URL's host and port, or what a connect_to entry sends them to (curl
- * applies connect_to first and then resolves its target).  False when
- * nothing is to be looked up: an address, or a resolve entry for it
- * (configured answers win; no query is sent).
- */
-static bool
-dns_target(struct lh_check *c)
-{
-    const struct lh_request_base *b = &c->ck->base;
-    const char *host = c->host;
-    size_t hostlen = strlen(host);
-    struct lh_url u;
-
-    if (lh_url_parse(c->url, &u) == -1 || u.ipv6)
-        return false;
-    c->dns_port = u.port;
-    for (const struct curl_slist *e = b->connect_to; e; e = e->next) {
-        const char *p = e->data, *h, *port, *h2;
-        size_t hn, pn, h2n;
-
-        h = p;
-        hn = field(&p);
-        port = p;
-        pn = field(&p);
-        h2 = p;
-        h2n = field(&p);
-        /* p is left at the connect port, "" for the same. */
-        if ((hn > 0 && !same_name(h, hn, host)) ||
-            !same_port(port, pn, c->dns_port, true))
-            continue;
-        if (h2n > 0) {
-            host = h2;
-            hostlen = h2n;
-        }
-        if (*p != '\0')
-            c->dns_port = strtol(p, NULL, 10);
-        break;
-    }
-    if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
-        return false;
-    /* The name is asked without a final dot; curl's resolve entry keeps
-     * it, as curl looks for the name as written. */
-    c->dns_dot = hostlen > 1 && host[hostlen - 1] == '.';
-    if (c->dns_dot)
-        hostlen--;
-    memcpy(c->dns_name, host, hostlen);
-    c->dns_name[hostlen] = '\0';
-    if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
-        return false;
-    for (const struct curl_slist *e = b->resolve; e; e = e->next) {
-        const char *p = e->data, *h;
-        size_t hn, pn;
-
-        if (*p == '-')
-            continue;
-        if (*p == '+')
-            p++;
-        h = p;
-        hn = field(&p);
-        pn = strcspn(p, ":");
-        /* curl matches the name as written, a final dot included. */
-        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
-            hn--;
-        else if (c->dns_dot && !same_name(h, hn, "*"))
-            continue;
-        if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
-            same_port(p, pn, c->dns_port, false))
-            return false;
-    }
-    return true;
-}
-
-static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
-
-/*
- * The request for c->url after delay_ms: its connect name looked up
- * first when that is ours to do (dns_target), then sent.  0, and
- * done_cb runs once (or the check ends from dns_done_cb); or -1 with
- * r's fail and error set.
- */
-static int
-request(struct lh_check *c, unsigned delay_ms)
-{
-    char err[256];
-    bool fresh = c->dns_fresh;
-
-    c->dns_fresh = false;
-    c->dns_answered = false;
-    c->dns_used = false;
-    c->dns_ms = -1;
-    curl_slist_free_all(c->resolve);
-    c->resolve = NULL;
-    if (lh_url_is_invalid_host(c->host) || !dns_target(c))
-        return send_request(c, delay_ms);
-    c->dnsq = lh_dns_resolve(c->ck->dns, c->dns_name, delay_ms, fresh,
-        dns_done_cb, c, err, sizeof(err));
-    return c->dnsq == NULL ? request_failed(c, err) : 0;
+    return rc == -1 ? lh_check_request_failed(c, err) : 0;
 }
 
 static void
@@ -680,32 +275,32 @@ check_free(struct lh_check *c)
     free(c);
 }
 
-static void
-finish(struct lh_check *c)
+void
+lh_check_finish(struct lh_check *c)
 {
     struct lh_result *r = c->r;
     lh_check_done_cb cb = c->cb;
     void *arg = c->arg;
 
-    r->timings.total_ms = now_ms() - c->check_started;
+    r->timings.total_ms = lh_check_now_ms() - c->check_started;
     r->checked_at = (long long)time(NULL);
     check_free(c);
     cb(r, arg);
 }
 
 /* The check cannot go on for want of memory: it ends as an error. */
-static void
-finish_oom(struct lh_check *c)
+void
+lh_check_finish_oom(struct lh_check *c)
 {
     c->r->fail = LH_FAIL_LOCAL;
     c->r->http_status = 0;
-    set_error(c->r, "out of memory");
-    finish(c);
+    lh_check_set_error(c->r, "out of memory");
+    lh_check_finish(c);
 }
 
 /* Point c at url (a new hop or a fresh try) and pick the method. */
-static int
-aim(struct lh_check *c, const char *url, bool force_get)
+int
+lh_check_aim(struct lh_check *c, const char *url, bool force_get)
 {
     char *copy = strdup(url);
 
@@ -722,117 +317,6 @@ aim(struct lh_check *c, const char *url, bool force_get)
         c->method = LH_METHOD_GET;
     c->r->head_skipped = c->method == LH_METHOD_GET && !force_get;
     return 0;
-}
-
-static enum lh_fail
-map_fail(struct lh_check *c, CURLcode code)
-{
-    curl_off_t connect = 0, app = 0, first = 0, pre = 0;
-    long verify = 0, oserr = 0, lport = 0;
-
-    switch (code) {
-    case CURLE_OK:
-        return LH_FAIL_NONE;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        /* curl's threaded resolver could not start its thread (no
-         * memory, no process slot, no descriptor for its socket pair):
-         * nothing was looked up. */
-        if (strstr(c->rq.errbuf, "thread failed to start") != NULL)
-            return LH_FAIL_LOCAL;
-        return LH_FAIL_DNS;
-    case CURLE_COULDNT_CONNECT:
-        if (c->rq.guard.refused[0] != '\0')
-            return LH_FAIL_FORBIDDEN_ADDRESS;
-        switch (c->rq.guard.socket_errno) {
-        case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
-            c->r->os_errno = c->rq.guard.socket_errno;
-            return LH_FAIL_LOCAL;
-        }
-        curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
-        c->r->os_errno = (int)oserr;
-        if (oserr == ENETUNREACH || oserr == EHOSTUNREACH)
-            return LH_FAIL_NO_ROUTE;
-        return oserr == ETIMEDOUT ? LH_FAIL_TIMEOUT_CONNECT :
-            LH_FAIL_REFUSED;
-    case CURLE_OPERATION_TIMEDOUT:
-        curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect);
-        curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &app);
-        curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
-        /* A reused connection has no connect or TLS time of its own, and
-         * curl 7.88 leaves connect time 0 until TLS is up: a local port
-         * says TCP connected. */
-        curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
-        curl_easy_getinfo(c->easy, CURLINFO_LOCAL_PORT, &lport);
-        if (pre == 0 && connect == 0 && lport == 0)
-            return LH_FAIL_TIMEOUT_CONNECT;
-        if (pre == 0 && is_https(c->url) && app == 0)
-            return LH_FAIL_TIMEOUT_TLS;
-        /* A status line came, the blank line after the headers did not
-         * (a server sending headers forever).  Asked before the first-byte
-         * time, which curl does not always set for a GET cut short. */
-        if (c->header_bytes > 0 && !c->headers_done)
-            return LH_FAIL_TIMEOUT_HEADERS;
-        if (first == 0)
-            return LH_FAIL_TIMEOUT_FIRST_BYTE;
-        return LH_FAIL_TIMEOUT_BODY;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-        return LH_FAIL_RESET;
-    case CURLE_GOT_NOTHING:
-        return LH_FAIL_EMPTY_REPLY;
-    case CURLE_PEER_FAILED_VERIFICATION:
-        /* curl checks the name itself, after OpenSSL accepted the chain,
-         * and says so only in its message. */
-        if (strstr(c->rq.errbuf, "subject name") != NULL ||
-            strstr(c->rq.errbuf, "does not match") != NULL)
-            return LH_FAIL_TLS_HOSTNAME;
-        curl_easy_getinfo(c->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
-        switch (verify) {
-        case 9:     /* X509_V_ERR_CERT_NOT_YET_VALID */
-            return LH_FAIL_TLS_NOT_YET_VALID;
-        case 10:    /* X509_V_ERR_CERT_HAS_EXPIRED */
-            return LH_FAIL_TLS_EXPIRED;
-        case 0:     /* the chain is fine: curl's own name check failed */
-        case 62:    /* X509_V_ERR_HOSTNAME_MISMATCH */
-            return LH_FAIL_TLS_HOSTNAME;
-        case 2: case 18: case 19: case 20: case 21: case 27:
-            return LH_FAIL_TLS_UNTRUSTED;
-        default:
-            return LH_FAIL_TLS_HANDSHAKE;
-        }
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-        return LH_FAIL_TLS_HANDSHAKE;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_PARTIAL_FILE:
-        return LH_FAIL_PROTOCOL;
-    case CURLE_URL_MALFORMAT:
-        return LH_FAIL_BAD_URL;
-    case CURLE_WRITE_ERROR:
-        if (c->header_overflow)
-            return LH_FAIL_HEADER_TOO_BIG;
-        return LH_FAIL_OTHER;
-    case CURLE_OUT_OF_MEMORY:
-        /* curl 7.88 refuses one header line over its limit (100 KiB) with
-         * "out of memory"; newer ones say CURLE_TOO_LARGE.  A status line
-         * came and the headers had not ended: it was that. */
-        if (c->header_bytes > 0 && !c->headers_done)
-            return LH_FAIL_HEADER_TOO_BIG;
-        return LH_FAIL_LOCAL;
-#if LIBCURL_VERSION_NUM >= 0x080600
-    case CURLE_TOO_LARGE:
-        return LH_FAIL_HEADER_TOO_BIG;
-#endif
-    default:
-        return LH_FAIL_OTHER;
-    }
 }
 
 static bool
@@ -867,8 +351,8 @@ transient(const struct lh_result *r)
 }
 
 /* The try is over: retry it after a pause, or finish. */
-static void
-try_over(struct lh_check *c)
+void
+lh_check_try_over(struct lh_check *c)
 {
     struct lh_checker *ck = c->ck;
     struct lh_result *r = c->r;
@@ -877,7 +361,7 @@ try_over(struct lh_check *c)
     long retry_after;
 
     if (!transient(r) || (unsigned)r->retries >= ck->retries) {
-        finish(c);
+        lh_check_finish(c);
         return;
     }
     wait = (unsigned long long)BACKOFF_MS << r->retries;
@@ -886,7 +370,7 @@ try_over(struct lh_check *c)
          * with its own verdict now, and asked again next cycle. */
         if ((unsigned long long)r->retry_after * 1000 >
             ck->retry_after_max_ms) {
-            finish(c);
+            lh_check_finish(c);
             return;
         }
         if ((unsigned long long)r->retry_after * 1000 > wait)
@@ -897,80 +381,18 @@ try_over(struct lh_check *c)
     lh_result_reset(r);
     r->retries = retries;
     r->retry_after = retry_after;
-    c->started = now_ms() + (double)wait;
+    c->started = lh_check_now_ms() + (double)wait;
     c->dns_fresh = true;
     c->reading = false;
-    if (aim(c, r->url, false) == -1)
-        finish_oom(c);
-    else if (request(c, (unsigned)wait) == -1)
-        finish(c);
-}
-
-/* Phases not reached stay unknown (-1): curl reports them as 0. */
-static void
-record_timings(struct lh_check *c)
-{
-    static const struct {
-        CURLINFO info;
-        size_t offset;
-    } phases[] = {
-        { CURLINFO_NAMELOOKUP_TIME_T, offsetof(struct lh_timings, dns_ms) },
-        { CURLINFO_CONNECT_TIME_T, offsetof(struct lh_timings, connect_ms) },
-        { CURLINFO_APPCONNECT_TIME_T, offsetof(struct lh_timings, tls_ms) },
-        { CURLINFO_STARTTRANSFER_TIME_T,
-            offsetof(struct lh_timings, first_byte_ms) },
-    };
-
-    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-        double *slot = (double *)((char *)&c->r->timings + phases[i].offset);
-        curl_off_t t = 0;
-
-        *slot = -1;
-        if (curl_easy_getinfo(c->easy, phases[i].info, &t) == CURLE_OK &&
-            t > 0)
-            *slot = t / 1000.0;
-    }
-}
-
-/* Leaf certificate expiry, remembered per site for the cycle. */
-static void
-record_cert(struct lh_check *c)
-{
-    struct lh_checker *ck = c->ck;
-    struct curl_certinfo *ci = NULL;
-    long long *when;
-
-    if (!is_https(c->url))
-        return;
-    when = lh_strmap_get(&ck->certs, c->site);
-    if (when == NULL &&
-        curl_easy_getinfo(c->easy, CURLINFO_CERTINFO, &ci) == CURLE_OK &&
-        ci != NULL && ci->num_of_certs > 0) {
-        for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next) {
-            time_t t;
-
-            if (strncmp(s->data, "Expire date:", 12) != 0)
-                continue;
-            if ((t = curl_getdate(s->data + 12, NULL)) == -1)
-                break;
-            if ((when = malloc(sizeof(*when))) == NULL)
-                break;
-            *when = (long long)t;
-            if (c->site[0] == '\0' ||
-                lh_strmap_put(&ck->certs, c->site, when) == -1) {
-                free(when);
-                when = NULL;
-            }
-            break;
-        }
-    }
-    if (when != NULL)
-        c->r->cert_expiry = *when;
+    if (lh_check_aim(c, r->url, false) == -1)
+        lh_check_finish_oom(c);
+    else if (lh_check_request(c, (unsigned)wait) == -1)
+        lh_check_finish(c);
 }
 
 /* Is target (absolute) fit to follow?  Sets r->fail when not. */
-static bool
-redirect_allowed(struct lh_check *c, const char *target)
+bool
+lh_check_redirect_allowed(struct lh_check *c, const char *target)
 {
     struct lh_result *r = c->r;
     CURLU *u = curl_url();
@@ -1001,7 +423,7 @@ redirect_allowed(struct lh_check *c, const char *target)
             r->fail = LH_FAIL_REDIRECT_LOOP;
     }
     if (!ok)
-        set_error(r, target);
+        lh_check_set_error(r, target);
     curl_free(scheme);
     curl_url_cleanup(u);
     return ok;
@@ -1023,61 +445,9 @@ out_of_descriptors(struct lh_check *c, CURLcode code)
         return false;
     c->r->attempts--;
     c->started += FD_WAIT_MS;
-    if (request(c, FD_WAIT_MS) == -1)
-        finish(c);
+    if (lh_check_request(c, FD_WAIT_MS) == -1)
+        lh_check_finish(c);
     return true;
-}
-
-/*
- * Record the finished request's answer in r: final URL, method, status
- * (0 unless the answer is usable), failure kind and error text, timings
- * and certificate.  *status gets the HTTP status on which the next steps
- * decide.  0, or -1 when the check had to end (out of memory; finished).
- */
-static int
-record_answer(struct lh_check *c, CURLcode code, long *status)
-{
-    struct lh_result *r = c->r;
-
-    *status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, status);
-    /* Stopping the body at the cap is our doing, not a failure. */
-    if (code == CURLE_WRITE_ERROR && c->body_capped)
-        code = CURLE_OK;
-    /* A page read after the answer, often on the same connection, would
-     * report no connect or TLS time: the answer's timings stand (unless
-     * the page was read by the first request: then it is the answer). */
-    if (!c->reading || c->get_first) {
-        record_timings(c);
-        if (c->dns_used)
-            r->timings.dns_ms = c->dns_ms;
-    }
-    r->dns_answered = c->dns_answered;
-    if (lh_replace_string(&r->final_url, c->url) == -1) {
-        /* The verdict would be judged on an earlier hop's URL. */
-        finish_oom(c);
-        return -1;
-    }
-    r->method = c->method;
-    r->fail = map_fail(c, code);
-    set_error(r, code == CURLE_OK ? NULL :
-        c->rq.errbuf[0] != '\0' ? c->rq.errbuf : curl_easy_strerror(code));
-    if (c->header_overflow)
-        set_error(r, "response headers over 256 KiB");
-    if (r->fail == LH_FAIL_FORBIDDEN_ADDRESS)
-        set_error(r, c->rq.guard.refused);
-    /* A failure after a complete status line still leaves the answer;
-     * keep it when the headers arrived (a body cut short, say). */
-    if (*status >= 200 && c->headers_done &&
-        (r->fail == LH_FAIL_TIMEOUT_BODY ||
-            (r->fail == LH_FAIL_RESET && c->method == LH_METHOD_GET)))
-        r->fail = LH_FAIL_NONE;
-    if (r->fail != LH_FAIL_NONE)
-        *status = 0;
-    r->http_status = (int)*status;
-    if (code == CURLE_OK)
-        record_cert(c);
-    return 0;
 }
 
 /*
@@ -1097,13 +467,13 @@ fall_back_to_get(struct lh_check *c, long status)
     r->head_status = (int)status;
     c->get_fallback = true;
     c->method = LH_METHOD_GET;
-    if (request(c, 0) == -1)
-        finish(c);
+    if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
 }
 
 /* GET answered where HEAD did not: the site's next checks this cycle go
- * straight to GET (aim).  Keyed by site, so another port asks HEAD. */
+ * straight to GET (lh_check_aim).  Keyed by site, so another port asks HEAD. */
 static void
 remember_head_refused(struct lh_check *c, long status)
 {
@@ -1117,9 +487,9 @@ remember_head_refused(struct lh_check *c, long status)
 
 /*
  * A 3xx with a Location: record the hop, then follow it with the same
- * method (GET stays GET) unless redirect_allowed refuses it (bad target,
- * a loop, too many hops), which ends the check.  True when it took the
- * check over.
+ * method (GET stays GET) unless lh_check_redirect_allowed refuses it (bad
+ * target, a loop, too many hops), which ends the check.  True when it
+ * took the check over.
  */
 static bool
 follow_redirect(struct lh_check *c, long status)
@@ -1133,502 +503,14 @@ follow_redirect(struct lh_check *c, long status)
         return false;
     /* target is the handle's: copied before the next request frees it. */
     if (lh_result_add_hop(r, c->url, (int)status, target) == -1)
-        finish_oom(c);
-    else if (!redirect_allowed(c, target))
-        finish(c);
-    else if (aim(c, target, c->method == LH_METHOD_GET) == -1)
-        finish_oom(c);
-    else if (request(c, 0) == -1)
-        finish(c);
+        lh_check_finish_oom(c);
+    else if (!lh_check_redirect_allowed(c, target))
+        lh_check_finish(c);
+    else if (lh_check_aim(c, target, c->method == LH_METHOD_GET) == -1)
+        lh_check_finish_oom(c);
+    else if (lh_check_request(c, 0) == -1)
+        lh_check_finish(c);
     return true;
-}
-
-/* A refusal's details: a bot challenge behind 403/429/503, and how long
- * a 429 or 503 asks us to wait (Retry-After, seconds). */
-static void
-record_refusal(struct lh_check *c, long status)
-{
-    struct lh_result *r = c->r;
-    curl_off_t retry_after = -1;
-
-    r->challenge = (status == 403 || status == 503 || status == 429) &&
-        looks_like_challenge(c);
-    if (status == 429 || status == 503) {
-        curl_easy_getinfo(c->easy, CURLINFO_RETRY_AFTER, &retry_after);
-        r->retry_after = retry_after > 0 ? (long)retry_after : -1;
-    }
-}
-
-/* ---- The content check: read the page, follow a refresh, probe ---- */
-
-static bool
-same_str(const char *a, const char *b)
-{
-    if (a == NULL || a[0] == '\0')
-        return b == NULL || b[0] == '\0';
-    return b != NULL && strcmp(a, b) == 0;
-}
-
-bool
-lh_check_answer_changed(const struct lh_page_seen *seen,
-    const struct lh_result *r)
-{
-    if (r->seen_status < 200 || r->seen_status > 299)
-        return false;
-    if (seen == NULL || seen->read_at == 0)
-        return true;
-    return seen->status != r->seen_status ||
-        !same_str(seen->final_url, r->seen_url) ||
-        !same_str(seen->etag, r->etag) ||
-        !same_str(seen->last_modified, r->last_modified) ||
-        seen->content_length != r->content_length;
-}
-
-/* The 2xx answer reached, before any reading: what the next check
- * compares.  0, or -1 when out of memory. */
-static int
-record_seen(struct lh_check *c, long status)
-{
-    struct lh_result *r = c->r;
-
-    r->seen_status = (int)status;
-    r->content_length = c->clen;
-    if (lh_replace_string(&r->seen_url, c->url) == -1 ||
-        lh_replace_string(&r->etag, c->etag[0] ? c->etag : NULL) == -1 ||
-        lh_replace_string(&r->last_modified,
-            c->last_modified[0] ? c->last_modified : NULL) == -1)
-        return -1;
-    return 0;
-}
-
-/* Read the page at c->url: a GET whose body is kept.  True (it took the
- * check over). */
-static bool
-start_reading(struct lh_check *c)
-{
-    struct lh_result *r = c->r;
-
-    if (c->page_buf == NULL &&
-        (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL) {
-        finish_oom(c);
-        return true;
-    }
-    c->reading = true;
-    c->saved_nhops = r->nhops;
-    c->saved_status = r->http_status;
-    c->saved_method = r->method;
-    c->method = LH_METHOD_GET;
-    if (request(c, 0) == -1)
-        finish(c);
-    return true;
-}
-
-/* The reading failed: the answer is what it was before it, without a
- * page.  Hops the reading added go. */
-static void
-restore_answer(struct lh_check *c)
-{
-    struct lh_result *r = c->r;
-
-    while (r->nhops > c->saved_nhops) {
-        r->nhops--;
-        free(r->hops[r->nhops].url);
-        free(r->hops[r->nhops].location);
-    }
-    if (r->nhops == 0) {
-        free(r->hops);
-        r->hops = NULL;
-    }
-    (void)lh_replace_string(&r->final_url, r->seen_url);
-    r->http_status = c->saved_status;
-    r->method = c->saved_method;
-    r->fail = LH_FAIL_NONE;
-    set_error(r, NULL);
-    c->reading = false;
-}
-
-/*
- * The answer is not HTML (a PDF, an image): nothing to read in it, but a
- * page with no title or text stands for it, so that the link counts as
- * read until the answer changes or content_interval passes.  Its bytes
- * are what was read (0 when only HEAD was asked).  No probe.  True (it
- * took the check over).
- */
-static bool
-not_a_page(struct lh_check *c)
-{
-    struct lh_result *r = c->r;
-    bool got_body = c->method == LH_METHOD_GET && c->page_buf != NULL;
-
-    if ((r->page = malloc(sizeof(*r->page))) == NULL) {
-        finish_oom(c);
-        return true;
-    }
-    lh_page_init(r->page);
-    r->page->bytes = got_body ? c->npage : 0;
-    r->page->text_hash = lh_hash_bytes(got_body ? c->page_buf : "",
-        got_body ? c->npage : 0);
-    c->reading = false;
-    finish(c);
-    return true;
-}
-
-/*
- * The GET that was to read the page at once was refused or failed: check
- * the link as without a content check, HEAD first, and read the page
- * after a 2xx then.  True (it took the check over).
- */
-static bool
-ask_head_first(struct lh_check *c)
-{
-    c->get_first = false;
-    c->saved_nhops = 0;
-    c->saved_status = 0;
-    c->saved_method = LH_METHOD_HEAD;
-    restore_answer(c);
-    (void)lh_replace_string(&c->r->final_url, NULL);
-    if (aim(c, c->r->url, false) == -1)
-        finish_oom(c);
-    else if (request(c, 0) == -1)
-        finish(c);
-    return true;
-}
-
-/* A refresh of at most LH_CHECK_REFRESH_MAX seconds to another URL: the
- * Refresh header first, then the page's meta refresh.  The target is
- * malloc'd; NULL when none. */
-static char *
-refresh_target(struct lh_check *c, const struct lh_page *pg)
-{
-    int delay;
-    char *url = NULL;
-
-    /* Only to http(s): a refresh to javascript: or mailto: goes nowhere
-     * a browser would show as a page. */
-    if (c->refresh[0] != '\0' &&
-        lh_page_refresh_parse(c->refresh, c->url, &delay, &url) == 0 &&
-        url != NULL && delay <= LH_CHECK_REFRESH_MAX && lh_url_is_http(url))
-        return url;
-    free(url);
-    if (pg->refresh_url != NULL && pg->refresh_delay >= 0 &&
-        pg->refresh_delay <= LH_CHECK_REFRESH_MAX &&
-        lh_url_is_http(pg->refresh_url))
-        return strdup(pg->refresh_url);
-    return NULL;
-}
-
-static bool probe_step(struct lh_check *c);
-
-/*
- * After the chain's answer (no redirect to follow): start reading the
- * page when it is due, or take the page read.  True when it took the
- * check over.
- */
-static bool
-content_step(struct lh_check *c, long status)
-{
-    struct lh_result *r = c->r;
-    struct lh_page *pg;
-    char *target;
-
-    if (!c->page_on)
-        return false;
-    if (!c->reading) {
-        if (r->fail != LH_FAIL_NONE || status < 200 || status > 299)
-            return false;
-        if (record_seen(c, status) == -1) {
-            finish_oom(c);
-            return true;
-        }
-        if (!c->page_due && !lh_check_answer_changed(&c->seen, r))
-            return false;
-        if (c->not_html && c->method != LH_METHOD_GET)
-            return not_a_page(c);
-        if (c->method != LH_METHOD_GET || c->page_buf == NULL)
-            return start_reading(c);
-        /* The answer was a GET (HEAD refused): its body is the page. */
-        c->reading = true;
-        c->saved_nhops = r->nhops;
-        c->saved_status = r->http_status;
-        c->saved_method = r->method;
-    }
-    /* A GET that fails or is refused where HEAD was answered says
-     * nothing of the page; gone (404, 410) it does say. */
-    if (r->fail != LH_FAIL_NONE || !((status >= 200 && status <= 299) ||
-            status == 404 || status == 410)) {
-        /* A GET asked first and refused: ask as without a content check.
-         * One that failed (a timeout, a reset) failed as a HEAD would
-         * have: that is the link's answer, with the time it had. */
-        if (c->get_first && r->fail == LH_FAIL_NONE)
-            return ask_head_first(c);
-        if (c->get_first) {
-            c->get_first = false;
-            c->reading = false;
-            return false;
-        }
-        restore_answer(c);
-        return false;
-    }
-    c->get_first = false;
-    if (r->seen_status == 0 && status <= 299 &&
-        record_seen(c, status) == -1) {
-        finish_oom(c);
-        return true;
-    }
-    if (status > 299)
-        return false;
-    if (c->not_html)
-        return not_a_page(c);
-    if ((pg = malloc(sizeof(*pg))) == NULL ||
-        lh_page_parse(c->page_buf, c->npage, c->url, pg) == -1) {
-        free(pg);
-        finish_oom(c);
-        return true;
-    }
-    if ((target = refresh_target(c, pg)) != NULL) {
-        lh_page_cleanup(pg);
-        free(pg);
-        if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
-            free(target);
-            finish_oom(c);
-            return true;
-        }
-        r->hops[r->nhops - 1].refresh = true;
-        if (!redirect_allowed(c, target))
-            finish(c);
-        else if (aim(c, target, true) == -1)
-            finish_oom(c);
-        else if (request(c, 0) == -1)
-            finish(c);
-        free(target);
-        return true;
-    }
-    r->page = pg;
-    c->reading = false;
-    return probe_step(c);
-}
-
-/* Can the page not be told from the probe's answer?  Same end, or the
- * same title and the same text (or nearly: a page may echo the path). */
-static bool
-like_probe(const struct probe *pb, const struct lh_result *r)
-{
-    const struct lh_page *pg = r->page;
-    size_t a, b, diff;
-
-    if (!pb->ok || pb->status < 200 || pb->status > 299 || pg == NULL)
-        return false;
-    if (pb->final_url != NULL && r->final_url != NULL &&
-        strcmp(pb->final_url, r->final_url) == 0)
-        return true;
-    /* Two pages with no title and no text cannot be told apart, nor
-     * told to be the same page: say nothing. */
-    if (pg->title == NULL && pg->text_bytes == 0)
-        return false;
-    if (!same_str(pb->title, pg->title))
-        return false;
-    if (pb->text_hash == pg->text_hash && pb->text_bytes == pg->text_bytes)
-        return true;
-    a = pb->text_bytes;
-    b = pg->text_bytes;
-    diff = a > b ? a - b : b - a;
-    return diff <= (a > b ? a : b) / 100 + 32;
-}
-
-/* The probe is over (or failed to start): compare and finish every
- * check that waited for it. */
-static void
-probe_release(struct probe *pb)
-{
-    struct lh_check **w = pb->waiters;
-    size_t n = pb->nwaiters;
-
-    pb->done = true;
-    pb->prober = NULL;
-    pb->waiters = NULL;
-    pb->nwaiters = pb->cap = 0;
-    for (size_t i = 0; i < n; i++) {
-        w[i]->waiting = NULL;
-        w[i]->r->same_as_probe = like_probe(pb, w[i]->r);
-        finish(w[i]);
-    }
-    free(w);
-}
-
-/* Point c at a random path of its own server and ask it, following
- * redirects; c->url is kept in page_url meanwhile.  0, or -1. */
-static int
-probe_start(struct lh_check *c)
-{
-    struct lh_checker *ck = c->ck;
-    unsigned long long seed[3];
-    char url[400];
-
-    seed[0] = (unsigned long long)time(NULL);
-    seed[1] = (unsigned long long)now_ms();
-    seed[2] = ++ck->probe_serial;
-    if (snprintf(url, sizeof(url), "%s/%016llx-linkhealthd-probe", c->site,
-            lh_hash_bytes(seed, sizeof(seed))) >= (int)sizeof(url))
-        return -1;
-    c->page_url = c->url;
-    if ((c->url = strdup(url)) == NULL) {
-        c->url = c->page_url;
-        c->page_url = NULL;
-        return -1;
-    }
-    c->probing = true;
-    c->method = LH_METHOD_GET;
-    c->started = now_ms();
-    if (request(c, 0) == -1) {
-        free(c->url);
-        c->url = c->page_url;
-        c->page_url = NULL;
-        c->probing = false;
-        /* Not this link's failure: it has its answer. */
-        c->r->fail = LH_FAIL_NONE;
-        set_error(c->r, NULL);
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * The page is read: compare it with its server's probe, asking the probe
- * first if no check has this cycle, or waiting for the check that does.
- * A home page needs none (a site's front door may well answer every
- * path).  True: it took the check over (always).
- */
-static bool
-probe_step(struct lh_check *c)
-{
-    struct lh_checker *ck = c->ck;
-    struct lh_result *r = c->r;
-    struct probe *pb;
-
-    if (c->site[0] == '\0' || lh_url_is_home(r->url) ||
-        lh_url_is_home(c->url)) {
-        finish(c);
-        return true;
-    }
-    pb = lh_strmap_get(&ck->probes, c->site);
-    if (pb != NULL && pb->done) {
-        r->same_as_probe = like_probe(pb, r);
-        finish(c);
-        return true;
-    }
-    if (pb != NULL) {
-        if (pb->nwaiters == pb->cap) {
-            size_t cap = pb->cap ? pb->cap * 2 : 4;
-            struct lh_check **grown = realloc(pb->waiters,
-                cap * sizeof(*grown));
-
-            if (grown == NULL) {
-                finish(c);      /* judged without the probe */
-                return true;
-            }
-            pb->waiters = grown;
-            pb->cap = cap;
-        }
-        pb->waiters[pb->nwaiters++] = c;
-        c->waiting = pb;
-        return true;
-    }
-    if ((pb = calloc(1, sizeof(*pb))) == NULL ||
-        lh_strmap_put(&ck->probes, c->site, pb) == -1) {
-        free(pb);
-        finish(c);
-        return true;
-    }
-    pb->prober = c;
-    if (probe_start(c) == -1) {
-        pb->prober = NULL;
-        pb->done = true;
-        finish(c);
-    }
-    return true;
-}
-
-/* The prober's request is over: record the server's answer, give the
- * check its page URL back, and finish it and its waiters. */
-static void
-probe_done(struct lh_check *c, CURLcode code)
-{
-    struct probe *pb = lh_strmap_get(&c->ck->probes, c->site);
-    struct lh_page pg;
-    long status = 0;
-    char *eff = NULL;
-
-    c->r->attempts--;       /* not the link's request */
-    free(c->url);
-    c->url = c->page_url;
-    c->page_url = NULL;
-    c->probing = false;
-    if (pb == NULL) {       /* cannot be: the cycle holds it */
-        finish(c);
-        return;
-    }
-    if (code == CURLE_WRITE_ERROR && c->body_capped)
-        code = CURLE_OK;
-    if (code == CURLE_OK &&
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status) ==
-            CURLE_OK &&
-        curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
-            CURLE_OK && eff != NULL &&
-        (pb->final_url = strdup(eff)) != NULL) {
-        pb->status = (int)status;
-        pb->ok = true;
-        if (status >= 200 && status <= 299 &&
-            lh_page_parse(c->page_buf, c->npage, eff, &pg) == 0) {
-            pb->text_bytes = pg.text_bytes;
-            pb->text_hash = pg.text_hash;
-            if (pg.title != NULL && (pb->title = strdup(pg.title)) == NULL)
-                pb->ok = false;
-            lh_page_cleanup(&pg);
-        } else if (status >= 200 && status <= 299) {
-            pb->ok = false;
-        }
-    }
-    c->r->same_as_probe = like_probe(pb, c->r);
-    probe_release(pb);
-    finish(c);
-}
-
-/* Cancelling a check that a probe concerns: a waiter leaves the list; a
- * prober hands the probe to its first waiter, or drops it. */
-static void
-probe_cancel(struct lh_check *c)
-{
-    struct probe *pb = c->waiting;
-
-    if (pb != NULL) {
-        for (size_t i = 0; i < pb->nwaiters; i++)
-            if (pb->waiters[i] == c) {
-                memmove(pb->waiters + i, pb->waiters + i + 1,
-                    (pb->nwaiters - i - 1) * sizeof(*pb->waiters));
-                pb->nwaiters--;
-                break;
-            }
-        c->waiting = NULL;
-        return;
-    }
-    if (!c->probing ||
-        (pb = lh_strmap_get(&c->ck->probes, c->site)) == NULL)
-        return;
-    while (pb->nwaiters > 0) {
-        struct lh_check *w = pb->waiters[0];
-
-        memmove(pb->waiters, pb->waiters + 1,
-            (pb->nwaiters - 1) * sizeof(*pb->waiters));
-        pb->nwaiters--;
-        w->waiting = NULL;
-        pb->prober = w;
-        if (probe_start(w) == 0)
-            return;
-        /* Judged without the probe. */
-        pb->prober = NULL;
-        finish(w);
-    }
-    probe_free(lh_strmap_del(&c->ck->probes, c->site));
 }
 
 /* A request is over: decide what comes next, in this order. */
@@ -1641,132 +523,23 @@ done_cb(void *easy, int result, void *arg)
 
     (void)easy;             /* c->easy */
     if (c->probing) {
-        probe_done(c, code);
+        lh_check_probe_done(c, code);
         return;
     }
     if (out_of_descriptors(c, code) ||
-        record_answer(c, code, &status) == -1 ||
+        lh_check_record_answer(c, code, &status) == -1 ||
         fall_back_to_get(c, status))
         return;
     remember_head_refused(c, status);
-    if (follow_redirect(c, status) || content_step(c, status))
+    if (follow_redirect(c, status) || lh_check_content_step(c, status))
         return;
-    record_refusal(c, status);
-    try_over(c);
-}
-
-/* The lookup failed: that is this request's answer. */
-static void
-dns_failed(struct lh_check *c, const struct lh_dns_answer *a)
-{
-    struct lh_result *r = c->r;
-
-    r->attempts++;
-    if (lh_replace_string(&r->final_url, c->url) == -1) {
-        finish_oom(c);
-        return;
-    }
-    r->method = c->method;
-    r->http_status = 0;
-    switch (a->status) {
-    case LH_DNS_NXDOMAIN:
-    case LH_DNS_NODATA:
-        r->fail = LH_FAIL_DNS;
-        break;
-    case LH_DNS_SERVFAIL:
-        r->fail = LH_FAIL_DNS_SERVFAIL;
-        break;
-    case LH_DNS_TIMEOUT:
-        r->fail = LH_FAIL_DNS_TIMEOUT;
-        break;
-    case LH_DNS_NO_SERVER:
-        r->fail = LH_FAIL_DNS_NO_SERVER;
-        break;
-    default:
-        r->fail = LH_FAIL_OTHER;
-        break;
-    }
-    set_error(r, a->error);
-    r->dns_answered = a->answered;
-    r->timings.dns_ms = a->ms > 0 ? a->ms : -1;
-    r->domain_gone = a->domain_gone;
-    if (lh_replace_string(&r->dns_domain, a->domain) == -1) {
-        r->dns_domain = NULL;
-        r->domain_gone = false;     /* no domain to name in the reason */
-    }
-    try_over(c);
-}
-
-static void
-dns_done_cb(const struct lh_dns_answer *a, void *arg)
-{
-    struct lh_check *c = arg;
-    struct curl_slist *list = NULL;
-    char *entry = NULL;
-
-    c->dnsq = NULL;
-    if (a->status != LH_DNS_OK) {
-        dns_failed(c, a);
-        return;
-    }
-    c->dns_answered = a->answered;
-    c->dns_used = true;
-    /* A remembered answer took no time: unknown, like a phase skipped. */
-    c->dns_ms = a->ms > 0 ? a->ms : -1;
-    /* This request's resolve list: its own answer, then the configured
-     * ones (curl takes one list per handle). */
-    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
-            c->dns_port, a->addrs) < 0 ||
-        (list = curl_slist_append(NULL, entry)) == NULL) {
-        free(entry);
-        finish_oom(c);
-        return;
-    }
-    free(entry);
-    c->resolve = list;
-    for (const struct curl_slist *e = c->ck->base.resolve; e; e = e->next) {
-        if ((list = curl_slist_append(c->resolve, e->data)) == NULL) {
-            finish_oom(c);
-            return;
-        }
-    }
-    if (send_request(c, 0) == -1)
-        finish(c);
+    lh_check_record_refusal(c, status);
+    lh_check_try_over(c);
 }
 
 static struct lh_check *check_start(struct lh_checker *ck, const char *url,
     bool content, const struct lh_page_seen *seen, struct lh_result *result,
     lh_check_done_cb cb, void *arg, char *err, size_t errlen);
-
-/* Copy what is known of the page into c.  0, or -1 when out of memory. */
-static int
-content_init(struct lh_check *c, const struct lh_page_seen *seen)
-{
-    struct lh_checker *ck = c->ck;
-    long long now = (long long)time(NULL);
-
-    c->page_on = ck->content_checks && ck->max_body_bytes > 0;
-    c->clen = -1;
-    if (!c->page_on)
-        return 0;
-    if (seen != NULL) {
-        c->seen = *seen;
-        if ((seen->final_url != NULL &&
-                (c->seen_strs[0] = strdup(seen->final_url)) == NULL) ||
-            (seen->etag != NULL &&
-                (c->seen_strs[1] = strdup(seen->etag)) == NULL) ||
-            (seen->last_modified != NULL &&
-                (c->seen_strs[2] = strdup(seen->last_modified)) == NULL))
-            return -1;
-        c->seen.final_url = c->seen_strs[0];
-        c->seen.etag = c->seen_strs[1];
-        c->seen.last_modified = c->seen_strs[2];
-    }
-    c->page_due = seen == NULL || seen->read_at <= 0 ||
-        ck->content_interval_ms == 0 || now < seen->read_at ||
-        (now - seen->read_at) * 1000 >= (long long)ck->content_interval_ms;
-    return 0;
-}
 
 struct lh_check *
 lh_check_start(struct lh_checker *ck, const char *url,
@@ -1799,23 +572,23 @@ check_start(struct lh_checker *ck, const char *url, bool content,
     }
     c->ck = ck;
     c->clen = -1;
-    if (content && content_init(c, seen) == -1) {
+    if (content && lh_check_content_init(c, seen) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
     c->r = result;
     c->cb = cb;
     c->arg = arg;
-    c->check_started = c->started = now_ms();
+    c->check_started = c->started = lh_check_now_ms();
     /* A page due whatever the answer is read by the first request: a GET
      * in place of HEAD, so first sight costs no extra request. */
     c->get_first = c->page_on && c->page_due;
     c->reading = c->get_first;
-    if (aim(c, url, c->get_first) == -1) {
+    if (lh_check_aim(c, url, c->get_first) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }
-    if (request(c, 0) == -1) {
+    if (lh_check_request(c, 0) == -1) {
         lh_seterr(err, errlen, "%s", result->error ? result->error : "failed");
         goto fail;
     }
@@ -1830,6 +603,6 @@ void
 lh_check_cancel(struct lh_check *c)
 {
     lh_http_cancel(c->ck->http, c->easy);
-    probe_cancel(c);
+    lh_check_probe_cancel(c);
     check_free(c);
 }

@@ -1,0 +1,250 @@
+/*
+ * check_dns: the name each request of a check connects to, looked up with
+ * c-ares (dns.c) before curl is asked, and given to curl as that
+ * request's resolve entry; a failed lookup is the request's answer.
+ * Which request comes next is check.c's.
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "check_internal.h"
+#include "dns.h"
+#include "request.h"
+#include "url.h"
+#include "util.h"
+
+/* s (length n) is name, case aside. */
+static bool
+same_name(const char *s, size_t n, const char *name)
+{
+    return strlen(name) == n && strncasecmp(s, name, n) == 0;
+}
+
+/* s (length n) is port; an empty s matches any when any_empty. */
+static bool
+same_port(const char *s, size_t n, long port, bool any_empty)
+{
+    char buf[8], *end;
+
+    if (n == 0)
+        return any_empty;
+    if (n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return strtol(buf, &end, 10) == port && *end == '\0';
+}
+
+/* A field of a curl option string "a:b:c", an IPv6 "[…]" kept whole:
+ * its length from s, which is left after the ':' that ends it. */
+static size_t
+field(const char **s)
+{
+    const char *p = *s;
+    size_t n;
+
+    if (*p == '[') {
+        const char *end = strchr(p, ']');
+
+        n = end != NULL ? (size_t)(end - p + 1) : strlen(p);
+    } else {
+        n = strcspn(p, ":");
+    }
+    *s = p + n + (p[n] == ':' ? 1 : 0);
+    return n;
+}
+
+static bool
+is_address(const char *host)
+{
+    unsigned char buf[16];
+
+    return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
+}
+
+/*
+ * The name this request connects to, when c-ares must look it up: the
+ * URL's host and port, or what a connect_to entry sends them to (curl
+ * applies connect_to first and then resolves its target).  False when
+ * nothing is to be looked up: an address, or a resolve entry for it
+ * (configured answers win; no query is sent).
+ */
+static bool
+dns_target(struct lh_check *c)
+{
+    const struct lh_request_base *b = &c->ck->base;
+    const char *host = c->host;
+    size_t hostlen = strlen(host);
+    struct lh_url u;
+
+    if (lh_url_parse(c->url, &u) == -1 || u.ipv6)
+        return false;
+    c->dns_port = u.port;
+    for (const struct curl_slist *e = b->connect_to; e; e = e->next) {
+        const char *p = e->data, *h, *port, *h2;
+        size_t hn, pn, h2n;
+
+        h = p;
+        hn = field(&p);
+        port = p;
+        pn = field(&p);
+        h2 = p;
+        h2n = field(&p);
+        /* p is left at the connect port, "" for the same. */
+        if ((hn > 0 && !same_name(h, hn, host)) ||
+            !same_port(port, pn, c->dns_port, true))
+            continue;
+        if (h2n > 0) {
+            host = h2;
+            hostlen = h2n;
+        }
+        if (*p != '\0')
+            c->dns_port = strtol(p, NULL, 10);
+        break;
+    }
+    if (hostlen == 0 || hostlen >= sizeof(c->dns_name))
+        return false;
+    /* The name is asked without a final dot; curl's resolve entry keeps
+     * it, as curl looks for the name as written. */
+    c->dns_dot = hostlen > 1 && host[hostlen - 1] == '.';
+    if (c->dns_dot)
+        hostlen--;
+    memcpy(c->dns_name, host, hostlen);
+    c->dns_name[hostlen] = '\0';
+    if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
+        return false;
+    for (const struct curl_slist *e = b->resolve; e; e = e->next) {
+        const char *p = e->data, *h;
+        size_t hn, pn;
+
+        if (*p == '-')
+            continue;
+        if (*p == '+')
+            p++;
+        h = p;
+        hn = field(&p);
+        pn = strcspn(p, ":");
+        /* curl matches the name as written, a final dot included. */
+        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
+            hn--;
+        else if (c->dns_dot && !same_name(h, hn, "*"))
+            continue;
+        if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
+            same_port(p, pn, c->dns_port, false))
+            return false;
+    }
+    return true;
+}
+
+static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
+
+/*
+ * The request for c->url after delay_ms: its connect name looked up
+ * first when that is ours to do (dns_target), then sent.  0, and
+ * check.c's done_cb runs once (or the check ends from dns_done_cb); or
+ * -1 with r's fail and error set.
+ */
+int
+lh_check_request(struct lh_check *c, unsigned delay_ms)
+{
+    char err[256];
+    bool fresh = c->dns_fresh;
+
+    c->dns_fresh = false;
+    c->dns_answered = false;
+    c->dns_used = false;
+    c->dns_ms = -1;
+    curl_slist_free_all(c->resolve);
+    c->resolve = NULL;
+    if (lh_url_is_invalid_host(c->host) || !dns_target(c))
+        return lh_check_send_request(c, delay_ms);
+    c->dnsq = lh_dns_resolve(c->ck->dns, c->dns_name, delay_ms, fresh,
+        dns_done_cb, c, err, sizeof(err));
+    return c->dnsq == NULL ? lh_check_request_failed(c, err) : 0;
+}
+
+/* The lookup failed: that is this request's answer. */
+static void
+dns_failed(struct lh_check *c, const struct lh_dns_answer *a)
+{
+    struct lh_result *r = c->r;
+
+    r->attempts++;
+    if (lh_replace_string(&r->final_url, c->url) == -1) {
+        lh_check_finish_oom(c);
+        return;
+    }
+    r->method = c->method;
+    r->http_status = 0;
+    switch (a->status) {
+    case LH_DNS_NXDOMAIN:
+    case LH_DNS_NODATA:
+        r->fail = LH_FAIL_DNS;
+        break;
+    case LH_DNS_SERVFAIL:
+        r->fail = LH_FAIL_DNS_SERVFAIL;
+        break;
+    case LH_DNS_TIMEOUT:
+        r->fail = LH_FAIL_DNS_TIMEOUT;
+        break;
+    case LH_DNS_NO_SERVER:
+        r->fail = LH_FAIL_DNS_NO_SERVER;
+        break;
+    default:
+        r->fail = LH_FAIL_OTHER;
+        break;
+    }
+    lh_check_set_error(r, a->error);
+    r->dns_answered = a->answered;
+    r->timings.dns_ms = a->ms > 0 ? a->ms : -1;
+    r->domain_gone = a->domain_gone;
+    if (lh_replace_string(&r->dns_domain, a->domain) == -1) {
+        r->dns_domain = NULL;
+        r->domain_gone = false;     /* no domain to name in the reason */
+    }
+    lh_check_try_over(c);
+}
+
+static void
+dns_done_cb(const struct lh_dns_answer *a, void *arg)
+{
+    struct lh_check *c = arg;
+    struct curl_slist *list = NULL;
+    char *entry = NULL;
+
+    c->dnsq = NULL;
+    if (a->status != LH_DNS_OK) {
+        dns_failed(c, a);
+        return;
+    }
+    c->dns_answered = a->answered;
+    c->dns_used = true;
+    /* A remembered answer took no time: unknown, like a phase skipped. */
+    c->dns_ms = a->ms > 0 ? a->ms : -1;
+    /* This request's resolve list: its own answer, then the configured
+     * ones (curl takes one list per handle). */
+    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
+            c->dns_port, a->addrs) < 0 ||
+        (list = curl_slist_append(NULL, entry)) == NULL) {
+        free(entry);
+        lh_check_finish_oom(c);
+        return;
+    }
+    free(entry);
+    c->resolve = list;
+    for (const struct curl_slist *e = c->ck->base.resolve; e; e = e->next) {
+        if ((list = curl_slist_append(c->resolve, e->data)) == NULL) {
+            lh_check_finish_oom(c);
+            return;
+        }
+    }
+    if (lh_check_send_request(c, 0) == -1)
+        lh_check_finish(c);
+}
