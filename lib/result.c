@@ -118,9 +118,9 @@ lh_result_add_hop(struct lh_result *r, const char *url, int status,
             goto fail;
         r->hops = hops;
     }
-    r->hops[r->nhops].url = u;
-    r->hops[r->nhops].status = status;
-    r->hops[r->nhops].location = loc;
+    /* Every field: one added later (refresh) is never left unset. */
+    r->hops[r->nhops] = (struct lh_hop){ .url = u, .status = status,
+        .location = loc };
     r->nhops++;
     return 0;
 
