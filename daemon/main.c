@@ -66,7 +66,10 @@ usage(FILE *f)
 "  -d, --directory SOURCE   directory file or http(s) URL (config: directory)\n"
 "  -o, --status-file FILE   JSON status file (config: status_file)\n"
 "      --once               check every link once, report, and exit:\n"
-"                           0 all ok or moved, 1 some link unhealthy,\n"
+"                           0 all links pass, 1 some link fails: its\n"
+"                           state is in fail_on (by default stale, error\n"
+"                           or unreachable) or unknown; excluded links\n"
+"                           never fail,\n"
 "                           2 usage, configuration or directory error,\n"
 "                           3 all checks inconclusive (the network could\n"
 "                           not be reached: no verdict, see the log)\n"
@@ -299,18 +302,59 @@ fail:
     return -1;
 }
 
+/* The rules and fail_on, as comment lines before the list. */
 static void
-print_list(const struct lh_directory *dir, void *arg)
+print_rules(const struct lh_config *cfg)
+{
+    const struct lh_rules *r = &cfg->rules;
+    bool first = true;
+
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->v[i].kind == LH_RULE_EXCLUDE)
+            printf("# rule %u: exclude %s\n", r->v[i].number,
+                r->v[i].pattern);
+        else
+            printf("# rule %u: accept %s as ok when %s\n", r->v[i].number,
+                r->v[i].pattern, r->v[i].what);
+    }
+    printf("# fail_on:");
+    for (int s = 0; s < LH_STATE_COUNT; s++) {
+        if (cfg->fail_on & LH_STATE_BIT(s)) {
+            printf("%s %s", first ? "" : ",", lh_state_name(
+                (enum lh_state)s));
+            first = false;
+        }
+    }
+    printf("%s (and unknown)\n", first ? " nothing" : "");
+}
+
+/* The entries: region, organization, URL, and for an excluded one a
+ * fourth column that says so. */
+static void
+print_list(const struct lh_directory *dir, const struct lh_config *cfg,
+    void *arg)
 {
     struct app *app = arg;
+    size_t excluded = 0;
 
-    printf("# %s: %zu organizations (%s)\n", app->source, dir->n,
+    for (size_t i = 0; i < dir->n; i++)
+        if (lh_rules_excluded(&cfg->rules, dir->entries[i].url) != 0)
+            excluded++;
+    printf("# %s: %zu organizations (%s)", app->source, dir->n,
         lh_directory_format_name(dir->format));
+    if (excluded > 0)
+        printf(", %zu excluded", excluded);
+    putchar('\n');
+    print_rules(cfg);
     for (size_t i = 0; i < dir->n; i++) {
         const struct lh_entry *e = &dir->entries[i];
+        unsigned rule = lh_rules_excluded(&cfg->rules, e->url);
 
-        printf("%s\t%s\t%s\n", e->region[0] ? e->region : "-", e->name,
+        printf("%s\t%s\t%s", e->region[0] ? e->region : "-", e->name,
             e->url);
+        if (rule != 0)
+            printf("\texcluded by rule %u", rule);
+        putchar('\n');
     }
     fflush(stdout);
     app->listed = true;
@@ -395,7 +439,6 @@ show(struct app *app, const struct lh_config *cfg)
 {
     const char *path = app->show_path ? app->show_path : cfg->status_file;
     struct lh_links links;
-    size_t count[LH_STATE_COUNT];
     double duration_ms;
     char err[1024];
     int code = EXIT_SUCCESS;
@@ -427,7 +470,7 @@ show(struct app *app, const struct lh_config *cfg)
     } else if (report(app, &links, NULL, duration_ms) == -1) {
         code = EXIT_USAGE;
     }
-    if (code == EXIT_SUCCESS && lh_links_count(&links, count) > 0)
+    if (code == EXIT_SUCCESS && lh_links_failing(&links, cfg->fail_on) > 0)
         code = EXIT_UNHEALTHY;
     lh_links_cleanup(&links);
     return code;

@@ -267,6 +267,37 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
         lh_state_name(t->from), lh_state_name(t->to), l->reason);
 }
 
+/*
+ * Mark the links the exclude rules name, after each directory merge and
+ * each reload.  A link excluded now forgets its verdicts (it will have
+ * none); one no longer excluded is checked from the next cycle, as new.
+ * Never while a cycle's checks run: the scheduler borrows the table.
+ */
+static void
+apply_rules(struct lh_monitor *m)
+{
+    size_t first = 0;
+
+    for (size_t i = 0; i < m->links.n; i++) {
+        struct lh_link *l = m->links.v[i];
+        unsigned rule = lh_rules_excluded(&m->cfg.rules, l->url);
+
+        if (rule != 0 && l->excluded == 0) {
+            lh_log(m->have_dir ? LOG_INFO : LOG_DEBUG, "%s [%s] %s: "
+                "excluded by rule %u, not checked", l->name, l->region,
+                l->url, rule);
+            lh_state_forget(l);
+            first++;
+        } else if (rule == 0 && l->excluded != 0) {
+            log_info("%s [%s] %s: no longer excluded, checked from now on",
+                l->name, l->region, l->url);
+        }
+        l->excluded = rule;
+    }
+    if (!m->have_dir && first > 0)
+        log_info("%zu links excluded by rules, not checked", first);
+}
+
 /* --- the cycle -------------------------------------------------------- */
 
 static void
@@ -362,6 +393,7 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     lh_log_set_level(m->cfg.log_level);
+    apply_rules(m);
 }
 
 /*
@@ -431,7 +463,7 @@ cycle_end(struct lh_monitor *m)
         } else if (m->exit_code == 0 && m->inconclusive) {
             m->exit_code = 3;   /* no verdict at all: not the links' fault */
         } else if (m->exit_code == 0 &&
-            lh_links_count(&m->links, count) > 0) {
+            lh_links_failing(&m->links, m->cfg.fail_on) > 0) {
             m->exit_code = 1;
         }
         lh_monitor_stop(m);
@@ -471,7 +503,9 @@ checks_begin(struct lh_monitor *m)
 
     if (m->hooks.loaded != NULL)
         m->hooks.loaded(&m->links, m->dir_error, m->hooks.arg);
-    if (!m->have_dir || m->links.n == 0 || m->mode == LH_MONITOR_LIST) {
+    /* Every link excluded: nothing to check, nothing inconclusive. */
+    if (!m->have_dir || m->links.n == lh_links_excluded(&m->links) ||
+        m->mode == LH_MONITOR_LIST) {
         cycle_end(m);
         return;
     }
@@ -482,6 +516,7 @@ checks_begin(struct lh_monitor *m)
         m->cfg.fail_threshold;
     p.recover_threshold = m->cfg.recover_threshold;
     p.cert_warn_days = m->cfg.cert_warn_days;
+    p.rules = &m->cfg.rules;    /* m->cfg changes only between cycles */
     if ((m->checker = lh_checker_new(m->http, &m->cfg, err,
             sizeof(err))) == NULL ||
         (m->sched = lh_scheduler_start(m->checker, m->retry ?
@@ -565,9 +600,10 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
     m->dir_len = len;
     if (!m->have_dir)
         seed_links(m);
+    apply_rules(m);
     m->have_dir = true;
     if (m->mode == LH_MONITOR_LIST && m->hooks.listed != NULL)
-        m->hooks.listed(&m->dir, m->hooks.arg);
+        m->hooks.listed(&m->dir, &m->cfg, m->hooks.arg);
 }
 
 static void

@@ -33,8 +33,10 @@ struct lh_monitor_hooks {
      * (info borrowed for the call). */
     void (*cycle_done)(const struct lh_links *links,
         const struct lh_status_info *info, void *arg);
-    /* LH_MONITOR_LIST: the directory as loaded. */
-    void (*listed)(const struct lh_directory *dir, void *arg);
+    /* LH_MONITOR_LIST: the directory as loaded, and the configuration
+     * it is checked under (its rules). */
+    void (*listed)(const struct lh_directory *dir,
+        const struct lh_config *cfg, void *arg);
     /* Each cycle, once the directory was read (or failed to be): error is
      * NULL or the load error; links is the table now being checked. */
     void (*loaded)(const struct lh_links *links, const char *error,

@@ -39,7 +39,11 @@ enum opt_type {
     OPT_BOOL,       /* yes/no, true/false, on/off, 1/0 */
     OPT_NETWORKS,   /* CIDRs, comma- or space-separated, may repeat */
     OPT_SHARD,      /* K/N */
-    OPT_DNS_SERVERS /* address[:port], comma- or space-separated */
+    OPT_DNS_SERVERS,/* address[:port], comma- or space-separated */
+    OPT_EXCLUDE,    /* a regular expression, may repeat */
+    OPT_ACCEPT,     /* a regular expression and states or codes, may
+                       repeat */
+    OPT_STATES      /* link states, comma- or space-separated */
 };
 
 struct option {
@@ -88,6 +92,9 @@ static const struct option options[] = {
     { "allow_private", OPT_BOOL, OFF(allow_private), 0, 0 },
     { "allow_networks", OPT_NETWORKS, OFF(allow_networks), 0, 0 },
     { "dns_servers", OPT_DNS_SERVERS, OFF(dns_servers), 0, 0 },
+    { "exclude", OPT_EXCLUDE, OFF(rules), 0, 0 },
+    { "accept", OPT_ACCEPT, OFF(rules), 0, 0 },
+    { "fail_on", OPT_STATES, OFF(fail_on), 0, 0 },
     { "syslog_facility", OPT_FACILITY, OFF(syslog_facility), 0, 0 },
     { "log_level", OPT_LEVEL, OFF(log_level), 0, 0 },
 };
@@ -117,6 +124,10 @@ lh_config_init(struct lh_config *cfg)
     cfg->content_interval_ms = 24 * 3600 * 1000;
     cfg->syslog_facility = LOG_DAEMON;
     cfg->log_level = LOG_INFO;
+    /* A blocked site is not dead, and a moved one still works. */
+    cfg->fail_on = LH_STATE_BIT(LH_STATE_STALE) |
+        LH_STATE_BIT(LH_STATE_ERROR) | LH_STATE_BIT(LH_STATE_UNREACHABLE);
+    lh_rules_init(&cfg->rules);
     if (lh_replace_string(&cfg->directory,
             "/etc/linkhealthd/directory.json") == -1 ||
         lh_replace_string(&cfg->status_file,
@@ -148,6 +159,7 @@ lh_config_cleanup(struct lh_config *cfg)
     for (size_t i = 0; i < cfg->nallow_networks; i++)
         free(cfg->allow_networks[i]);
     free(cfg->allow_networks);
+    lh_rules_cleanup(&cfg->rules);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -626,6 +638,22 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
         return set_networks(cfg, value, why);
     case OPT_DNS_SERVERS:
         return set_dns_servers(cfg, value, why);
+    case OPT_EXCLUDE:
+    case OPT_ACCEPT:
+        if (lh_rules_add(&cfg->rules, o->type == OPT_EXCLUDE ?
+                LH_RULE_EXCLUDE : LH_RULE_ACCEPT, value, range,
+                rangelen) == -1) {
+            *why = range;
+            return -1;
+        }
+        return 0;
+    case OPT_STATES:
+        if (lh_rules_parse_states(value, (unsigned *)field, range,
+                rangelen) == -1) {
+            *why = range;
+            return -1;
+        }
+        return 0;
     case OPT_SHARD:
         if (*value == '\0') {
             cfg->shard_index = cfg->shard_count = 0;
@@ -656,7 +684,7 @@ lh_config_set(struct lh_config *cfg, const char *key, const char *value,
 {
     const struct option *o = find_option(key);
     const char *why;
-    char range[96];
+    char range[256];
 
     if (o == NULL) {
         lh_seterr(err, errlen, "%s: unknown option \"%s\"", origin, key);
@@ -682,7 +710,7 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
     struct load_ctx *ctx = user;
     const struct option *o;
     const char *why;
-    char range[96];
+    char range[256];
 
     if (ctx->msg[0] != '\0')
         return 0;
@@ -697,7 +725,8 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
         return 0;
     }
     if (o->type != OPT_RESOLVE && o->type != OPT_CONNECT_TO &&
-        o->type != OPT_NETWORKS && ctx->seen[o - options]++) {
+        o->type != OPT_NETWORKS && o->type != OPT_EXCLUDE &&
+        o->type != OPT_ACCEPT && ctx->seen[o - options]++) {
         snprintf(ctx->msg, sizeof(ctx->msg),
             "option \"%s\" is set twice", name);
         return 0;

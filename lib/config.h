@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "directory.h"
+#include "rules.h"
 
 #define LH_CONFIG_DEFAULT_PATH "/etc/linkhealthd/linkhealthd.conf"
 
@@ -60,6 +61,10 @@ struct lh_config {
     size_t nallow_networks;
     char *dns_servers;          /* "127.0.0.1:5353,[::1]:53"; NULL: the
                                    system's (resolv.conf) */
+
+    struct lh_rules rules;      /* exclude and accept, in file order */
+    unsigned fail_on;           /* states that fail --once and --show:
+                                   bits LH_STATE_BIT(state) */
 
     int syslog_facility;        /* LOG_DAEMON, LOG_LOCAL0, … */
     int log_level;              /* LOG_INFO, … */

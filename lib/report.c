@@ -1,7 +1,8 @@
 /*
  * report: the human report.  Groups are printed in the order an editor
  * works through them: dead links, then broken, blocked, moved, and the
- * healthy ones last, one line each.
+ * healthy ones, one line each; last the excluded links, which are not
+ * checked (configuration rules), listed so that none is silently dropped.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,10 +46,14 @@ code_and_time(FILE *f, const struct lh_link *l)
         fprintf(f, "  %.0f ms", r->timings.total_ms);
 }
 
-/* The closing line: counts per state (unknown only when there are some). */
+/* The closing line: counts per state (unknown and excluded only when
+ * there are some). */
 static int
-summary(FILE *f, const size_t *count, size_t n, double duration_ms)
+summary(FILE *f, const size_t *count, const struct lh_links *links,
+    double duration_ms)
 {
+    size_t n = links->n, excluded = lh_links_excluded(links);
+
     fprintf(f, "%zu links: ", n);
     for (int s = 1; s <= LH_STATE_COUNT; s++) {
         enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
@@ -58,8 +63,31 @@ summary(FILE *f, const size_t *count, size_t n, double duration_ms)
         fprintf(f, "%s%zu %s", s > 1 ? ", " : "", count[st],
             lh_state_name(st));
     }
+    if (excluded > 0)
+        fprintf(f, ", %zu excluded", excluded);
     fprintf(f, " (%.1f s)\n", duration_ms / 1000.0);
     return ferror(f) ? -1 : 0;
+}
+
+/* The excluded links, a group of their own after every state. */
+static void
+excluded(FILE *f, const struct lh_links *links, bool colour)
+{
+    size_t n = lh_links_excluded(links);
+
+    if (n == 0)
+        return;
+    fprintf(f, "%sEXCLUDED (%zu)%s\n", colour ? "\033[2m\033[1m" : "", n,
+        colour ? "\033[0m" : "");
+    for (size_t i = 0; i < links->n; i++) {
+        const struct lh_link *l = links->v[i];
+
+        if (l->excluded)
+            fprintf(f, "  %s: %s  %s  excluded by rule %u, not checked\n",
+                l->region[0] ? l->region : "-", l->name, l->url,
+                l->excluded);
+    }
+    putc('\n', f);
 }
 
 int
@@ -82,12 +110,15 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
         for (size_t i = 0; i < links->n; i++) {
             const struct lh_link *l = links->v[i];
 
-            if (l->state != s)
+            if (l->state != s || l->excluded)
                 continue;
             if (s == LH_STATE_OK) {
                 fprintf(f, "  %s: %s  %s  ", l->region[0] ? l->region : "-",
                     l->name, l->url);
                 code_and_time(f, l);
+                /* ok only by a rule: say which, and what it overruled. */
+                if (l->accepted && l->reason != NULL)
+                    fprintf(f, "  %s", l->reason);
                 putc('\n', f);
                 continue;
             }
@@ -100,7 +131,8 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
         }
         putc('\n', f);
     }
-    return summary(f, count, links->n, duration_ms);
+    excluded(f, links, colour);
+    return summary(f, count, links, duration_ms);
 }
 
 /* Table cell text: Markdown and HTML specials escaped, one line. */
@@ -183,7 +215,7 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
         for (size_t i = 0; count[s] > 0 && i < links->n; i++) {
             const struct lh_link *l = links->v[i];
 
-            if (l->state != s)
+            if (l->state != s || l->excluded)
                 continue;
             fprintf(f, "| %s%s%s | ", s == LH_STATE_OK ? "" : "**",
                 lh_state_name(s), s == LH_STATE_OK ? "" : "**");
@@ -193,8 +225,8 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
             fputs(" | ", f);
             md_url(f, l->url);
             fputs(" | ", f);
-            md_text(f, s == LH_STATE_OK ? "" : l->reason ? l->reason :
-                "not checked");
+            md_text(f, s == LH_STATE_OK && !l->accepted ? "" : l->reason ?
+                l->reason : "not checked");
             fputs(" | ", f);
             if (l->new_url != NULL && s != LH_STATE_OK) {
                 fputs("change the link to ", f);
@@ -205,6 +237,20 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
             fputs(" |\n", f);
         }
     }
+    for (size_t i = 0; i < links->n; i++) {
+        const struct lh_link *l = links->v[i];
+
+        if (!l->excluded)
+            continue;
+        fputs("| excluded | ", f);
+        md_text(f, l->name);
+        fputs(" | ", f);
+        md_text(f, l->region[0] ? l->region : "-");
+        fputs(" | ", f);
+        md_url(f, l->url);
+        fprintf(f, " | excluded by rule %u, not checked |  |\n",
+            l->excluded);
+    }
     putc('\n', f);
-    return summary(f, count, links->n, duration_ms);
+    return summary(f, count, links, duration_ms);
 }

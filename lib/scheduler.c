@@ -138,7 +138,7 @@ static void
 record(struct lh_scheduler *s, struct job *j)
 {
     struct lh_link *l = j->link;
-    struct lh_verdict v;
+    struct lh_verdict v, reported;
     struct lh_transition t;
 
     if (lh_result_local(&j->result)) {
@@ -161,9 +161,15 @@ record(struct lh_scheduler *s, struct job *j)
     lh_result_init(&j->result);
     keep_page_verdict(l);
     lh_classify(&l->result, &v);
+    /* An accept rule changes what is reported, not what the page said:
+     * the page memo keeps the classifier's verdict (rule C6 then keeps
+     * it, and the rule accepts it again). */
+    reported = v;
+    l->accepted = s->p.rules == NULL ? 0 : lh_rules_accept(s->p.rules,
+        l->url, l->result.http_status, &reported);
     /* new_url is borrowed from the result the link now owns. */
-    lh_state_record(l, &v, l->result.checked_at, s->p.fail_threshold,
-        s->p.recover_threshold, &t);
+    lh_state_record(l, &reported, l->result.checked_at,
+        s->p.fail_threshold, s->p.recover_threshold, &t);
     (void)lh_state_page(l, &v);     /* a failure: the page is read again */
     lh_result_drop_page(&l->result);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
@@ -301,8 +307,9 @@ lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
     size_t *hostof = NULL, off;
     char name[256];
 
-    if (links->n == 0) {
-        lh_seterr(err, errlen, "no links to check");
+    if (links->n == lh_links_excluded(links)) {
+        lh_seterr(err, errlen, links->n == 0 ? "no links to check" :
+            "no links to check: every link is excluded");
         return NULL;
     }
     lh_strmap_init(&index);
@@ -324,13 +331,18 @@ lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
         (s->slots = calloc(links->n, sizeof(*s->slots))) == NULL)
         goto nomem;
 
-    /* Group the links by host (an unparsable URL is a host of its own). */
+    /* Group the links by host (an unparsable URL is a host of its own).
+     * An excluded link is done before it starts: no job, no verdict. */
     for (size_t i = 0; i < links->n; i++) {
         uintptr_t k;
 
         s->jobs[i].sched = s;
         s->jobs[i].link = links->v[i];
         lh_result_init(&s->jobs[i].result);
+        if (links->v[i]->excluded) {
+            s->done++;
+            continue;
+        }
         if (lh_url_host(links->v[i]->url, name, sizeof(name)) == -1)
             snprintf(name, sizeof(name), "\x01%zu", i);
         k = (uintptr_t)lh_strmap_get(&index, name);
@@ -349,8 +361,11 @@ lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
         s->hosts[h].npending = 0;
     }
     for (size_t i = 0; i < links->n; i++) {
-        struct host *h = &s->hosts[hostof[i]];
+        struct host *h;
 
+        if (links->v[i]->excluded)
+            continue;
+        h = &s->hosts[hostof[i]];
         h->pending[h->npending++] = i;
         s->jobs[i].host = h;
     }

@@ -5,7 +5,9 @@
  * results are held until every check is done, then judged together
  * (lh_classify_cycle): a cycle in which the monitor could not reach the
  * network records nothing; otherwise each is classified and recorded
- * (verdict, reported state, certificate warning), in directory order.  A "cycle" is the daemon's whole
+ * (verdict, reported state, certificate warning), in directory order.
+ * Excluded links are not checked; the accept rules are applied to each
+ * verdict before it is recorded.  A "cycle" is the daemon's whole
  * round (read the directory, check, write); this is its checking part.
  * Knows nothing of parsing, HTTP details or where the directory came from.
  */
@@ -13,6 +15,7 @@
 #define LH_SCHEDULER_H
 
 #include "check.h"
+#include "rules.h"
 #include "state.h"
 
 struct lh_scheduler;
@@ -23,6 +26,8 @@ struct lh_scheduler_params {
     unsigned fail_threshold;
     unsigned recover_threshold;
     unsigned cert_warn_days;    /* 0: no certificate warnings */
+    const struct lh_rules *rules;   /* accept rules; NULL: none.  Must
+                                       stay valid until done_cb */
 };
 
 /* After each link's verdict is recorded: t says what happened to its
@@ -47,7 +52,7 @@ typedef void (*lh_scheduler_done_cb)(const struct lh_scheduler_outcome *o,
 /*
  * Check every link of links, which must not change until done_cb (or
  * lh_scheduler_cancel).  Returns NULL with err when the checks cannot start
- * (no links, out of memory; when every check failed to start, err is the
+ * (no links but excluded ones, out of memory; when every check failed to start, err is the
  * inconclusive cycle's reason); done_cb then never runs (link_cb may have,
  * for links whose check failed to start).
  */

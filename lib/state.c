@@ -90,11 +90,42 @@ lh_links_count(const struct lh_links *links, size_t count[LH_STATE_COUNT])
     for (size_t i = 0; i < links->n; i++) {
         enum lh_state s = links->v[i]->state;
 
+        if (links->v[i]->excluded)
+            continue;
         count[(size_t)s < LH_STATE_COUNT ? s : LH_STATE_UNKNOWN]++;
         if (!lh_state_is_good(s))
             bad++;
     }
     return bad;
+}
+
+size_t
+lh_links_excluded(const struct lh_links *links)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < links->n; i++)
+        if (links->v[i]->excluded)
+            n++;
+    return n;
+}
+
+size_t
+lh_links_failing(const struct lh_links *links, unsigned fail_on)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < links->n; i++) {
+        const struct lh_link *l = links->v[i];
+
+        if (l->excluded)
+            continue;
+        if ((size_t)l->state >= LH_STATE_COUNT ||
+            l->state == LH_STATE_UNKNOWN ||
+            (fail_on & (1u << (unsigned)l->state)))
+            n++;
+    }
+    return n;
 }
 
 struct lh_link *
@@ -307,10 +338,30 @@ lh_state_inconclusive(struct lh_link *link, const char *reason)
     return fresh;
 }
 
+void
+lh_state_forget(struct lh_link *l)
+{
+    l->state = l->verdict = LH_STATE_UNKNOWN;
+    free(l->reason);
+    free(l->new_url);
+    free(l->inconclusive);
+    l->reason = l->new_url = l->inconclusive = NULL;
+    l->since = 0;
+    l->consecutive_failures = l->consecutive_good = 0;
+    l->nhistory = 0;
+    l->flapping = false;
+    l->cert_warning = false;
+    l->checked = false;
+    l->accepted = 0;
+    lh_page_memo_cleanup(&l->page);
+    lh_page_memo_init(&l->page);
+}
+
 bool
 lh_state_unsettled(const struct lh_link *l)
 {
-    if (!l->checked || l->flapping || l->verdict == LH_STATE_UNKNOWN)
+    if (l->excluded || !l->checked || l->flapping ||
+        l->verdict == LH_STATE_UNKNOWN)
         return false;
     return l->state == LH_STATE_UNKNOWN ||
         lh_state_is_good(l->verdict) != lh_state_is_good(l->state);
@@ -336,6 +387,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->nhistory = src->nhistory;
     dst->flapping = src->flapping;
     dst->cert_warning = src->cert_warning;
+    dst->accepted = src->accepted;
     return lh_page_memo_copy(&dst->page, &src->page);
 }
 

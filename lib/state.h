@@ -70,6 +70,13 @@ struct lh_link {
                                    monitor's own failure), NULL when it
                                    gave one */
     struct lh_page_memo page;   /* its page when last read */
+
+    /* The configuration's rules (rules.h). */
+    unsigned excluded;          /* the exclude rule that keeps it from
+                                   being checked, or 0; an excluded link
+                                   has no verdict and counts nowhere */
+    unsigned accepted;          /* the accept rule that made its last
+                                   verdict ok, or 0 */
 };
 
 struct lh_links {
@@ -108,9 +115,18 @@ void lh_links_init(struct lh_links *links);
 void lh_links_cleanup(struct lh_links *links);
 
 /* How many links are in each reported state: count[state], zeroed first;
- * returns how many are not good (see lh_state_is_good). */
+ * returns how many are not good (see lh_state_is_good).  Excluded links
+ * are in neither: see lh_links_excluded. */
 size_t lh_links_count(const struct lh_links *links,
     size_t count[LH_STATE_COUNT]);
+/* How many links are excluded. */
+size_t lh_links_excluded(const struct lh_links *links);
+/*
+ * How many links fail a run (--once, --show): those not excluded whose
+ * reported state is in fail_on (bits LH_STATE_BIT(state), rules.h) or
+ * unknown (no verdict is no evidence of health).
+ */
+size_t lh_links_failing(const struct lh_links *links, unsigned fail_on);
 
 struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 
@@ -141,6 +157,13 @@ int lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
 void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     long long now, unsigned fail_threshold, unsigned recover_threshold,
     struct lh_transition *out);
+
+/*
+ * Forget what the link's checks said (it is excluded now): reported state
+ * and verdict unknown, no reason, history, counters, flapping, warning or
+ * page.  Its last result stays, unused.
+ */
+void lh_state_forget(struct lh_link *link);
 
 /*
  * The link's check gave no verdict (lh_verdict.inconclusive): nothing is

@@ -170,7 +170,22 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     /* A resumed link keeps its last verdict until it is checked again. */
     put_str(f, l->reason != NULL ? lh_state_name(l->verdict) : NULL);
     fputs(",\n      \"reason\": ", f);
-    put_str(f, l->reason != NULL ? l->reason : "not checked yet");
+    if (l->excluded) {
+        char why[64];
+
+        snprintf(why, sizeof(why), "excluded by rule %u, not checked",
+            l->excluded);
+        put_str(f, why);
+    } else {
+        put_str(f, l->reason != NULL ? l->reason : "not checked yet");
+    }
+    fprintf(f, ",\n      \"excluded\": %s,\n      \"accepted\": %s"
+        ",\n      \"rule\": ", l->excluded ? "true" : "false",
+        !l->excluded && l->accepted ? "true" : "false");
+    if (l->excluded || l->accepted)
+        fprintf(f, "%u", l->excluded ? l->excluded : l->accepted);
+    else
+        fputs("null", f);
     fputs(",\n      \"http_status\": ", f);
     if (l->checked && r->http_status > 0)
         fprintf(f, "%d", r->http_status);
@@ -280,6 +295,7 @@ lh_status_print(FILE *f, const struct lh_status_info *info,
         fprintf(f, "%s\n    \"%s\": %zu", s > 1 ? "," : "",
             lh_state_name(st), count[st]);
     }
+    fprintf(f, ",\n    \"excluded\": %zu", lh_links_excluded(links));
     fputs("\n  },\n  \"links\": [", f);
     for (size_t i = 0; i < links->n; i++) {
         fputs(i ? ",\n" : "\n", f);
@@ -493,8 +509,10 @@ seed_link(struct lh_links *links, const cJSON *item)
     const char *reason = json_str(item, "reason");
     const char *verdict = json_str(item, "verdict");
     const char *new_url = json_str(item, "new_url");
+    const cJSON *n;
     struct lh_link *l;
     enum lh_state st;
+    unsigned rule;
 
     if (url == NULL || lh_state_parse(json_str(item, "state"), &st) == -1)
         return 0;   /* not ours to judge: skip the entry */
@@ -512,6 +530,19 @@ seed_link(struct lh_links *links, const cJSON *item)
         (reason != NULL && (l->reason = strdup(reason)) == NULL))
         goto nomem;
     l->state = st;
+    /* Version 4: the rule that excluded the link or accepted its last
+     * verdict.  An excluded link's reason is the rule's, not a verdict. */
+    n = cJSON_GetObjectItemCaseSensitive(item, "rule");
+    rule = cJSON_IsNumber(n) && n->valuedouble >= 1 &&
+        n->valuedouble < 1e9 ? (unsigned)n->valuedouble : 1;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "excluded"))) {
+        l->excluded = rule;
+        free(l->reason);
+        l->reason = NULL;
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item,
+            "accepted"))) {
+        l->accepted = rule;
+    }
     l->since = json_time(item, "since");
     if (verdict != NULL && lh_state_parse(verdict, &st) == 0)
         l->verdict = st;
@@ -547,9 +578,11 @@ lh_status_parse(const char *buf, size_t len, const char *name,
         lh_seterr(err, errlen, "%s: not a linkhealthd status file", name);
         goto fail;
     }
-    /* Version 1 lacks only what version 2 added (shard, warnings), and
-     * version 2 what version 3 added (page). */
-    if (version->valuedouble != 1 &&
+    /* Version 1 lacks only what version 2 added (shard, warnings),
+     * version 2 what version 3 added (page), and version 3 what version 4
+     * added (excluded, accepted, rule). */
+    if (version->valuedouble != 1 && version->valuedouble != 2 &&
+        version->valuedouble != 3 &&
         version->valuedouble != LH_STATUS_VERSION) {
         lh_seterr(err, errlen, "%s: status file version %g, expected 1 to "
             "%d", name, version->valuedouble, LH_STATUS_VERSION);

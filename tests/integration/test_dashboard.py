@@ -554,6 +554,40 @@ poll();
 
 
 @test
+def an_excluded_link_is_shown_as_excluded():
+    """Version 4: a link an exclude rule keeps from being checked is listed,
+    as excluded, not as a problem."""
+    if not chromium_path():
+        return
+    s = site()
+    doc = json.loads(json.dumps(s.status))
+    check_eq(4, doc.get("version"), "the status version")
+    for l in doc["links"]:
+        if l["name"] == "Gone Org":
+            doc["summary"][l["state"]] -= 1
+            l.update(state="unknown", verdict=None, excluded=True, rule=1,
+                     accepted=False, reason="excluded by rule 1, not checked")
+    doc["summary"]["excluded"] = 1
+    with open(os.path.join(s.folder, "status-4.json"), "w") as f:
+        json.dump(doc, f)
+    root, _ = dom(s.base + "index.html?status=status-4.json")
+    li = link_item(root, "Gone Org")
+    check(li is not None, "the excluded link is listed")
+    if li is None:
+        return
+    check_eq("excluded", text_of(li.one(cls="state")), "its badge")
+    check_eq("excluded", li.attrs.get("data-state"), "its data-state")
+    check_in("excluded by rule 1", text_of(li.one(cls="reason")), "reason")
+    check(li.one(cls="fix") is None, "no fix for an excluded link")
+    root, _ = dom(s.base + "index.html?status=status-4.json#problems")
+    names = [n for reg in shown(root).values() for n, _ in reg]
+    check("Gone Org" not in names, "not among the problems: %s" % names)
+    root, _ = dom(s.base + "index.html?status=status-4.json#excluded")
+    names = [n for reg in shown(root).values() for n, _ in reg]
+    check_eq(["Gone Org"], names, "the excluded filter")
+
+
+@test
 def fits_a_phone():
     """At 375 px nothing is wider than the screen (no sideways scroll)."""
     if not chromium_path():

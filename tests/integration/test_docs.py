@@ -18,7 +18,7 @@ import shutil
 import subprocess
 
 import lhtest
-from lhtest import check, check_eq, fail, test
+from lhtest import check, check_eq, check_in, fail, test
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -464,11 +464,22 @@ def exit_codes_of_the_page_are_those_of_help():
     check(len(helped) >= 3, "exit codes parsed from --help: %s" % helped)
     compare({str(c) for c in helped}, {str(c) for c in codes},
             "--help", "linkhealthd.8 EXIT STATUS", "exit codes")
-    # Exit 1 names every state that is not healthy, and only those.
-    bad = schema_states() - {"ok", "moved"}
+    # Exit 1 names fail_on, the states of its documented default, unknown
+    # (always a failure), and blocked and moved (which are not, by
+    # default): every state of the schema but ok.
+    bad = schema_states() - {"ok"}
     named = set(re.findall(r"^\.Cm (\w+)", codes.get(1, ""), re.M))
-    compare(bad, named, "the unhealthy states of the schema",
+    check_in("fail_on", named, "linkhealthd.8 EXIT STATUS 1 names fail_on")
+    compare(bad, named - {"fail_on"}, "the states of the schema but ok",
             "linkhealthd.8 EXIT STATUS 1", "states")
+    default = (page_keys().get("fail_on") or ("", ""))[1] or ""
+    check_eq({"stale", "error", "unreachable"},
+             set(re.split(r"[,\s]+", default.strip())),
+             "fail_on's documented default")
+    text = codes.get(1, "")
+    for state in sorted(set(re.split(r"[,\s]+", default.strip()))):
+        check_in(".Cm %s" % state, text.split("does not fail")[0],
+                 "EXIT STATUS 1 names the default fail_on state")
 
 
 @test

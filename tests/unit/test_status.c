@@ -99,10 +99,10 @@ test_bad_documents(void)
         { "{\"version\": \"1\", \"generated_at\": \"x\", \"links\": []}", 0,
             "s.json: not a linkhealthd status file" },
         { HEAD "\"links\": {}}", 0, "s.json: not a linkhealthd status file" },
-        { "{\"version\": 4, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 4, expected 1 to 3" },
+        { "{\"version\": 5, \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: status file version 5, expected 1 to 4" },
         { "{\"version\": 0, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 0, expected 1 to 3" },
+            "s.json: status file version 0, expected 1 to 4" },
         /* len bounds the document: the closing brace is left out. */
         { HEAD "\"links\": []}", sizeof(HEAD "\"links\": []}") - 2,
             "s.json: not a JSON object" },
