@@ -357,7 +357,8 @@ def status_file_schema():
     check_eq(None, s.get("directory", {}).get("error"), "no error")
     check_eq(1, s.get("cycle", {}).get("number"), "cycle number")
     check_eq({"ok": 1, "moved": 0, "stale": 1, "blocked": 0, "error": 0,
-              "unreachable": 0, "unknown": 0}, s.get("summary"), "summary")
+              "unreachable": 0, "unknown": 0, "excluded": 0}, s.get("summary"),
+             "summary")
     for l in s.get("links", []):
         for key in ("name", "region", "url", "state", "reason",
                     "http_status", "final_url", "redirects", "method",

@@ -119,8 +119,8 @@ def an_accepted_403_is_ok_and_says_so_a_control_stays_blocked():
     r = lhtest.run_once(dict(FAST, directory=directory))
     check_eq("error", (r.link(plain) or {}).get("state"), "a plain 403")
     check_eq(1, r.returncode, "an error fails by default")
-    r = lhtest.run_once(dict(FAST, directory=directory,
-                             accept="^http://127\\.0\\.0\\.1:[0-9]+/plain 403"))
+    rule = "^http://127\\.0\\.0\\.1:[0-9]+/plain 403"
+    r = lhtest.run_once(dict(FAST, directory=directory, accept=rule))
     p = r.link(plain) or {}
     check_eq("ok", p.get("state"), "a plain 403 accepted")
     check((p.get("reason") or "").startswith("accepted by rule 1: "),
