@@ -3,147 +3,14 @@
  * no clock, no allocation, no curl; URLs are read by lib/url.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
 #include "page.h"
+#include "reason.h"
 #include "url.h"
-#include "util.h"
-
-#define URL_SHOW_MAX    160     /* bytes of a URL quoted in a reason */
-#define ERROR_SHOW_MAX  160     /* bytes of an error text quoted */
-#define ELLIPSIS        "\xe2\x80\xa6"  /* U+2026, 3 bytes */
-#define ELLIPSIS_LEN    3
-
-/*
- * The reason buffer.  Text goes in whole UTF-8 sequences: a byte that
- * starts no valid sequence becomes '?', a control character a space, so
- * the reason is always one line of valid UTF-8 (it ends up in JSON).
- * When it fills up, it is cut at a sequence boundary and ends with "…".
- */
-struct rbuf {
-    char *s;
-    size_t cap;     /* bytes, the NUL included */
-    size_t len;
-    size_t mark;    /* the last boundary that leaves room for "…" */
-    bool full;
-};
-
-static void
-rb_init(struct rbuf *b, char *s, size_t cap)
-{
-    b->s = s;
-    b->cap = cap;
-    b->len = 0;
-    b->mark = 0;
-    b->full = false;
-    s[0] = '\0';
-}
-
-static void
-rb_put(struct rbuf *b, const char *seq, size_t n)
-{
-    if (b->full)
-        return;
-    if (b->len + n > b->cap - 1) {
-        b->len = b->mark;
-        memcpy(b->s + b->len, ELLIPSIS, ELLIPSIS_LEN);
-        b->len += ELLIPSIS_LEN;
-        b->s[b->len] = '\0';
-        b->full = true;
-        return;
-    }
-    memcpy(b->s + b->len, seq, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    if (b->len + ELLIPSIS_LEN <= b->cap - 1)
-        b->mark = b->len;
-}
-
-/* Append up to limit bytes of s[0..n), then "…" if there was more. */
-static void
-rb_cat_limit(struct rbuf *b, const char *s, size_t n, size_t limit)
-{
-    size_t out = 0;
-
-    for (size_t i = 0; i < n;) {
-        const unsigned char *p = (const unsigned char *)s + i;
-        size_t k = lh_utf8_len(p, n - i);
-        const char *seq = s + i;
-        size_t put = k;
-
-        if (k == 0) {
-            seq = "?";
-            put = 1;
-            k = 1;
-        } else if (k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) {
-            seq = " ";
-        }
-        if (out + put > limit) {
-            rb_put(b, ELLIPSIS, ELLIPSIS_LEN);
-            return;
-        }
-        rb_put(b, seq, put);
-        out += put;
-        i += k;
-    }
-}
-
-static void
-rb_cat(struct rbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-
-    rb_cat_limit(b, s, n, n);
-}
-
-static void rb_printf(struct rbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* For numbers and short words only: longer text goes through rb_cat. */
-static void
-rb_printf(struct rbuf *b, const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    /* A truncated tmp is still a valid prefix; rb_cat marks nothing, so
-     * say so with the ellipsis. */
-    rb_cat(b, tmp);
-    if ((size_t)n >= sizeof(tmp))
-        rb_put(b, ELLIPSIS, ELLIPSIS_LEN);
-}
-
-static void
-rb_url(struct rbuf *b, const char *url)
-{
-    if (url == NULL) {
-        rb_cat(b, "(no URL)");
-        return;
-    }
-    rb_cat_limit(b, url, strlen(url), URL_SHOW_MAX);
-}
-
-/* An error text from curl or the checker, without its trailing period. */
-static void
-rb_error(struct rbuf *b, const char *err)
-{
-    size_t n = strlen(err);
-
-    while (n > 0 && (err[n - 1] == '.' || err[n - 1] == ' ' ||
-            err[n - 1] == '\n' || err[n - 1] == '\r'))
-        n--;
-    rb_cat_limit(b, err, n, ERROR_SHOW_MAX);
-}
 
 static bool
 has_text(const char *s)
@@ -227,16 +94,16 @@ find_phrase(int status)
 }
 
 static void
-rb_status(struct rbuf *b, int status)
+rb_status(struct lh_reason *b, int status)
 {
     const struct phrase *p = find_phrase(status);
 
     if (p == NULL)
-        rb_printf(b, "%d", status);
+        lh_reason_printf(b, "%d", status);
     else if (p->note)
-        rb_printf(b, "%d (%s)", status, p->text);
+        lh_reason_printf(b, "%d (%s)", status, p->text);
     else
-        rb_printf(b, "%d %s", status, p->text);
+        lh_reason_printf(b, "%d %s", status, p->text);
 }
 
 static bool
@@ -254,36 +121,36 @@ head_refused(int status)
 /* The deciding answer, with the HEAD that led to GET when there was one:
  * "404 Not Found", "HEAD refused (405), GET 200 OK". */
 static void
-rb_final(struct rbuf *b, const struct lh_result *r)
+rb_final(struct lh_reason *b, const struct lh_result *r)
 {
     if (used_fallback(r)) {
         if (head_refused(r->head_status))
-            rb_printf(b, "HEAD refused (%d), GET ", r->head_status);
+            lh_reason_printf(b, "HEAD refused (%d), GET ", r->head_status);
         else
-            rb_printf(b, "HEAD %d, GET ", r->head_status);
+            lh_reason_printf(b, "HEAD %d, GET ", r->head_status);
     }
     rb_status(b, r->http_status);
 }
 
 /* For reasons that do not start with the status: ", GET after HEAD 403". */
 static void
-rb_fallback_note(struct rbuf *b, const struct lh_result *r)
+rb_fallback_note(struct lh_reason *b, const struct lh_result *r)
 {
     if (!used_fallback(r))
         return;
     if (head_refused(r->head_status))
-        rb_printf(b, ", GET after HEAD refused (%d)", r->head_status);
+        lh_reason_printf(b, ", GET after HEAD refused (%d)", r->head_status);
     else
-        rb_printf(b, ", GET after HEAD %d", r->head_status);
+        lh_reason_printf(b, ", GET after HEAD %d", r->head_status);
 }
 
 static void
-rb_retries(struct rbuf *b, const struct lh_result *r)
+rb_retries(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->retries == 1)
-        rb_cat(b, " after 1 retry");
+        lh_reason_cat(b, " after 1 retry");
     else if (r->retries > 1)
-        rb_printf(b, " after %d retries", r->retries);
+        lh_reason_printf(b, " after %d retries", r->retries);
 }
 
 /* Where the chain ended: the last URL asked, else the best guess. */
@@ -299,15 +166,15 @@ final_url(const struct lh_result *r)
 
 /* " at https://…" when redirects took the check somewhere else. */
 static void
-rb_where(struct rbuf *b, const struct lh_result *r)
+rb_where(struct lh_reason *b, const struct lh_result *r)
 {
     const char *f = final_url(r);
 
     if (r->nhops == 0 || f == NULL ||
         (r->url != NULL && strcmp(f, r->url) == 0))
         return;
-    rb_cat(b, " at ");
-    rb_url(b, f);
+    lh_reason_cat(b, " at ");
+    lh_reason_url(b, f);
 }
 
 /* The URL a failed redirect pointed at: the last hop's Location. */
@@ -329,16 +196,16 @@ total_known(const struct lh_result *r)
 }
 
 static void
-timeout_reason(struct rbuf *b, const struct lh_result *r, const char *what)
+timeout_reason(struct lh_reason *b, const struct lh_result *r, const char *what)
 {
-    rb_cat(b, "timeout: ");
-    rb_cat(b, what);
+    lh_reason_cat(b, "timeout: ");
+    lh_reason_cat(b, what);
     if (total_known(r)) {
-        rb_printf(b, " after %.0f ms", r->timings.total_ms);
+        lh_reason_printf(b, " after %.0f ms", r->timings.total_ms);
         if (r->retries == 1)
-            rb_cat(b, " and 1 retry");
+            lh_reason_cat(b, " and 1 retry");
         else if (r->retries > 1)
-            rb_printf(b, " and %d retries", r->retries);
+            lh_reason_printf(b, " and %d retries", r->retries);
         rb_where(b, r);
     } else {
         rb_where(b, r);
@@ -348,7 +215,7 @@ timeout_reason(struct rbuf *b, const struct lh_result *r, const char *what)
 
 /* Failures where the server was never heard: unreachable. */
 static bool
-fail_unreachable(struct rbuf *b, const struct lh_result *r)
+fail_unreachable(struct lh_reason *b, const struct lh_result *r)
 {
     const char *text;
 
@@ -390,11 +257,11 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
             "no route to host";
         break;
     case LH_FAIL_TLS_HANDSHAKE:
-        rb_cat(b, "TLS: handshake failed");
+        lh_reason_cat(b, "TLS: handshake failed");
         if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
+            lh_reason_cat(b, " (");
+            lh_reason_error(b, r->error);
+            lh_reason_cat(b, ")");
         }
         rb_where(b, r);
         rb_retries(b, r);
@@ -417,7 +284,7 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
     default:
         return false;
     }
-    rb_cat(b, text);
+    lh_reason_cat(b, text);
     rb_where(b, r);
     rb_retries(b, r);
     return true;
@@ -429,15 +296,16 @@ fail_unreachable(struct rbuf *b, const struct lh_result *r)
  * When only the host is gone, fail_unreachable says so.
  */
 static bool
-domain_lapsed(struct lh_verdict *v, struct rbuf *b,
+domain_lapsed(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     if (r->fail != LH_FAIL_DNS || !r->domain_gone || !has_text(r->dns_domain))
         return false;
     v->state = LH_STATE_STALE;
-    rb_cat(b, "domain ");
-    rb_cat_limit(b, r->dns_domain, strlen(r->dns_domain), URL_SHOW_MAX);
-    rb_cat(b, " no longer exists (DNS: no such domain)");
+    lh_reason_cat(b, "domain ");
+    lh_reason_cat_limit(b, r->dns_domain, strlen(r->dns_domain),
+        LH_REASON_URL_MAX);
+    lh_reason_cat(b, " no longer exists (DNS: no such domain)");
     rb_where(b, r);
     rb_retries(b, r);
     return true;
@@ -445,80 +313,80 @@ domain_lapsed(struct lh_verdict *v, struct rbuf *b,
 
 /* Failures of the chain or the answer itself: error. */
 static void
-fail_error(struct rbuf *b, const struct lh_result *r)
+fail_error(struct lh_reason *b, const struct lh_result *r)
 {
     const char *target = last_target(r);
 
     switch (r->fail) {
     case LH_FAIL_TOO_MANY_REDIRECTS:
         if (r->nhops > 0)
-            rb_printf(b, "too many redirects (%zu)", r->nhops);
+            lh_reason_printf(b, "too many redirects (%zu)", r->nhops);
         else
-            rb_cat(b, "too many redirects");
+            lh_reason_cat(b, "too many redirects");
         break;
     case LH_FAIL_REDIRECT_LOOP:
-        rb_cat(b, "redirect loop at ");
-        rb_url(b, target != NULL ? target : final_url(r));
+        lh_reason_cat(b, "redirect loop at ");
+        lh_reason_url(b, target != NULL ? target : final_url(r));
         break;
     case LH_FAIL_BAD_SCHEME:
         if (target != NULL) {
-            rb_cat(b, "redirect to a forbidden scheme: ");
-            rb_url(b, target);
+            lh_reason_cat(b, "redirect to a forbidden scheme: ");
+            lh_reason_url(b, target);
         } else {
-            rb_cat(b, "not an http(s) URL: ");
-            rb_url(b, r->url);
+            lh_reason_cat(b, "not an http(s) URL: ");
+            lh_reason_url(b, r->url);
         }
         break;
     case LH_FAIL_BAD_URL:
         if (target != NULL) {
-            rb_cat(b, "redirect to a bad URL: ");
-            rb_url(b, target);
+            lh_reason_cat(b, "redirect to a bad URL: ");
+            lh_reason_url(b, target);
         } else {
-            rb_cat(b, "bad URL: ");
-            rb_url(b, r->url);
+            lh_reason_cat(b, "bad URL: ");
+            lh_reason_url(b, r->url);
             if (has_text(r->error)) {
-                rb_cat(b, " (");
-                rb_error(b, r->error);
-                rb_cat(b, ")");
+                lh_reason_cat(b, " (");
+                lh_reason_error(b, r->error);
+                lh_reason_cat(b, ")");
             }
         }
         break;
     case LH_FAIL_FORBIDDEN_ADDRESS:
-        rb_cat(b, "refused: private address");
+        lh_reason_cat(b, "refused: private address");
         if (has_text(r->error)) {
-            rb_cat(b, " ");
-            rb_error(b, r->error);
+            lh_reason_cat(b, " ");
+            lh_reason_error(b, r->error);
         }
         rb_where(b, r);
         break;
     case LH_FAIL_PROTOCOL:
-        rb_cat(b, "garbage answer, not HTTP");
+        lh_reason_cat(b, "garbage answer, not HTTP");
         if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
+            lh_reason_cat(b, " (");
+            lh_reason_error(b, r->error);
+            lh_reason_cat(b, ")");
         }
         rb_where(b, r);
         break;
     case LH_FAIL_HEADER_TOO_BIG:
-        rb_cat(b, "response header too big");
+        lh_reason_cat(b, "response header too big");
         if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
+            lh_reason_cat(b, " (");
+            lh_reason_error(b, r->error);
+            lh_reason_cat(b, ")");
         }
         rb_where(b, r);
         break;
     case LH_FAIL_OTHER:
-        rb_cat(b, "check failed");
+        lh_reason_cat(b, "check failed");
         if (has_text(r->error)) {
-            rb_cat(b, ": ");
-            rb_error(b, r->error);
+            lh_reason_cat(b, ": ");
+            lh_reason_error(b, r->error);
         }
         rb_where(b, r);
         break;
     default:
-        rb_printf(b, "check failed (unknown failure %d)", (int)r->fail);
+        lh_reason_printf(b, "check failed (unknown failure %d)", (int)r->fail);
         break;
     }
     rb_retries(b, r);
@@ -547,18 +415,18 @@ permanent(int status)
 
 /* " via 302 → https://…" or " via 3 redirects → https://…". */
 static void
-rb_via(struct rbuf *b, const struct lh_result *r)
+rb_via(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->nhops == 1)
-        rb_printf(b, " via %d ", r->hops[0].status);
+        lh_reason_printf(b, " via %d ", r->hops[0].status);
     else
-        rb_printf(b, " via %zu redirects ", r->nhops);
-    rb_cat(b, "\xe2\x86\x92 ");
-    rb_url(b, final_url(r));
+        lh_reason_printf(b, " via %zu redirects ", r->nhops);
+    lh_reason_cat(b, "\xe2\x86\x92 ");
+    lh_reason_url(b, final_url(r));
 }
 
 static void
-ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
+ok_2xx(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
 {
     v->state = LH_STATE_OK;
     rb_final(b, r);
@@ -566,7 +434,7 @@ ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
         rb_via(b, r);
     /* A challenge on a 2xx: the site is up, which is all we can know. */
     if (r->challenge)
-        rb_cat(b, " (bot challenge seen)");
+        lh_reason_cat(b, " (bot challenge seen)");
     rb_retries(b, r);
 }
 
@@ -583,7 +451,7 @@ ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
  *      page: ok; otherwise moved, and new_url says where.
  */
 static void
-classify_chain(struct lh_verdict *v, struct rbuf *b,
+classify_chain(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     const char *listed = r->url != NULL ? r->url : final_url(r);
@@ -607,15 +475,15 @@ classify_chain(struct lh_verdict *v, struct rbuf *b,
             /* A page that refreshes to the home page is one more way
              * of saying it is gone. */
             if (i < r->nhops && r->hops[i].refresh)
-                rb_cat(b, "refreshed to the home page ");
+                lh_reason_cat(b, "refreshed to the home page ");
             else
-                rb_cat(b, "redirected to the home page ");
-            rb_url(b, p);
-            rb_cat(b, " \xe2\x80\x94 soft 404");
+                lh_reason_cat(b, "redirected to the home page ");
+            lh_reason_url(b, p);
+            lh_reason_cat(b, " \xe2\x80\x94 soft 404");
         } else if (lh_url_other_host(listed, p)) {
             v->state = LH_STATE_STALE;
-            rb_cat(b, "redirected to another site's home page ");
-            rb_url(b, p);
+            lh_reason_cat(b, "redirected to another site's home page ");
+            lh_reason_url(b, p);
         } else {
             continue;
         }
@@ -646,38 +514,38 @@ classify_chain(struct lh_verdict *v, struct rbuf *b,
     }
     v->state = LH_STATE_MOVED;
     v->new_url = target;
-    rb_printf(b, "%d \xe2\x86\x92 ", r->hops[last_perm].status);
-    rb_url(b, target);
-    rb_cat(b, " (update the directory)");
+    lh_reason_printf(b, "%d \xe2\x86\x92 ", r->hops[last_perm].status);
+    lh_reason_url(b, target);
+    lh_reason_cat(b, " (update the directory)");
     rb_fallback_note(b, r);
     rb_retries(b, r);
 }
 
 static void
-blocked(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
+blocked(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
 {
     int st = r->http_status;
 
     v->state = LH_STATE_BLOCKED;
-    rb_cat(b, "blocked by the site (");
+    lh_reason_cat(b, "blocked by the site (");
     if (st == 429) {
         rb_status(b, st);
         if (r->retries == 1)
-            rb_cat(b, " after 1 retry");
+            lh_reason_cat(b, " after 1 retry");
         else if (r->retries > 1)
-            rb_printf(b, " after %d retries", r->retries);
+            lh_reason_printf(b, " after %d retries", r->retries);
         if (r->retry_after >= 0)
-            rb_printf(b, ", asked to wait %ld s", r->retry_after);
-        rb_cat(b, ")");
+            lh_reason_printf(b, ", asked to wait %ld s", r->retry_after);
+        lh_reason_cat(b, ")");
         rb_where(b, r);
         rb_fallback_note(b, r);
         return;
     }
     if (st == 999)
-        rb_cat(b, "999, request denied");
+        lh_reason_cat(b, "999, request denied");
     else
-        rb_printf(b, "%d, bot challenge", st);
-    rb_cat(b, ")");
+        lh_reason_printf(b, "%d, bot challenge", st);
+    lh_reason_cat(b, ")");
     rb_where(b, r);
     rb_fallback_note(b, r);
     rb_retries(b, r);
@@ -900,14 +768,14 @@ redirected_away(const struct lh_result *r)
 
 /* Ends a reason that quotes a URL the chain went to. */
 static void
-rb_content_tail(struct rbuf *b, const struct lh_result *r)
+rb_content_tail(struct lh_reason *b, const struct lh_result *r)
 {
     rb_fallback_note(b, r);
     rb_retries(b, r);
 }
 
 static bool
-classify_content(struct lh_verdict *v, struct rbuf *b,
+classify_content(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     const struct lh_page *pg = r->page;
@@ -919,13 +787,13 @@ classify_content(struct lh_verdict *v, struct rbuf *b,
         ((redirected_away(r) && is_signin_url(end)) ||
             (pg != NULL && pg->signin_form))) {
         v->state = LH_STATE_BLOCKED;
-        rb_cat(b, "sign-in required");
+        lh_reason_cat(b, "sign-in required");
         if (redirected_away(r) && is_signin_url(end)) {
-            rb_cat(b, " (redirected to ");
-            rb_url(b, end);
-            rb_cat(b, ")");
+            lh_reason_cat(b, " (redirected to ");
+            lh_reason_url(b, end);
+            lh_reason_cat(b, ")");
         } else {
-            rb_cat(b, " (the page is a sign-in form)");
+            lh_reason_cat(b, " (the page is a sign-in form)");
         }
         rb_content_tail(b, r);
         return true;
@@ -933,8 +801,8 @@ classify_content(struct lh_verdict *v, struct rbuf *b,
     /* C2 */
     if (redirected_away(r) && is_error_url(end)) {
         v->state = LH_STATE_STALE;
-        rb_cat(b, "redirected to an error page ");
-        rb_url(b, end);
+        lh_reason_cat(b, "redirected to an error page ");
+        lh_reason_url(b, end);
         rb_content_tail(b, r);
         return true;
     }
@@ -943,10 +811,10 @@ classify_content(struct lh_verdict *v, struct rbuf *b,
         (redirected_away(r) && is_sale_host(end) &&
             lh_url_other_host(r->url, end))) {
         v->state = LH_STATE_STALE;
-        rb_cat(b, "domain parked (for sale)");
+        lh_reason_cat(b, "domain parked (for sale)");
         if (redirected_away(r)) {
-            rb_cat(b, " at ");
-            rb_url(b, end);
+            lh_reason_cat(b, " at ");
+            lh_reason_url(b, end);
         }
         rb_content_tail(b, r);
         return true;
@@ -956,16 +824,16 @@ classify_content(struct lh_verdict *v, struct rbuf *b,
         says_not_found(pg->h1) ? pg->h1 : NULL;
     if (said != NULL) {
         v->state = LH_STATE_STALE;
-        rb_cat(b, "soft 404 (the page says \"");
-        rb_cat_limit(b, said, strlen(said), URL_SHOW_MAX);
-        rb_cat(b, "\")");
+        lh_reason_cat(b, "soft 404 (the page says \"");
+        lh_reason_cat_limit(b, said, strlen(said), LH_REASON_URL_MAX);
+        lh_reason_cat(b, "\")");
         rb_content_tail(b, r);
         return true;
     }
     /* C5 */
     if (pg != NULL && r->same_as_probe && !lh_url_is_home(r->url)) {
         v->state = LH_STATE_STALE;
-        rb_cat(b, "the site answers every address with the same page "
+        lh_reason_cat(b, "the site answers every address with the same page "
             "\xe2\x80\x94 soft 404");
         rb_content_tail(b, r);
         return true;
@@ -974,14 +842,14 @@ classify_content(struct lh_verdict *v, struct rbuf *b,
     if (pg == NULL && r->kept_state > LH_STATE_OK &&
         r->kept_state < LH_STATE_COUNT && has_text(r->kept_reason)) {
         v->state = (enum lh_state)r->kept_state;
-        rb_cat(b, r->kept_reason);
+        lh_reason_cat(b, r->kept_reason);
         return true;
     }
     return false;
 }
 
 static void
-classify_status(struct lh_verdict *v, struct rbuf *b,
+classify_status(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     int st = r->http_status;
@@ -1015,13 +883,13 @@ classify_status(struct lh_verdict *v, struct rbuf *b,
     v->state = LH_STATE_ERROR;
     if (st >= 300 && st <= 399) {
         rb_final(b, r);
-        rb_cat(b, " without a usable Location");
+        lh_reason_cat(b, " without a usable Location");
     } else if (st >= 400 && st <= 599) {
         rb_final(b, r);
     } else if (st == 0) {
-        rb_cat(b, "no HTTP answer recorded");
+        lh_reason_cat(b, "no HTTP answer recorded");
     } else {
-        rb_printf(b, "unexpected status %d", st);
+        lh_reason_printf(b, "unexpected status %d", st);
     }
     rb_where(b, r);
     rb_retries(b, r);
@@ -1029,38 +897,38 @@ classify_status(struct lh_verdict *v, struct rbuf *b,
 
 /* The monitor's own failure, in words: never the link's. */
 static void
-local_reason(struct rbuf *b, const struct lh_result *r)
+local_reason(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->fail == LH_FAIL_DNS_NO_SERVER) {
-        rb_cat(b, "no DNS server answers");
+        lh_reason_cat(b, "no DNS server answers");
         return;
     }
-    rb_cat(b, "the monitor's own failure");
+    lh_reason_cat(b, "the monitor's own failure");
     if (has_text(r->error)) {
-        rb_cat(b, " (");
-        rb_error(b, r->error);
-        rb_cat(b, ")");
+        lh_reason_cat(b, " (");
+        lh_reason_error(b, r->error);
+        lh_reason_cat(b, ")");
     }
 }
 
 void
 lh_classify(const struct lh_result *r, struct lh_verdict *v)
 {
-    struct rbuf b;
+    struct lh_reason b;
 
     if (v == NULL)
         return;
     v->state = LH_STATE_UNKNOWN;
     v->new_url = NULL;
     v->inconclusive = false;
-    rb_init(&b, v->reason, sizeof(v->reason));
+    lh_reason_init(&b, v->reason, sizeof(v->reason));
     if (r == NULL) {
-        rb_cat(&b, "not checked");
+        lh_reason_cat(&b, "not checked");
         return;
     }
     if (lh_result_local(r)) {
         v->inconclusive = true;
-        rb_cat(&b, "inconclusive: ");
+        lh_reason_cat(&b, "inconclusive: ");
         local_reason(&b, r);
         return;
     }
@@ -1152,12 +1020,12 @@ bool
 lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
     size_t reasonlen, enum lh_fail *kind)
 {
-    struct rbuf b;
+    struct lh_reason b;
     size_t best = 0, failed = t->silent + t->local;
     enum lh_fail top = LH_FAIL_OTHER;
 
     if (reasonlen > 0)
-        rb_init(&b, reason, reasonlen);
+        lh_reason_init(&b, reason, reasonlen);
     if (t->heard > 0 || failed == 0)
         return false;
     for (size_t i = 1; i <= LH_FAIL_OTHER; i++) {
@@ -1170,14 +1038,14 @@ lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
         *kind = top;
     if (reasonlen == 0)
         return true;
-    rb_cat(&b, cycle_headline(top));
-    rb_printf(&b, " (%zu of %zu checks", best, t->checks);
+    lh_reason_cat(&b, cycle_headline(top));
+    lh_reason_printf(&b, " (%zu of %zu checks", best, t->checks);
     if (top == LH_FAIL_LOCAL && t->local_error[0] != '\0') {
-        rb_cat(&b, ": ");
-        rb_error(&b, t->local_error);
+        lh_reason_cat(&b, ": ");
+        lh_reason_error(&b, t->local_error);
     }
     if (t->local < failed)
-        rb_cat(&b, "; no server answered any check");
-    rb_cat(&b, ")");
+        lh_reason_cat(&b, "; no server answered any check");
+    lh_reason_cat(&b, ")");
     return true;
 }
