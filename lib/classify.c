@@ -2,21 +2,15 @@
  * classify: a check record -> a state and a one-line reason.  Pure: no I/O,
  * no clock, no allocation, no curl; URLs are read by lib/url.c.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
+#include "classify_internal.h"
 #include "page.h"
 #include "reason.h"
 #include "url.h"
-
-static bool
-has_text(const char *s)
-{
-    return s != NULL && s[0] != '\0';
-}
 
 /*
  * Status phrases.  Standard ones read "404 Not Found"; the notes for
@@ -144,8 +138,8 @@ rb_fallback_note(struct lh_reason *b, const struct lh_result *r)
         lh_reason_printf(b, ", GET after HEAD %d", r->head_status);
 }
 
-static void
-rb_retries(struct lh_reason *b, const struct lh_result *r)
+void
+lh_classify_retries(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->retries == 1)
         lh_reason_cat(b, " after 1 retry");
@@ -154,8 +148,8 @@ rb_retries(struct lh_reason *b, const struct lh_result *r)
 }
 
 /* Where the chain ended: the last URL asked, else the best guess. */
-static const char *
-final_url(const struct lh_result *r)
+const char *
+lh_classify_final_url(const struct lh_result *r)
 {
     if (r->final_url != NULL)
         return r->final_url;
@@ -165,231 +159,16 @@ final_url(const struct lh_result *r)
 }
 
 /* " at https://…" when redirects took the check somewhere else. */
-static void
-rb_where(struct lh_reason *b, const struct lh_result *r)
+void
+lh_classify_where(struct lh_reason *b, const struct lh_result *r)
 {
-    const char *f = final_url(r);
+    const char *f = lh_classify_final_url(r);
 
     if (r->nhops == 0 || f == NULL ||
         (r->url != NULL && strcmp(f, r->url) == 0))
         return;
     lh_reason_cat(b, " at ");
     lh_reason_url(b, f);
-}
-
-/* The URL a failed redirect pointed at: the last hop's Location. */
-static const char *
-last_target(const struct lh_result *r)
-{
-    if (r->nhops > 0 && r->hops[r->nhops - 1].location != NULL)
-        return r->hops[r->nhops - 1].location;
-    return NULL;
-}
-
-static bool
-total_known(const struct lh_result *r)
-{
-    double t = r->timings.total_ms;
-
-    /* Also false for NaN. */
-    return t >= 0 && t < 1e12;
-}
-
-static void
-timeout_reason(struct lh_reason *b, const struct lh_result *r, const char *what)
-{
-    lh_reason_cat(b, "timeout: ");
-    lh_reason_cat(b, what);
-    if (total_known(r)) {
-        lh_reason_printf(b, " after %.0f ms", r->timings.total_ms);
-        if (r->retries == 1)
-            lh_reason_cat(b, " and 1 retry");
-        else if (r->retries > 1)
-            lh_reason_printf(b, " and %d retries", r->retries);
-        rb_where(b, r);
-    } else {
-        rb_where(b, r);
-        rb_retries(b, r);
-    }
-}
-
-/* Failures where the server was never heard: unreachable. */
-static bool
-fail_unreachable(struct lh_reason *b, const struct lh_result *r)
-{
-    const char *text;
-
-    switch (r->fail) {
-    case LH_FAIL_DNS:
-        text = "DNS: no such host";
-        break;
-    case LH_FAIL_DNS_SERVFAIL:
-        /* Retried first (check.c); what outlasts the retries is what a
-         * visitor meets too. */
-        text = "DNS: the name's server failed (SERVFAIL)";
-        break;
-    case LH_FAIL_DNS_TIMEOUT:
-        text = "DNS: no answer in time";
-        break;
-    case LH_FAIL_REFUSED:
-        text = "connection refused";
-        break;
-    case LH_FAIL_RESET:
-        text = "connection reset";
-        break;
-    case LH_FAIL_EMPTY_REPLY:
-        text = "empty reply from the server";
-        break;
-    case LH_FAIL_TLS_EXPIRED:
-        text = "TLS: certificate expired";
-        break;
-    case LH_FAIL_TLS_HOSTNAME:
-        text = "TLS: certificate does not match host";
-        break;
-    case LH_FAIL_TLS_UNTRUSTED:
-        text = "TLS: untrusted issuer";
-        break;
-    case LH_FAIL_TLS_NOT_YET_VALID:
-        text = "TLS: certificate not yet valid";
-        break;
-    case LH_FAIL_NO_ROUTE:
-        text = r->os_errno == ENETUNREACH ? "network unreachable" :
-            "no route to host";
-        break;
-    case LH_FAIL_TLS_HANDSHAKE:
-        lh_reason_cat(b, "TLS: handshake failed");
-        if (has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
-        rb_where(b, r);
-        rb_retries(b, r);
-        return true;
-    case LH_FAIL_TIMEOUT_CONNECT:
-        timeout_reason(b, r, "no connection");
-        return true;
-    case LH_FAIL_TIMEOUT_TLS:
-        timeout_reason(b, r, "TLS handshake unfinished");
-        return true;
-    case LH_FAIL_TIMEOUT_FIRST_BYTE:
-        timeout_reason(b, r, "no answer (first byte)");
-        return true;
-    case LH_FAIL_TIMEOUT_BODY:
-        timeout_reason(b, r, "body unfinished");
-        return true;
-    case LH_FAIL_TIMEOUT_HEADERS:
-        timeout_reason(b, r, "headers unfinished");
-        return true;
-    default:
-        return false;
-    }
-    lh_reason_cat(b, text);
-    rb_where(b, r);
-    rb_retries(b, r);
-    return true;
-}
-
-/*
- * NXDOMAIN where the registrable domain (Public Suffix List) does not
- * exist either: the domain has lapsed, and the link is stale, not down.
- * When only the host is gone, fail_unreachable says so.
- */
-static bool
-domain_lapsed(struct lh_verdict *v, struct lh_reason *b,
-    const struct lh_result *r)
-{
-    if (r->fail != LH_FAIL_DNS || !r->domain_gone || !has_text(r->dns_domain))
-        return false;
-    v->state = LH_STATE_STALE;
-    lh_reason_cat(b, "domain ");
-    lh_reason_cat_limit(b, r->dns_domain, strlen(r->dns_domain),
-        LH_REASON_URL_MAX);
-    lh_reason_cat(b, " no longer exists (DNS: no such domain)");
-    rb_where(b, r);
-    rb_retries(b, r);
-    return true;
-}
-
-/* Failures of the chain or the answer itself: error. */
-static void
-fail_error(struct lh_reason *b, const struct lh_result *r)
-{
-    const char *target = last_target(r);
-
-    switch (r->fail) {
-    case LH_FAIL_TOO_MANY_REDIRECTS:
-        if (r->nhops > 0)
-            lh_reason_printf(b, "too many redirects (%zu)", r->nhops);
-        else
-            lh_reason_cat(b, "too many redirects");
-        break;
-    case LH_FAIL_REDIRECT_LOOP:
-        lh_reason_cat(b, "redirect loop at ");
-        lh_reason_url(b, target != NULL ? target : final_url(r));
-        break;
-    case LH_FAIL_BAD_SCHEME:
-        if (target != NULL) {
-            lh_reason_cat(b, "redirect to a forbidden scheme: ");
-            lh_reason_url(b, target);
-        } else {
-            lh_reason_cat(b, "not an http(s) URL: ");
-            lh_reason_url(b, r->url);
-        }
-        break;
-    case LH_FAIL_BAD_URL:
-        if (target != NULL) {
-            lh_reason_cat(b, "redirect to a bad URL: ");
-            lh_reason_url(b, target);
-        } else {
-            lh_reason_cat(b, "bad URL: ");
-            lh_reason_url(b, r->url);
-            if (has_text(r->error)) {
-                lh_reason_cat(b, " (");
-                lh_reason_error(b, r->error);
-                lh_reason_cat(b, ")");
-            }
-        }
-        break;
-    case LH_FAIL_FORBIDDEN_ADDRESS:
-        lh_reason_cat(b, "refused: private address");
-        if (has_text(r->error)) {
-            lh_reason_cat(b, " ");
-            lh_reason_error(b, r->error);
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_PROTOCOL:
-        lh_reason_cat(b, "garbage answer, not HTTP");
-        if (has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_HEADER_TOO_BIG:
-        lh_reason_cat(b, "response header too big");
-        if (has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_OTHER:
-        lh_reason_cat(b, "check failed");
-        if (has_text(r->error)) {
-            lh_reason_cat(b, ": ");
-            lh_reason_error(b, r->error);
-        }
-        rb_where(b, r);
-        break;
-    default:
-        lh_reason_printf(b, "check failed (unknown failure %d)", (int)r->fail);
-        break;
-    }
-    rb_retries(b, r);
 }
 
 /*
@@ -422,7 +201,7 @@ rb_via(struct lh_reason *b, const struct lh_result *r)
     else
         lh_reason_printf(b, " via %zu redirects ", r->nhops);
     lh_reason_cat(b, "\xe2\x86\x92 ");
-    lh_reason_url(b, final_url(r));
+    lh_reason_url(b, lh_classify_final_url(r));
 }
 
 static void
@@ -435,7 +214,7 @@ ok_2xx(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
     /* A challenge on a 2xx: the site is up, which is all we can know. */
     if (r->challenge)
         lh_reason_cat(b, " (bot challenge seen)");
-    rb_retries(b, r);
+    lh_classify_retries(b, r);
 }
 
 /*
@@ -454,8 +233,8 @@ static void
 classify_chain(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
-    const char *listed = r->url != NULL ? r->url : final_url(r);
-    const char *end = final_url(r);
+    const char *listed = r->url != NULL ? r->url : lh_classify_final_url(r);
+    const char *end = lh_classify_final_url(r);
     const char *target;
     bool listed_home, all_permanent = true;
     size_t last_perm = 0, nperm = 0;
@@ -488,7 +267,7 @@ classify_chain(struct lh_verdict *v, struct lh_reason *b,
             continue;
         }
         rb_fallback_note(b, r);
-        rb_retries(b, r);
+        lh_classify_retries(b, r);
         return;
     }
 
@@ -518,7 +297,7 @@ classify_chain(struct lh_verdict *v, struct lh_reason *b,
     lh_reason_url(b, target);
     lh_reason_cat(b, " (update the directory)");
     rb_fallback_note(b, r);
-    rb_retries(b, r);
+    lh_classify_retries(b, r);
 }
 
 static void
@@ -537,7 +316,7 @@ blocked(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
         if (r->retry_after >= 0)
             lh_reason_printf(b, ", asked to wait %ld s", r->retry_after);
         lh_reason_cat(b, ")");
-        rb_where(b, r);
+        lh_classify_where(b, r);
         rb_fallback_note(b, r);
         return;
     }
@@ -546,9 +325,9 @@ blocked(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
     else
         lh_reason_printf(b, "%d, bot challenge", st);
     lh_reason_cat(b, ")");
-    rb_where(b, r);
+    lh_classify_where(b, r);
     rb_fallback_note(b, r);
-    rb_retries(b, r);
+    lh_classify_retries(b, r);
 }
 
 /*
@@ -763,7 +542,7 @@ static bool
 redirected_away(const struct lh_result *r)
 {
     return r->nhops > 0 && r->url != NULL &&
-        !lh_url_equivalent(r->url, final_url(r));
+        !lh_url_equivalent(r->url, lh_classify_final_url(r));
 }
 
 /* Ends a reason that quotes a URL the chain went to. */
@@ -771,7 +550,7 @@ static void
 rb_content_tail(struct lh_reason *b, const struct lh_result *r)
 {
     rb_fallback_note(b, r);
-    rb_retries(b, r);
+    lh_classify_retries(b, r);
 }
 
 static bool
@@ -779,7 +558,7 @@ classify_content(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     const struct lh_page *pg = r->page;
-    const char *end = final_url(r);
+    const char *end = lh_classify_final_url(r);
     const char *said;
 
     /* C1 */
@@ -840,7 +619,8 @@ classify_content(struct lh_verdict *v, struct lh_reason *b,
     }
     /* C6 */
     if (pg == NULL && r->kept_state > LH_STATE_OK &&
-        r->kept_state < LH_STATE_COUNT && has_text(r->kept_reason)) {
+        r->kept_state < LH_STATE_COUNT &&
+        lh_classify_has_text(r->kept_reason)) {
         v->state = (enum lh_state)r->kept_state;
         lh_reason_cat(b, r->kept_reason);
         return true;
@@ -866,8 +646,8 @@ classify_status(struct lh_verdict *v, struct lh_reason *b,
     if (st == 404 || st == 410) {
         v->state = LH_STATE_STALE;
         rb_final(b, r);
-        rb_where(b, r);
-        rb_retries(b, r);
+        lh_classify_where(b, r);
+        lh_classify_retries(b, r);
         return;
     }
     /*
@@ -891,24 +671,8 @@ classify_status(struct lh_verdict *v, struct lh_reason *b,
     } else {
         lh_reason_printf(b, "unexpected status %d", st);
     }
-    rb_where(b, r);
-    rb_retries(b, r);
-}
-
-/* The monitor's own failure, in words: never the link's. */
-static void
-local_reason(struct lh_reason *b, const struct lh_result *r)
-{
-    if (r->fail == LH_FAIL_DNS_NO_SERVER) {
-        lh_reason_cat(b, "no DNS server answers");
-        return;
-    }
-    lh_reason_cat(b, "the monitor's own failure");
-    if (has_text(r->error)) {
-        lh_reason_cat(b, " (");
-        lh_reason_error(b, r->error);
-        lh_reason_cat(b, ")");
-    }
+    lh_classify_where(b, r);
+    lh_classify_retries(b, r);
 }
 
 void
@@ -929,7 +693,7 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
     if (lh_result_local(r)) {
         v->inconclusive = true;
         lh_reason_cat(&b, "inconclusive: ");
-        local_reason(&b, r);
+        lh_classify_local_reason(&b, r);
         return;
     }
     if (r->fail == LH_FAIL_NONE || fail_after_headers(r)) {
@@ -937,14 +701,14 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
         return;
     }
     /* Any other failure outranks a status: it cut the chain short. */
-    if (domain_lapsed(v, &b, r))
+    if (lh_classify_domain_lapsed(v, &b, r))
         return;
-    if (fail_unreachable(&b, r)) {
+    if (lh_classify_fail_unreachable(&b, r)) {
         v->state = LH_STATE_UNREACHABLE;
         return;
     }
     v->state = LH_STATE_ERROR;
-    fail_error(&b, r);
+    lh_classify_fail_error(&b, r);
 }
 
 /* --- the cycle -------------------------------------------------------- */
@@ -970,7 +734,7 @@ lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r)
         return;
     if (lh_result_local(r)) {
         t->local++;
-        if (t->local_error[0] == '\0' && has_text(r->error))
+        if (t->local_error[0] == '\0' && lh_classify_has_text(r->error))
             snprintf(t->local_error, sizeof(t->local_error), "%s",
                 r->error);
     } else {
