@@ -1,7 +1,8 @@
 /*
  * classify_internal: what the files of the classifier share, and nothing
- * else includes: the words for an answer that every part uses (classify.c)
- * and the failure reasons (classify_fail.c).
+ * else includes: the words for an answer that every part uses (classify.c),
+ * the failure reasons (classify_fail.c) and the rules for rot behind a 2xx
+ * (classify_page.c).
  */
 #ifndef LH_CLASSIFY_INTERNAL_H
 #define LH_CLASSIFY_INTERNAL_H
@@ -28,6 +29,10 @@ const char *lh_classify_final_url(const struct lh_result *r);
 void lh_classify_where(struct lh_reason *b, const struct lh_result *r);
 /* " after 1 retry", " after 3 retries"; nothing without retries. */
 void lh_classify_retries(struct lh_reason *b, const struct lh_result *r);
+/* For reasons that do not start with the status: ", GET after HEAD 403";
+ * nothing when HEAD decided. */
+void lh_classify_fallback_note(struct lh_reason *b,
+    const struct lh_result *r);
 
 /* ---- classify_fail.c: the reason when the check failed ---- */
 
@@ -44,5 +49,12 @@ bool lh_classify_fail_unreachable(struct lh_reason *b,
     const struct lh_result *r);
 /* Failures of the chain or the answer itself (the state is error). */
 void lh_classify_fail_error(struct lh_reason *b, const struct lh_result *r);
+
+/* ---- classify_page.c: rot behind a 2xx ---- */
+
+/* Rules C1-C6 for a 2xx final answer: true when one applies, with
+ * v->state set and the reason written; false, nothing written. */
+bool lh_classify_content(struct lh_verdict *v, struct lh_reason *b,
+    const struct lh_result *r);
 
 #endif
