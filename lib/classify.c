@@ -1,6 +1,9 @@
 /*
  * classify: a check record -> a state and a one-line reason.  Pure: no I/O,
- * no clock, no allocation, no curl; URLs are read by lib/url.c.
+ * no clock, no allocation, no curl; URLs are read by lib/url.c.  Here: the
+ * entry points, the status and redirect-chain rules, the cycle's verdict;
+ * the failure reasons are in classify_fail.c, rot behind a 2xx in
+ * classify_page.c, and the buffer a reason is written into in reason.c.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -376,6 +379,23 @@ classify_status(struct lh_verdict *v, struct lh_reason *b,
     lh_classify_retries(b, r);
 }
 
+/*
+ * A verdict, in order:
+ *   1. no record: unknown, "not checked";
+ *   2. the monitor's own failure (lh_result_local): inconclusive, the
+ *      state unknown (its words: lh_classify_local_reason, classify_fail.c);
+ *   3. no failure, or one after the headers (fail_after_headers): the
+ *      status decides (classify_status, here):
+ *      a. a 2xx: rot first (rules C1-C6, classify_page.c); then ok, or
+ *         after redirects the chain rules 1-4 (classify_chain, here);
+ *      b. 404 or 410: stale;
+ *      c. 999, 429, or a challenge on any 4xx or 5xx: blocked (blocked,
+ *         here);
+ *      d. any other: error;
+ *   4. any other failure outranks a status (it cut the chain short), in
+ *      classify_fail.c: a lapsed domain: stale; a server never heard:
+ *      unreachable; the rest: error.
+ */
 void
 lh_classify(const struct lh_result *r, struct lh_verdict *v)
 {
