@@ -1,155 +1,18 @@
 /*
  * classify: a check record -> a state and a one-line reason.  Pure: no I/O,
- * no clock, no allocation, no curl; URLs are read by lib/url.c.
+ * no clock, no allocation, no curl; URLs are read by lib/url.c.  Here: the
+ * entry points, the status and redirect-chain rules, the cycle's verdict;
+ * the failure reasons are in classify_fail.c, rot behind a 2xx in
+ * classify_page.c, and the buffer a reason is written into in reason.c.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
-#include "page.h"
+#include "classify_internal.h"
+#include "reason.h"
 #include "url.h"
-#include "util.h"
-
-#define URL_SHOW_MAX    160     /* bytes of a URL quoted in a reason */
-#define ERROR_SHOW_MAX  160     /* bytes of an error text quoted */
-#define ELLIPSIS        "\xe2\x80\xa6"  /* U+2026, 3 bytes */
-#define ELLIPSIS_LEN    3
-
-/*
- * The reason buffer.  Text goes in whole UTF-8 sequences: a byte that
- * starts no valid sequence becomes '?', a control character a space, so
- * the reason is always one line of valid UTF-8 (it ends up in JSON).
- * When it fills up, it is cut at a sequence boundary and ends with "…".
- */
-struct rbuf {
-    char *s;
-    size_t cap;     /* bytes, the NUL included */
-    size_t len;
-    size_t mark;    /* the last boundary that leaves room for "…" */
-    bool full;
-};
-
-static void
-rb_init(struct rbuf *b, char *s, size_t cap)
-{
-    b->s = s;
-    b->cap = cap;
-    b->len = 0;
-    b->mark = 0;
-    b->full = false;
-    s[0] = '\0';
-}
-
-static void
-rb_put(struct rbuf *b, const char *seq, size_t n)
-{
-    if (b->full)
-        return;
-    if (b->len + n > b->cap - 1) {
-        b->len = b->mark;
-        memcpy(b->s + b->len, ELLIPSIS, ELLIPSIS_LEN);
-        b->len += ELLIPSIS_LEN;
-        b->s[b->len] = '\0';
-        b->full = true;
-        return;
-    }
-    memcpy(b->s + b->len, seq, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    if (b->len + ELLIPSIS_LEN <= b->cap - 1)
-        b->mark = b->len;
-}
-
-/* Append up to limit bytes of s[0..n), then "…" if there was more. */
-static void
-rb_cat_limit(struct rbuf *b, const char *s, size_t n, size_t limit)
-{
-    size_t out = 0;
-
-    for (size_t i = 0; i < n;) {
-        const unsigned char *p = (const unsigned char *)s + i;
-        size_t k = lh_utf8_len(p, n - i);
-        const char *seq = s + i;
-        size_t put = k;
-
-        if (k == 0) {
-            seq = "?";
-            put = 1;
-            k = 1;
-        } else if (k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) {
-            seq = " ";
-        }
-        if (out + put > limit) {
-            rb_put(b, ELLIPSIS, ELLIPSIS_LEN);
-            return;
-        }
-        rb_put(b, seq, put);
-        out += put;
-        i += k;
-    }
-}
-
-static void
-rb_cat(struct rbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-
-    rb_cat_limit(b, s, n, n);
-}
-
-static void rb_printf(struct rbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* For numbers and short words only: longer text goes through rb_cat. */
-static void
-rb_printf(struct rbuf *b, const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    /* A truncated tmp is still a valid prefix; rb_cat marks nothing, so
-     * say so with the ellipsis. */
-    rb_cat(b, tmp);
-    if ((size_t)n >= sizeof(tmp))
-        rb_put(b, ELLIPSIS, ELLIPSIS_LEN);
-}
-
-static void
-rb_url(struct rbuf *b, const char *url)
-{
-    if (url == NULL) {
-        rb_cat(b, "(no URL)");
-        return;
-    }
-    rb_cat_limit(b, url, strlen(url), URL_SHOW_MAX);
-}
-
-/* An error text from curl or the checker, without its trailing period. */
-static void
-rb_error(struct rbuf *b, const char *err)
-{
-    size_t n = strlen(err);
-
-    while (n > 0 && (err[n - 1] == '.' || err[n - 1] == ' ' ||
-            err[n - 1] == '\n' || err[n - 1] == '\r'))
-        n--;
-    rb_cat_limit(b, err, n, ERROR_SHOW_MAX);
-}
-
-static bool
-has_text(const char *s)
-{
-    return s != NULL && s[0] != '\0';
-}
 
 /*
  * Status phrases.  Standard ones read "404 Not Found"; the notes for
@@ -227,16 +90,16 @@ find_phrase(int status)
 }
 
 static void
-rb_status(struct rbuf *b, int status)
+rb_status(struct lh_reason *b, int status)
 {
     const struct phrase *p = find_phrase(status);
 
     if (p == NULL)
-        rb_printf(b, "%d", status);
+        lh_reason_printf(b, "%d", status);
     else if (p->note)
-        rb_printf(b, "%d (%s)", status, p->text);
+        lh_reason_printf(b, "%d (%s)", status, p->text);
     else
-        rb_printf(b, "%d %s", status, p->text);
+        lh_reason_printf(b, "%d %s", status, p->text);
 }
 
 static bool
@@ -254,41 +117,41 @@ head_refused(int status)
 /* The deciding answer, with the HEAD that led to GET when there was one:
  * "404 Not Found", "HEAD refused (405), GET 200 OK". */
 static void
-rb_final(struct rbuf *b, const struct lh_result *r)
+rb_final(struct lh_reason *b, const struct lh_result *r)
 {
     if (used_fallback(r)) {
         if (head_refused(r->head_status))
-            rb_printf(b, "HEAD refused (%d), GET ", r->head_status);
+            lh_reason_printf(b, "HEAD refused (%d), GET ", r->head_status);
         else
-            rb_printf(b, "HEAD %d, GET ", r->head_status);
+            lh_reason_printf(b, "HEAD %d, GET ", r->head_status);
     }
     rb_status(b, r->http_status);
 }
 
 /* For reasons that do not start with the status: ", GET after HEAD 403". */
-static void
-rb_fallback_note(struct rbuf *b, const struct lh_result *r)
+void
+lh_classify_fallback_note(struct lh_reason *b, const struct lh_result *r)
 {
     if (!used_fallback(r))
         return;
     if (head_refused(r->head_status))
-        rb_printf(b, ", GET after HEAD refused (%d)", r->head_status);
+        lh_reason_printf(b, ", GET after HEAD refused (%d)", r->head_status);
     else
-        rb_printf(b, ", GET after HEAD %d", r->head_status);
+        lh_reason_printf(b, ", GET after HEAD %d", r->head_status);
 }
 
-static void
-rb_retries(struct rbuf *b, const struct lh_result *r)
+void
+lh_classify_retries(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->retries == 1)
-        rb_cat(b, " after 1 retry");
+        lh_reason_cat(b, " after 1 retry");
     else if (r->retries > 1)
-        rb_printf(b, " after %d retries", r->retries);
+        lh_reason_printf(b, " after %d retries", r->retries);
 }
 
 /* Where the chain ended: the last URL asked, else the best guess. */
-static const char *
-final_url(const struct lh_result *r)
+const char *
+lh_classify_final_url(const struct lh_result *r)
 {
     if (r->final_url != NULL)
         return r->final_url;
@@ -298,230 +161,16 @@ final_url(const struct lh_result *r)
 }
 
 /* " at https://…" when redirects took the check somewhere else. */
-static void
-rb_where(struct rbuf *b, const struct lh_result *r)
+void
+lh_classify_where(struct lh_reason *b, const struct lh_result *r)
 {
-    const char *f = final_url(r);
+    const char *f = lh_classify_final_url(r);
 
     if (r->nhops == 0 || f == NULL ||
         (r->url != NULL && strcmp(f, r->url) == 0))
         return;
-    rb_cat(b, " at ");
-    rb_url(b, f);
-}
-
-/* The URL a failed redirect pointed at: the last hop's Location. */
-static const char *
-last_target(const struct lh_result *r)
-{
-    if (r->nhops > 0 && r->hops[r->nhops - 1].location != NULL)
-        return r->hops[r->nhops - 1].location;
-    return NULL;
-}
-
-static bool
-total_known(const struct lh_result *r)
-{
-    double t = r->timings.total_ms;
-
-    /* Also false for NaN. */
-    return t >= 0 && t < 1e12;
-}
-
-static void
-timeout_reason(struct rbuf *b, const struct lh_result *r, const char *what)
-{
-    rb_cat(b, "timeout: ");
-    rb_cat(b, what);
-    if (total_known(r)) {
-        rb_printf(b, " after %.0f ms", r->timings.total_ms);
-        if (r->retries == 1)
-            rb_cat(b, " and 1 retry");
-        else if (r->retries > 1)
-            rb_printf(b, " and %d retries", r->retries);
-        rb_where(b, r);
-    } else {
-        rb_where(b, r);
-        rb_retries(b, r);
-    }
-}
-
-/* Failures where the server was never heard: unreachable. */
-static bool
-fail_unreachable(struct rbuf *b, const struct lh_result *r)
-{
-    const char *text;
-
-    switch (r->fail) {
-    case LH_FAIL_DNS:
-        text = "DNS: no such host";
-        break;
-    case LH_FAIL_DNS_SERVFAIL:
-        /* Retried first (check.c); what outlasts the retries is what a
-         * visitor meets too. */
-        text = "DNS: the name's server failed (SERVFAIL)";
-        break;
-    case LH_FAIL_DNS_TIMEOUT:
-        text = "DNS: no answer in time";
-        break;
-    case LH_FAIL_REFUSED:
-        text = "connection refused";
-        break;
-    case LH_FAIL_RESET:
-        text = "connection reset";
-        break;
-    case LH_FAIL_EMPTY_REPLY:
-        text = "empty reply from the server";
-        break;
-    case LH_FAIL_TLS_EXPIRED:
-        text = "TLS: certificate expired";
-        break;
-    case LH_FAIL_TLS_HOSTNAME:
-        text = "TLS: certificate does not match host";
-        break;
-    case LH_FAIL_TLS_UNTRUSTED:
-        text = "TLS: untrusted issuer";
-        break;
-    case LH_FAIL_TLS_NOT_YET_VALID:
-        text = "TLS: certificate not yet valid";
-        break;
-    case LH_FAIL_NO_ROUTE:
-        text = r->os_errno == ENETUNREACH ? "network unreachable" :
-            "no route to host";
-        break;
-    case LH_FAIL_TLS_HANDSHAKE:
-        rb_cat(b, "TLS: handshake failed");
-        if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
-        }
-        rb_where(b, r);
-        rb_retries(b, r);
-        return true;
-    case LH_FAIL_TIMEOUT_CONNECT:
-        timeout_reason(b, r, "no connection");
-        return true;
-    case LH_FAIL_TIMEOUT_TLS:
-        timeout_reason(b, r, "TLS handshake unfinished");
-        return true;
-    case LH_FAIL_TIMEOUT_FIRST_BYTE:
-        timeout_reason(b, r, "no answer (first byte)");
-        return true;
-    case LH_FAIL_TIMEOUT_BODY:
-        timeout_reason(b, r, "body unfinished");
-        return true;
-    case LH_FAIL_TIMEOUT_HEADERS:
-        timeout_reason(b, r, "headers unfinished");
-        return true;
-    default:
-        return false;
-    }
-    rb_cat(b, text);
-    rb_where(b, r);
-    rb_retries(b, r);
-    return true;
-}
-
-/*
- * NXDOMAIN where the registrable domain (Public Suffix List) does not
- * exist either: the domain has lapsed, and the link is stale, not down.
- * When only the host is gone, fail_unreachable says so.
- */
-static bool
-domain_lapsed(struct lh_verdict *v, struct rbuf *b,
-    const struct lh_result *r)
-{
-    if (r->fail != LH_FAIL_DNS || !r->domain_gone || !has_text(r->dns_domain))
-        return false;
-    v->state = LH_STATE_STALE;
-    rb_cat(b, "domain ");
-    rb_cat_limit(b, r->dns_domain, strlen(r->dns_domain), URL_SHOW_MAX);
-    rb_cat(b, " no longer exists (DNS: no such domain)");
-    rb_where(b, r);
-    rb_retries(b, r);
-    return true;
-}
-
-/* Failures of the chain or the answer itself: error. */
-static void
-fail_error(struct rbuf *b, const struct lh_result *r)
-{
-    const char *target = last_target(r);
-
-    switch (r->fail) {
-    case LH_FAIL_TOO_MANY_REDIRECTS:
-        if (r->nhops > 0)
-            rb_printf(b, "too many redirects (%zu)", r->nhops);
-        else
-            rb_cat(b, "too many redirects");
-        break;
-    case LH_FAIL_REDIRECT_LOOP:
-        rb_cat(b, "redirect loop at ");
-        rb_url(b, target != NULL ? target : final_url(r));
-        break;
-    case LH_FAIL_BAD_SCHEME:
-        if (target != NULL) {
-            rb_cat(b, "redirect to a forbidden scheme: ");
-            rb_url(b, target);
-        } else {
-            rb_cat(b, "not an http(s) URL: ");
-            rb_url(b, r->url);
-        }
-        break;
-    case LH_FAIL_BAD_URL:
-        if (target != NULL) {
-            rb_cat(b, "redirect to a bad URL: ");
-            rb_url(b, target);
-        } else {
-            rb_cat(b, "bad URL: ");
-            rb_url(b, r->url);
-            if (has_text(r->error)) {
-                rb_cat(b, " (");
-                rb_error(b, r->error);
-                rb_cat(b, ")");
-            }
-        }
-        break;
-    case LH_FAIL_FORBIDDEN_ADDRESS:
-        rb_cat(b, "refused: private address");
-        if (has_text(r->error)) {
-            rb_cat(b, " ");
-            rb_error(b, r->error);
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_PROTOCOL:
-        rb_cat(b, "garbage answer, not HTTP");
-        if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_HEADER_TOO_BIG:
-        rb_cat(b, "response header too big");
-        if (has_text(r->error)) {
-            rb_cat(b, " (");
-            rb_error(b, r->error);
-            rb_cat(b, ")");
-        }
-        rb_where(b, r);
-        break;
-    case LH_FAIL_OTHER:
-        rb_cat(b, "check failed");
-        if (has_text(r->error)) {
-            rb_cat(b, ": ");
-            rb_error(b, r->error);
-        }
-        rb_where(b, r);
-        break;
-    default:
-        rb_printf(b, "check failed (unknown failure %d)", (int)r->fail);
-        break;
-    }
-    rb_retries(b, r);
+    lh_reason_cat(b, " at ");
+    lh_reason_url(b, f);
 }
 
 /*
@@ -547,18 +196,18 @@ permanent(int status)
 
 /* " via 302 → https://…" or " via 3 redirects → https://…". */
 static void
-rb_via(struct rbuf *b, const struct lh_result *r)
+rb_via(struct lh_reason *b, const struct lh_result *r)
 {
     if (r->nhops == 1)
-        rb_printf(b, " via %d ", r->hops[0].status);
+        lh_reason_printf(b, " via %d ", r->hops[0].status);
     else
-        rb_printf(b, " via %zu redirects ", r->nhops);
-    rb_cat(b, "\xe2\x86\x92 ");
-    rb_url(b, final_url(r));
+        lh_reason_printf(b, " via %zu redirects ", r->nhops);
+    lh_reason_cat(b, "\xe2\x86\x92 ");
+    lh_reason_url(b, lh_classify_final_url(r));
 }
 
 static void
-ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
+ok_2xx(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
 {
     v->state = LH_STATE_OK;
     rb_final(b, r);
@@ -566,8 +215,8 @@ ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
         rb_via(b, r);
     /* A challenge on a 2xx: the site is up, which is all we can know. */
     if (r->challenge)
-        rb_cat(b, " (bot challenge seen)");
-    rb_retries(b, r);
+        lh_reason_cat(b, " (bot challenge seen)");
+    lh_classify_retries(b, r);
 }
 
 /*
@@ -583,11 +232,11 @@ ok_2xx(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
  *      page: ok; otherwise moved, and new_url says where.
  */
 static void
-classify_chain(struct lh_verdict *v, struct rbuf *b,
+classify_chain(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
-    const char *listed = r->url != NULL ? r->url : final_url(r);
-    const char *end = final_url(r);
+    const char *listed = r->url != NULL ? r->url : lh_classify_final_url(r);
+    const char *end = lh_classify_final_url(r);
     const char *target;
     bool listed_home, all_permanent = true;
     size_t last_perm = 0, nperm = 0;
@@ -607,20 +256,20 @@ classify_chain(struct lh_verdict *v, struct rbuf *b,
             /* A page that refreshes to the home page is one more way
              * of saying it is gone. */
             if (i < r->nhops && r->hops[i].refresh)
-                rb_cat(b, "refreshed to the home page ");
+                lh_reason_cat(b, "refreshed to the home page ");
             else
-                rb_cat(b, "redirected to the home page ");
-            rb_url(b, p);
-            rb_cat(b, " \xe2\x80\x94 soft 404");
+                lh_reason_cat(b, "redirected to the home page ");
+            lh_reason_url(b, p);
+            lh_reason_cat(b, " \xe2\x80\x94 soft 404");
         } else if (lh_url_other_host(listed, p)) {
             v->state = LH_STATE_STALE;
-            rb_cat(b, "redirected to another site's home page ");
-            rb_url(b, p);
+            lh_reason_cat(b, "redirected to another site's home page ");
+            lh_reason_url(b, p);
         } else {
             continue;
         }
-        rb_fallback_note(b, r);
-        rb_retries(b, r);
+        lh_classify_fallback_note(b, r);
+        lh_classify_retries(b, r);
         return;
     }
 
@@ -646,348 +295,51 @@ classify_chain(struct lh_verdict *v, struct rbuf *b,
     }
     v->state = LH_STATE_MOVED;
     v->new_url = target;
-    rb_printf(b, "%d \xe2\x86\x92 ", r->hops[last_perm].status);
-    rb_url(b, target);
-    rb_cat(b, " (update the directory)");
-    rb_fallback_note(b, r);
-    rb_retries(b, r);
+    lh_reason_printf(b, "%d \xe2\x86\x92 ", r->hops[last_perm].status);
+    lh_reason_url(b, target);
+    lh_reason_cat(b, " (update the directory)");
+    lh_classify_fallback_note(b, r);
+    lh_classify_retries(b, r);
 }
 
 static void
-blocked(struct lh_verdict *v, struct rbuf *b, const struct lh_result *r)
+blocked(struct lh_verdict *v, struct lh_reason *b, const struct lh_result *r)
 {
     int st = r->http_status;
 
     v->state = LH_STATE_BLOCKED;
-    rb_cat(b, "blocked by the site (");
+    lh_reason_cat(b, "blocked by the site (");
     if (st == 429) {
         rb_status(b, st);
         if (r->retries == 1)
-            rb_cat(b, " after 1 retry");
+            lh_reason_cat(b, " after 1 retry");
         else if (r->retries > 1)
-            rb_printf(b, " after %d retries", r->retries);
+            lh_reason_printf(b, " after %d retries", r->retries);
         if (r->retry_after >= 0)
-            rb_printf(b, ", asked to wait %ld s", r->retry_after);
-        rb_cat(b, ")");
-        rb_where(b, r);
-        rb_fallback_note(b, r);
+            lh_reason_printf(b, ", asked to wait %ld s", r->retry_after);
+        lh_reason_cat(b, ")");
+        lh_classify_where(b, r);
+        lh_classify_fallback_note(b, r);
         return;
     }
     if (st == 999)
-        rb_cat(b, "999, request denied");
+        lh_reason_cat(b, "999, request denied");
     else
-        rb_printf(b, "%d, bot challenge", st);
-    rb_cat(b, ")");
-    rb_where(b, r);
-    rb_fallback_note(b, r);
-    rb_retries(b, r);
-}
-
-/*
- * ---- Rot behind a 2xx: what the final answer and its page say ----
- *
- * For a 2xx final answer, before the chain rules, in order:
- *   C1. sign-in wall: the chain ended (not where it started) at a sign-in
- *       URL (host "login.", "sso.", "idp.", "accounts."…, or a path
- *       segment "login", "signin", "sso", "saml", "oauth"…), or the page
- *       read is a sign-in page (page.h: a password field under a sign-in
- *       title or heading), the listed URL not a sign-in URL itself:
- *       blocked, "sign-in required";
- *   C2. an error page: the chain ended (not where it started) at a URL
- *       with a path segment or file name that names one ("404",
- *       "not-found", "error", "error404"… whole, not "terror" nor
- *       "error-analysis"): stale;
- *   C3. a parked domain: the page read is a parking or for-sale page, or
- *       the chain ended on a domain-sale service on another site: stale,
- *       "domain parked (for sale)";
- *   C4. a soft 404: the page's title or first h1 says the page is not
- *       found, as a whole phrase (not_found_phrases): stale;
- *   C5. the server answers a random path with the same page and the
- *       listed URL is not a home page: stale;
- *   C6. the page was not read this time and its answer had not changed:
- *       the verdict it had when it was last read (kept_state) stands.
- */
-
-/* s[0..n) equals w (lower case ASCII), ignoring ASCII case. */
-static bool
-span_is(const char *s, size_t n, const char *w)
-{
-    size_t wn = strlen(w);
-
-    if (n != wn)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != w[i])
-            return false;
-    }
-    return true;
-}
-
-static bool
-span_in(const char *s, size_t n, const char *const *words, size_t nwords)
-{
-    for (size_t i = 0; i < nwords; i++)
-        if (span_is(s, n, words[i]))
-            return true;
-    return false;
-}
-
-#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A path segment of u, whole or without its extension, is one of words. */
-static bool
-path_names(const struct lh_url *u, const char *const *words, size_t nwords)
-{
-    const char *p = u->path, *end = u->path + u->pathlen;
-
-    while (p < end) {
-        const char *seg = p, *dot;
-        size_t n;
-
-        while (p < end && *p != '/')
-            p++;
-        n = (size_t)(p - seg);
-        if (n > 0) {
-            if (span_in(seg, n, words, nwords))
-                return true;
-            dot = memchr(seg, '.', n);
-            if (dot != NULL && dot > seg &&
-                span_in(seg, (size_t)(dot - seg), words, nwords))
-                return true;
-        }
-        if (p < end)
-            p++;
-    }
-    return false;
-}
-
-static const char *const signin_hosts[] = {
-    "login", "signin", "sso", "idp", "auth", "accounts", "shibboleth",
-    "adfs", "cas",
-};
-
-static const char *const signin_segments[] = {
-    "login", "log-in", "signin", "sign-in", "sign_in", "logon", "sso",
-    "idp", "saml", "saml2", "oauth", "oauth2", "authorize", "auth",
-    "wp-login", "adfs", "shibboleth",
-};
-
-static bool
-is_signin_url(const char *url)
-{
-    struct lh_url u;
-    const char *dot;
-
-    if (url == NULL || lh_url_parse(url, &u) == -1)
-        return false;
-    dot = memchr(u.host, '.', u.hostlen);
-    if (dot != NULL && !u.ipv6 &&
-        span_in(u.host, (size_t)(dot - u.host), signin_hosts,
-            NWORDS(signin_hosts)))
-        return true;
-    return path_names(&u, signin_segments, NWORDS(signin_segments));
-}
-
-static const char *const error_segments[] = {
-    "404", "error", "error404", "error-404", "error_404", "404error",
-    "404-error", "404_error", "notfound", "not-found", "not_found",
-    "pagenotfound", "page-not-found", "page_not_found", "404-page",
-    "page404", "404page", "errorpage", "error-page", "error_page",
-};
-
-static bool
-is_error_url(const char *url)
-{
-    struct lh_url u;
-
-    if (url == NULL || lh_url_parse(url, &u) == -1)
-        return false;
-    return path_names(&u, error_segments, NWORDS(error_segments));
-}
-
-/* Domain-sale services that a lapsed domain's owner redirects to. */
-static const char *const sale_hosts[] = {
-    "sedo.com", "dan.com", "afternic.com", "hugedomains.com",
-    "parkingcrew.net", "bodis.com", "domainmarket.com", "undeveloped.com",
-    "sav.com", "uniregistry.com", "buydomains.com", "atom.com",
-    "squadhelp.com", "brandbucket.com",
-};
-
-static bool
-is_sale_host(const char *url)
-{
-    struct lh_url u;
-
-    if (url == NULL || lh_url_parse(url, &u) == -1 || u.ipv6)
-        return false;
-    for (size_t i = 0; i < NWORDS(sale_hosts); i++) {
-        size_t n = strlen(sale_hosts[i]);
-        size_t hl = u.hostlen;
-
-        if (hl > 0 && u.host[hl - 1] == '.')
-            hl--;
-        if (hl >= n && span_is(u.host + hl - n, n, sale_hosts[i]) &&
-            (hl == n || u.host[hl - n - 1] == '.'))
-            return true;
-    }
-    return false;
-}
-
-/*
- * Phrases of a page that is not there, lower case: English, French,
- * German, Spanish, Dutch, Italian, Portuguese, Japanese.  ASCII letters
- * match in any case; a phrase that begins or ends with an ASCII letter
- * or digit must do so at a word boundary.
- */
-static const char *const not_found_phrases[] = {
-    "page not found", "not found", "404", "can't be found",
-    "cannot be found", "can\xe2\x80\x99t be found", "could not be found",
-    "couldn't be found", "page does not exist", "page doesn't exist",
-    "page introuvable", "page non trouv\xc3\xa9" "e", "page non trouvee",
-    "seite nicht gefunden", "seite wurde nicht gefunden",
-    "p\xc3\xa1gina no encontrada", "pagina no encontrada",
-    "pagina niet gevonden", "pagina non trovata",
-    "p\xc3\xa1gina n\xc3\xa3o encontrada", "pagina nao encontrada",
-    "\xe3\x83\x9a\xe3\x83\xbc\xe3\x82\xb8\xe3\x81\x8c\xe8\xa6\x8b\xe3\x81"
-    "\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",
-    "\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81"
-    "\x9b\xe3\x82\x93",     /* 見つかりません: cannot be found */
-};
-
-static bool
-is_word_byte(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9');
-}
-
-static bool
-says_not_found(const char *s)
-{
-    size_t n;
-
-    if (s == NULL)
-        return false;
-    n = strlen(s);
-    for (size_t i = 0; i < NWORDS(not_found_phrases); i++) {
-        const char *w = not_found_phrases[i];
-        size_t wn = strlen(w);
-
-        for (size_t at = 0; at + wn <= n; at++) {
-            if (!span_is(s + at, wn, w))
-                continue;
-            if (is_word_byte(w[0]) && at > 0 && is_word_byte(s[at - 1]))
-                continue;
-            if (is_word_byte(w[wn - 1]) && at + wn < n &&
-                is_word_byte(s[at + wn]))
-                continue;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool
-redirected_away(const struct lh_result *r)
-{
-    return r->nhops > 0 && r->url != NULL &&
-        !lh_url_equivalent(r->url, final_url(r));
-}
-
-/* Ends a reason that quotes a URL the chain went to. */
-static void
-rb_content_tail(struct rbuf *b, const struct lh_result *r)
-{
-    rb_fallback_note(b, r);
-    rb_retries(b, r);
-}
-
-static bool
-classify_content(struct lh_verdict *v, struct rbuf *b,
-    const struct lh_result *r)
-{
-    const struct lh_page *pg = r->page;
-    const char *end = final_url(r);
-    const char *said;
-
-    /* C1 */
-    if (!is_signin_url(r->url) &&
-        ((redirected_away(r) && is_signin_url(end)) ||
-            (pg != NULL && pg->signin_form))) {
-        v->state = LH_STATE_BLOCKED;
-        rb_cat(b, "sign-in required");
-        if (redirected_away(r) && is_signin_url(end)) {
-            rb_cat(b, " (redirected to ");
-            rb_url(b, end);
-            rb_cat(b, ")");
-        } else {
-            rb_cat(b, " (the page is a sign-in form)");
-        }
-        rb_content_tail(b, r);
-        return true;
-    }
-    /* C2 */
-    if (redirected_away(r) && is_error_url(end)) {
-        v->state = LH_STATE_STALE;
-        rb_cat(b, "redirected to an error page ");
-        rb_url(b, end);
-        rb_content_tail(b, r);
-        return true;
-    }
-    /* C3 */
-    if ((pg != NULL && pg->parked) ||
-        (redirected_away(r) && is_sale_host(end) &&
-            lh_url_other_host(r->url, end))) {
-        v->state = LH_STATE_STALE;
-        rb_cat(b, "domain parked (for sale)");
-        if (redirected_away(r)) {
-            rb_cat(b, " at ");
-            rb_url(b, end);
-        }
-        rb_content_tail(b, r);
-        return true;
-    }
-    /* C4 */
-    said = pg == NULL ? NULL : says_not_found(pg->title) ? pg->title :
-        says_not_found(pg->h1) ? pg->h1 : NULL;
-    if (said != NULL) {
-        v->state = LH_STATE_STALE;
-        rb_cat(b, "soft 404 (the page says \"");
-        rb_cat_limit(b, said, strlen(said), URL_SHOW_MAX);
-        rb_cat(b, "\")");
-        rb_content_tail(b, r);
-        return true;
-    }
-    /* C5 */
-    if (pg != NULL && r->same_as_probe && !lh_url_is_home(r->url)) {
-        v->state = LH_STATE_STALE;
-        rb_cat(b, "the site answers every address with the same page "
-            "\xe2\x80\x94 soft 404");
-        rb_content_tail(b, r);
-        return true;
-    }
-    /* C6 */
-    if (pg == NULL && r->kept_state > LH_STATE_OK &&
-        r->kept_state < LH_STATE_COUNT && has_text(r->kept_reason)) {
-        v->state = (enum lh_state)r->kept_state;
-        rb_cat(b, r->kept_reason);
-        return true;
-    }
-    return false;
+        lh_reason_printf(b, "%d, bot challenge", st);
+    lh_reason_cat(b, ")");
+    lh_classify_where(b, r);
+    lh_classify_fallback_note(b, r);
+    lh_classify_retries(b, r);
 }
 
 static void
-classify_status(struct lh_verdict *v, struct rbuf *b,
+classify_status(struct lh_verdict *v, struct lh_reason *b,
     const struct lh_result *r)
 {
     int st = r->http_status;
 
     if (st >= 200 && st <= 299) {
-        if (classify_content(v, b, r))
+        if (lh_classify_content(v, b, r))
             return;
         if (r->nhops == 0)
             ok_2xx(v, b, r);
@@ -998,8 +350,8 @@ classify_status(struct lh_verdict *v, struct rbuf *b,
     if (st == 404 || st == 410) {
         v->state = LH_STATE_STALE;
         rb_final(b, r);
-        rb_where(b, r);
-        rb_retries(b, r);
+        lh_classify_where(b, r);
+        lh_classify_retries(b, r);
         return;
     }
     /*
@@ -1015,53 +367,54 @@ classify_status(struct lh_verdict *v, struct rbuf *b,
     v->state = LH_STATE_ERROR;
     if (st >= 300 && st <= 399) {
         rb_final(b, r);
-        rb_cat(b, " without a usable Location");
+        lh_reason_cat(b, " without a usable Location");
     } else if (st >= 400 && st <= 599) {
         rb_final(b, r);
     } else if (st == 0) {
-        rb_cat(b, "no HTTP answer recorded");
+        lh_reason_cat(b, "no HTTP answer recorded");
     } else {
-        rb_printf(b, "unexpected status %d", st);
+        lh_reason_printf(b, "unexpected status %d", st);
     }
-    rb_where(b, r);
-    rb_retries(b, r);
+    lh_classify_where(b, r);
+    lh_classify_retries(b, r);
 }
 
-/* The monitor's own failure, in words: never the link's. */
-static void
-local_reason(struct rbuf *b, const struct lh_result *r)
-{
-    if (r->fail == LH_FAIL_DNS_NO_SERVER) {
-        rb_cat(b, "no DNS server answers");
-        return;
-    }
-    rb_cat(b, "the monitor's own failure");
-    if (has_text(r->error)) {
-        rb_cat(b, " (");
-        rb_error(b, r->error);
-        rb_cat(b, ")");
-    }
-}
-
+/*
+ * A verdict, in order:
+ *   1. no record: unknown, "not checked";
+ *   2. the monitor's own failure (lh_result_local): inconclusive, the
+ *      state unknown (its words: lh_classify_local_reason, classify_fail.c);
+ *   3. no failure, or one after the headers (fail_after_headers): the
+ *      status decides (classify_status, here):
+ *      a. a 2xx: rot first (rules C1-C6, classify_page.c); then ok, or
+ *         after redirects the chain rules 1-4 (classify_chain, here);
+ *      b. 404 or 410: stale;
+ *      c. 999, 429, or a challenge on any 4xx or 5xx: blocked (blocked,
+ *         here);
+ *      d. any other: error;
+ *   4. any other failure outranks a status (it cut the chain short), in
+ *      classify_fail.c: a lapsed domain: stale; a server never heard:
+ *      unreachable; the rest: error.
+ */
 void
 lh_classify(const struct lh_result *r, struct lh_verdict *v)
 {
-    struct rbuf b;
+    struct lh_reason b;
 
     if (v == NULL)
         return;
     v->state = LH_STATE_UNKNOWN;
     v->new_url = NULL;
     v->inconclusive = false;
-    rb_init(&b, v->reason, sizeof(v->reason));
+    lh_reason_init(&b, v->reason, sizeof(v->reason));
     if (r == NULL) {
-        rb_cat(&b, "not checked");
+        lh_reason_cat(&b, "not checked");
         return;
     }
     if (lh_result_local(r)) {
         v->inconclusive = true;
-        rb_cat(&b, "inconclusive: ");
-        local_reason(&b, r);
+        lh_reason_cat(&b, "inconclusive: ");
+        lh_classify_local_reason(&b, r);
         return;
     }
     if (r->fail == LH_FAIL_NONE || fail_after_headers(r)) {
@@ -1069,14 +422,14 @@ lh_classify(const struct lh_result *r, struct lh_verdict *v)
         return;
     }
     /* Any other failure outranks a status: it cut the chain short. */
-    if (domain_lapsed(v, &b, r))
+    if (lh_classify_domain_lapsed(v, &b, r))
         return;
-    if (fail_unreachable(&b, r)) {
+    if (lh_classify_fail_unreachable(&b, r)) {
         v->state = LH_STATE_UNREACHABLE;
         return;
     }
     v->state = LH_STATE_ERROR;
-    fail_error(&b, r);
+    lh_classify_fail_error(&b, r);
 }
 
 /* --- the cycle -------------------------------------------------------- */
@@ -1102,7 +455,7 @@ lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r)
         return;
     if (lh_result_local(r)) {
         t->local++;
-        if (t->local_error[0] == '\0' && has_text(r->error))
+        if (t->local_error[0] == '\0' && lh_classify_has_text(r->error))
             snprintf(t->local_error, sizeof(t->local_error), "%s",
                 r->error);
     } else {
@@ -1152,12 +505,12 @@ bool
 lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
     size_t reasonlen, enum lh_fail *kind)
 {
-    struct rbuf b;
+    struct lh_reason b;
     size_t best = 0, failed = t->silent + t->local;
     enum lh_fail top = LH_FAIL_OTHER;
 
     if (reasonlen > 0)
-        rb_init(&b, reason, reasonlen);
+        lh_reason_init(&b, reason, reasonlen);
     if (t->heard > 0 || failed == 0)
         return false;
     for (size_t i = 1; i <= LH_FAIL_OTHER; i++) {
@@ -1170,14 +523,14 @@ lh_classify_cycle(const struct lh_cycle_tally *t, char *reason,
         *kind = top;
     if (reasonlen == 0)
         return true;
-    rb_cat(&b, cycle_headline(top));
-    rb_printf(&b, " (%zu of %zu checks", best, t->checks);
+    lh_reason_cat(&b, cycle_headline(top));
+    lh_reason_printf(&b, " (%zu of %zu checks", best, t->checks);
     if (top == LH_FAIL_LOCAL && t->local_error[0] != '\0') {
-        rb_cat(&b, ": ");
-        rb_error(&b, t->local_error);
+        lh_reason_cat(&b, ": ");
+        lh_reason_error(&b, t->local_error);
     }
     if (t->local < failed)
-        rb_cat(&b, "; no server answered any check");
-    rb_cat(&b, ")");
+        lh_reason_cat(&b, "; no server answered any check");
+    lh_reason_cat(&b, ")");
     return true;
 }

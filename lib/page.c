@@ -1,7 +1,7 @@
 /*
  * page: a bounded HTML prefix -> struct lh_page, through libxml2's HTML
  * parser with SAX callbacks (no tree, as lib/dir_html.c reads the
- * directory).  Judges nothing: classify.c does, from what is kept here.
+ * directory).  Judges nothing: classify_page.c does, from what is kept here.
  */
 #include <limits.h>
 #include <stdbool.h>

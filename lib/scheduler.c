@@ -114,7 +114,7 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
 /*
  * The page was not read this time and its answer has not changed since
  * it was: the verdict the page had then is the classifier's to keep
- * (classify.c, rule C6).
+ * (classify_page.c, rule C6).
  */
 static void
 keep_page_verdict(struct lh_link *l)
