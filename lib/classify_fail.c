@@ -10,6 +10,19 @@
 #include "classify_internal.h"
 
 /* The URL a failed redirect pointed at: the last hop's Location. */
+
+/* The check's error text, between before and after, when there is one. */
+static void
+error_text(struct lh_reason *b, const struct lh_result *r,
+    const char *before, const char *after)
+{
+    if (!lh_classify_has_text(r->error))
+        return;
+    lh_reason_cat(b, before);
+    lh_reason_error(b, r->error);
+    lh_reason_cat(b, after);
+}
+
 static const char *
 last_target(const struct lh_result *r)
 {
@@ -90,11 +103,7 @@ lh_classify_fail_unreachable(struct lh_reason *b, const struct lh_result *r)
         break;
     case LH_FAIL_TLS_HANDSHAKE:
         lh_reason_cat(b, "TLS: handshake failed");
-        if (lh_classify_has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
+        error_text(b, r, " (", ")");
         lh_classify_where(b, r);
         lh_classify_retries(b, r);
         return true;
@@ -177,45 +186,27 @@ lh_classify_fail_error(struct lh_reason *b, const struct lh_result *r)
         } else {
             lh_reason_cat(b, "bad URL: ");
             lh_reason_url(b, r->url);
-            if (lh_classify_has_text(r->error)) {
-                lh_reason_cat(b, " (");
-                lh_reason_error(b, r->error);
-                lh_reason_cat(b, ")");
-            }
+            error_text(b, r, " (", ")");
         }
         break;
     case LH_FAIL_FORBIDDEN_ADDRESS:
         lh_reason_cat(b, "refused: private address");
-        if (lh_classify_has_text(r->error)) {
-            lh_reason_cat(b, " ");
-            lh_reason_error(b, r->error);
-        }
+        error_text(b, r, " ", "");
         lh_classify_where(b, r);
         break;
     case LH_FAIL_PROTOCOL:
         lh_reason_cat(b, "garbage answer, not HTTP");
-        if (lh_classify_has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
+        error_text(b, r, " (", ")");
         lh_classify_where(b, r);
         break;
     case LH_FAIL_HEADER_TOO_BIG:
         lh_reason_cat(b, "response header too big");
-        if (lh_classify_has_text(r->error)) {
-            lh_reason_cat(b, " (");
-            lh_reason_error(b, r->error);
-            lh_reason_cat(b, ")");
-        }
+        error_text(b, r, " (", ")");
         lh_classify_where(b, r);
         break;
     case LH_FAIL_OTHER:
         lh_reason_cat(b, "check failed");
-        if (lh_classify_has_text(r->error)) {
-            lh_reason_cat(b, ": ");
-            lh_reason_error(b, r->error);
-        }
+        error_text(b, r, ": ", "");
         lh_classify_where(b, r);
         break;
     default:
@@ -234,9 +225,5 @@ lh_classify_local_reason(struct lh_reason *b, const struct lh_result *r)
         return;
     }
     lh_reason_cat(b, "the monitor's own failure");
-    if (lh_classify_has_text(r->error)) {
-        lh_reason_cat(b, " (");
-        lh_reason_error(b, r->error);
-        lh_reason_cat(b, ")");
-    }
+    error_text(b, r, " (", ")");
 }
