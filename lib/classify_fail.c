@@ -9,8 +9,6 @@
 
 #include "classify_internal.h"
 
-/* The URL a failed redirect pointed at: the last hop's Location. */
-
 /* The check's error text, between before and after, when there is one. */
 static void
 error_text(struct lh_reason *b, const struct lh_result *r,
@@ -23,6 +21,7 @@ error_text(struct lh_reason *b, const struct lh_result *r,
     lh_reason_cat(b, after);
 }
 
+/* The URL a failed redirect pointed at: the last hop's Location. */
 static const char *
 last_target(const struct lh_result *r)
 {
