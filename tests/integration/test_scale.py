@@ -37,7 +37,8 @@ def hundred_thousand_entries():
                                     % (i % 100, i, i) for i in range(100000)))
     p = check_config({"directory": path})
     check_eq(0, p.returncode, "parsed: %s" % p.stderr[-200:])
-    check_eq(100001, len(p.stdout.splitlines()), "every entry listed")
+    entries = [l for l in p.stdout.splitlines() if not l.startswith("#")]
+    check_eq(100000, len(entries), "every entry listed")
 
 
 @test
