@@ -262,6 +262,20 @@ fail:
 }
 
 void
+lh_state_history_push(struct lh_link *link, enum lh_state state,
+    long long at)
+{
+    if (link->nhistory == LH_HISTORY_LEN) {
+        memmove(link->history, link->history + 1, LH_HISTORY_LEN - 1);
+        memmove(link->history_at, link->history_at + 1,
+            (LH_HISTORY_LEN - 1) * sizeof(link->history_at[0]));
+        link->nhistory--;
+    }
+    link->history_at[link->nhistory] = at;
+    link->history[link->nhistory++] = (unsigned char)state;
+}
+
+void
 lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     long long now, unsigned fail_threshold, unsigned recover_threshold,
     struct lh_transition *out)
@@ -280,11 +294,7 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     free(link->new_url);
     link->new_url = v->new_url != NULL ? strdup(v->new_url) : NULL;
 
-    if (link->nhistory == LH_HISTORY_LEN) {
-        memmove(link->history, link->history + 1, LH_HISTORY_LEN - 1);
-        link->nhistory--;
-    }
-    link->history[link->nhistory++] = (unsigned char)v->state;
+    lh_state_history_push(link, v->state, now);
 
     if (good) {
         link->consecutive_good++;
@@ -384,6 +394,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->consecutive_failures = src->consecutive_failures;
     dst->consecutive_good = src->consecutive_good;
     memcpy(dst->history, src->history, sizeof(dst->history));
+    memcpy(dst->history_at, src->history_at, sizeof(dst->history_at));
     dst->nhistory = src->nhistory;
     dst->flapping = src->flapping;
     dst->cert_warning = src->cert_warning;

@@ -62,6 +62,8 @@ struct lh_link {
     unsigned consecutive_failures;  /* bad verdicts in a row */
     unsigned consecutive_good;      /* good verdicts in a row */
     unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
+    long long history_at[LH_HISTORY_LEN];   /* Unix time of each; 0: not
+                                               known (an older file's) */
     unsigned nhistory;
     bool flapping;              /* alternating between good and bad */
     bool cert_warning;          /* its certificate is within cert_warn_days
@@ -164,6 +166,14 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
  * page.  Its last result stays, unused.
  */
 void lh_state_forget(struct lh_link *link);
+
+/*
+ * Append verdict state, given at time at (0: not known), to the link's
+ * history, dropping the oldest entry when it holds LH_HISTORY_LEN.
+ * lh_state_record calls it; so does the reader of a previous status file.
+ */
+void lh_state_history_push(struct lh_link *link, enum lh_state state,
+    long long at);
 
 /*
  * The link's check gave no verdict (lh_verdict.inconclusive): nothing is

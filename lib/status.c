@@ -235,6 +235,11 @@ put_link(FILE *f, const struct lh_link *l, long long now)
         fputs(i ? ", " : "", f);
         put_str(f, lh_state_name((enum lh_state)l->history[i]));
     }
+    fputs("],\n      \"history_at\": [", f);
+    for (unsigned i = 0; i < l->nhistory; i++) {
+        fputs(i ? ", " : "", f);
+        put_time(f, l->history_at[i]);
+    }
     fputs("],\n      \"timings\": {\"dns_ms\": ", f);
     put_ms(f, l->checked ? r->timings.dns_ms : -1);
     fputs(", \"connect_ms\": ", f);
@@ -397,12 +402,14 @@ is_cert_warning(const char *s)
 }
 
 /* Counters, flapping, the certificate warning and the verdict history
- * (the newest LH_HISTORY_LEN, unknown names skipped). */
+ * (the newest LH_HISTORY_LEN, unknown names skipped) with the time of
+ * each verdict from the parallel "history_at" (version 4; unknown before). */
 static void
 seed_history(struct lh_link *l, const cJSON *item)
 {
-    const cJSON *n, *h;
+    const cJSON *n, *h, *at;
     enum lh_state st;
+    long long t;
 
     n = cJSON_GetObjectItemCaseSensitive(item, "consecutive_failures");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
@@ -414,14 +421,20 @@ seed_history(struct lh_link *l, const cJSON *item)
         if (cJSON_IsString(n) && is_cert_warning(n->valuestring))
             l->cert_warning = true;
     h = cJSON_GetObjectItemCaseSensitive(item, "history");
+    at = cJSON_GetObjectItemCaseSensitive(item, "history_at");
+    at = cJSON_IsArray(at) ? at->child : NULL;
+    /* Walk both arrays together, so a skipped verdict skips its time. */
     cJSON_ArrayForEach(n, h) {
+        const cJSON *when = at;
+
+        at = at != NULL ? at->next : NULL;
         if (!cJSON_IsString(n) || lh_state_parse(n->valuestring, &st) == -1)
             continue;
-        if (l->nhistory == LH_HISTORY_LEN) {
-            memmove(l->history, l->history + 1, LH_HISTORY_LEN - 1);
-            l->nhistory--;
-        }
-        l->history[l->nhistory++] = (unsigned char)st;
+        t = 0;
+        if (cJSON_IsString(when) &&
+            lh_rfc3339_parse(when->valuestring, &t) == -1)
+            t = 0;
+        lh_state_history_push(l, st, t > 0 ? t : 0);
     }
     /* Good verdicts in a row, from the end of the history. */
     for (unsigned i = l->nhistory; i > 0 && lh_state_is_good(
@@ -578,12 +591,12 @@ lh_status_parse(const char *buf, size_t len, const char *name,
         lh_seterr(err, errlen, "%s: not a linkhealthd status file", name);
         goto fail;
     }
-    /* Version 1 lacks only what version 2 added (shard, warnings),
-     * version 2 what version 3 added (page), and version 3 what version 4
-     * added (excluded, accepted, rule). */
-    if (version->valuedouble != 1 && version->valuedouble != 2 &&
-        version->valuedouble != 3 &&
-        version->valuedouble != LH_STATUS_VERSION) {
+    /* Each version lacks only what a later one added: version 2 shard
+     * and warnings, version 3 page, version 4 excluded, accepted, rule
+     * and history_at. */
+    if (version->valuedouble < 1 ||
+        version->valuedouble > LH_STATUS_VERSION ||
+        version->valuedouble != (int)version->valuedouble) {
         lh_seterr(err, errlen, "%s: status file version %g, expected 1 to "
             "%d", name, version->valuedouble, LH_STATUS_VERSION);
         goto fail;

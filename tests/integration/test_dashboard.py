@@ -1,9 +1,10 @@
 """The dashboard (dashboard/index.html) in headless Chromium, against the
 status file of a real linkhealthd --once run over local servers.
 
-Each test runs linkhealthd --once over an HTML directory of three regions
-(ok, moved, stale, error and unreachable links, names with markup in them),
-puts the status file and a copy of the page in a folder served by a small
+Each test runs linkhealthd four times (start, one cycle, SIGTERM) over an HTML directory of
+three regions (ok, moved, stale, error and unreachable links, names with
+markup in them; two links whose answers change between the runs, so the
+status file has a history with its times), puts the status file and a copy of the page in a folder served by a small
 http.server on 127.0.0.1, and asks Chromium for the DOM after the page ran
 (--dump-dom) or for a screenshot.  The screenshots are kept in
 build/dashboard/ for a person to look at.
@@ -226,19 +227,55 @@ class Site:
     holding index.html and status.json, served at .base."""
 
 
+# What /gone and /flaky answer in each of the RUNS runs: Gone Org works,
+# then its page is gone (stale); Flaky Org has one server error.
+RUNS = 4
+GONE = [200, 200, 404, 404]
+FLAKY = [200, 200, 500, 200]
+
+
+def run_series(config, before_run, nlinks):
+    """The daemon started RUNS times on one status file (each start resumes
+    from the last one's file, checks every link once and is stopped with
+    SIGTERM), before_run(i) before start i.  A Result-like object of the
+    last file (status, status_path, links, returncode, stderr)."""
+    folder = lhtest.tmpdir()
+    status = os.path.join(folder, "status.json")
+    config = dict(config, interval="1h", jitter="0s", fail_threshold=1,
+                  recover_threshold=1)
+    doc, rc, log = None, None, ""
+    for i in range(RUNS):
+        before_run(i)
+        d = lhtest.Daemon(config, status_path=status)
+        doc = d.wait_status(lambda st: len(st.get("links", [])) == nlinks
+                            and all(len(l.get("history", [])) == i + 1
+                                    for l in st["links"]), timeout=60)
+        rc = d.stop(signal.SIGTERM)
+        log = d.output()
+        if doc is None:
+            break
+    r = Site()
+    r.returncode, r.stderr, r.status_path = rc, log, status
+    r.status = lhtest._read_json(status) if doc is not None else None
+    r.links = (r.status or {}).get("links", [])
+    return r
+
+
 def site():
-    """Run linkhealthd --once over a three-region HTML directory of local
-    links and serve its status file beside a copy of the page."""
+    """Run linkhealthd --once RUNS times over a three-region HTML directory
+    of local links and serve its status file beside a copy of the page."""
     srv = serve({"/": 200,
                  "/old": {"redirect": {"status": 301, "location": "/new"}},
                  "/new": 200,
-                 "/gone": 404,
+                 "/gone": 200,
+                 "/flaky": 200,
                  "/broken": 500,
                  LONG_PATH: 200})
     closed = "http://127.0.0.1:%d/" % lhtest.closed_port()
     esc = html.escape
     orgs = [("Global", srv.url("/"), XSS_NAME),
             ("Global", srv.url("/old"), "Moved Org"),
+            ("Global", srv.url("/flaky"), "Flaky Org"),
             ("Japan", srv.url("/gone"), "Gone Org"),
             ("Japan", closed, "Closed Org"),
             ("Japan", srv.url("/broken"), IMG_NAME),
@@ -258,7 +295,11 @@ def site():
     with open(directory, "w", encoding="utf-8") as f:
         f.write("\n".join(page) + "\n")
 
-    r = lhtest.run_once(dict(FAST, directory=directory))
+    def before_run(i):
+        srv.routes["/gone"] = GONE[i]
+        srv.routes["/flaky"] = FLAKY[i]
+    r = run_series(dict(FAST, directory=directory), before_run,
+                   len(orgs))
     s = Site()
     s.srv, s.closed, s.run, s.status = srv, closed, r, r.status
     if not check(r.status is not None and len(r.links) == len(orgs),
@@ -282,16 +323,27 @@ def dom(url):
     return parse(out), out
 
 
+def names_states(node):
+    return [(text_of(li.one("h3", "name")), text_of(li.one(cls="state")))
+            for li in node.all("li", "link")]
+
+
+def groups(root):
+    """[(group, [(name, state), ...]), ...] in page order: a group per
+    problem state, then "ok" (the working links)."""
+    return [(sec.attrs.get("data-group"), names_states(sec))
+            for sec in root.all("section", "group")]
+
+
 def shown(root):
-    """{region: [(name, state), ...]} of the links on the page, in order."""
-    regions = {}
-    for sec in root.all("section", "region"):
-        names = []
-        for li in sec.all("li", "link"):
-            names.append((text_of(li.one("h3", "name")),
-                          text_of(li.one(cls="state"))))
-        regions[text_of(sec.one(cls="region-name"))] = names
-    return regions
+    """{group: [(name, state), ...]} of the links on the page."""
+    return dict(groups(root))
+
+
+def regions(root):
+    """{region: [(name, state), ...]} of the working links, in order."""
+    return {text_of(sec.one(cls="region-name")): names_states(sec)
+            for sec in root.all("section", "region")}
 
 
 def link_item(root, name):
@@ -334,17 +386,28 @@ def renders_the_real_status():
              "the page says it loaded (error: %r)"
              % text_of(root.one(id="load-error")))
 
-    # Every organization under its region, regions and links in directory
-    # order, each with its state.
-    want = {}
-    for l in s.status["links"]:
-        want.setdefault(l["region"], []).append((l["name"], l["state"]))
-    got = shown(root)
-    check_eq(["Global", "Japan", "United Kingdom"], list(got), "regions")
-    check_eq(want, got, "names and states by region")
-    expect = {XSS_NAME: "ok", "Moved Org": "moved", "Gone Org": "stale",
-              "Closed Org": "unreachable", IMG_NAME: "error",
-              "Long Address Org": "ok"}
+    # The problems first, a group per state (stale, error, unreachable,
+    # blocked, moved, unknown), then the working links by region; links in
+    # directory order within each.
+    check_eq([("stale", [("Gone Org", "stale")]),
+              ("error", [(IMG_NAME, "error")]),
+              ("unreachable", [("Closed Org", "unreachable")]),
+              ("moved", [("Moved Org", "moved")]),
+              ("ok", [(XSS_NAME, "ok"), ("Flaky Org", "ok"),
+                      ("Long Address Org", "ok")])],
+             groups(root), "groups, problems first")
+    check_eq({"Global": [(XSS_NAME, "ok"), ("Flaky Org", "ok")],
+              "United Kingdom": [("Long Address Org", "ok")]},
+             regions(root), "working links by region")
+    first = root.one("section", "group")
+    check(first is not None and "problem" in first.attrs.get("class", ""),
+          "the first group is a problem group: %r"
+          % (first and first.attrs))
+    check_in("Japan", text_of(link_item(root, "Gone Org").one(cls="where")),
+             "a problem shows its region")
+    expect = {XSS_NAME: "ok", "Moved Org": "moved", "Flaky Org": "ok",
+              "Gone Org": "stale", "Closed Org": "unreachable",
+              IMG_NAME: "error", "Long Address Org": "ok"}
     check_eq(expect, {l["name"]: l["state"] for l in s.status["links"]},
              "the run's states (what the page is tested against)")
 
@@ -415,6 +478,24 @@ def renders_the_real_status():
     check_eq("true", b.attrs.get("aria-pressed") if b else None,
              "all is the filter by default")
 
+    # The summary line: the count of each state the file has, the total,
+    # the last cycle and the age of the data (fresh: no "stale data").
+    summ = root.one(id="summary")
+    chips = {c.attrs.get("data-state"): text_of(c)
+             for c in (summ.all(cls="chip") if summ else [])}
+    want = {st: "%d %s" % (n, st) for st, n in summary.items() if n}
+    want["all"] = "%d links" % len(s.status["links"])
+    check_eq(want, chips, "the summary line's counts")
+    check_eq({"all": "7 links", "ok": "3 ok", "moved": "1 moved",
+              "stale": "1 stale", "error": "1 error",
+              "unreachable": "1 unreachable"}, chips,
+             "the counts of this run")
+    check(re.search(r"data (less than a minute|\d+ minutes?) old",
+                    text_of(root.one(id="age")) or ""),
+          "the age of the data: %r" % text_of(root.one(id="age")))
+    check(root.one(id="stale-data") is None, "fresh data is not stale")
+    check(root.one(id="old") is None, "no stale-data banner")
+
     # The header.
     check_in("cycle %d" % s.status["cycle"]["number"],
              text_of(root.one(id="generated")), "cycle number")
@@ -436,7 +517,7 @@ def filter_in_the_hash():
         return
     s = site()
     root, _ = dom(s.base + "index.html#stale")
-    check_eq({"Japan": [("Gone Org", "stale")]}, shown(root),
+    check_eq({"stale": [("Gone Org", "stale")]}, shown(root),
              "#stale shows the stale link only")
     b = root.one("button", data_filter="stale")
     check_eq("true", b.attrs.get("aria-pressed") if b else None,
@@ -444,9 +525,9 @@ def filter_in_the_hash():
     check(link_item(root, XSS_NAME) is None, "#stale hides the ok link")
 
     root, _ = dom(s.base + "index.html#problems")
-    states = [st for links in shown(root).values() for _, st in links]
-    check_eq(["moved", "stale", "unreachable", "error"], states,
-             "#problems: everything not ok, in directory order")
+    states = [st for _, links in groups(root) for _, st in links]
+    check_eq(["stale", "error", "unreachable", "moved"], states,
+             "#problems: everything not ok, grouped by state")
     check(link_item(root, "Long Address Org") is None,
           "#problems hides ok links")
 
@@ -520,6 +601,102 @@ def version_2_fields():
     check_in("flapping", text_of(li.one(cls="head")), "flapping badge")
     check_in("Flapping:", text_of(li.one(cls="fix")), "flapping note")
     check_in("status-2.json", text_of(root.one(id="footer")), "file named")
+
+
+@test
+def history_strips_and_uptime():
+    """Each link's recent verdicts as a strip (a cell per verdict, its
+    state and time in the title) and its uptime over them."""
+    if not chromium_path():
+        return
+    s = site()
+    check_eq(["ok", "ok", "stale", "stale"],
+             s.by_name["Gone Org"]["history"], "Gone Org's history")
+    check_eq(["ok", "ok", "error", "ok"],
+             s.by_name["Flaky Org"]["history"], "Flaky Org's history")
+    root, _ = dom(s.base + "index.html")
+    for l in s.status["links"]:
+        li = link_item(root, l["name"])
+        if not check(li is not None, "an entry for %r" % l["name"]):
+            continue
+        hist, at = l["history"], l["history_at"]
+        check_eq(RUNS, len(hist), "%s: a verdict per run" % l["name"])
+        check_eq(len(hist), len(at), "%s: a time per verdict" % l["name"])
+        cells = li.all(cls="cell")
+        check_eq(hist, [c.attrs.get("data-state") for c in cells],
+                 "%s: a cell per verdict, oldest first" % l["name"])
+        for c, t, h in zip(cells, at, hist):
+            title = c.attrs.get("title", "")
+            check(t is not None and t in title and title.endswith(": " + h),
+                  "%s: the cell's title has its time %r and state %r: %r"
+                  % (l["name"], t, h, title))
+        good = sum(1 for h in hist if h in ("ok", "moved"))
+        check_eq("%d%%" % int(100 * good / len(hist) + 0.5),
+                 text_of(li.one(cls="pct")), "%s: uptime" % l["name"])
+    for name, pct in (("Gone Org", "50%"), ("Flaky Org", "75%"),
+                      ("Closed Org", "0%"), ("Moved Org", "100%")):
+        li = link_item(root, name)
+        check_eq(pct, text_of(li.one(cls="pct")) if li else None,
+                 "uptime of %s" % name)
+
+
+def _aged(doc, hours, gap_minutes):
+    """doc written hours ago, its verdicts gap_minutes apart before that
+    (no history_at at all when gap_minutes is None)."""
+    import datetime
+    doc = json.loads(json.dumps(doc))
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    end = now - datetime.timedelta(hours=hours)
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    doc["generated_at"] = doc["cycle"]["started_at"] = end.strftime(fmt)
+    for l in doc["links"]:
+        if gap_minutes is None:
+            del l["history_at"]
+            continue
+        n = len(l["history"])
+        l["history_at"] = [
+            (end - datetime.timedelta(minutes=gap_minutes * (n - 1 - i)))
+            .strftime(fmt) for i in range(n)]
+    return doc
+
+
+@test
+def stale_data_is_loud():
+    """Data older than 3 check intervals says "stale data"; the interval
+    is estimated from the verdicts' times, or given with ?interval=."""
+    if not chromium_path():
+        return
+    s = site()
+    for name, doc in (("old.json", _aged(s.status, 3, 15)),
+                      ("notimes.json", _aged(s.status, 3, None))):
+        with open(os.path.join(s.folder, name), "w") as f:
+            json.dump(doc, f)
+
+    root, _ = dom(s.base + "index.html?status=old.json")
+    check_eq("stale data", text_of(root.one(id="stale-data")),
+             "3 hours after verdicts 15 minutes apart: stale data")
+    check_in("3 hours old", text_of(root.one(id="age")) or "", "the age")
+    check_in("checked every about 15 minutes",
+             text_of(root.one(id="age")) or "", "the estimated interval")
+    check_in("more than 3 check intervals",
+             text_of(root.one(id="old")) or "", "the banner")
+
+    root, _ = dom(s.base + "index.html?status=old.json&interval=1d")
+    check(root.one(id="stale-data") is None,
+          "with ?interval=1d, 3 hours is not stale")
+    check_in("checked every 24 hours", text_of(root.one(id="age")) or "",
+             "the given interval")
+
+    root, _ = dom(s.base + "index.html?status=notimes.json")
+    check(root.one(id="stale-data") is None,
+          "no verdict times (an older file): only the age, under a day")
+    check_in("data 3 hours old", text_of(root.one(id="age")) or "",
+             "the age alone")
+    li = link_item(root, "Gone Org")
+    cells = li.all(cls="cell") if li else []
+    check_eq(RUNS, len(cells), "cells without times")
+    check(all(c.attrs.get("title", "").startswith("time not recorded")
+              for c in cells), "a cell without a time says so")
 
 
 MEASURE = """<!DOCTYPE html>

@@ -213,6 +213,11 @@ test_history_and_counters(void)
     CHECK_INT_EQ(2000, l.since);
     CHECK_INT_EQ(LH_STATE_OK, l.history[LH_HISTORY_LEN - 1]);
     CHECK_INT_EQ(LH_STATE_STALE, l.history[0]);
+    /* Each verdict keeps its time, shifted with it: the oldest kept is
+     * the fifth of the twenty bad ones. */
+    CHECK_INT_EQ(2000, l.history_at[LH_HISTORY_LEN - 1]);
+    CHECK_INT_EQ(1019, l.history_at[LH_HISTORY_LEN - 2]);
+    CHECK_INT_EQ(1005, l.history_at[0]);
     free(l.reason);
     free(l.new_url);
     lh_result_cleanup(&l.result);

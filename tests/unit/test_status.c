@@ -103,6 +103,8 @@ test_bad_documents(void)
             "s.json: status file version 5, expected 1 to 4" },
         { "{\"version\": 0, \"generated_at\": \"x\", \"links\": []}", 0,
             "s.json: status file version 0, expected 1 to 4" },
+        { "{\"version\": 2.5, \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: status file version 2.5, expected 1 to 4" },
         /* len bounds the document: the closing brace is left out. */
         { HEAD "\"links\": []}", sizeof(HEAD "\"links\": []}") - 2,
             "s.json: not a JSON object" },
@@ -186,6 +188,82 @@ test_long_history(void)
         CHECK_INT_EQ(0, seed.v[0]->consecutive_good);
     }
     lh_links_cleanup(&seed);
+}
+
+/*
+ * The time of each verdict (version 4, "history_at", parallel to
+ * "history"): a verdict skipped skips its time; a time that is not one is
+ * unknown (0); a file without times (version 3 and older) gives 0 for all;
+ * what is printed comes back.
+ */
+static void
+test_history_times(void)
+{
+    static const char doc[] = HEAD "\"links\": [{\"url\": \"http://a.test/\", "
+        "\"state\": \"error\", "
+        "\"history\": [\"ok\", \"bad\", \"stale\", \"error\", \"ok\"], "
+        "\"history_at\": [\"2026-11-23T10:00:00Z\", \"2026-11-23T10:05:00Z\", "
+        "\"2026-11-23T10:10:00Z\", \"junk\", null]}, "
+        "{\"url\": \"http://b.test/\", \"state\": \"ok\", "
+        "\"history\": [\"ok\", \"moved\"]}]}";
+    struct lh_status_info info = {
+        .source = "d.json", .format = "list", .cycle = 1,
+        .started_at = 1700000000, .generated_at = 1700000001,
+    };
+    struct lh_links seed, again;
+    char err[512] = "", *out = NULL;
+    size_t len = 0;
+    long long t0 = 0, t2 = 0;
+    FILE *f;
+
+    CHECK_INT_EQ(0, lh_rfc3339_parse("2026-11-23T10:00:00Z", &t0));
+    CHECK_INT_EQ(0, lh_rfc3339_parse("2026-11-23T10:10:00Z", &t2));
+    CHECK_INT_EQ(0, lh_status_parse(doc, strlen(doc), "s.json", &seed, NULL,
+        err, sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(2, seed.n);
+    if (seed.n != 2) {
+        lh_links_cleanup(&seed);
+        return;
+    }
+    CHECK_INT_EQ(4, seed.v[0]->nhistory);
+    CHECK_INT_EQ(LH_STATE_STALE, seed.v[0]->history[1]);
+    CHECK_INT_EQ(t0, seed.v[0]->history_at[0]);
+    CHECK_INT_EQ(t2, seed.v[0]->history_at[1]);
+    CHECK_INT_EQ(0, seed.v[0]->history_at[2]);
+    CHECK_INT_EQ(0, seed.v[0]->history_at[3]);
+    CHECK_INT_EQ(2, seed.v[1]->nhistory);
+    CHECK_INT_EQ(0, seed.v[1]->history_at[0]);
+    CHECK_INT_EQ(0, seed.v[1]->history_at[1]);
+
+    /* Printed, as RFC 3339 times and null, and read back the same. */
+    seed.v[1]->history_at[1] = 1700000000;
+    CHECK((f = open_memstream(&out, &len)) != NULL);
+    if (f == NULL) {
+        lh_links_cleanup(&seed);
+        return;
+    }
+    CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
+    CHECK_INT_EQ(0, fclose(f));
+    CHECK(strstr(out, "\"history_at\": [\"2026-11-23T10:00:00Z\", "
+        "\"2026-11-23T10:10:00Z\", null, null]") != NULL);
+    CHECK(strstr(out, "\"history_at\": [null, \"2023-11-14T22:13:20Z\"]")
+        != NULL);
+    CHECK_INT_EQ(0, lh_status_parse(out, len, "printed", &again, NULL, err,
+        sizeof(err)));
+    CHECK_INT_EQ(2, again.n);
+    for (size_t i = 0; i < 2 && i < again.n; i++) {
+        TEST_ROW_BEGIN();
+        CHECK_INT_EQ(seed.v[i]->nhistory, again.v[i]->nhistory);
+        for (unsigned j = 0; j < seed.v[i]->nhistory; j++) {
+            CHECK_INT_EQ(seed.v[i]->history[j], again.v[i]->history[j]);
+            CHECK_INT_EQ(seed.v[i]->history_at[j], again.v[i]->history_at[j]);
+        }
+        TEST_ROW_END(seed.v[i]->url);
+    }
+    lh_links_cleanup(&again);
+    lh_links_cleanup(&seed);
+    free(out);
 }
 
 /* Print what was loaded, load that: the same links come back. */
@@ -403,6 +481,7 @@ main(void)
     RUN_TEST(test_bad_documents);
     RUN_TEST(test_skipped_entries);
     RUN_TEST(test_long_history);
+    RUN_TEST(test_history_times);
     RUN_TEST(test_round_trip);
     RUN_TEST(test_page_memo);
     RUN_TEST(test_string_escapes);
