@@ -51,10 +51,10 @@ typedef void (*lh_scheduler_done_cb)(const struct lh_scheduler_outcome *o,
 
 /*
  * Check every link of links, which must not change until done_cb (or
- * lh_scheduler_cancel).  Returns NULL with err when the checks cannot start
- * (no links but excluded ones, out of memory; when every check failed to start, err is the
- * inconclusive cycle's reason); done_cb then never runs (link_cb may have,
- * for links whose check failed to start).
+ * lh_scheduler_cancel).  Returns NULL with err when the checks cannot
+ * start (no links but excluded ones, out of memory; when every check
+ * failed to start, err is the inconclusive cycle's reason); done_cb then
+ * never runs (link_cb may have, for links whose check failed to start).
  */
 struct lh_scheduler *lh_scheduler_start(struct lh_checker *ck,
     struct lh_links *links, const struct lh_scheduler_params *params,
