@@ -362,30 +362,20 @@ set_networks(struct lh_config *cfg, const char *value, const char **why)
     char word[128];
     struct lh_cidr c;
     const char *p = value;
+    int n;
 
-    while (*p != '\0') {
-        size_t n = strcspn(p, ", \t");
-
-        if (n == 0) {
-            p++;
-            continue;
-        }
-        if (n >= sizeof(word)) {
-            *why = "holds something that is not a network (10.0.0.0/8)";
-            return -1;
-        }
-        memcpy(word, p, n);
-        word[n] = '\0';
-        if (lh_cidr_parse(word, &c) == -1) {
-            *why = "holds something that is not a network (10.0.0.0/8)";
-            return -1;
-        }
+    while ((n = lh_list_next(&p, word, sizeof(word))) > 0) {
+        if (lh_cidr_parse(word, &c) == -1)
+            break;
         if (append_string(&cfg->allow_networks, &cfg->nallow_networks,
                 word) == -1) {
             *why = "out of memory";
             return -1;
         }
-        p += n;
+    }
+    if (n != 0) {
+        *why = "holds something that is not a network (10.0.0.0/8)";
+        return -1;
     }
     return 0;
 }
@@ -443,28 +433,20 @@ set_dns_servers(struct lh_config *cfg, const char *value, const char **why)
     size_t len = strlen(value), out = 0;
     char *csv, word[80];
     const char *p = value;
+    int n;
 
     if ((csv = malloc(len + 1)) == NULL)
         return -1;
-    while (*p != '\0') {
-        size_t n = strcspn(p, ", \t");
-
-        if (n == 0) {
-            p++;
-            continue;
-        }
-        if (n >= sizeof(word))
-            goto bad;
-        memcpy(word, p, n);
-        word[n] = '\0';
+    while ((n = lh_list_next(&p, word, sizeof(word))) > 0) {
         if (!valid_dns_server(word))
             goto bad;
         if (out > 0)
             csv[out++] = ',';
-        memcpy(csv + out, word, n);
-        out += n;
-        p += n;
+        memcpy(csv + out, word, (size_t)n);
+        out += (size_t)n;
     }
+    if (n == -1)
+        goto bad;
     csv[out] = '\0';
     free(cfg->dns_servers);
     cfg->dns_servers = out > 0 ? csv : NULL;

@@ -47,12 +47,7 @@ lh_result_cleanup(struct lh_result *r)
     free(r->error);
     free(r->dns_domain);
     free_hops(r);
-    lh_page_cleanup(r->page);
-    free(r->page);
-    free(r->seen_url);
-    free(r->etag);
-    free(r->last_modified);
-    free(r->kept_reason);
+    lh_result_drop_page(r);
     memset(r, 0, sizeof(*r));
 }
 

@@ -92,25 +92,17 @@ parse_list(const char *p, unsigned *states, int *codes, size_t *ncodes,
 {
     char word[32];
     size_t nwords = 0;
+    int n;
 
-    while (*p != '\0') {
-        size_t n = strcspn(p, ", \t");
-
-        if (n == 0) {
-            p++;
-            continue;
-        }
-        if (n >= sizeof(word)) {
-            lh_seterr(err, errlen, "has \"%.*s\", which is too long to be "
-                "a state or a status code", (int)n, p);
-            return -1;
-        }
-        memcpy(word, p, n);
-        word[n] = '\0';
+    while ((n = lh_list_next(&p, word, sizeof(word))) > 0) {
         if (parse_word(word, states, codes, ncodes, err, errlen) == -1)
             return -1;
         nwords++;
-        p += n;
+    }
+    if (n == -1) {
+        lh_seterr(err, errlen, "has \"%.*s\", which is too long to be "
+            "a state or a status code", (int)strcspn(p, ", \t"), p);
+        return -1;
     }
     if (nwords == 0) {
         lh_seterr(err, errlen, codes != NULL ? "names no state or status "

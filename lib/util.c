@@ -214,3 +214,20 @@ lh_replace_string(char **slot, const char *s)
     *slot = copy;
     return 0;
 }
+
+int
+lh_list_next(const char **s, char *word, size_t size)
+{
+    const char *p = *s + strspn(*s, ", \t");
+    size_t n = strcspn(p, ", \t");
+
+    *s = p;
+    if (n == 0)
+        return 0;
+    if (n >= size)
+        return -1;
+    memcpy(word, p, n);
+    word[n] = '\0';
+    *s = p + n;
+    return (int)n;
+}

@@ -63,4 +63,12 @@ char *lh_text_normalize(const char *s, size_t n);
  * out of memory (then *slot is unchanged). */
 int lh_replace_string(char **slot, const char *s);
 
+/*
+ * The next word of a list whose words are separated by commas, spaces or
+ * tabs ("10.0.0.0/8, 192.168.0.0/16"): copied from *s into word (size
+ * bytes) and *s moved past it.  Its length; 0 when no word is left; -1
+ * when it does not fit in word (then *s points at it).
+ */
+int lh_list_next(const char **s, char *word, size_t size);
+
 #endif
