@@ -124,6 +124,198 @@ lh_rules_parse_states(const char *value, unsigned *mask, char *err,
     return 0;
 }
 
+/*
+ * glibc's regcomp copies the tree of "x{m,n}" n times and of "x+" twice,
+ * so nested and stacked repetitions grow the compiled expression
+ * exponentially ("a++++..." took gigabytes), and back-references make
+ * matching exponential.  A URL pattern needs neither: estimate the size
+ * of the compiled tree (a repetition multiplies the size of what it
+ * repeats) and refuse what is beyond LH_RULE_MAX_NODES, what repeats
+ * more than LH_RULE_MAX_REPEAT times, and back-references, before
+ * regcomp sees them.  Returns 0, or -1 with a phrase in err.
+ */
+#define LH_RULE_MAX_LEN 512
+#define LH_RULE_MAX_NODES 4096
+#define LH_RULE_MAX_REPEAT 255
+#define LH_RULE_MAX_DEPTH 32
+
+static size_t
+mul_sat(size_t a, size_t b)
+{
+    return b != 0 && a > (LH_RULE_MAX_NODES + 1) / b ?
+        LH_RULE_MAX_NODES + 1 : a * b;
+}
+
+static size_t
+add_sat(size_t a, size_t b)
+{
+    return a + b > LH_RULE_MAX_NODES ? LH_RULE_MAX_NODES + 1 : a + b;
+}
+
+/* The end of the bracket expression that starts at p ('['), or NULL. */
+static const char *
+bracket_end(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    for (; *p != '\0' && *p != ']'; p++)
+        if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *q = strchr(p + 2, p[1]);
+
+            while (q != NULL && q[1] != ']')
+                q = strchr(q + 1, p[1]);
+            if (q == NULL)
+                return NULL;
+            p = q + 1;
+        }
+    return *p == ']' ? p : NULL;
+}
+
+/* The decimal number at p, at most LH_RULE_MAX_REPEAT + 1; past it. */
+static const char *
+number(const char *p, long *v)
+{
+    for (*v = 0; *p >= '0' && *p <= '9'; p++)
+        if ((*v = *v * 10 + (*p - '0')) > LH_RULE_MAX_REPEAT)
+            *v = LH_RULE_MAX_REPEAT + 1;
+    return p;
+}
+
+/* The count of "{m}", "{m,}" or "{m,n}" at p, setting *end past it; -1
+ * when it is not a valid interval (regcomp will say so). */
+static long
+interval(const char *p, const char **end)
+{
+    long m = 0, n;
+
+    p++;
+    if (*p < '0' || *p > '9')
+        return -1;
+    p = number(p, &m);
+    n = m;
+    if (*p == ',') {
+        n = m + 1;      /* "{m,}": m copies and a star */
+        if (p[1] >= '0' && p[1] <= '9')
+            p = number(p + 1, &n);
+        else
+            p++;
+    }
+    if (*p != '}')
+        return -1;
+    *end = p + 1;
+    return m > n ? m : n;
+}
+
+static int
+pattern_check(const char *re, char *err, size_t errlen)
+{
+    struct { size_t alts, seq; } st[LH_RULE_MAX_DEPTH + 1];
+    size_t depth = 0, last = 0;
+    const char *p = re, *end;
+    long count;
+
+    if (strlen(re) > LH_RULE_MAX_LEN) {
+        lh_seterr(err, errlen, "is longer than %d bytes", LH_RULE_MAX_LEN);
+        return -1;
+    }
+    st[0].alts = st[0].seq = 0;
+    while (*p != '\0') {
+        size_t factor = 0;
+
+        switch (*p) {
+        case '\\':
+            if (p[1] >= '1' && p[1] <= '9') {
+                lh_seterr(err, errlen, "has a back-reference (\\%c), "
+                    "which linkhealthd does not accept", p[1]);
+                return -1;
+            }
+            last = 1;
+            p += p[1] != '\0' ? 2 : 1;
+            break;
+        case '[':
+            if ((end = bracket_end(p)) == NULL)
+                return 0;       /* regcomp names the error */
+            last = 1;
+            p = end + 1;
+            break;
+        case '(':
+            if (depth == LH_RULE_MAX_DEPTH) {
+                lh_seterr(err, errlen, "nests groups deeper than %d",
+                    LH_RULE_MAX_DEPTH);
+                return -1;
+            }
+            depth++;
+            st[depth].alts = st[depth].seq = 0;
+            last = 0;
+            p++;
+            break;
+        case ')':
+            if (depth == 0) {
+                last = 1;       /* a literal ) in an ERE */
+                p++;
+                break;
+            }
+            last = add_sat(st[depth].alts, st[depth].seq) + 1;
+            depth--;
+            p++;
+            break;
+        case '|':
+            st[depth].alts = add_sat(st[depth].alts, st[depth].seq);
+            st[depth].seq = 0;
+            last = 0;
+            p++;
+            continue;
+        case '*':
+        case '?':
+            factor = 1;
+            p++;
+            break;
+        case '+':
+            factor = 2;
+            p++;
+            break;
+        case '{':
+            if ((count = interval(p, &end)) == -1) {
+                last = 1;
+                p++;
+                break;
+            }
+            if (count > LH_RULE_MAX_REPEAT) {
+                lh_seterr(err, errlen, "repeats something more than %d "
+                    "times", LH_RULE_MAX_REPEAT);
+                return -1;
+            }
+            factor = count > 0 ? (size_t)count : 1;
+            p = end;
+            break;
+        default:
+            last = 1;
+            p++;
+            break;
+        }
+        if (factor != 0) {
+            /* The repeated item replaces itself in the sequence. */
+            size_t grown = mul_sat(last, factor) + 1;
+
+            st[depth].seq -= last < st[depth].seq ? last : st[depth].seq;
+            st[depth].seq = add_sat(st[depth].seq, grown);
+            last = grown;
+        } else {
+            st[depth].seq = add_sat(st[depth].seq, last);
+        }
+        if (st[depth].seq > LH_RULE_MAX_NODES) {
+            lh_seterr(err, errlen, "repeats too much: its nested or "
+                "stacked repetitions would compile to more than %d "
+                "nodes", LH_RULE_MAX_NODES);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The accept list again, as "403, blocked": for --check-config. */
 static char *
 list_text(const struct lh_rule *rule)
@@ -168,8 +360,13 @@ lh_rules_add(struct lh_rules *r, enum lh_rule_kind kind, const char *value,
     if (kind == LH_RULE_ACCEPT && parse_list(list, &rule.states, rule.codes,
             &rule.ncodes, err, errlen) == -1)
         return -1;
-    if ((rule.pattern = strndup(value, plen)) == NULL ||
-        (rule.re = calloc(1, sizeof(*rule.re))) == NULL)
+    if ((rule.pattern = strndup(value, plen)) == NULL)
+        goto nomem;
+    if (pattern_check(rule.pattern, err, errlen) == -1) {
+        rule_cleanup(&rule);
+        return -1;
+    }
+    if ((rule.re = calloc(1, sizeof(*rule.re))) == NULL)
         goto nomem;
     if ((rc = regcomp(rule.re, rule.pattern, REG_EXTENDED | REG_NOSUB)) !=
         0) {

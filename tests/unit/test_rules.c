@@ -131,6 +131,20 @@ test_bad_rules(void)
         { LH_RULE_EXCLUDE, "(unclosed", "is not a regular expression: " },
         { LH_RULE_EXCLUDE, "a{2,1}", "is not a regular expression: " },
         { LH_RULE_EXCLUDE, "", "has no pattern" },
+        /* What glibc's regcomp would compile into gigabytes. */
+        { LH_RULE_EXCLUDE, "6+++++++++++++++++++++++++++++++++",
+            "repeats too much" },
+        { LH_RULE_EXCLUDE, "((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)"
+            "+)+)+)+)+)+)+)+)+)+", "repeats too much" },
+        { LH_RULE_EXCLUDE, "((a{20}){20}){20}", "repeats too much" },
+        { LH_RULE_EXCLUDE, "(x|y){200}(z{100}){100}", "repeats too much" },
+        { LH_RULE_EXCLUDE, "a{256}", "more than 255 times" },
+        { LH_RULE_EXCLUDE, "a{1,99999999999999999999}",
+            "more than 255 times" },
+        { LH_RULE_EXCLUDE, "(a)\\1", "back-reference" },
+        { LH_RULE_EXCLUDE, "((((((((((((((((((((((((((((((((((a))))))))))"
+            "))))))))))))))))))))))))", "nests groups deeper than 32" },
+        { LH_RULE_ACCEPT, "a++++++++++++++ 403", "repeats too much" },
         { LH_RULE_ACCEPT, "[z-a] 403", "is not a regular expression: " },
         { LH_RULE_ACCEPT, "example\\.org", "names no state or status code" },
         { LH_RULE_ACCEPT, "example\\.org ,", "names no state or status" },
@@ -153,6 +167,34 @@ test_bad_rules(void)
         CHECK_STR_CONTAINS(rows[i].message, err);
     }
     CHECK_INT_EQ(0, r.n);
+    lh_rules_cleanup(&r);
+}
+
+/* Look-alikes of the refused patterns that real rules use: accepted. */
+static void
+test_patterns_kept(void)
+{
+    static const char *const ok[] = {
+        "^https?://([a-z0-9-]+\\.)*example\\.(org|net)/",
+        "[0-9]{4}/[0-9]{2}/",
+        "a{255}",
+        "(ab){2,16}c+d*e?",
+        "[[:alpha:]+*]{1,8}",
+        "\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+\\+",
+        "[+]*[*]*\\{9\\}",
+        "(a|b|c|d|e|f|g|h|i|j){64}",
+        "((a{9}){9}){9}",
+    };
+    struct lh_rules r;
+    char err[256];
+
+    lh_rules_init(&r);
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (lh_rules_add(&r, LH_RULE_EXCLUDE, ok[i], err, sizeof(err)) != 0)
+            TEST_FAIL_AT("\"%s\": refused: %s", ok[i], err);
+    CHECK_INT_EQ(sizeof(ok) / sizeof(ok[0]), r.n);
+    CHECK_INT_EQ(7, lh_rules_excluded(&r, "{9}"));
+    CHECK_INT_EQ(1, lh_rules_excluded(&r, "https://a.b.example.net/x"));
     lh_rules_cleanup(&r);
 }
 
@@ -250,6 +292,7 @@ int
 main(void)
 {
     RUN_TEST(test_exclude);
+    RUN_TEST(test_patterns_kept);
     RUN_TEST(test_accept);
     RUN_TEST(test_bad_rules);
     RUN_TEST(test_states);
