@@ -127,15 +127,18 @@ lh_rules_parse_states(const char *value, unsigned *mask, char *err,
 /*
  * glibc's regcomp copies the tree of "x{m,n}" n times and of "x+" twice,
  * so nested and stacked repetitions grow the compiled expression
- * exponentially ("a++++..." took gigabytes), and back-references make
- * matching exponential.  A URL pattern needs neither: estimate the size
- * of the compiled tree (a repetition multiplies the size of what it
- * repeats) and refuse what is beyond LH_RULE_MAX_NODES, what repeats
- * more than LH_RULE_MAX_REPEAT times, and back-references, before
- * regcomp sees them.  Returns 0, or -1 with a phrase in err.
+ * exponentially ("a++++..." took gigabytes), its epsilon closures take
+ * time quadratic in that size and more ("((a?)+)+..." twelve deep took
+ * 10 s), and back-references make matching exponential.  A URL pattern
+ * needs none of it: estimate the size of the compiled tree (a repetition
+ * multiplies the size of what it repeats) and refuse what is beyond
+ * LH_RULE_MAX_NODES, what repeats more than LH_RULE_MAX_REPEAT times, a
+ * repetition of a repetition ("a+*", which POSIX leaves undefined), and
+ * back-references, before regcomp sees them.  Returns 0, or -1 with a
+ * phrase in err.
  */
 #define LH_RULE_MAX_LEN 512
-#define LH_RULE_MAX_NODES 4096
+#define LH_RULE_MAX_NODES 1000
 #define LH_RULE_MAX_REPEAT 255
 #define LH_RULE_MAX_DEPTH 32
 
@@ -214,7 +217,7 @@ pattern_check(const char *re, char *err, size_t errlen)
 {
     struct { size_t alts, seq; } st[LH_RULE_MAX_DEPTH + 1];
     size_t depth = 0, last = 0;
-    const char *p = re, *end;
+    const char *p = re, *end, *quant = NULL;
     long count;
 
     if (strlen(re) > LH_RULE_MAX_LEN) {
@@ -223,6 +226,7 @@ pattern_check(const char *re, char *err, size_t errlen)
     }
     st[0].alts = st[0].seq = 0;
     while (*p != '\0') {
+        const char *at = p;
         size_t factor = 0;
 
         switch (*p) {
@@ -266,6 +270,7 @@ pattern_check(const char *re, char *err, size_t errlen)
             st[depth].alts = add_sat(st[depth].alts, st[depth].seq);
             st[depth].seq = 0;
             last = 0;
+            quant = NULL;
             p++;
             continue;
         case '*':
@@ -296,6 +301,14 @@ pattern_check(const char *re, char *err, size_t errlen)
             p++;
             break;
         }
+        if (factor != 0 && quant != NULL) {
+            lh_seterr(err, errlen, "repeats a repetition (\"%.*s\"), "
+                "which POSIX leaves undefined (an extended regular "
+                "expression has no lazy or possessive forms)",
+                (int)(p - quant), quant);
+            return -1;
+        }
+        quant = factor != 0 ? at : NULL;
         if (factor != 0) {
             /* The repeated item replaces itself in the sequence. */
             size_t grown = mul_sat(last, factor) + 1;

@@ -133,7 +133,14 @@ test_bad_rules(void)
         { LH_RULE_EXCLUDE, "", "has no pattern" },
         /* What glibc's regcomp would compile into gigabytes. */
         { LH_RULE_EXCLUDE, "6+++++++++++++++++++++++++++++++++",
-            "repeats too much" },
+            "repeats a repetition (\"++\")" },
+        { LH_RULE_EXCLUDE, "\xff\xff?????+++++++++",
+            "repeats a repetition (\"??\")" },
+        { LH_RULE_EXCLUDE, "^https://x\\.example/.*?$",
+            "repeats a repetition (\"*?\"), which POSIX leaves undefined "
+            "(an extended regular expression has no lazy" },
+        { LH_RULE_EXCLUDE, "a{2}{3}", "repeats a repetition (\"{2}{3}\")" },
+        { LH_RULE_EXCLUDE, "((((((((a?)+)+)+)+)+)+)+)+", "repeats too much" },
         { LH_RULE_EXCLUDE, "((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)"
             "+)+)+)+)+)+)+)+)+)+", "repeats too much" },
         { LH_RULE_EXCLUDE, "((a{20}){20}){20}", "repeats too much" },
@@ -144,7 +151,7 @@ test_bad_rules(void)
         { LH_RULE_EXCLUDE, "(a)\\1", "back-reference" },
         { LH_RULE_EXCLUDE, "((((((((((((((((((((((((((((((((((a))))))))))"
             "))))))))))))))))))))))))", "nests groups deeper than 32" },
-        { LH_RULE_ACCEPT, "a++++++++++++++ 403", "repeats too much" },
+        { LH_RULE_ACCEPT, "a++++++++++++++ 403", "repeats a repetition" },
         { LH_RULE_ACCEPT, "[z-a] 403", "is not a regular expression: " },
         { LH_RULE_ACCEPT, "example\\.org", "names no state or status code" },
         { LH_RULE_ACCEPT, "example\\.org ,", "names no state or status" },
@@ -184,6 +191,8 @@ test_patterns_kept(void)
         "[+]*[*]*\\{9\\}",
         "(a|b|c|d|e|f|g|h|i|j){64}",
         "((a{9}){9}){9}",
+        "((((((a?)+)+)+)+)+)+",
+        "(a+|b*)+c?",
     };
     struct lh_rules r;
     char err[256];
