@@ -44,7 +44,7 @@ lh_file_kind(mode_t mode)
         return "a socket";
     if (S_ISLNK(mode))
         return "a symbolic link";
-    return "not a file";
+    return "a file of an unknown kind";
 }
 
 /* err gets "path: is a FIFO, not a regular file"; errno is EINVAL, or
