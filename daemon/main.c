@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "file.h"
 #include "http.h"
 #include "log.h"
 #include "monitor.h"
@@ -449,23 +450,22 @@ show(struct app *app, const struct lh_config *cfg)
         return EXIT_USAGE;
     }
     if (app->format == FORMAT_JSON) {
-        /* The file as it is: no document is rebuilt from a partial read. */
-        FILE *f = fopen(path, "r");
-        char buf[65536];
-        size_t n;
+        /* The file as it is: no document is rebuilt from a partial read.
+         * Read again through the same checks (a regular file, bounded):
+         * the name may have changed since. */
+        char *buf;
+        size_t len;
 
-        if (f == NULL) {
-            log_warn("%s", path);
+        if (lh_file_read(path, LH_STATUS_MAX_BYTES, NULL, &buf, &len, err,
+                sizeof(err)) == -1) {
+            log_err("%s", err);
             code = EXIT_USAGE;
         } else {
-            while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-                if (fwrite(buf, 1, n, stdout) != n)
-                    break;
-            if (ferror(f) || fflush(stdout) == EOF) {
-                log_warn("%s", path);
+            if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF) {
+                log_warn("stdout");
                 code = EXIT_USAGE;
             }
-            fclose(f);
+            free(buf);
         }
     } else if (report(app, &links, NULL, duration_ms) == -1) {
         code = EXIT_USAGE;

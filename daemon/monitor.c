@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -167,17 +168,24 @@ write_status(struct lh_monitor *m)
 }
 
 /* A previous status file gives each link its state back after a restart;
- * one we cannot use is set aside, never deleted. */
+ * a regular file we cannot use is set aside, never deleted.  Anything else
+ * at that path (a FIFO, a device, a directory) is not ours to move: it is
+ * left where it is, and each status write will say it is refused. */
 static void
 load_seed(struct lh_monitor *m)
 {
     char err[1024], aside[4096];
+    struct stat st;
 
     if (lh_status_read(m->cfg.status_file, LH_STATUS_MAX_BYTES, true,
             &m->seed, NULL, err, sizeof(err)) == 0) {
         if (m->seed.n > 0)
             log_info("%s: resuming the state of %zu links",
                 m->cfg.status_file, m->seed.n);
+        return;
+    }
+    if (stat(m->cfg.status_file, &st) == -1 || !S_ISREG(st.st_mode)) {
+        log_warnx("%s; not set aside", err);
         return;
     }
     snprintf(aside, sizeof(aside), "%s.unusable-%lld", m->cfg.status_file,

@@ -284,6 +284,7 @@ lh_check_finish(struct lh_check *c)
 
     r->timings.total_ms = lh_check_now_ms() - c->check_started;
     r->checked_at = (long long)time(NULL);
+    r->checked_mono_ms = lh_check_now_ms();
     check_free(c);
     cb(r, arg);
 }

@@ -49,6 +49,8 @@ struct lh_check *lh_check_start(struct lh_checker *ck, const char *url,
  */
 struct lh_page_seen {
     long long read_at;          /* Unix time; 0: never read */
+    double read_mono_ms;        /* lh_check_now_ms() of that reading when
+                                   it was in this run; 0: not known */
     int status;                 /* the 2xx that led to the reading */
     const char *final_url;      /* where the chain ended, before reading */
     const char *etag, *last_modified;   /* NULL: none */
@@ -70,6 +72,24 @@ struct lh_page_seen {
 struct lh_check *lh_check_start_page(struct lh_checker *ck, const char *url,
     const struct lh_page_seen *seen, struct lh_result *result,
     lh_check_done_cb cb, void *arg, char *err, size_t errlen);
+
+/* Monotonic time in milliseconds (CLOCK_MONOTONIC, which setting the
+ * wall clock does not move): what every wait within a run is measured
+ * on. */
+double lh_check_now_ms(void);
+
+/*
+ * Whether the page is due for reading by age (lh_check_start_page): never
+ * read, interval_ms 0, or read interval_ms ago or longer.  The age comes
+ * from the monotonic clock (now_mono_ms, lh_check_now_ms) when the page
+ * was read in this run, so that setting the wall clock neither hurries
+ * nor holds back a reading.  A reading from an earlier run has only its
+ * wall time (now is time(NULL)): one in the future (the clock was ahead
+ * then, or was set back since) is due at once rather than trusted, so no
+ * page waits longer than interval_ms for any clock.
+ */
+bool lh_check_page_due(const struct lh_page_seen *seen,
+    unsigned long long interval_ms, long long now, double now_mono_ms);
 
 /* Whether r's answer (seen_status, seen_url and the validators) differs
  * from seen's: a status, final URL, ETag, Last-Modified or Content-Length

@@ -105,9 +105,6 @@ struct lh_check {
 
 /* ---- check.c: the check's core ---- */
 
-/* Monotonic time in milliseconds. */
-double lh_check_now_ms(void);
-
 /* r's error text becomes a copy of text (NULL: none); when even the copy
  * fails, none rather than an earlier try's text. */
 void lh_check_set_error(struct lh_result *r, const char *text);

@@ -58,6 +58,21 @@ same_str(const char *a, const char *b)
 }
 
 bool
+lh_check_page_due(const struct lh_page_seen *seen,
+    unsigned long long interval_ms, long long now, double now_mono_ms)
+{
+    if (seen == NULL || seen->read_at <= 0 || interval_ms == 0)
+        return true;
+    if (seen->read_mono_ms > 0)
+        return now_mono_ms - seen->read_mono_ms >= (double)interval_ms;
+    /* From the status file: the wall clock is all there is. */
+    if (now < seen->read_at)
+        return true;
+    return (unsigned long long)(now - seen->read_at) >= interval_ms / 1000 +
+        (interval_ms % 1000 != 0);
+}
+
+bool
 lh_check_answer_changed(const struct lh_page_seen *seen,
     const struct lh_result *r)
 {
@@ -524,7 +539,6 @@ int
 lh_check_content_init(struct lh_check *c, const struct lh_page_seen *seen)
 {
     struct lh_checker *ck = c->ck;
-    long long now = (long long)time(NULL);
 
     c->page_on = ck->content_checks && ck->max_body_bytes > 0;
     c->clen = -1;
@@ -543,8 +557,7 @@ lh_check_content_init(struct lh_check *c, const struct lh_page_seen *seen)
         c->seen.etag = c->seen_strs[1];
         c->seen.last_modified = c->seen_strs[2];
     }
-    c->page_due = seen == NULL || seen->read_at <= 0 ||
-        ck->content_interval_ms == 0 || now < seen->read_at ||
-        (now - seen->read_at) * 1000 >= (long long)ck->content_interval_ms;
+    c->page_due = lh_check_page_due(seen, ck->content_interval_ms,
+        (long long)time(NULL), lh_check_now_ms());
     return 0;
 }

@@ -845,6 +845,7 @@ int
 lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
 {
     const char *src = cfg->path ? cfg->path : "configuration";
+    char why[1024];
 
     if (cfg->directory == NULL) {
         lh_seterr(err, errlen, "%s: directory is not set", src);
@@ -873,6 +874,13 @@ lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
         lh_seterr(err, errlen,
             "%s: connect_timeout (%u ms) is above timeout (%u ms)",
             src, cfg->connect_timeout_ms, cfg->timeout_ms);
+        return -1;
+    }
+    /* curl reads it on the loop at each TLS handshake: a FIFO there would
+     * stop everything (file.h). */
+    if (cfg->ca_file != NULL &&
+        lh_file_check_regular(cfg->ca_file, why, sizeof(why)) == -1) {
+        lh_seterr(err, errlen, "%s: ca_file %s", src, why);
         return -1;
     }
     return 0;

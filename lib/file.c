@@ -27,6 +27,91 @@ read_fail(const char *path, int e, const char *why, const char *limit_name,
     return -1;
 }
 
+const char *
+lh_file_kind(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    return "a file of an unknown kind";
+}
+
+/* err gets "path: is a FIFO, not a regular file"; errno is EINVAL, or
+ * EISDIR for a directory. */
+static int
+not_regular(const char *path, mode_t mode, char *err, size_t errlen)
+{
+    lh_seterr(err, errlen, "%s: is %s, not a regular file", path,
+        lh_file_kind(mode));
+    errno = S_ISDIR(mode) ? EISDIR : EINVAL;
+    return -1;
+}
+
+int
+lh_file_open_regular(const char *path, struct stat *st, char *err,
+    size_t errlen)
+{
+    int fd, flags, e;
+
+    /*
+     * O_NONBLOCK: a FIFO without a writer would block the open, and one
+     * with a silent writer the read; O_NOCTTY: a terminal must not become
+     * ours.  The file is judged by what was opened, not by a stat of the
+     * name that might have changed in between.
+     */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd == -1) {
+        e = errno;
+        lh_seterr(err, errlen, "%s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (fstat(fd, st) == -1)
+        goto fail;
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        return not_regular(path, st->st_mode, err, errlen);
+    }
+    /* A regular file never blocks; blocking reads keep EAGAIN away. */
+    if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+        goto fail;
+    return fd;
+fail:
+    e = errno;
+    close(fd);
+    lh_seterr(err, errlen, "%s: %s", path, strerror(e));
+    errno = e;
+    return -1;
+}
+
+int
+lh_file_check_regular(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (stat(path, &st) == -1) {
+        if (errno == ENOENT)
+            return 0;
+        lh_seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode))
+        return not_regular(path, st.st_mode, err, errlen);
+    return 0;
+}
+
 int
 lh_file_read(const char *path, size_t max_bytes, const char *limit_name,
     char **out, size_t *outlen, char *err, size_t errlen)
@@ -36,33 +121,22 @@ lh_file_read(const char *path, size_t max_bytes, const char *limit_name,
     char *buf = NULL, *nbuf;
     size_t cap, len = 0;
     ssize_t r;
-    int fd, flags, e;
+    int fd, e;
 
     *out = NULL;
     *outlen = 0;
     if (max_bytes > SIZE_MAX / 2)
         max_bytes = SIZE_MAX / 2;
-    /* Non-blocking so that a FIFO without a writer cannot hang us here. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd == -1)
-        return read_fail(path, errno, strerror(errno), NULL, err, errlen);
-    if (fstat(fd, &st) == -1)
-        goto fail_errno;
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        goto fail_errno;
-    }
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
+    if ((fd = lh_file_open_regular(path, &st, err, errlen)) == -1)
+        return -1;
+    if ((uintmax_t)st.st_size > max_bytes) {
         snprintf(why, sizeof(why), "%jd bytes is over the %zu-byte limit",
             (intmax_t)st.st_size, max_bytes);
         close(fd);
         return read_fail(path, EFBIG, why, limit_name, err, errlen);
     }
-    if (!S_ISREG(st.st_mode) && ((flags = fcntl(fd, F_GETFL)) == -1 ||
-        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1))
-        goto fail_errno;
     /* One byte more than expected, to see the end (or a growing file). */
-    cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
+    cap = (size_t)st.st_size + 1;
     if (cap > max_bytes + 1)
         cap = max_bytes + 1;
     if ((buf = malloc(cap)) == NULL)
@@ -113,7 +187,19 @@ lh_file_write_atomic(const char *path, int (*print)(FILE *, void *),
     FILE *f = NULL;
     int fd = -1, dfd = -1;
     const char *step;
+    struct stat st;
 
+    /*
+     * Only a regular file is replaced: renaming over a FIFO, a device or
+     * a socket someone put at this path would destroy it (a status_file
+     * of /dev/null, as root).  A symbolic link is replaced by the file,
+     * never written through.
+     */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+        !S_ISLNK(st.st_mode)) {
+        not_regular(path, st.st_mode, err, errlen);
+        return -1;
+    }
     if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
         tmp = NULL;
         step = "out of memory";
@@ -148,7 +234,8 @@ lh_file_write_atomic(const char *path, int (*print)(FILE *, void *),
         goto fail;
     /* Make the rename itself durable. */
     if ((dircopy = strdup(path)) != NULL &&
-        (dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY)) != -1) {
+        (dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+        O_NONBLOCK)) != -1) {
         (void)fsync(dfd);
         close(dfd);
     }

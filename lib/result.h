@@ -82,6 +82,8 @@ struct lh_result {
     struct lh_timings timings;
     long long cert_expiry;  /* leaf certificate notAfter (Unix); 0 unknown */
     long long checked_at;   /* Unix time the check finished */
+    double checked_mono_ms; /* the same moment on the monotonic clock
+                               (lh_check_now_ms); 0: not known */
     int os_errno;           /* a failed connect's OS error (ENETUNREACH…);
                                0 when none */
     /* DNS, when the check looked the name up (lib/dns.c): a DNS server

@@ -104,6 +104,7 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
     const struct lh_page_memo *m = &l->page;
 
     seen->read_at = m->read_at;
+    seen->read_mono_ms = m->read_mono_ms;
     seen->status = m->status;
     seen->final_url = m->final_url != NULL ? m->final_url : l->url;
     seen->etag = m->etag;
@@ -270,6 +271,7 @@ start_next(struct lh_scheduler *s, struct host *h)
         if (j->result.error == NULL)
             j->result.error = strdup(err);
         j->result.checked_at = (long long)time(NULL);
+        j->result.checked_mono_ms = lh_check_now_ms();
         s->filling = true;     /* no recursion: fill() goes on */
         complete(j);
         s->filling = was_filling;

@@ -472,6 +472,7 @@ lh_state_page(struct lh_link *link, const struct lh_verdict *v)
         return 0;
     lh_page_memo_init(&m);
     m.read_at = r->checked_at;
+    m.read_mono_ms = r->checked_mono_ms;
     m.bytes = r->page->bytes;
     m.text_bytes = r->page->text_bytes;
     m.text_hash = r->page->text_hash;

@@ -28,6 +28,10 @@
  */
 struct lh_page_memo {
     long long read_at;          /* Unix time; 0: never read */
+    double read_mono_ms;        /* when read in this run, on the monotonic
+                                   clock (lh_check_now_ms); 0: not in this
+                                   run (from the status file), never
+                                   written */
     char *title;                /* NULL: none */
     size_t bytes;               /* HTML read */
     size_t text_bytes;          /* visible text */

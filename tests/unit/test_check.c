@@ -645,12 +645,77 @@ test_answer_changed(void)
     lh_result_cleanup(&r);
 }
 
+/*
+ * When a page is due by age (content_interval), with explicit clocks:
+ * within a run the monotonic clock decides, so setting the wall clock
+ * either way neither hurries nor holds back a reading; a reading from an
+ * earlier run (no monotonic time) is judged by the wall clock, and one
+ * dated in the future is read at once instead of waiting for that date.
+ */
+static void
+test_page_due(void)
+{
+    const long long T = 1800000000;     /* 2027-01-15 */
+    const unsigned long long DAY = 86400000ull;
+    static const struct {
+        const char *name;
+        long long read_at;
+        double read_mono;       /* 0: read in an earlier run */
+        unsigned long long interval;
+        long long now;
+        double now_mono;
+        bool due;
+    } rows[] = {
+        { "never read", 0, 0, DAY, T, 5e6, true },
+        { "interval 0 reads every time", T, 4e6, 0, T, 4e6, true },
+        /* This run: the monotonic clock. */
+        { "this run, 1 h of 1 d", T, 4e6, DAY, T + 3600, 4e6 + 3600e3,
+            false },
+        { "this run, 1 d of 1 d", T, 4e6, DAY, T + 86400, 4e6 + DAY, true },
+        { "wall clock set 10 d ahead after 1 h", T, 4e6, DAY,
+            T + 10 * 86400, 4e6 + 3600e3, false },
+        { "wall clock set 1 h back after 10 min", T, 4e6, DAY, T - 3000,
+            4e6 + 600e3, false },
+        { "wall clock set 10 y back, 1 d passed", T, 4e6, DAY,
+            T - 315360000, 4e6 + DAY, true },
+        /* An earlier run: the wall clock, with a future date not trusted. */
+        { "earlier run, 1 h ago", T, 0, DAY, T + 3600, 5e6, false },
+        { "earlier run, 1 d ago", T, 0, DAY, T + 86400, 5e6, true },
+        { "earlier run, 1 d less 1 s", T, 0, DAY, T + 86399, 5e6, false },
+        { "earlier run, far past", 1, 0, DAY, T, 5e6, true },
+        { "earlier run, in 1 s", T + 1, 0, DAY, T, 5e6, true },
+        { "earlier run, far future", T + 3153600000LL, 0, DAY, T, 5e6,
+            true },
+        { "1.5 s interval, 1 s ago", T, 0, 1500, T + 1, 5e6, false },
+        { "1.5 s interval, 2 s ago", T, 0, 1500, T + 2, 5e6, true },
+    };
+
+    CHECK(lh_check_page_due(NULL, DAY, T, 5e6));
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_page_seen seen = { .read_at = rows[i].read_at,
+            .read_mono_ms = rows[i].read_mono, .status = 200,
+            .content_length = -1 };
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(rows[i].due, lh_check_page_due(&seen,
+            rows[i].interval, rows[i].now, rows[i].now_mono));
+        TEST_ROW_END(rows[i].name);
+    }
+    /* The clock itself only goes forward. */
+    {
+        double a = lh_check_now_ms(), b = lh_check_now_ms();
+
+        CHECK(a > 0 && b >= a);
+    }
+}
+
 int
 main(void)
 {
     if (httpd_test_init() == -1)
         return EXIT_FAILURE;
     RUN_TEST(test_answer_changed);
+    RUN_TEST(test_page_due);
     RUN_TEST(test_ok_by_head);
     RUN_TEST(test_head_refused);
     RUN_TEST(test_head_reset_falls_back);

@@ -166,6 +166,35 @@ test_overrides(void)
     lh_config_cleanup(&c);
 }
 
+/* curl reads ca_file at each handshake, on the loop: a FIFO or a device
+ * there is refused when the configuration is checked. */
+static void
+test_ca_file_kind(void)
+{
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_init(&c));
+    CHECK_INT_EQ(0, lh_config_set(&c, "directory", "dir.json", "--directory",
+        err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_set(&c, "status_file", "status.json", "-o",
+        err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_set(&c, "ca_file", "/dev/zero", "--set", err,
+        sizeof(err)));
+    CHECK_INT_EQ(-1, lh_config_validate(&c, err, sizeof(err)));
+    CHECK_STR_EQ("configuration: ca_file /dev/zero: is a character device, "
+        "not a regular file", err);
+    /* The controls: a regular file, and one not there (curl says so at
+     * the check, as before). */
+    CHECK_INT_EQ(0, lh_config_set(&c, "ca_file", LH_FIXTURES
+        "/directory.txt", "--set", err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_validate(&c, err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_set(&c, "ca_file", "/nonexistent/ca.pem",
+        "--set", err, sizeof(err)));
+    CHECK_INT_EQ(0, lh_config_validate(&c, err, sizeof(err)));
+    lh_config_cleanup(&c);
+}
+
 /* --timeout 5s alone shortens the default connect_timeout with it; both
  * given and contradicting each other is an error.  Range errors name the
  * range in the units a person writes. */
@@ -425,8 +454,13 @@ test_not_a_file(void)
 
     /* A folder used to load as an empty file: all defaults. */
     CHECK_INT_EQ(-1, lh_config_load(&c, LH_FIXTURES, err, sizeof(err)));
-    CHECK_STR_EQ(LH_FIXTURES ": Is a directory", err);
+    CHECK_STR_EQ(LH_FIXTURES ": is a directory, not a regular file", err);
     CHECK(c.path == NULL);
+    lh_config_cleanup(&c);
+    /* A device used to be read to the limit; /dev/null read as empty. */
+    CHECK_INT_EQ(-1, lh_config_load(&c, "/dev/null", err, sizeof(err)));
+    CHECK_STR_EQ("/dev/null: is a character device, not a regular file",
+        err);
     lh_config_cleanup(&c);
 
     CHECK((fd = mkstemp(path)) != -1);
@@ -464,5 +498,6 @@ main(void)
     RUN_TEST(test_buffer_paths);
     RUN_TEST(test_long_lines);
     RUN_TEST(test_not_a_file);
+    RUN_TEST(test_ca_file_kind);
     TEST_EXIT();
 }
