@@ -83,6 +83,12 @@ is_block(const xmlChar *n)
     return 0;
 }
 
+static int
+is_heading(const xmlChar *n)
+{
+    return n[0] == 'h' && n[1] >= '1' && n[1] <= '6' && n[2] == '\0';
+}
+
 /* Elements whose content is never text a reader sees. */
 static int
 is_hidden(const xmlChar *n)
@@ -130,17 +136,40 @@ has_class(const char *v, const char *cls)
 }
 
 /*
- * The walk follows the parser's events (start, end, text) in document
- * order; it never sees a tree.  It is either visiting elements, passing
- * over a subtree, or taking the text of one element (an <h2>, an
- * organization's <a>, its description <div>).
+ * How a person reads a directory page, as a walk over the parser's events
+ * (start, end, text) in document order; it never sees a tree.
+ *
+ * The page is cut into items: the text between two edges of blocks (a
+ * <p>, <li>, <div>, <dt>, <dd>, a heading, ...) or <br>s, except that a
+ * table row is one item whatever its cells hold and the inside of a link
+ * never cuts one.  Every item's visible text is collected.  A heading's
+ * text sets the region.  An organization is the first link of an item
+ * when nothing but punctuation comes before it in the item (so a link
+ * inside a sentence is a reference, not an entry; in a table row, the
+ * row's first link wherever it is); its name is the link's text, or the
+ * row's first cell when the link is in a later one, or the <dt> above the
+ * <dd> holding it; its description is the rest of the item's text, or
+ * else the text of the next item when that one holds no organization and
+ * is not a heading (the theme's <p><a></a></p><div>description</div>).
+ *
+ * Not read: navigation, headers, footers, sidebars, forms and menus
+ * (by element, ARIA role, or a class or id that names them exactly),
+ * scripts and styles, in-page anchors, mailto: and similar links, and
+ * links to the directory's own site (relative ones, or an absolute one
+ * to the site's host) unless the options keep them.  When the page marks
+ * its main content (<main>, role="main") and organizations were found
+ * in it, those outside are dropped.
  */
 enum mode {
-    VISIT,
-    SKIP,
-    TAKE_REGION,
-    TAKE_NAME,
-    TAKE_DESC
+    VISIT,      /* collecting the items' text */
+    SKIP        /* passing over a subtree: navigation, script, ... */
+};
+
+/* An organization found, kept until the page is read (see main). */
+struct cand {
+    unsigned line;
+    int in_main;
+    char *region, *url, *name, *desc;
 };
 
 /* Per-document state of the walk. */
@@ -152,16 +181,43 @@ struct walk {
                                    last element edge, comment or PI, or
                                    change between the two: one node */
     int run_cdata;              /* that run is script, not text */
-    size_t depth;               /* open elements of the subtree skipped or
-                                   taken, its top included */
-    size_t hidden;              /* open elements of a script (etc.) inside
-                                   the element taken, its top included */
-    unsigned in_p, in_li;       /* open <p> and <li> around the element */
-    char *region;               /* text of the last <h2>, owned */
-    char *url;                  /* a link in a <p> awaiting its description:
-                                   its href, trimmed, or NULL; owned */
-    char *name;                 /* its text, once its </a> is seen; owned */
+    size_t depth;               /* open elements of the subtree skipped,
+                                   its top included */
+    size_t in_main;             /* open <main> (or role="main") elements */
+    int saw_main;               /* the page marks its main content */
+    char *region;               /* text of the last heading, owned */
+    char *site;                 /* host of the directory's own site, or
+                                   NULL; owned */
+
+    /* The item being read: its text is p->text. */
+    int item_heading;           /* it is a heading */
+    int item_dd, item_dt;       /* it is a <dd>, a <dt> */
+    int item_words;             /* a letter or digit is in its text */
+    int item_desc;              /* it is the element that describes the
+                                   organization pending */
+    size_t desc_depth;          /* open blocks of that element */
+    int soft;                   /* a soft break (<br>, or a block edge
+                                   inside that element) was seen ... */
+    size_t soft_at;             /* ... at this byte of the item's text */
+    int soft_words;             /* and words came after it */
+    size_t in_tr;               /* open <tr>: the row is the item */
+    unsigned cell;              /* cells of the row begun */
+    size_t first_cell_end;      /* end of the first cell's text, or 0 */
+    int in_link;                /* inside an <a href> */
+    int link_cand;              /* and it is the item's organization */
+    int item_has_cand;          /* the item has its organization */
+    char *url;                  /* its href, trimmed; owned */
     unsigned line;              /* its line */
+    size_t link_start, link_end;    /* its text in the item's */
+    char *dt;                   /* the text of a <dt> just read, owned */
+    char *img_alt;              /* alt of an image in the link, owned */
+
+    /* An organization waiting for its description in the next item. */
+    struct cand pending;
+    int has_pending;
+
+    struct cand *c;             /* found, in document order */
+    size_t nc, cc;
     int failed;                 /* out of memory: the parser was stopped */
 };
 
@@ -172,37 +228,304 @@ walk_fail(struct walk *w)
     xmlStopParser(w->ctxt);
 }
 
-/* The pending link is dropped (an <h2>) or replaced (another link). */
 static void
-drop_pending(struct walk *w)
+cand_free(struct cand *c)
 {
-    free(w->url);
-    free(w->name);
-    w->url = w->name = NULL;
+    free(c->region);
+    free(c->url);
+    free(c->name);
+    free(c->desc);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Keep c (taken over) among the organizations found. */
+static void
+keep(struct walk *w, struct cand *c)
+{
+    struct cand *grown;
+
+    if (w->nc == w->cc) {
+        size_t cap = w->cc ? w->cc * 2 : 64;
+
+        if ((grown = realloc(w->c, cap * sizeof(*grown))) == NULL) {
+            cand_free(c);
+            walk_fail(w);
+            return;
+        }
+        w->c = grown;
+        w->cc = cap;
+    }
+    w->c[w->nc++] = *c;
+    memset(c, 0, sizeof(*c));
 }
 
 static void
-begin(struct walk *w, enum mode mode)
+keep_pending(struct walk *w)
 {
-    w->mode = mode;
-    w->depth = 1;
-    w->hidden = 0;
-    w->p->text.len = 0;
+    if (w->has_pending) {
+        w->has_pending = 0;
+        keep(w, &w->pending);
+    }
 }
 
 static void
 take_text(struct walk *w, const char *s, size_t n)
 {
-    if (buf_append(&w->p->text, s, n) == -1)
+    if (buf_append(&w->p->text, s, n) == -1) {
         walk_fail(w);
+        return;
+    }
+    for (size_t i = 0; i < n && !w->soft_words; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        /* Letters and digits, of any script: punctuation, dashes and
+         * bullets (• is E2 80 A2) are not words. */
+        if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+            (c >= 'a' && c <= 'z') || (c >= 0xc3 && c != 0xe2))
+            w->item_words = w->soft_words = 1;
+    }
+}
+
+/* A line break that does not end the item unless a link starts the
+ * line: see visit_link. */
+static void
+soft_break(struct walk *w)
+{
+    w->soft = 1;
+    w->soft_at = w->p->text.len;
+    w->soft_words = 0;
+    take_text(w, " ", 1);
+}
+
+/* Normalized text of the item from byte off to end; NULL on failure. */
+static char *
+item_text(struct walk *w, size_t off, size_t end)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    char *t;
+
+    if (end > b->len)
+        end = b->len;
+    if (off > end)
+        off = end;
+    if ((t = lh_text_normalize(b->p != NULL ? b->p + off : "", end - off)) ==
+        NULL)
+        walk_fail(w);
+    return t;
+}
+
+/* A description begins after what separates it from the name. */
+static char *
+strip_separator(char *t)
+{
+    static const char *const seps[] = {
+        "-", "\xe2\x80\x93", "\xe2\x80\x94", ":", "|", ",", "\xc2\xb7",
+    };
+    size_t skip = 0;
+
+    if (t == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+        size_t n = strlen(seps[i]);
+
+        if (strncmp(t, seps[i], n) == 0 && (t[n] == ' ' || t[n] == '\0')) {
+            skip = n + (t[n] == ' ');
+            break;
+        }
+    }
+    if (skip > 0)
+        memmove(t, t + skip, strlen(t + skip) + 1);
+    return t;
+}
+
+/* The item ends: its organization, or its text as a region or as the
+ * description of the one waiting. */
+static void
+item_end(struct walk *w)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    struct cand c;
+    char *text;
+
+    if (w->failed)
+        return;
+    if (w->in_link && w->link_cand)
+        w->link_end = b->len;
+    if (w->item_has_cand) {
+        keep_pending(w);
+        memset(&c, 0, sizeof(c));
+        c.line = w->line;
+        c.in_main = w->in_main > 0;
+        c.url = w->url;
+        w->url = NULL;
+        if (w->item_dd && w->dt != NULL && w->dt[0] != '\0') {
+            c.name = w->dt;
+            w->dt = NULL;
+        } else if (w->first_cell_end > 0 && w->link_start >=
+            w->first_cell_end) {
+            c.name = item_text(w, 0, w->first_cell_end);
+        } else {
+            c.name = item_text(w, w->link_start, w->link_end);
+            if (c.name != NULL && c.name[0] == '\0' && w->img_alt != NULL) {
+                /* A logo: its alt text names it. */
+                free(c.name);
+                c.name = lh_text_normalize(w->img_alt, strlen(w->img_alt));
+            }
+        }
+        c.desc = strip_separator(item_text(w, w->link_end, b->len));
+        c.region = strdup(w->region != NULL ? w->region : "");
+        if (c.name == NULL || c.desc == NULL || c.region == NULL) {
+            cand_free(&c);
+            walk_fail(w);
+        } else if (c.desc[0] == '\0') {
+            /* The next item may describe it. */
+            free(c.desc);
+            c.desc = NULL;
+            w->pending = c;
+            w->has_pending = 1;
+        } else {
+            keep(w, &c);
+        }
+    } else if (w->item_words || (w->item_desc && w->has_pending)) {
+        if ((text = item_text(w, 0, b->len)) == NULL)
+            return;
+        if (w->item_heading) {
+            keep_pending(w);
+            free(w->region);
+            w->region = text;
+        } else {
+            if (w->has_pending && text[0] != '\0') {
+                w->pending.desc = text;
+                text = NULL;
+                keep_pending(w);
+            }
+            free(w->dt);
+            w->dt = w->item_dt ? text : NULL;  /* a <dd> may follow */
+            if (!w->item_dt)
+                free(text);
+        }
+    }
+    b->len = 0;
+    w->item_words = w->item_has_cand = w->item_desc = 0;
+    w->soft = w->soft_words = 0;
+    w->desc_depth = 0;
+    w->item_heading = w->item_dd = w->item_dt = 0;
+    w->first_cell_end = 0;
+    free(w->url);
+    free(w->img_alt);
+    w->url = w->img_alt = NULL;
+}
+
+/* A new item begins: a heading, a <dd> or any other block. */
+static void
+item_begin(struct walk *w, const xmlChar *name)
+{
+    item_end(w);
+    if (name == NULL)
+        return;
+    w->item_heading = is_heading(name);
+    w->item_dd = is_name(name, "dd");
+    w->item_dt = is_name(name, "dt");
+    if (!w->item_dd) {
+        free(w->dt);
+        w->dt = NULL;
+    }
+    if (w->has_pending && !w->item_heading) {
+        /* The block after an organization's may describe it, all of it:
+         * its inner edges are soft. */
+        w->item_desc = 1;
+        w->desc_depth = 1;
+    }
+}
+
+/* A link starts a line after a soft break: the item ends at the break
+ * and a new one begins with the link. */
+static void
+item_split(struct walk *w)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    size_t depth = w->desc_depth, n = b->len - w->soft_at;
+    char *tail;
+
+    if ((tail = malloc(n + 1)) == NULL) {
+        walk_fail(w);
+        return;
+    }
+    memcpy(tail, b->p + w->soft_at, n);
+    b->len = w->soft_at;
+    item_end(w);
+    take_text(w, tail, n);
+    free(tail);
+    w->desc_depth = depth;
+}
+
+/* Is the host of url (absolute http or https) the directory's own? */
+static int
+own_site(const struct walk *w, const char *url)
+{
+    const char *h;
+    size_t n, sn;
+
+    if (w->site == NULL)
+        return 0;
+    h = strstr(url, "://") + 3;
+    n = strcspn(h, "/?#:");
+    if (n >= 4 && strncasecmp(h, "www.", 4) == 0) {
+        h += 4;
+        n -= 4;
+    }
+    sn = strlen(w->site);
+    return n == sn && strncasecmp(h, w->site, n) == 0;
+}
+
+/* The host of an absolute http(s) URL, without "www.": for own_site. */
+static char *
+site_of(const char *url)
+{
+    const char *h;
+    size_t n;
+
+    if (strncasecmp(url, "http://", 7) != 0 &&
+        strncasecmp(url, "https://", 8) != 0)
+        return NULL;
+    h = strstr(url, "://") + 3;
+    n = strcspn(h, "/?#:");
+    if (n >= 4 && strncasecmp(h, "www.", 4) == 0) {
+        h += 4;
+        n -= 4;
+    }
+    return n > 0 ? strndup(h, n) : NULL;
 }
 
 /*
- * A link: in a <p> and not in a menu (<li>), and not an in-page anchor,
- * it is an organization once a description follows; its text is taken.
- * Any other link with an href is passed over, its content included; one
- * without an href is walked into.
+ * What an href is for a directory: 1 a link that may be an organization,
+ * 0 one that is not (in-page, mail, script, the directory's own site).
+ * An href with another scheme may be one: lh_dir_add_entry says why it
+ * is skipped ("ftp://..." is not http or https).
  */
+static int
+may_be_organization(const struct walk *w, const char *href)
+{
+    static const char *const never[] = {
+        "mailto:", "tel:", "javascript:", "data:", "sms:", "callto:",
+    };
+    size_t scheme = strspn(href, "abcdefghijklmnopqrstuvwxyz"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+    if (href[0] == '\0' || href[0] == '#')
+        return 0;
+    for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+        if (strncasecmp(href, never[i], strlen(never[i])) == 0)
+            return 0;
+    if (scheme == 0 || href[scheme] != ':')
+        return 0;       /* relative: the directory's own site */
+    if ((strncasecmp(href, "http:", 5) == 0 ||
+        strncasecmp(href, "https:", 6) == 0) && strstr(href, "://") != NULL &&
+        !w->p->opt.own_site_links && own_site(w, href))
+        return 0;
+    return 1;
+}
+
 static void
 visit_link(struct walk *w, const xmlChar **atts)
 {
@@ -214,81 +537,102 @@ visit_link(struct walk *w, const xmlChar **atts)
         return;
     while (*s != '\0' && lh_is_space_byte((unsigned char)*s))
         s++;
-    if (*s == '#' || w->in_p == 0 || w->in_li > 0) {
-        begin(w, SKIP);
+    w->in_link = 1;
+    w->link_cand = 0;
+    if (!may_be_organization(w, s))
         return;
+    if (w->item_has_cand || (w->item_words && w->in_tr == 0)) {
+        if (!w->soft || w->soft_words || w->in_tr > 0)
+            return;     /* a link in a sentence, or a second one */
+        item_split(w);
+        if (w->failed)
+            return;
     }
-    drop_pending(w);
     n = strlen(s);
     while (n > 0 && lh_is_space_byte((unsigned char)s[n - 1]))
         n--;
+    free(w->url);
     if ((w->url = strndup(s, n)) == NULL) {
         walk_fail(w);
         return;
     }
     line = w->ctxt->input != NULL ? w->ctxt->input->line : 0;
-    w->line = line > 0 ? (unsigned)line : 0;
-    begin(w, TAKE_NAME);
+    w->line = w->p->line_base > 0 ? w->p->line_base :
+        line > 0 ? (unsigned)line : 0;
+    w->link_cand = w->item_has_cand = 1;
+    w->link_start = w->link_end = w->p->text.len;
 }
 
-static void
-visit(struct walk *w, const xmlChar *name, const xmlChar **atts)
+/* Does a class or id value name what is not the page's content? */
+static int
+names_chrome(const char *v)
 {
-    if (is_name(name, "h2")) {
-        drop_pending(w);
-        begin(w, TAKE_REGION);
-    } else if (is_name(name, "a")) {
-        visit_link(w, atts);
-    } else if (is_name(name, "div") &&
-        has_class(attr(atts, "class"), "text-subtext")) {
-        /* Without a link before it, it describes nothing. */
-        begin(w, w->url != NULL && w->name != NULL ? TAKE_DESC : SKIP);
-    } else if (is_hidden(name)) {
-        begin(w, SKIP);
-    } else if (is_name(name, "p")) {
-        w->in_p++;
-    } else if (is_name(name, "li")) {
-        w->in_li++;
-    }
+    static const char *const words[] = {
+        "nav", "navbar", "navigation", "menu", "sub-menu", "menu-item",
+        "sidebar", "breadcrumb", "breadcrumbs", "skip-link",
+        "screen-reader-text", "widget", "widget-area", "site-header",
+        "site-footer", "site-nav", "main-nav", "masthead", "colophon",
+        "main-header", "main-footer", "top-header", "footer", "header",
+    };
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (has_class(v, words[i]))
+            return 1;
+    return 0;
 }
 
-/* The element taken ends: its text, normalized, is complete. */
-static void
-taken(struct walk *w, enum mode mode)
+/* Elements, roles, classes and ids of what is not the page's content. */
+static int
+is_chrome(const xmlChar *name, const xmlChar **atts)
 {
-    struct lh_dir_buf *b = &w->p->text;
-    char *text = lh_text_normalize(b->p != NULL ? b->p : "", b->len), *url;
+    static const char *const elements[] = {
+        "nav", "header", "footer", "aside", "form", "select", "button",
+        "svg", "iframe", "object", "dialog", "menu",
+    };
+    static const char *const roles[] = {
+        "navigation", "banner", "contentinfo", "complementary", "search",
+        "menu", "menubar", "toolbar", "dialog",
+    };
+    const char *role = attr(atts, "role");
 
-    if (text == NULL) {
-        walk_fail(w);
+    if (is_hidden(name))
+        return 1;
+    for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
+        if (is_name(name, elements[i]))
+            return 1;
+    for (size_t i = 0; role != NULL && i < sizeof(roles) / sizeof(roles[0]);
+        i++)
+        if (strcasecmp(role, roles[i]) == 0)
+            return 1;
+    if (is_name(name, "html") || is_name(name, "body") ||
+        is_name(name, "main") || is_name(name, "article"))
+        return 0;
+    return names_chrome(attr(atts, "class")) || names_chrome(attr(atts,
+        "id"));
+}
+
+/* <base href> and <link rel="canonical"> name the page's own site. */
+static void
+learn_site(struct walk *w, const xmlChar *name, const xmlChar **atts)
+{
+    const char *href = attr(atts, "href"), *rel = attr(atts, "rel");
+
+    if (w->site != NULL || href == NULL)
         return;
-    }
-    switch (mode) {
-    case TAKE_REGION:
-        free(w->region);
-        w->region = text;
-        break;
-    case TAKE_NAME:
-        free(w->name);
-        w->name = text;
-        break;
-    default:
-        /* lh_dir_add_entry takes the name and the description over. */
-        url = w->url;
-        w->url = NULL;
-        if (lh_dir_add_entry(w->p, w->line, w->region != NULL ? w->region : "",
-                url, w->name, text) == -1)
-            walk_fail(w);
-        w->name = NULL;
-        free(url);
-        break;
-    }
+    if (is_name(name, "base") || (is_name(name, "link") && rel != NULL &&
+        has_class(rel, "canonical")))
+        w->site = site_of(href);
 }
 
-/*
- * Text is taken with nested markup, <br> and the edges of blocks as
- * spaces, scripts, styles and templates left out.
- */
+static int
+is_main(const xmlChar *name, const xmlChar **atts)
+{
+    const char *role = attr(atts, "role");
+
+    return is_name(name, "main") || (role != NULL &&
+        strcasecmp(role, "main") == 0);
+}
+
 static void
 start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
 {
@@ -297,47 +641,89 @@ start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
     if (w->failed)
         return;
     w->run = 0;
-    if (w->mode == VISIT) {
-        visit(w, name, atts);
+    learn_site(w, name, atts);  /* in <head>, which is passed over */
+    if (w->mode == SKIP) {
+        w->depth++;
         return;
     }
-    w->depth++;
-    if (w->mode == SKIP)
+    if (is_chrome(name, atts)) {
+        if (!w->in_link && w->in_tr == 0)
+            item_end(w);
+        w->mode = SKIP;
+        w->depth = 1;
         return;
-    if (w->hidden > 0 || is_hidden(name))
-        w->hidden++;
-    else if (is_name(name, "br") || is_block(name))
+    }
+    if (is_main(name, atts)) {
+        w->in_main++;
+        w->saw_main = 1;
+    }
+    if (is_name(name, "a")) {
+        visit_link(w, atts);
+    } else if (is_name(name, "img") && w->in_link && w->link_cand &&
+        w->img_alt == NULL && attr(atts, "alt") != NULL) {
+        if ((w->img_alt = strdup(attr(atts, "alt"))) == NULL)
+            walk_fail(w);
+    } else if (is_name(name, "tr")) {
+        if (w->in_tr == 0)
+            item_begin(w, name);
+        w->in_tr++;
+        w->cell = 0;
+    } else if (w->in_tr > 0 && (is_name(name, "td") ||
+        is_name(name, "th"))) {
+        if (++w->cell == 2 && w->first_cell_end == 0)
+            w->first_cell_end = w->p->text.len;
         take_text(w, " ", 1);
+    } else if (w->in_link || w->in_tr > 0 || (w->item_heading &&
+        !is_heading(name))) {
+        if (is_name(name, "br") || is_block(name))
+            take_text(w, " ", 1);
+    } else if (is_name(name, "br")) {
+        soft_break(w);
+    } else if (is_block(name)) {
+        if (w->desc_depth > 0 && !is_heading(name)) {
+            w->desc_depth++;
+            soft_break(w);
+        } else {
+            item_begin(w, name);
+        }
+    }
 }
 
 static void
 end_cb(void *arg, const xmlChar *name)
 {
     struct walk *w = arg;
-    enum mode mode = w->mode;
 
     if (w->failed)
         return;
     w->run = 0;
-    if (mode == VISIT) {
-        if (is_name(name, "p") && w->in_p > 0)
-            w->in_p--;
-        else if (is_name(name, "li") && w->in_li > 0)
-            w->in_li--;
+    if (w->mode == SKIP) {
+        if (--w->depth == 0)
+            w->mode = VISIT;
         return;
     }
-    if (--w->depth == 0) {
-        w->mode = VISIT;
-        if (mode != SKIP)
-            taken(w, mode);
-        return;
-    }
-    if (mode == SKIP)
-        return;
-    if (w->hidden > 0)
-        w->hidden--;
-    else if (is_block(name))
+    if (is_name(name, "a")) {
+        if (w->in_link && w->link_cand)
+            w->link_end = w->p->text.len;
+        w->in_link = w->link_cand = 0;
+    } else if (is_name(name, "main") && w->in_main > 0) {
+        w->in_main--;
+    } else if (is_name(name, "tr") && w->in_tr > 0) {
+        if (--w->in_tr == 0)
+            item_begin(w, NULL);
+    } else if (w->in_tr > 0 && (is_name(name, "td") ||
+        is_name(name, "th"))) {
         take_text(w, " ", 1);
+    } else if (is_block(name)) {
+        if (w->in_link || w->in_tr > 0 || (w->item_heading &&
+            !is_heading(name)))
+            take_text(w, " ", 1);
+        else if (w->desc_depth > 1 && !is_heading(name)) {
+            w->desc_depth--;
+            soft_break(w);
+        } else
+            item_begin(w, NULL);
+    }
 }
 
 /*
@@ -363,7 +749,7 @@ got_text(struct walk *w, const xmlChar *s, int len, int cdata)
         return;
     }
     w->run += (size_t)len;
-    if (w->mode == VISIT || w->mode == SKIP || w->hidden > 0)
+    if (w->mode == SKIP || cdata)
         return;
     take_text(w, (const char *)s, (size_t)len);
 }
@@ -398,6 +784,48 @@ pi_cb(void *arg, const xmlChar *target, const xmlChar *data)
     (void)target;
     (void)data;
     w->run = 0;
+}
+
+/* The page is read: hand the organizations over, in document order. */
+static int
+walk_finish(struct walk *w)
+{
+    int main_only = 0, rc = 0;
+
+    item_end(w);
+    keep_pending(w);
+    for (size_t i = 0; i < w->nc && w->saw_main; i++)
+        main_only |= w->c[i].in_main;
+    for (size_t i = 0; i < w->nc; i++) {
+        struct cand *c = &w->c[i];
+
+        if (rc == 0 && !w->failed && (!main_only || c->in_main)) {
+            /* lh_dir_add_entry takes the name and the description. */
+            if (c->desc == NULL && (c->desc = strdup("")) == NULL) {
+                rc = lh_dir_oom(w->p);
+            } else {
+                rc = lh_dir_add_entry(w->p, c->line, c->region, c->url,
+                    c->name, c->desc);
+                c->name = c->desc = NULL;
+            }
+        }
+        cand_free(c);
+    }
+    return rc;
+}
+
+static void
+walk_cleanup(struct walk *w)
+{
+    for (size_t i = 0; i < w->nc; i++)
+        cand_free(&w->c[i]);
+    free(w->c);
+    cand_free(&w->pending);
+    free(w->region);
+    free(w->site);
+    free(w->url);
+    free(w->dt);
+    free(w->img_alt);
 }
 
 static int
@@ -471,6 +899,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     w.p = p;
     w.ctxt = ctxt;
     w.mode = VISIT;
+    if (p->opt.site != NULL)
+        w.site = site_of(p->opt.site);
     own = ctxt->sax;
     ctxt->sax = &sax;
     ctxt->userData = &w;
@@ -491,7 +921,9 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
     }
-    if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
+    if (parsed && !w.failed && walk_finish(&w) == -1) {
+        rc = -1;
+    } else if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
         rc = lh_dir_oom(p);
     } else if (!parsed) {
         lh_seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "
@@ -499,7 +931,6 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         rc = -1;
     }
     htmlFreeParserCtxt(ctxt);
-    drop_pending(&w);
-    free(w.region);
+    walk_cleanup(&w);
     return rc;
 }

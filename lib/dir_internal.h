@@ -38,6 +38,9 @@ struct lh_dir_parser {
     CURLU *curlu;               /* reused for every URL */
     struct lh_dir_buf text;     /* the HTML reader's scratch for text,
                                    kept across the pages of a JSON array */
+    struct lh_dir_options opt;  /* borrowed strings */
+    unsigned line_base;         /* not 0: the line of every entry (the
+                                   JSON line holding content.rendered) */
     char *err;                  /* the caller's error buffer */
     size_t errlen;
 };

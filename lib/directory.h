@@ -59,6 +59,21 @@ struct lh_directory {
 
 #define LH_DIRECTORY_MAX_BYTES_DEFAULT (8u * 1024 * 1024)
 
+/* How to read a directory; all strings borrowed, NULL when unset. */
+struct lh_dir_options {
+    enum lh_dir_format format;
+    const char *site;           /* the directory's own URL: links to its
+                                   host are not organizations */
+    int own_site_links;         /* ... unless this is set */
+    const char *entry_xpath;    /* HTML: XPath of the organizations */
+    const char *region_xpath;   /* HTML: XPath of the region headings */
+};
+
+/* lh_directory_parse with options: opt->format is the format. */
+int lh_directory_parse_opts(const char *buf, size_t len, const char *source,
+    const struct lh_dir_options *opt, struct lh_directory *out, char *err,
+    size_t errlen);
+
 /*
  * Parse len bytes of buf (need not be NUL-terminated).  source names the
  * input in messages ("directory.json", "https://…").  On success returns 0

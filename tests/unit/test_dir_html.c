@@ -1,0 +1,195 @@
+/*
+ * Tests of dir_html.c's reading of pages that are not the seed's theme:
+ * lists, tables, definition lists, lines cut by <br>, cards, the main
+ * content, the directory's own site; each with the look-alikes that must
+ * not become organizations.  The seed itself is test_directory.c's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "directory.h"
+#include "test.h"
+
+/* The entries as "region | name | url | description" lines. */
+static void
+entries_text(const struct lh_directory *d, char *buf, size_t size)
+{
+    size_t off = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->n && off < size; i++)
+        off += (size_t)snprintf(buf + off, size - off, "%s | %s | %s | %s\n",
+            d->entries[i].region, d->entries[i].name, d->entries[i].url,
+            d->entries[i].description);
+}
+
+static const struct {
+    const char *what, *html, *want;
+} pages[] = {
+    { "a list of links under headings",
+        "<h1>Partners</h1>\n"
+        "<h2>Europe</h2>\n"
+        "<ul>\n"
+        "<li><a href=\"https://a.example/\">Alpha</a> \xe2\x80\x94 the first "
+        "one</li>\n"
+        "<li><a href=\"https://b.example/\">Beta</a>: second, see "
+        "<a href=\"https://paper.example/\">its paper</a></li>\n"
+        "<li>\xe2\x80\xa2 <a href=\"https://c.example/\">Gamma</a></li>\n"
+        "</ul>\n"
+        "<h2>Asia</h2>\n"
+        "<ol><li><a href=\"https://d.example/\">Delta</a></li></ol>\n",
+        "Europe | Alpha | https://a.example/ | the first one\n"
+        "Europe | Beta | https://b.example/ | second, see its paper\n"
+        "Europe | Gamma | https://c.example/ | \n"
+        "Asia | Delta | https://d.example/ | \n" },
+    { "a table: the name in the first cell, the link in a later one",
+        "<h3>Schools</h3><table>\n"
+        "<tr><th>Name</th><th>Site</th><th>About</th></tr>\n"
+        "<tr><td>Epsilon School</td><td><a href=\"https://e.example/\">"
+        "https://e.example/</a></td><td>A school</td></tr>\n"
+        "<tr><td><a href=\"https://z.example/\">Zeta</a></td><td></td>"
+        "<td>Named by its link</td></tr>\n"
+        "</table>\n",
+        "Schools | Epsilon School | https://e.example/ | A school\n"
+        "Schools | Zeta | https://z.example/ | Named by its link\n" },
+    { "definition lists, both ways",
+        "<dl><dt><a href=\"https://h.example/\">Eta</a></dt>"
+        "<dd>Described below its name</dd>\n"
+        "<dt>Theta Institute</dt><dd><a href=\"https://t.example/\">"
+        "t.example</a> named by its dt</dd></dl>\n",
+        " | Eta | https://h.example/ | Described below its name\n"
+        " | Theta Institute | https://t.example/ | named by its dt\n" },
+    { "one paragraph, lines cut by <br>",
+        "<h2>Japan</h2><p><a href=\"https://i.example/\">Iota</a> - a "
+        "university<br>\n<a href=\"https://k.example/\">Kappa</a><br>\n"
+        "<a href=\"https://l.example/\">Lambda</a> - a school</p>\n",
+        "Japan | Iota | https://i.example/ | a university\n"
+        "Japan | Kappa | https://k.example/ | \n"
+        "Japan | Lambda | https://l.example/ | a school\n" },
+    { "cards: a linked heading, then its description",
+        "<h2>Global</h2><div class=\"card\"><h3><a href=\"https://m.example/\">"
+        "Mu Network</a></h3><p>Teachers in <em>many</em> countries.</p>"
+        "</div>\n<div class=\"card\"><h3><a href=\"https://n.example/\">Nu"
+        "</a></h3></div>\n",
+        "Global | Mu Network | https://m.example/ | Teachers in many "
+        "countries.\n"
+        "Global | Nu | https://n.example/ | \n" },
+    { "a description of several blocks; prose after a list is not one",
+        "<p><a href=\"https://x.example/\">Xi</a></p><div><p>One.</p>"
+        "<p>Two.</p></div>\n"
+        "<ul><li><a href=\"https://o.example/\">Omicron</a></li></ul>\n"
+        "<h2>About us</h2><p>We are a group named Error Analysis.</p>\n",
+        " | Xi | https://x.example/ | One. Two.\n"
+        " | Omicron | https://o.example/ | \n" },
+    { "links inside sentences are references, not organizations",
+        "<p>Read <a href=\"https://ref.example/\">the report</a> first."
+        "</p>\n<p>Our partner: <a href=\"https://p.example/\">Pi</a></p>\n"
+        "<ul><li><a href=\"https://r.example/\">Rho</a> works with "
+        "<a href=\"https://s.example/\">Sigma</a></li></ul>\n",
+        " | Rho | https://r.example/ | works with Sigma\n" },
+    { "navigation, header, footer, sidebar, menus, forms are passed over",
+        "<header><p><a href=\"https://hd.example/\">H</a></p></header>"
+        "<nav><ul><li><a href=\"https://nv.example/\">N</a></li></ul></nav>"
+        "<div role=\"navigation\"><p><a href=\"https://rn.example/\">R</a>"
+        "</p></div><ul class=\"menu\"><li><a href=\"https://mn.example/\">M"
+        "</a></li></ul><aside><p><a href=\"https://as.example/\">A</a></p>"
+        "</aside><div id=\"sidebar\"><p><a href=\"https://sb.example/\">S"
+        "</a></p></div><form><p><a href=\"https://fm.example/\">F</a></p>"
+        "</form>\n"
+        "<div class=\"no-menu-here entry-content\"><ul><li>"
+        "<a href=\"https://tau.example/\">Tau</a></li></ul></div>\n"
+        "<footer><p><a href=\"https://ft.example/\">F</a></p></footer>\n",
+        " | Tau | https://tau.example/ | \n" },
+    { "the main content, when the page marks it",
+        "<div><p><a href=\"https://outside.example/\">Outside</a></p></div>"
+        "<main><ul><li><a href=\"https://u.example/\">Upsilon</a></li></ul>"
+        "</main><div><p><a href=\"https://after.example/\">After</a></p>"
+        "</div>\n",
+        " | Upsilon | https://u.example/ | \n" },
+    { "the page's own site (from <base>), mail, anchors, relative links",
+        "<head><base href=\"https://www.dir.example/list/\"></head>"
+        "<ul><li><a href=\"https://dir.example/about\">About</a></li>"
+        "<li><a href=\"https://www.DIR.example:443/x\">Own</a></li>"
+        "<li><a href=\"/contact\">Contact</a></li>"
+        "<li><a href=\"mailto:a@b.example\">Mail</a></li>"
+        "<li><a href=\"#top\">Top</a></li>"
+        "<li><a href=\"https://sub.dir.example/\">Phi</a></li>"
+        "<li><a href=\"ftp://files.example/\">Files</a></li></ul>\n",
+        " | Phi | https://sub.dir.example/ | \n" },
+};
+
+static void
+test_layouts(void)
+{
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        struct lh_directory d;
+        char err[512] = "", got[2048];
+
+        TEST_ROW_BEGIN();
+        CHECK_INT_EQ(0, lh_directory_parse(pages[i].html,
+            strlen(pages[i].html), "t.html", LH_DIR_HTML, &d, err,
+            sizeof(err)));
+        CHECK_STR_EQ("", err);
+        entries_text(&d, got, sizeof(got));
+        CHECK_STR_EQ(pages[i].want, got);
+        lh_directory_cleanup(&d);
+        TEST_ROW_END(pages[i].what);
+    }
+}
+
+/* An ftp link where an organization would be is said, with its line. */
+static void
+test_other_scheme_warned(void)
+{
+    static const char html[] = "<ul>\n<li><a href=\"https://a.example/\">"
+        "A</a></li>\n<li><a href=\"ftp://files.example/\">Files</a></li>\n"
+        "</ul>\n";
+    struct lh_directory d;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_directory_parse(html, strlen(html), "t.html",
+        LH_DIR_AUTO, &d, err, sizeof(err)));
+    CHECK_INT_EQ(1, d.n);
+    CHECK_INT_EQ(1, d.nwarnings);
+    if (d.nwarnings == 1)
+        CHECK_STR_EQ("t.html:3: skipped \"Files\": URL "
+            "\"ftp://files.example/\" is not http or https", d.warnings[0]);
+    lh_directory_cleanup(&d);
+}
+
+/* The directory's own URL (the options' site) and own_site_links. */
+static void
+test_own_site(void)
+{
+    static const char html[] = "<ul><li><a href=\"https://www.dir.example/"
+        "a\">Own page</a></li><li><a href=\"https://other.example/\">Other"
+        "</a></li></ul>";
+    struct lh_dir_options opt;
+    struct lh_directory d;
+    char err[512] = "", got[512];
+
+    memset(&opt, 0, sizeof(opt));
+    opt.format = LH_DIR_AUTO;
+    opt.site = "https://dir.example/wp-json/wp/v2/pages?slug=x";
+    CHECK_INT_EQ(0, lh_directory_parse_opts(html, strlen(html), "t.html",
+        &opt, &d, err, sizeof(err)));
+    entries_text(&d, got, sizeof(got));
+    CHECK_STR_EQ(" | Other | https://other.example/ | \n", got);
+    lh_directory_cleanup(&d);
+    opt.own_site_links = 1;
+    CHECK_INT_EQ(0, lh_directory_parse_opts(html, strlen(html), "t.html",
+        &opt, &d, err, sizeof(err)));
+    entries_text(&d, got, sizeof(got));
+    CHECK_STR_EQ(" | Own page | https://www.dir.example/a | \n"
+        " | Other | https://other.example/ | \n", got);
+    lh_directory_cleanup(&d);
+}
+
+int
+main(void)
+{
+    RUN_TEST(test_layouts);
+    RUN_TEST(test_other_scheme_warned);
+    RUN_TEST(test_own_site);
+    TEST_EXIT();
+}
