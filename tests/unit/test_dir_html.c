@@ -185,11 +185,51 @@ test_own_site(void)
     lh_directory_cleanup(&d);
 }
 
+/*
+ * A WordPress JSON directory's warnings name the line of the file that
+ * holds the page's content.rendered (its HTML is all on that line), not
+ * a line counted inside the HTML; other "rendered" strings (title,
+ * excerpt) are not taken for it.
+ */
+static void
+test_json_warning_lines(void)
+{
+    static const char json[] = "[\n"
+        "  {\"id\": 1,\n"
+        "   \"title\": {\"rendered\": \"Page \\\"one\\\"\"},\n"
+        "   \"content\": {\"rendered\": \"<h2>A</h2>\\n\\n\\n<ul><li>"
+        "<a href=\\\"https://a.example/\\\">A</a></li>\\n<li><a href="
+        "\\\"ftp://a.example/\\\">Files</a></li></ul>\"}},\n"
+        "  {\"excerpt\": {\"rendered\": \"<p>x</p>\"},\n"
+        "   \"content\": {\"protected\": false,\n"
+        "      \"rendered\": \"<ul><li><a href=\\\"https://a.example/\\\">"
+        "Again</a></li></ul>\"}}\n"
+        "]\n";
+    struct lh_directory d;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_directory_parse(json, strlen(json), "d.json",
+        LH_DIR_AUTO, &d, err, sizeof(err)));
+    CHECK_STR_EQ("", err);
+    CHECK_INT_EQ(1, d.n);
+    if (d.n == 1)
+        CHECK_INT_EQ(4, d.entries[0].line);
+    CHECK_INT_EQ(2, d.nwarnings);
+    if (d.nwarnings == 2) {
+        CHECK_STR_EQ("d.json:4: skipped \"Files\": URL \"ftp://a.example/\" "
+            "is not http or https", d.warnings[0]);
+        CHECK_STR_EQ("d.json:7: dropped \"Again\": URL \"https://a.example/\" "
+            "is already listed for \"A\" (line 4)", d.warnings[1]);
+    }
+    lh_directory_cleanup(&d);
+}
+
 int
 main(void)
 {
     RUN_TEST(test_layouts);
     RUN_TEST(test_other_scheme_warned);
     RUN_TEST(test_own_site);
+    RUN_TEST(test_json_warning_lines);
     TEST_EXIT();
 }
