@@ -13,6 +13,8 @@
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 
 #include "dir_internal.h"
 #include "util.h"
@@ -838,6 +840,348 @@ only_space(const char *s, size_t len)
 }
 
 /*
+ * The pages a person's reading gets wrong are read by the configuration's
+ * XPath instead: directory_xpath selects the organizations (an element
+ * holding a link, a link, or a link's href attribute) and region_xpath
+ * the headings (default: h1 to h6).  On a tree, so only then is one
+ * built.
+ */
+#define DEFAULT_REGION_XPATH "//h1|//h2|//h3|//h4|//h5|//h6"
+
+/*
+ * An XPath error, kept rather than printed.  libxml2 2.9 leaves the
+ * message out of what it hands the context's handler: the code and the
+ * position in the expression are there.
+ */
+struct xpath_why {
+    int code, at;
+};
+
+static void
+xpath_error(void *arg, xmlErrorPtr e)
+{
+    struct xpath_why *w = arg;
+
+    if (e != NULL && w->code == 0) {
+        w->code = e->code;
+        w->at = e->int1;
+    }
+}
+
+static const char *
+xpath_message(int code)
+{
+    switch (code) {
+    case XML_XPATH_NUMBER_ERROR:
+        return "a number is not well formed";
+    case XML_XPATH_UNFINISHED_LITERAL_ERROR:
+    case XML_XPATH_START_LITERAL_ERROR:
+        return "a string is not closed";
+    case XML_XPATH_UNDEF_VARIABLE_ERROR:
+    case XML_XPATH_VARIABLE_REF_ERROR:
+        return "variables are not defined here";
+    case XML_XPATH_INVALID_PREDICATE_ERROR:
+        return "a predicate is not well formed";
+    case XML_XPATH_UNCLOSED_ERROR:
+        return "something is not closed";
+    case XML_XPATH_UNKNOWN_FUNC_ERROR:
+        return "it calls an unknown function";
+    case XML_XPATH_UNDEF_PREFIX_ERROR:
+        return "a namespace prefix is not defined";
+    case XML_XPATH_INVALID_CHAR_ERROR:
+        return "a character is not allowed";
+    default:
+        return "the expression is not well formed";
+    }
+}
+
+static void
+silent(void *arg, const char *fmt, ...)
+{
+    (void)arg;
+    (void)fmt;
+}
+
+/*
+ * Evaluate expr on doc (NULL: only compile it), errors kept in *w and
+ * nothing printed: libxml2 also reports some evaluation errors (an
+ * unknown function) through its generic handler.
+ */
+static xmlXPathObjectPtr
+quiet_eval(xmlDocPtr doc, const char *expr, struct xpath_why *w)
+{
+    xmlGenericErrorFunc saved = xmlGenericError;
+    void *saved_arg = xmlGenericErrorContext;
+    xmlXPathContextPtr ctx;
+    xmlXPathCompExprPtr comp;
+    xmlXPathObjectPtr r = NULL;
+
+    if ((ctx = xmlXPathNewContext(doc)) == NULL) {
+        w->code = XML_XPATH_MEMORY_ERROR;
+        return NULL;
+    }
+    ctx->error = xpath_error;
+    ctx->userData = w;
+    xmlSetGenericErrorFunc(NULL, silent);
+    if ((comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr)) != NULL) {
+        r = xmlXPathCompiledEval(comp, ctx);
+        xmlXPathFreeCompExpr(comp);
+    }
+    xmlSetGenericErrorFunc(saved_arg, saved);
+    xmlXPathFreeContext(ctx);
+    if (r == NULL && w->code == 0)
+        w->code = XML_XPATH_EXPR_ERROR;
+    return r;
+}
+
+int
+lh_dir_xpath_check(const char *expr, char *why, size_t whylen)
+{
+    static const char page[] = "<html><body><a href=\"x\">x</a></body>"
+        "</html>";
+    struct xpath_why w = { 0, 0 };
+    xmlXPathObjectPtr r;
+    htmlDocPtr doc;
+    int type;
+
+    xmlInitParser();
+    if ((doc = htmlReadMemory(page, sizeof(page) - 1, NULL, "UTF-8",
+            HTML_OPTIONS)) == NULL) {
+        lh_seterr(why, whylen, "cannot be checked: out of memory");
+        return -1;
+    }
+    r = quiet_eval(doc, expr, &w);
+    type = r != NULL ? (int)r->type : -1;
+    xmlXPathFreeObject(r);
+    xmlFreeDoc(doc);
+    if (type == XPATH_NODESET)
+        return 0;
+    if (r != NULL) {
+        lh_seterr(why, whylen, "selects no elements (it is a number, a "
+            "string or a boolean)");
+        return -1;
+    }
+    if (w.code == XML_XPATH_MEMORY_ERROR)
+        lh_seterr(why, whylen, "cannot be checked: out of memory");
+    else if (w.at > 0)
+        lh_seterr(why, whylen, "is not an XPath expression: %s (at "
+            "character %d)", xpath_message(w.code), w.at + 1);
+    else
+        lh_seterr(why, whylen, "is not an XPath expression: %s",
+            xpath_message(w.code));
+    return -1;
+}
+
+/* The first <a href> at or under node, in document order, or NULL. */
+static xmlNodePtr
+first_link(xmlNodePtr node)
+{
+    xmlNodePtr n = node;
+
+    while (n != NULL) {
+        if (n->type == XML_ELEMENT_NODE && is_name(n->name, "a") &&
+            xmlHasProp(n, (const xmlChar *)"href") != NULL)
+            return n;
+        if (n->children != NULL && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n != node && n->next == NULL)
+            n = n->parent;
+        if (n == node)
+            break;
+        n = n->next;
+    }
+    return NULL;
+}
+
+/*
+ * The visible text under node (scripts and styles left out, the edges of
+ * blocks and <br> as spaces) into b; with skip not NULL, only what comes
+ * after that subtree.
+ */
+static int
+tree_text(xmlNodePtr node, xmlNodePtr skip, struct lh_dir_buf *b)
+{
+    xmlNodePtr n = node;
+    int after = skip == NULL;
+
+    while (n != NULL) {
+        int down = 0;
+
+        if (n == skip) {
+            after = 1;
+        } else if (n->type == XML_TEXT_NODE || n->type ==
+            XML_CDATA_SECTION_NODE) {
+            if (after && n->content != NULL && buf_append(b,
+                (const char *)n->content, strlen((const char *)n->content))
+                == -1)
+                return -1;
+        } else if (n->type == XML_ELEMENT_NODE && !is_hidden(n->name)) {
+            if (is_block(n->name) || is_name(n->name, "br"))
+                if (buf_append(b, " ", 1) == -1)
+                    return -1;
+            down = n->children != NULL;
+        }
+        if (down) {
+            n = n->children;
+            continue;
+        }
+        while (n != node && n->next == NULL) {
+            n = n->parent;
+            if (n != node && n->type == XML_ELEMENT_NODE &&
+                is_block(n->name) && buf_append(b, " ", 1) == -1)
+                return -1;
+        }
+        if (n == node)
+            break;
+        n = n->next;
+    }
+    return 0;
+}
+
+/* Normalized text under node (after skip); NULL when out of memory. */
+static char *
+node_text(struct lh_dir_parser *p, xmlNodePtr node, xmlNodePtr skip)
+{
+    p->text.len = 0;
+    if (tree_text(node, skip, &p->text) == -1)
+        return NULL;
+    return lh_text_normalize(p->text.p != NULL ? p->text.p : "",
+        p->text.len);
+}
+
+static xmlXPathObjectPtr
+xpath_eval(struct lh_dir_parser *p, xmlDocPtr doc, const char *expr,
+    const char *key)
+{
+    struct xpath_why w = { 0, 0 };
+    xmlXPathObjectPtr r = quiet_eval(doc, expr, &w);
+
+    if (r == NULL && w.code == XML_XPATH_MEMORY_ERROR) {
+        lh_dir_oom(p);
+        return NULL;
+    }
+    if (r == NULL) {
+        lh_seterr(p->err, p->errlen, "%s: %s \"%s\" could not be evaluated",
+            p->source, key, expr);
+        return NULL;
+    }
+    if (r->type != XPATH_NODESET) {
+        lh_seterr(p->err, p->errlen, "%s: %s \"%s\" selects no elements "
+            "(it is a number, a string or a boolean)", p->source, key, expr);
+        xmlXPathFreeObject(r);
+        return NULL;
+    }
+    if (r->nodesetval != NULL)
+        xmlXPathNodeSetSort(r->nodesetval);
+    return r;
+}
+
+/* One node that directory_xpath selected: an organization. */
+static int
+xpath_entry(struct lh_dir_parser *p, xmlNodePtr node, const char *region)
+{
+    xmlNodePtr link;
+    xmlChar *href;
+    char *name = NULL, *desc = NULL;
+    unsigned line;
+    long l;
+    int rc;
+
+    if (node->type == XML_ATTRIBUTE_NODE)
+        node = node->parent;    /* //a/@href */
+    link = node != NULL && node->type == XML_ELEMENT_NODE ?
+        first_link(node) : NULL;
+    l = xmlGetLineNo(link != NULL ? link : node);
+    line = p->line_base > 0 ? p->line_base : l > 0 ? (unsigned)l : 0;
+    if (link == NULL)
+        return lh_dir_skip(p, line, "", "the element that directory_xpath "
+            "selects holds no link");
+    if ((href = xmlGetProp(link, (const xmlChar *)"href")) == NULL)
+        return lh_dir_oom(p);
+    if ((name = node_text(p, link, NULL)) == NULL ||
+        (desc = node_text(p, node, link)) == NULL) {
+        free(name);
+        xmlFree(href);
+        return lh_dir_oom(p);
+    }
+    if (link == node) {
+        desc[0] = '\0';
+    }
+    {
+        /* The href as the walk trims it. */
+        const char *s = (const char *)href;
+        size_t n;
+        char *url;
+
+        while (*s != '\0' && lh_is_space_byte((unsigned char)*s))
+            s++;
+        n = strlen(s);
+        while (n > 0 && lh_is_space_byte((unsigned char)s[n - 1]))
+            n--;
+        url = strndup(s, n);
+        xmlFree(href);
+        if (url == NULL) {
+            free(name);
+            free(desc);
+            return lh_dir_oom(p);
+        }
+        rc = lh_dir_add_entry(p, line, region, url, name,
+            strip_separator(desc));
+        free(url);
+    }
+    return rc;
+}
+
+static int
+xpath_parse(struct lh_dir_parser *p, const char *html, size_t len)
+{
+    const char *rx = p->opt.region_xpath != NULL ? p->opt.region_xpath :
+        DEFAULT_REGION_XPATH;
+    xmlXPathObjectPtr entries = NULL, regions = NULL;
+    xmlNodeSetPtr es, rs;
+    char *region = NULL;
+    htmlDocPtr doc;
+    int rc = -1;
+    size_t j = 0;
+
+    if ((doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+            HTML_OPTIONS)) == NULL)
+        return only_space(html, len) ? 0 : lh_dir_oom(p);
+    if ((entries = xpath_eval(p, doc, p->opt.entry_xpath,
+            "directory_xpath")) == NULL ||
+        (regions = xpath_eval(p, doc, rx, "region_xpath")) == NULL)
+        goto done;
+    es = entries->nodesetval;
+    rs = regions->nodesetval;
+    for (int i = 0; es != NULL && i < es->nodeNr; i++) {
+        xmlNodePtr node = es->nodeTab[i];
+
+        /* The last heading before it names its region. */
+        while (rs != NULL && j < (size_t)rs->nodeNr &&
+            xmlXPathCmpNodes(rs->nodeTab[j], node) == 1) {
+            free(region);
+            if ((region = node_text(p, rs->nodeTab[j], NULL)) == NULL) {
+                lh_dir_oom(p);
+                goto done;
+            }
+            j++;
+        }
+        if (xpath_entry(p, node, region != NULL ? region : "") == -1)
+            goto done;
+    }
+    rc = 0;
+done:
+    free(region);
+    xmlXPathFreeObject(entries);
+    xmlXPathFreeObject(regions);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+
+/*
  * libxml2 2.9 reports its own allocation failures through the thread's
  * structured error handler, without the context; the HTML parser then
  * marks itself stopped but can go on looping over input it no longer
@@ -876,6 +1220,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     }
     if (only_space(html, len))
         return 0;
+    if (p->opt.entry_xpath != NULL)
+        return xpath_parse(p, html, len);
     /*
      * A context by hand rather than htmlSAXParseDoc: naming "UTF-8" as
      * the encoding runs the whole input through a UTF-8 to UTF-8

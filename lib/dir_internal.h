@@ -54,6 +54,13 @@ struct lh_dir_parser {
 int lh_dir_add_entry(struct lh_dir_parser *p, unsigned line,
     const char *region, const char *url, char *name, char *desc);
 
+/*
+ * directory.c: skip an organization with a warning naming the line, the
+ * name (may be "") and why.  Returns -1 only when out of memory.
+ */
+int lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
+    const char *why);
+
 /* directory.c: set the error to "source: out of memory"; returns -1. */
 int lh_dir_oom(struct lh_dir_parser *p);
 

@@ -249,8 +249,8 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
  * A URL that is not kept: one warning.  The first of them explains a
  * directory in which none was kept.
  */
-static int
-skip_entry(struct lh_dir_parser *p, unsigned line, const char *name,
+int
+lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
     const char *why)
 {
     char q[LH_DIR_CLIP_BYTES + 4];
@@ -393,7 +393,7 @@ lh_dir_add_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     if (rc == -2) {
         rc = lh_dir_oom(p);
     } else if (rc == -1) {
-        rc = skip_entry(p, line, name, why);
+        rc = lh_dir_skip(p, line, name, why);
     } else {
         if (host != NULL) {
             /* No link text: the host names it. */

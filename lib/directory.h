@@ -69,6 +69,13 @@ struct lh_dir_options {
     const char *region_xpath;   /* HTML: XPath of the region headings */
 };
 
+/*
+ * 0 when expr compiles as an XPath expression (directory_xpath,
+ * region_xpath); otherwise -1 with a phrase in why ("is not an XPath
+ * expression: Invalid expression").
+ */
+int lh_dir_xpath_check(const char *expr, char *why, size_t whylen);
+
 /* lh_directory_parse with options: opt->format is the format. */
 int lh_directory_parse_opts(const char *buf, size_t len, const char *source,
     const struct lh_dir_options *opt, struct lh_directory *out, char *err,

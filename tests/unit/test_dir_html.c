@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "directory.h"
 #include "test.h"
 
@@ -224,6 +225,121 @@ test_json_warning_lines(void)
     lh_directory_cleanup(&d);
 }
 
+/* A page no heuristic reads: cards of spans, regions in a <b>. */
+static const char xpath_page[] =
+    "<div class=\"grid\">\n"
+    "<b class=\"zone\">North</b>\n"
+    "<span class=\"org\"><span class=\"t\">Read "
+    "<a href=\"https://a.example/\">Alpha</a></span> - the first</span>\n"
+    "<span class=\"org\">no link here</span>\n"
+    "<b class=\"zone\">South</b>\n"
+    "<span class=\"org\">see <a href=\"https://b.example/\">Beta</a>"
+    "</span>\n"
+    "</div>\n";
+
+static void
+test_xpath(void)
+{
+    static const struct {
+        const char *entries, *regions, *want;
+        size_t nwarnings;
+    } rows[] = {
+        { "//span[@class='org']", "//b[@class='zone']",
+            "North | Alpha | https://a.example/ | the first\n"
+            "South | Beta | https://b.example/ | \n", 1 },
+        /* The links themselves, and their href attributes. */
+        { "//span[@class='org']//a", "//b[@class='zone']",
+            "North | Alpha | https://a.example/ | \n"
+            "South | Beta | https://b.example/ | \n", 0 },
+        { "//span[@class='org']//a/@href", "//b[@class='zone']",
+            "North | Alpha | https://a.example/ | \n"
+            "South | Beta | https://b.example/ | \n", 0 },
+        /* Without region_xpath, the headings: none here. */
+        { "//a", NULL,
+            " | Alpha | https://a.example/ | \n"
+            " | Beta | https://b.example/ | \n", 0 },
+    };
+    struct lh_dir_options opt;
+    struct lh_directory d;
+    char err[512], got[1024];
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        TEST_ROW_BEGIN();
+        memset(&opt, 0, sizeof(opt));
+        opt.entry_xpath = rows[i].entries;
+        opt.region_xpath = rows[i].regions;
+        err[0] = '\0';
+        CHECK_INT_EQ(0, lh_directory_parse_opts(xpath_page,
+            strlen(xpath_page), "x.html", &opt, &d, err, sizeof(err)));
+        CHECK_STR_EQ("", err);
+        entries_text(&d, got, sizeof(got));
+        CHECK_STR_EQ(rows[i].want, got);
+        CHECK_INT_EQ(rows[i].nwarnings, d.nwarnings);
+        if (rows[i].nwarnings == 1 && d.nwarnings == 1)
+            CHECK_STR_EQ("x.html:4: skipped: the element that "
+                "directory_xpath selects holds no link", d.warnings[0]);
+        lh_directory_cleanup(&d);
+        TEST_ROW_END(rows[i].entries);
+    }
+    /* The heuristic alone finds only what starts an item: not these. */
+    CHECK_INT_EQ(-1, lh_directory_parse(xpath_page, strlen(xpath_page),
+        "x.html", LH_DIR_AUTO, &d, err, sizeof(err)));
+    CHECK_STR_EQ("x.html: no organizations found", err);
+    /* An expression that selects no elements. */
+    memset(&opt, 0, sizeof(opt));
+    opt.entry_xpath = "count(//a)";
+    CHECK_INT_EQ(-1, lh_directory_parse_opts(xpath_page, strlen(xpath_page),
+        "x.html", &opt, &d, err, sizeof(err)));
+    CHECK_STR_EQ("x.html: directory_xpath \"count(//a)\" selects no "
+        "elements (it is a number, a string or a boolean)", err);
+}
+
+/* The keys: checked when the configuration is read. */
+static void
+test_xpath_config(void)
+{
+    static const char good[] = "directory = d.html\n"
+        "directory_xpath = //span[@class='org']\n"
+        "region_xpath = //b\n"
+        "directory_own_links = yes\n";
+    static const struct {
+        const char *text, *err;
+    } bad[] = {
+        { "directory = d.html\ndirectory_xpath = //span[\n",
+            "t.conf:2: directory_xpath: \"//span[\" is not an XPath "
+            "expression" },
+        { "directory = d.html\ndirectory_xpath = //span[@class=\"x\n",
+            "t.conf:2: directory_xpath: \"//span[@class=\"x\" is not an "
+            "XPath expression: a string is not closed (at character 17)" },
+        { "directory = d.html\ndirectory_xpath = no_such(//a)\n",
+            "is not an XPath expression: it calls an unknown function" },
+        { "directory = d.html\ndirectory_xpath = //a\n"
+            "region_xpath = count(//h2)\n",
+            "t.conf:3: region_xpath: \"count(//h2)\" selects no elements" },
+        { "directory = d.html\nregion_xpath = //b\n",
+            "t.conf: region_xpath is set but not directory_xpath, which "
+            "it goes with" },
+    };
+    struct lh_config cfg;
+    char err[512];
+
+    CHECK_INT_EQ(0, lh_config_load_buffer(&cfg, good, strlen(good), "t.conf",
+        err, sizeof(err)));
+    CHECK_STR_EQ("//span[@class='org']", cfg.directory_xpath);
+    CHECK_STR_EQ("//b", cfg.region_xpath);
+    CHECK(cfg.directory_own_links);
+    lh_config_cleanup(&cfg);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        TEST_ROW_BEGIN();
+        err[0] = '\0';
+        CHECK_INT_EQ(-1, lh_config_load_buffer(&cfg, bad[i].text,
+            strlen(bad[i].text), "t.conf", err, sizeof(err)));
+        CHECK_STR_CONTAINS(bad[i].err, err);
+        lh_config_cleanup(&cfg);
+        TEST_ROW_END(bad[i].text);
+    }
+}
+
 int
 main(void)
 {
@@ -231,5 +347,7 @@ main(void)
     RUN_TEST(test_other_scheme_warned);
     RUN_TEST(test_own_site);
     RUN_TEST(test_json_warning_lines);
+    RUN_TEST(test_xpath);
+    RUN_TEST(test_xpath_config);
     TEST_EXIT();
 }
