@@ -871,11 +871,6 @@ lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
         lh_seterr(err, errlen, "%s: user_agent may not be empty", src);
         return -1;
     }
-    if (cfg->region_xpath != NULL && cfg->directory_xpath == NULL) {
-        lh_seterr(err, errlen, "%s: region_xpath is set but not "
-            "directory_xpath, which it goes with", src);
-        return -1;
-    }
     if (cfg->per_host_concurrency > cfg->concurrency) {
         lh_seterr(err, errlen,
             "%s: per_host_concurrency (%u) is above concurrency (%u)",

@@ -316,9 +316,6 @@ test_xpath_config(void)
         { "directory = d.html\ndirectory_xpath = //a\n"
             "region_xpath = count(//h2)\n",
             "t.conf:3: region_xpath: \"count(//h2)\" selects no elements" },
-        { "directory = d.html\nregion_xpath = //b\n",
-            "t.conf: region_xpath is set but not directory_xpath, which "
-            "it goes with" },
     };
     struct lh_config cfg;
     char err[512];
