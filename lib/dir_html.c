@@ -221,6 +221,8 @@ struct walk {
     struct cand *c;             /* found, in document order */
     size_t nc, cc;
     int failed;                 /* out of memory: the parser was stopped */
+    int too_long;               /* the line of a text node too long for
+                                   libxml2: the parser was stopped */
 };
 
 static void
@@ -746,7 +748,10 @@ got_text(struct walk *w, const xmlChar *s, int len, int cdata)
         w->run = 0;
         w->run_cdata = cdata;
     }
-    if (w->run > 0 && (size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+    if ((size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+        int line = w->ctxt->input != NULL ? w->ctxt->input->line : 0;
+
+        w->too_long = line > 0 ? line : 1;
         xmlStopParser(w->ctxt);
         return;
     }
@@ -1267,7 +1272,13 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
     }
-    if (parsed && !w.failed && walk_finish(&w) == -1) {
+    if (w.too_long > 0) {
+        lh_seterr(p->err, p->errlen, "%s:%d: a text of more than %d bytes "
+            "without markup; the page is not read", p->source,
+            p->line_base > 0 ? (int)p->line_base : w.too_long,
+            XML_MAX_TEXT_LENGTH);
+        rc = -1;
+    } else if (parsed && !w.failed && walk_finish(&w) == -1) {
         rc = -1;
     } else if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
         rc = lh_dir_oom(p);
