@@ -68,35 +68,113 @@ is_name(const xmlChar *n, const char *name)
         strcmp((const char *)n, name) == 0;
 }
 
-/* Elements whose edges separate words in the text content. */
+/*
+ * What an element is to the reading, from its name (lower case, as the
+ * parser gives it): looked up once per event in a table indexed by the
+ * first letter.
+ */
+enum {
+    K_BLOCK = 1 << 0,       /* its edges separate words */
+    K_HEADING = 1 << 1,     /* h1 to h6 */
+    K_HIDDEN = 1 << 2,      /* its content is never text a reader sees */
+    K_CHROME = 1 << 3,      /* not the page's content: navigation, ... */
+    K_BR = 1 << 4,
+    K_A = 1 << 5,
+    K_TR = 1 << 6,
+    K_CELL = 1 << 7,        /* td, th */
+    K_MAIN = 1 << 8,
+    K_IMG = 1 << 9,
+    K_SITE = 1 << 10,       /* base, link: may name the site */
+    K_CONTENT = 1 << 11,    /* html, body, main, article: never chrome by
+                               class or id */
+    K_DD = 1 << 12,
+    K_DT = 1 << 13
+};
+
+static const struct kind {
+    const char *name;
+    unsigned k;
+} kinds[] = {       /* sorted, for bsearch */
+    { "a", K_A },
+    { "address", K_BLOCK },
+    { "article", K_BLOCK | K_CONTENT },
+    { "aside", K_BLOCK | K_CHROME },
+    { "base", K_SITE },
+    { "blockquote", K_BLOCK },
+    { "body", K_CONTENT },
+    { "br", K_BR },
+    { "button", K_CHROME },
+    { "dd", K_BLOCK | K_DD },
+    { "dialog", K_CHROME },
+    { "div", K_BLOCK },
+    { "dl", K_BLOCK },
+    { "dt", K_BLOCK | K_DT },
+    { "figcaption", K_BLOCK },
+    { "figure", K_BLOCK },
+    { "footer", K_BLOCK | K_CHROME },
+    { "form", K_CHROME },
+    { "h1", K_BLOCK | K_HEADING },
+    { "h2", K_BLOCK | K_HEADING },
+    { "h3", K_BLOCK | K_HEADING },
+    { "h4", K_BLOCK | K_HEADING },
+    { "h5", K_BLOCK | K_HEADING },
+    { "h6", K_BLOCK | K_HEADING },
+    { "head", K_HIDDEN },
+    { "header", K_BLOCK | K_CHROME },
+    { "hr", K_BLOCK },
+    { "html", K_CONTENT },
+    { "iframe", K_CHROME },
+    { "img", K_IMG },
+    { "li", K_BLOCK },
+    { "link", K_SITE },
+    { "main", K_MAIN | K_CONTENT },
+    { "menu", K_CHROME },
+    { "nav", K_BLOCK | K_CHROME },
+    { "object", K_CHROME },
+    { "ol", K_BLOCK },
+    { "p", K_BLOCK },
+    { "pre", K_BLOCK },
+    { "script", K_HIDDEN },
+    { "section", K_BLOCK },
+    { "select", K_CHROME },
+    { "style", K_HIDDEN },
+    { "svg", K_CHROME },
+    { "table", K_BLOCK },
+    { "td", K_BLOCK | K_CELL },
+    { "template", K_HIDDEN },
+    { "th", K_BLOCK | K_CELL },
+    { "tr", K_BLOCK | K_TR },
+    { "ul", K_BLOCK },
+};
+
+static int
+kind_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct kind *)elem)->name);
+}
+
+static unsigned
+kind(const xmlChar *n)
+{
+    const struct kind *k;
+
+    if (n == NULL)
+        return 0;
+    k = bsearch(n, kinds, sizeof(kinds) / sizeof(kinds[0]),
+        sizeof(kinds[0]), kind_cmp);
+    return k != NULL ? k->k : 0;
+}
+
 static int
 is_block(const xmlChar *n)
 {
-    static const char *const blocks[] = {
-        "address", "article", "aside", "blockquote", "dd", "div", "dl",
-        "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4",
-        "h5", "h6", "header", "hr", "li", "nav", "ol", "p", "pre",
-        "section", "table", "td", "th", "tr", "ul",
-    };
-
-    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-        if (is_name(n, blocks[i]))
-            return 1;
-    return 0;
+    return (kind(n) & K_BLOCK) != 0;
 }
 
-static int
-is_heading(const xmlChar *n)
-{
-    return n[0] == 'h' && n[1] >= '1' && n[1] <= '6' && n[2] == '\0';
-}
-
-/* Elements whose content is never text a reader sees. */
 static int
 is_hidden(const xmlChar *n)
 {
-    return is_name(n, "script") || is_name(n, "style") ||
-        is_name(n, "template") || is_name(n, "head");
+    return (kind(n) & K_HIDDEN) != 0;
 }
 
 /*
@@ -185,7 +263,8 @@ struct walk {
     int run_cdata;              /* that run is script, not text */
     size_t depth;               /* open elements of the subtree skipped,
                                    its top included */
-    size_t in_main;             /* open <main> (or role="main") elements */
+    size_t main_depth;          /* open elements since the <main> (or
+                                   role="main") element, it included */
     int saw_main;               /* the page marks its main content */
     char *region;               /* text of the last heading, owned */
     char *site;                 /* host of the directory's own site, or
@@ -359,7 +438,7 @@ item_end(struct walk *w)
         keep_pending(w);
         memset(&c, 0, sizeof(c));
         c.line = w->line;
-        c.in_main = w->in_main > 0;
+        c.in_main = w->main_depth > 0;
         c.url = w->url;
         w->url = NULL;
         if (w->item_dd && w->dt != NULL && w->dt[0] != '\0') {
@@ -390,7 +469,8 @@ item_end(struct walk *w)
         } else {
             keep(w, &c);
         }
-    } else if (w->item_words || (w->item_desc && w->has_pending)) {
+    } else if ((w->item_words || w->item_desc) && (w->item_heading ||
+        w->has_pending || w->item_dt)) {
         if ((text = item_text(w, 0, b->len)) == NULL)
             return;
         if (w->item_heading) {
@@ -420,16 +500,16 @@ item_end(struct walk *w)
     w->url = w->img_alt = NULL;
 }
 
-/* A new item begins: a heading, a <dd> or any other block. */
+/* A new item begins at a block of kind k (0: at the end of one). */
 static void
-item_begin(struct walk *w, const xmlChar *name)
+item_begin(struct walk *w, unsigned k)
 {
     item_end(w);
-    if (name == NULL)
+    if (k == 0)
         return;
-    w->item_heading = is_heading(name);
-    w->item_dd = is_name(name, "dd");
-    w->item_dt = is_name(name, "dt");
+    w->item_heading = (k & K_HEADING) != 0;
+    w->item_dd = (k & K_DD) != 0;
+    w->item_dt = (k & K_DT) != 0;
     if (!w->item_dd) {
         free(w->dt);
         w->dt = NULL;
@@ -567,49 +647,57 @@ visit_link(struct walk *w, const xmlChar **atts)
     w->link_start = w->link_end = w->p->text.len;
 }
 
-/* Does a class or id value name what is not the page's content? */
+/*
+ * Does a class or id value name what is not the page's content?  Once
+ * per element: each word of the value is looked up, by its length first.
+ */
 static int
 names_chrome(const char *v)
 {
     static const char *const words[] = {
-        "nav", "navbar", "navigation", "menu", "sub-menu", "menu-item",
-        "sidebar", "breadcrumb", "breadcrumbs", "skip-link",
-        "screen-reader-text", "widget", "widget-area", "site-header",
-        "site-footer", "site-nav", "main-nav", "masthead", "colophon",
-        "main-header", "main-footer", "top-header", "footer", "header",
+        "nav", "menu", "header", "footer", "navbar", "widget", "sidebar",
+        "sub-menu", "main-nav", "masthead", "site-nav", "colophon",
+        "menu-item", "skip-link", "navigation", "breadcrumb", "top-header",
+        "breadcrumbs", "widget-area", "site-header", "site-footer",
+        "main-header", "main-footer", "screen-reader-text",
     };
 
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (has_class(v, words[i]))
-            return 1;
+    while (v != NULL && *v != '\0') {
+        size_t k;
+
+        while (*v != '\0' && lh_is_space_byte((unsigned char)*v))
+            v++;
+        for (k = 0; v[k] != '\0' && !lh_is_space_byte((unsigned char)v[k]);
+            k++)
+            ;
+        if (k >= 3 && k <= 18)
+            for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strlen(words[i]) == k && memcmp(words[i], v, k) == 0)
+                    return 1;
+        v += k;
+    }
     return 0;
 }
 
 /* Elements, roles, classes and ids of what is not the page's content. */
 static int
-is_chrome(const xmlChar *name, const xmlChar **atts)
+is_chrome(unsigned k, const xmlChar **atts)
 {
-    static const char *const elements[] = {
-        "nav", "header", "footer", "aside", "form", "select", "button",
-        "svg", "iframe", "object", "dialog", "menu",
-    };
     static const char *const roles[] = {
         "navigation", "banner", "contentinfo", "complementary", "search",
         "menu", "menubar", "toolbar", "dialog",
     };
-    const char *role = attr(atts, "role");
+    const char *role;
 
-    if (is_hidden(name))
+    if (k & (K_HIDDEN | K_CHROME))
         return 1;
-    for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
-        if (is_name(name, elements[i]))
-            return 1;
-    for (size_t i = 0; role != NULL && i < sizeof(roles) / sizeof(roles[0]);
-        i++)
-        if (strcasecmp(role, roles[i]) == 0)
-            return 1;
-    if (is_name(name, "html") || is_name(name, "body") ||
-        is_name(name, "main") || is_name(name, "article"))
+    if (atts == NULL)
+        return 0;
+    if ((role = attr(atts, "role")) != NULL)
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+            if (strcasecmp(role, roles[i]) == 0)
+                return 1;
+    if (k & K_CONTENT)
         return 0;
     return names_chrome(attr(atts, "class")) || names_chrome(attr(atts,
         "id"));
@@ -623,17 +711,16 @@ learn_site(struct walk *w, const xmlChar *name, const xmlChar **atts)
 
     if (w->site != NULL || href == NULL)
         return;
-    if (is_name(name, "base") || (is_name(name, "link") && rel != NULL &&
-        has_class(rel, "canonical")))
+    if (name[0] == 'b' || (rel != NULL && has_class(rel, "canonical")))
         w->site = site_of(href);
 }
 
 static int
-is_main(const xmlChar *name, const xmlChar **atts)
+is_main(unsigned k, const xmlChar **atts)
 {
-    const char *role = attr(atts, "role");
+    const char *role;
 
-    return is_name(name, "main") || (role != NULL &&
+    return (k & K_MAIN) || ((role = attr(atts, "role")) != NULL &&
         strcasecmp(role, "main") == 0);
 }
 
@@ -641,55 +728,57 @@ static void
 start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
 {
     struct walk *w = arg;
+    unsigned k;
 
     if (w->failed)
         return;
     w->run = 0;
-    learn_site(w, name, atts);  /* in <head>, which is passed over */
+    k = kind(name);
+    if (w->main_depth > 0)
+        w->main_depth++;
+    if (k & K_SITE)
+        learn_site(w, name, atts);  /* in <head>, which is passed over */
     if (w->mode == SKIP) {
         w->depth++;
         return;
     }
-    if (is_chrome(name, atts)) {
+    if (is_chrome(k, atts)) {
         if (!w->in_link && w->in_tr == 0)
             item_end(w);
         w->mode = SKIP;
         w->depth = 1;
         return;
     }
-    if (is_main(name, atts)) {
-        w->in_main++;
-        w->saw_main = 1;
-    }
-    if (is_name(name, "a")) {
+    if (w->main_depth == 0 && is_main(k, atts))
+        w->main_depth = w->saw_main = 1;
+    if (k & K_A) {
         visit_link(w, atts);
-    } else if (is_name(name, "img") && w->in_link && w->link_cand &&
-        w->img_alt == NULL && attr(atts, "alt") != NULL) {
-        if ((w->img_alt = strdup(attr(atts, "alt"))) == NULL)
+    } else if (k & K_IMG) {
+        if (w->in_link && w->link_cand && w->img_alt == NULL &&
+            attr(atts, "alt") != NULL &&
+            (w->img_alt = strdup(attr(atts, "alt"))) == NULL)
             walk_fail(w);
-    } else if (is_name(name, "tr")) {
+    } else if (k & K_TR) {
         if (w->in_tr == 0)
-            item_begin(w, name);
+            item_begin(w, k);
         w->in_tr++;
         w->cell = 0;
-    } else if (w->in_tr > 0 && (is_name(name, "td") ||
-        is_name(name, "th"))) {
+    } else if ((k & K_CELL) && w->in_tr > 0) {
         if (++w->cell == 2 && w->first_cell_end == 0)
             w->first_cell_end = w->p->text.len;
         take_text(w, " ", 1);
+    } else if (!(k & (K_BR | K_BLOCK))) {
+        return;
     } else if (w->in_link || w->in_tr > 0 || (w->item_heading &&
-        !is_heading(name))) {
-        if (is_name(name, "br") || is_block(name))
-            take_text(w, " ", 1);
-    } else if (is_name(name, "br")) {
+        !(k & K_HEADING))) {
+        take_text(w, " ", 1);
+    } else if (k & K_BR) {
         soft_break(w);
-    } else if (is_block(name)) {
-        if (w->desc_depth > 0 && !is_heading(name)) {
-            w->desc_depth++;
-            soft_break(w);
-        } else {
-            item_begin(w, name);
-        }
+    } else if (w->desc_depth > 0 && !(k & K_HEADING)) {
+        w->desc_depth++;
+        soft_break(w);
+    } else {
+        item_begin(w, k);
     }
 }
 
@@ -697,36 +786,38 @@ static void
 end_cb(void *arg, const xmlChar *name)
 {
     struct walk *w = arg;
+    unsigned k;
 
     if (w->failed)
         return;
     w->run = 0;
+    if (w->main_depth > 0)
+        w->main_depth--;
     if (w->mode == SKIP) {
         if (--w->depth == 0)
             w->mode = VISIT;
         return;
     }
-    if (is_name(name, "a")) {
+    k = kind(name);
+    if (k & K_A) {
         if (w->in_link && w->link_cand)
             w->link_end = w->p->text.len;
         w->in_link = w->link_cand = 0;
-    } else if (is_name(name, "main") && w->in_main > 0) {
-        w->in_main--;
-    } else if (is_name(name, "tr") && w->in_tr > 0) {
+    } else if ((k & K_TR) && w->in_tr > 0) {
         if (--w->in_tr == 0)
-            item_begin(w, NULL);
-    } else if (w->in_tr > 0 && (is_name(name, "td") ||
-        is_name(name, "th"))) {
+            item_begin(w, 0);
+    } else if ((k & K_CELL) && w->in_tr > 0) {
         take_text(w, " ", 1);
-    } else if (is_block(name)) {
-        if (w->in_link || w->in_tr > 0 || (w->item_heading &&
-            !is_heading(name)))
-            take_text(w, " ", 1);
-        else if (w->desc_depth > 1 && !is_heading(name)) {
-            w->desc_depth--;
-            soft_break(w);
-        } else
-            item_begin(w, NULL);
+    } else if (!(k & K_BLOCK)) {
+        return;
+    } else if (w->in_link || w->in_tr > 0 || (w->item_heading &&
+        !(k & K_HEADING))) {
+        take_text(w, " ", 1);
+    } else if (w->desc_depth > 1 && !(k & K_HEADING)) {
+        w->desc_depth--;
+        soft_break(w);
+    } else {
+        item_begin(w, 0);
     }
 }
 
@@ -1023,7 +1114,7 @@ tree_text(xmlNodePtr node, xmlNodePtr skip, struct lh_dir_buf *b)
                 == -1)
                 return -1;
         } else if (n->type == XML_ELEMENT_NODE && !is_hidden(n->name)) {
-            if (is_block(n->name) || is_name(n->name, "br"))
+            if (kind(n->name) & (K_BLOCK | K_BR))
                 if (buf_append(b, " ", 1) == -1)
                     return -1;
             down = n->children != NULL;
