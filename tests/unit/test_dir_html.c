@@ -107,6 +107,11 @@ static const struct {
         "</main><div><p><a href=\"https://after.example/\">After</a></p>"
         "</div>\n",
         " | Upsilon | https://u.example/ | \n" },
+    { "role=\"main\" ends where its element ends",
+        "<div role=\"main\"><div><ul><li><a href=\"https://in.example/\">"
+        "In</a></li></ul></div></div>\n"
+        "<ul><li><a href=\"https://after.example/\">After</a></li></ul>\n",
+        " | In | https://in.example/ | \n" },
     { "the page's own site (from <base>), mail, anchors, relative links",
         "<head><base href=\"https://www.dir.example/list/\"></head>"
         "<ul><li><a href=\"https://dir.example/about\">About</a></li>"
