@@ -255,10 +255,14 @@ parse_args(struct app *app, int argc, char **argv)
     return check_args(app, argc, argv);
 }
 
-/* node_exporter's textfile collector reads *.prom files only: a metrics
- * file named otherwise is written and never seen. */
+/*
+ * What the configuration allows but will not do what was meant: a
+ * metrics file that node_exporter's textfile collector never reads (it
+ * reads *.prom files only), a region_xpath without the directory_xpath
+ * it goes with.
+ */
 static void
-warn_metrics_name(const struct lh_config *cfg)
+warn_config(const struct lh_config *cfg)
 {
     const char *f = cfg->metrics_file;
     size_t n = f != NULL ? strlen(f) : 0;
@@ -266,6 +270,8 @@ warn_metrics_name(const struct lh_config *cfg)
     if (f != NULL && (n < 5 || strcmp(f + n - 5, ".prom") != 0))
         log_warnx("metrics_file %s does not end in .prom: node_exporter's "
             "textfile collector will not read it", f);
+    if (cfg->region_xpath != NULL && cfg->directory_xpath == NULL)
+        log_warnx("region_xpath has no effect without directory_xpath");
 }
 
 /* Read the configuration and apply the command line over it, into a
@@ -295,7 +301,7 @@ load_config(struct app *app, struct lh_config *cfg)
     }
     if (lh_config_validate(cfg, err, sizeof(err)) == -1)
         goto fail;
-    warn_metrics_name(cfg);
+    warn_config(cfg);
     return 0;
 fail:
     log_err("%s", err);

@@ -568,6 +568,13 @@ directory_failed(struct lh_monitor *m, const char *err)
 static void
 directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
 {
+    struct lh_dir_options opt = {
+        .format = m->cfg.directory_format,
+        .site = lh_url_is_http(m->cfg.directory) ? m->cfg.directory : NULL,
+        .own_site_links = m->cfg.directory_own_links,
+        .entry_xpath = m->cfg.directory_xpath,
+        .region_xpath = m->cfg.region_xpath,
+    };
     struct lh_directory fresh;
     char err[1024];
     unsigned long long hash = lh_hash_bytes(buf, len);
@@ -575,8 +582,8 @@ directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
     if (m->have_dir && hash == m->dir_hash && len == m->dir_len &&
         m->dir_error == NULL)
         return;
-    if (lh_directory_parse(buf, len, m->cfg.directory,
-            m->cfg.directory_format, &fresh, err, sizeof(err)) == -1) {
+    if (lh_directory_parse_opts(buf, len, m->cfg.directory, &opt, &fresh,
+            err, sizeof(err)) == -1) {
         directory_failed(m, err);
         return;
     }

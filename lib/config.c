@@ -43,7 +43,8 @@ enum opt_type {
     OPT_EXCLUDE,    /* a regular expression, may repeat */
     OPT_ACCEPT,     /* a regular expression and states or codes, may
                        repeat */
-    OPT_STATES      /* link states, comma- or space-separated */
+    OPT_STATES,     /* link states, comma- or space-separated */
+    OPT_XPATH       /* an XPath expression; "" means unset (NULL) */
 };
 
 struct option {
@@ -60,6 +61,9 @@ static const struct option options[] = {
     { "directory_format", OPT_FORMAT, OFF(directory_format), 0, 0 },
     { "directory_max_bytes", OPT_SIZE, OFF(directory_max_bytes), 1024,
         1024ull * 1024 * 1024 },
+    { "directory_xpath", OPT_XPATH, OFF(directory_xpath), 0, 0 },
+    { "region_xpath", OPT_XPATH, OFF(region_xpath), 0, 0 },
+    { "directory_own_links", OPT_BOOL, OFF(directory_own_links), 0, 0 },
     { "status_file", OPT_PATH, OFF(status_file), 0, 0 },
     { "metrics_file", OPT_PATH, OFF(metrics_file), 0, 0 },
     { "shard", OPT_SHARD, OFF(shard_index), 0, 0 },
@@ -144,6 +148,8 @@ lh_config_cleanup(struct lh_config *cfg)
 {
     free(cfg->path);
     free(cfg->directory);
+    free(cfg->directory_xpath);
+    free(cfg->region_xpath);
     free(cfg->status_file);
     free(cfg->metrics_file);
     free(cfg->user_agent);
@@ -636,6 +642,13 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         return 0;
+    case OPT_XPATH:
+        if (*value != '\0' && lh_dir_xpath_check(value, range, rangelen) ==
+            -1) {
+            *why = range;
+            return -1;
+        }
+        return lh_replace_string(field, *value == '\0' ? NULL : value);
     case OPT_SHARD:
         if (*value == '\0') {
             cfg->shard_index = cfg->shard_count = 0;

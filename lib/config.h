@@ -20,6 +20,10 @@ struct lh_config {
     char *directory;            /* a path or an http(s) URL */
     enum lh_dir_format directory_format;
     size_t directory_max_bytes;
+    char *directory_xpath;      /* XPath of the organizations, or NULL */
+    char *region_xpath;         /* XPath of the region headings, or NULL */
+    bool directory_own_links;   /* links to the directory's own site are
+                                   organizations too */
     char *status_file;
     bool status_file_given;     /* named by the file or an option, not the
                                    default */

@@ -13,6 +13,8 @@
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 
 #include "dir_internal.h"
 #include "util.h"
@@ -66,29 +68,113 @@ is_name(const xmlChar *n, const char *name)
         strcmp((const char *)n, name) == 0;
 }
 
-/* Elements whose edges separate words in the text content. */
+/*
+ * What an element is to the reading, from its name (lower case, as the
+ * parser gives it): looked up once per event in a table indexed by the
+ * first letter.
+ */
+enum {
+    K_BLOCK = 1 << 0,       /* its edges separate words */
+    K_HEADING = 1 << 1,     /* h1 to h6 */
+    K_HIDDEN = 1 << 2,      /* its content is never text a reader sees */
+    K_CHROME = 1 << 3,      /* not the page's content: navigation, ... */
+    K_BR = 1 << 4,
+    K_A = 1 << 5,
+    K_TR = 1 << 6,
+    K_CELL = 1 << 7,        /* td, th */
+    K_MAIN = 1 << 8,
+    K_IMG = 1 << 9,
+    K_SITE = 1 << 10,       /* base, link: may name the site */
+    K_CONTENT = 1 << 11,    /* html, body, main, article: never chrome by
+                               class or id */
+    K_DD = 1 << 12,
+    K_DT = 1 << 13
+};
+
+static const struct kind {
+    const char *name;
+    unsigned k;
+} kinds[] = {       /* sorted, for bsearch */
+    { "a", K_A },
+    { "address", K_BLOCK },
+    { "article", K_BLOCK | K_CONTENT },
+    { "aside", K_BLOCK | K_CHROME },
+    { "base", K_SITE },
+    { "blockquote", K_BLOCK },
+    { "body", K_CONTENT },
+    { "br", K_BR },
+    { "button", K_CHROME },
+    { "dd", K_BLOCK | K_DD },
+    { "dialog", K_CHROME },
+    { "div", K_BLOCK },
+    { "dl", K_BLOCK },
+    { "dt", K_BLOCK | K_DT },
+    { "figcaption", K_BLOCK },
+    { "figure", K_BLOCK },
+    { "footer", K_BLOCK | K_CHROME },
+    { "form", K_CHROME },
+    { "h1", K_BLOCK | K_HEADING },
+    { "h2", K_BLOCK | K_HEADING },
+    { "h3", K_BLOCK | K_HEADING },
+    { "h4", K_BLOCK | K_HEADING },
+    { "h5", K_BLOCK | K_HEADING },
+    { "h6", K_BLOCK | K_HEADING },
+    { "head", K_HIDDEN },
+    { "header", K_BLOCK | K_CHROME },
+    { "hr", K_BLOCK },
+    { "html", K_CONTENT },
+    { "iframe", K_CHROME },
+    { "img", K_IMG },
+    { "li", K_BLOCK },
+    { "link", K_SITE },
+    { "main", K_MAIN | K_CONTENT },
+    { "menu", K_CHROME },
+    { "nav", K_BLOCK | K_CHROME },
+    { "object", K_CHROME },
+    { "ol", K_BLOCK },
+    { "p", K_BLOCK },
+    { "pre", K_BLOCK },
+    { "script", K_HIDDEN },
+    { "section", K_BLOCK },
+    { "select", K_CHROME },
+    { "style", K_HIDDEN },
+    { "svg", K_CHROME },
+    { "table", K_BLOCK },
+    { "td", K_BLOCK | K_CELL },
+    { "template", K_HIDDEN },
+    { "th", K_BLOCK | K_CELL },
+    { "tr", K_BLOCK | K_TR },
+    { "ul", K_BLOCK },
+};
+
+static int
+kind_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct kind *)elem)->name);
+}
+
+static unsigned
+kind(const xmlChar *n)
+{
+    const struct kind *k;
+
+    if (n == NULL)
+        return 0;
+    k = bsearch(n, kinds, sizeof(kinds) / sizeof(kinds[0]),
+        sizeof(kinds[0]), kind_cmp);
+    return k != NULL ? k->k : 0;
+}
+
 static int
 is_block(const xmlChar *n)
 {
-    static const char *const blocks[] = {
-        "address", "article", "aside", "blockquote", "dd", "div", "dl",
-        "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4",
-        "h5", "h6", "header", "hr", "li", "nav", "ol", "p", "pre",
-        "section", "table", "td", "th", "tr", "ul",
-    };
-
-    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-        if (is_name(n, blocks[i]))
-            return 1;
-    return 0;
+    return (kind(n) & K_BLOCK) != 0;
 }
 
-/* Elements whose content is never text a reader sees. */
 static int
 is_hidden(const xmlChar *n)
 {
-    return is_name(n, "script") || is_name(n, "style") ||
-        is_name(n, "template") || is_name(n, "head");
+    return (kind(n) & K_HIDDEN) != 0;
 }
 
 /*
@@ -130,17 +216,40 @@ has_class(const char *v, const char *cls)
 }
 
 /*
- * The walk follows the parser's events (start, end, text) in document
- * order; it never sees a tree.  It is either visiting elements, passing
- * over a subtree, or taking the text of one element (an <h2>, an
- * organization's <a>, its description <div>).
+ * How a person reads a directory page, as a walk over the parser's events
+ * (start, end, text) in document order; it never sees a tree.
+ *
+ * The page is cut into items: the text between two edges of blocks (a
+ * <p>, <li>, <div>, <dt>, <dd>, a heading, ...) or <br>s, except that a
+ * table row is one item whatever its cells hold and the inside of a link
+ * never cuts one.  Every item's visible text is collected.  A heading's
+ * text sets the region.  An organization is the first link of an item
+ * when nothing but punctuation comes before it in the item (so a link
+ * inside a sentence is a reference, not an entry; in a table row, the
+ * row's first link wherever it is); its name is the link's text, or the
+ * row's first cell when the link is in a later one, or the <dt> above the
+ * <dd> holding it; its description is the rest of the item's text, or
+ * else the text of the next item when that one holds no organization and
+ * is not a heading (the theme's <p><a></a></p><div>description</div>).
+ *
+ * Not read: navigation, headers, footers, sidebars, forms and menus
+ * (by element, ARIA role, or a class or id that names them exactly),
+ * scripts and styles, in-page anchors, mailto: and similar links, and
+ * links to the directory's own site (relative ones, or an absolute one
+ * to the site's host) unless the options keep them.  When the page marks
+ * its main content (<main>, role="main") and organizations were found
+ * in it, those outside are dropped.
  */
 enum mode {
-    VISIT,
-    SKIP,
-    TAKE_REGION,
-    TAKE_NAME,
-    TAKE_DESC
+    VISIT,      /* collecting the items' text */
+    SKIP        /* passing over a subtree: navigation, script, ... */
+};
+
+/* An organization found, kept until the page is read (see main). */
+struct cand {
+    unsigned line;
+    int in_main;
+    char *region, *url, *name, *desc;
 };
 
 /* Per-document state of the walk. */
@@ -152,17 +261,47 @@ struct walk {
                                    last element edge, comment or PI, or
                                    change between the two: one node */
     int run_cdata;              /* that run is script, not text */
-    size_t depth;               /* open elements of the subtree skipped or
-                                   taken, its top included */
-    size_t hidden;              /* open elements of a script (etc.) inside
-                                   the element taken, its top included */
-    unsigned in_p, in_li;       /* open <p> and <li> around the element */
-    char *region;               /* text of the last <h2>, owned */
-    char *url;                  /* a link in a <p> awaiting its description:
-                                   its href, trimmed, or NULL; owned */
-    char *name;                 /* its text, once its </a> is seen; owned */
+    size_t depth;               /* open elements of the subtree skipped,
+                                   its top included */
+    size_t main_depth;          /* open elements since the <main> (or
+                                   role="main") element, it included */
+    int saw_main;               /* the page marks its main content */
+    char *region;               /* text of the last heading, owned */
+    char *site;                 /* host of the directory's own site, or
+                                   NULL; owned */
+
+    /* The item being read: its text is p->text. */
+    int item_heading;           /* it is a heading */
+    int item_dd, item_dt;       /* it is a <dd>, a <dt> */
+    int item_words;             /* a letter or digit is in its text */
+    int item_desc;              /* it is the element that describes the
+                                   organization pending */
+    size_t desc_depth;          /* open blocks of that element */
+    int soft;                   /* a soft break (<br>, or a block edge
+                                   inside that element) was seen ... */
+    size_t soft_at;             /* ... at this byte of the item's text */
+    int soft_words;             /* and words came after it */
+    size_t in_tr;               /* open <tr>: the row is the item */
+    unsigned cell;              /* cells of the row begun */
+    size_t first_cell_end;      /* end of the first cell's text, or 0 */
+    int in_link;                /* inside an <a href> */
+    int link_cand;              /* and it is the item's organization */
+    int item_has_cand;          /* the item has its organization */
+    char *url;                  /* its href, trimmed; owned */
     unsigned line;              /* its line */
+    size_t link_start, link_end;    /* its text in the item's */
+    char *dt;                   /* the text of a <dt> just read, owned */
+    char *img_alt;              /* alt of an image in the link, owned */
+
+    /* An organization waiting for its description in the next item. */
+    struct cand pending;
+    int has_pending;
+
+    struct cand *c;             /* found, in document order */
+    size_t nc, cc;
     int failed;                 /* out of memory: the parser was stopped */
+    int too_long;               /* the line of a text node too long for
+                                   libxml2: the parser was stopped */
 };
 
 static void
@@ -172,37 +311,305 @@ walk_fail(struct walk *w)
     xmlStopParser(w->ctxt);
 }
 
-/* The pending link is dropped (an <h2>) or replaced (another link). */
 static void
-drop_pending(struct walk *w)
+cand_free(struct cand *c)
 {
-    free(w->url);
-    free(w->name);
-    w->url = w->name = NULL;
+    free(c->region);
+    free(c->url);
+    free(c->name);
+    free(c->desc);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Keep c (taken over) among the organizations found. */
+static void
+keep(struct walk *w, struct cand *c)
+{
+    struct cand *grown;
+
+    if (w->nc == w->cc) {
+        size_t cap = w->cc ? w->cc * 2 : 64;
+
+        if ((grown = realloc(w->c, cap * sizeof(*grown))) == NULL) {
+            cand_free(c);
+            walk_fail(w);
+            return;
+        }
+        w->c = grown;
+        w->cc = cap;
+    }
+    w->c[w->nc++] = *c;
+    memset(c, 0, sizeof(*c));
 }
 
 static void
-begin(struct walk *w, enum mode mode)
+keep_pending(struct walk *w)
 {
-    w->mode = mode;
-    w->depth = 1;
-    w->hidden = 0;
-    w->p->text.len = 0;
+    if (w->has_pending) {
+        w->has_pending = 0;
+        keep(w, &w->pending);
+    }
 }
 
 static void
 take_text(struct walk *w, const char *s, size_t n)
 {
-    if (buf_append(&w->p->text, s, n) == -1)
+    if (buf_append(&w->p->text, s, n) == -1) {
         walk_fail(w);
+        return;
+    }
+    for (size_t i = 0; i < n && !w->soft_words; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        /* Letters and digits, of any script: punctuation, dashes and
+         * bullets (• is E2 80 A2) are not words. */
+        if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+            (c >= 'a' && c <= 'z') || (c >= 0xc3 && c != 0xe2))
+            w->item_words = w->soft_words = 1;
+    }
+}
+
+/* A line break that does not end the item unless a link starts the
+ * line: see visit_link. */
+static void
+soft_break(struct walk *w)
+{
+    w->soft = 1;
+    w->soft_at = w->p->text.len;
+    w->soft_words = 0;
+    take_text(w, " ", 1);
+}
+
+/* Normalized text of the item from byte off to end; NULL on failure. */
+static char *
+item_text(struct walk *w, size_t off, size_t end)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    char *t;
+
+    if (end > b->len)
+        end = b->len;
+    if (off > end)
+        off = end;
+    if ((t = lh_text_normalize(b->p != NULL ? b->p + off : "", end - off)) ==
+        NULL)
+        walk_fail(w);
+    return t;
+}
+
+/* A description begins after what separates it from the name. */
+static char *
+strip_separator(char *t)
+{
+    static const char *const seps[] = {
+        "-", "\xe2\x80\x93", "\xe2\x80\x94", ":", "|", ",", "\xc2\xb7",
+    };
+    size_t skip = 0;
+
+    if (t == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+        size_t n = strlen(seps[i]);
+
+        if (strncmp(t, seps[i], n) == 0 && (t[n] == ' ' || t[n] == '\0')) {
+            skip = n + (t[n] == ' ');
+            break;
+        }
+    }
+    if (skip > 0)
+        memmove(t, t + skip, strlen(t + skip) + 1);
+    return t;
+}
+
+/* The item ends: its organization, or its text as a region or as the
+ * description of the one waiting. */
+static void
+item_end(struct walk *w)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    struct cand c;
+    char *text;
+
+    if (w->failed)
+        return;
+    if (w->in_link && w->link_cand)
+        w->link_end = b->len;
+    if (w->item_has_cand) {
+        keep_pending(w);
+        memset(&c, 0, sizeof(c));
+        c.line = w->line;
+        c.in_main = w->main_depth > 0;
+        c.url = w->url;
+        w->url = NULL;
+        if (w->item_dd && w->dt != NULL && w->dt[0] != '\0') {
+            c.name = w->dt;
+            w->dt = NULL;
+        } else if (w->first_cell_end > 0 && w->link_start >=
+            w->first_cell_end) {
+            c.name = item_text(w, 0, w->first_cell_end);
+        } else {
+            c.name = item_text(w, w->link_start, w->link_end);
+            if (c.name != NULL && c.name[0] == '\0' && w->img_alt != NULL) {
+                /* A logo: its alt text names it. */
+                free(c.name);
+                c.name = lh_text_normalize(w->img_alt, strlen(w->img_alt));
+            }
+        }
+        c.desc = strip_separator(item_text(w, w->link_end, b->len));
+        c.region = strdup(w->region != NULL ? w->region : "");
+        if (c.name == NULL || c.desc == NULL || c.region == NULL) {
+            cand_free(&c);
+            walk_fail(w);
+        } else if (c.desc[0] == '\0') {
+            /* The next item may describe it. */
+            free(c.desc);
+            c.desc = NULL;
+            w->pending = c;
+            w->has_pending = 1;
+        } else {
+            keep(w, &c);
+        }
+    } else if ((w->item_words || w->item_desc) && (w->item_heading ||
+        w->has_pending || w->item_dt)) {
+        if ((text = item_text(w, 0, b->len)) == NULL)
+            return;
+        if (w->item_heading) {
+            keep_pending(w);
+            free(w->region);
+            w->region = text;
+        } else {
+            if (w->has_pending && text[0] != '\0') {
+                w->pending.desc = text;
+                text = NULL;
+                keep_pending(w);
+            }
+            free(w->dt);
+            w->dt = w->item_dt ? text : NULL;  /* a <dd> may follow */
+            if (!w->item_dt)
+                free(text);
+        }
+    }
+    b->len = 0;
+    w->item_words = w->item_has_cand = w->item_desc = 0;
+    w->soft = w->soft_words = 0;
+    w->desc_depth = 0;
+    w->item_heading = w->item_dd = w->item_dt = 0;
+    w->first_cell_end = 0;
+    free(w->url);
+    free(w->img_alt);
+    w->url = w->img_alt = NULL;
+}
+
+/* A new item begins at a block of kind k (0: at the end of one). */
+static void
+item_begin(struct walk *w, unsigned k)
+{
+    item_end(w);
+    if (k == 0)
+        return;
+    w->item_heading = (k & K_HEADING) != 0;
+    w->item_dd = (k & K_DD) != 0;
+    w->item_dt = (k & K_DT) != 0;
+    if (!w->item_dd) {
+        free(w->dt);
+        w->dt = NULL;
+    }
+    if (w->has_pending && !w->item_heading) {
+        /* The block after an organization's may describe it, all of it:
+         * its inner edges are soft. */
+        w->item_desc = 1;
+        w->desc_depth = 1;
+    }
+}
+
+/* A link starts a line after a soft break: the item ends at the break
+ * and a new one begins with the link. */
+static void
+item_split(struct walk *w)
+{
+    struct lh_dir_buf *b = &w->p->text;
+    size_t depth = w->desc_depth, n = b->len - w->soft_at;
+    char *tail;
+
+    if ((tail = malloc(n + 1)) == NULL) {
+        walk_fail(w);
+        return;
+    }
+    memcpy(tail, b->p + w->soft_at, n);
+    b->len = w->soft_at;
+    item_end(w);
+    take_text(w, tail, n);
+    free(tail);
+    w->desc_depth = depth;
+}
+
+/* Is the host of url (absolute http or https) the directory's own? */
+static int
+own_site(const struct walk *w, const char *url)
+{
+    const char *h;
+    size_t n, sn;
+
+    if (w->site == NULL)
+        return 0;
+    h = strstr(url, "://") + 3;
+    n = strcspn(h, "/?#:");
+    if (n >= 4 && strncasecmp(h, "www.", 4) == 0) {
+        h += 4;
+        n -= 4;
+    }
+    sn = strlen(w->site);
+    return n == sn && strncasecmp(h, w->site, n) == 0;
+}
+
+/* The host of an absolute http(s) URL, without "www.": for own_site. */
+static char *
+site_of(const char *url)
+{
+    const char *h;
+    size_t n;
+
+    if (strncasecmp(url, "http://", 7) != 0 &&
+        strncasecmp(url, "https://", 8) != 0)
+        return NULL;
+    h = strstr(url, "://") + 3;
+    n = strcspn(h, "/?#:");
+    if (n >= 4 && strncasecmp(h, "www.", 4) == 0) {
+        h += 4;
+        n -= 4;
+    }
+    return n > 0 ? strndup(h, n) : NULL;
 }
 
 /*
- * A link: in a <p> and not in a menu (<li>), and not an in-page anchor,
- * it is an organization once a description follows; its text is taken.
- * Any other link with an href is passed over, its content included; one
- * without an href is walked into.
+ * What an href is for a directory: 1 a link that may be an organization,
+ * 0 one that is not (in-page, mail, script, the directory's own site).
+ * An href with another scheme may be one: lh_dir_add_entry says why it
+ * is skipped ("ftp://..." is not http or https).
  */
+static int
+may_be_organization(const struct walk *w, const char *href)
+{
+    static const char *const never[] = {
+        "mailto:", "tel:", "javascript:", "data:", "sms:", "callto:",
+    };
+    size_t scheme = strspn(href, "abcdefghijklmnopqrstuvwxyz"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+    if (href[0] == '\0' || href[0] == '#')
+        return 0;
+    for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+        if (strncasecmp(href, never[i], strlen(never[i])) == 0)
+            return 0;
+    if (scheme == 0 || href[scheme] != ':')
+        return 0;       /* relative: the directory's own site */
+    if ((strncasecmp(href, "http:", 5) == 0 ||
+        strncasecmp(href, "https:", 6) == 0) && strstr(href, "://") != NULL &&
+        !w->p->opt.own_site_links && own_site(w, href))
+        return 0;
+    return 1;
+}
+
 static void
 visit_link(struct walk *w, const xmlChar **atts)
 {
@@ -214,130 +621,204 @@ visit_link(struct walk *w, const xmlChar **atts)
         return;
     while (*s != '\0' && lh_is_space_byte((unsigned char)*s))
         s++;
-    if (*s == '#' || w->in_p == 0 || w->in_li > 0) {
-        begin(w, SKIP);
+    w->in_link = 1;
+    w->link_cand = 0;
+    if (!may_be_organization(w, s))
         return;
+    if (w->item_has_cand || (w->item_words && w->in_tr == 0)) {
+        if (!w->soft || w->soft_words || w->in_tr > 0)
+            return;     /* a link in a sentence, or a second one */
+        item_split(w);
+        if (w->failed)
+            return;
     }
-    drop_pending(w);
     n = strlen(s);
     while (n > 0 && lh_is_space_byte((unsigned char)s[n - 1]))
         n--;
+    free(w->url);
     if ((w->url = strndup(s, n)) == NULL) {
         walk_fail(w);
         return;
     }
     line = w->ctxt->input != NULL ? w->ctxt->input->line : 0;
-    w->line = line > 0 ? (unsigned)line : 0;
-    begin(w, TAKE_NAME);
-}
-
-static void
-visit(struct walk *w, const xmlChar *name, const xmlChar **atts)
-{
-    if (is_name(name, "h2")) {
-        drop_pending(w);
-        begin(w, TAKE_REGION);
-    } else if (is_name(name, "a")) {
-        visit_link(w, atts);
-    } else if (is_name(name, "div") &&
-        has_class(attr(atts, "class"), "text-subtext")) {
-        /* Without a link before it, it describes nothing. */
-        begin(w, w->url != NULL && w->name != NULL ? TAKE_DESC : SKIP);
-    } else if (is_hidden(name)) {
-        begin(w, SKIP);
-    } else if (is_name(name, "p")) {
-        w->in_p++;
-    } else if (is_name(name, "li")) {
-        w->in_li++;
-    }
-}
-
-/* The element taken ends: its text, normalized, is complete. */
-static void
-taken(struct walk *w, enum mode mode)
-{
-    struct lh_dir_buf *b = &w->p->text;
-    char *text = lh_text_normalize(b->p != NULL ? b->p : "", b->len), *url;
-
-    if (text == NULL) {
-        walk_fail(w);
-        return;
-    }
-    switch (mode) {
-    case TAKE_REGION:
-        free(w->region);
-        w->region = text;
-        break;
-    case TAKE_NAME:
-        free(w->name);
-        w->name = text;
-        break;
-    default:
-        /* lh_dir_add_entry takes the name and the description over. */
-        url = w->url;
-        w->url = NULL;
-        if (lh_dir_add_entry(w->p, w->line, w->region != NULL ? w->region : "",
-                url, w->name, text) == -1)
-            walk_fail(w);
-        w->name = NULL;
-        free(url);
-        break;
-    }
+    w->line = w->p->line_base > 0 ? w->p->line_base :
+        line > 0 ? (unsigned)line : 0;
+    w->link_cand = w->item_has_cand = 1;
+    w->link_start = w->link_end = w->p->text.len;
 }
 
 /*
- * Text is taken with nested markup, <br> and the edges of blocks as
- * spaces, scripts, styles and templates left out.
+ * Does a class or id value name what is not the page's content?  Once
+ * per element: each word of the value is looked up, by its length first.
  */
+static int
+names_chrome(const char *v)
+{
+    static const char *const words[] = {
+        "nav", "menu", "header", "footer", "navbar", "widget", "sidebar",
+        "sub-menu", "main-nav", "masthead", "site-nav", "colophon",
+        "menu-item", "skip-link", "navigation", "breadcrumb", "top-header",
+        "breadcrumbs", "widget-area", "site-header", "site-footer",
+        "main-header", "main-footer", "screen-reader-text",
+    };
+
+    while (v != NULL && *v != '\0') {
+        size_t k;
+
+        while (*v != '\0' && lh_is_space_byte((unsigned char)*v))
+            v++;
+        for (k = 0; v[k] != '\0' && !lh_is_space_byte((unsigned char)v[k]);
+            k++)
+            ;
+        if (k >= 3 && k <= 18)
+            for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strlen(words[i]) == k && memcmp(words[i], v, k) == 0)
+                    return 1;
+        v += k;
+    }
+    return 0;
+}
+
+/* Elements, roles, classes and ids of what is not the page's content. */
+static int
+is_chrome(unsigned k, const xmlChar **atts)
+{
+    static const char *const roles[] = {
+        "navigation", "banner", "contentinfo", "complementary", "search",
+        "menu", "menubar", "toolbar", "dialog",
+    };
+    const char *role;
+
+    if (k & (K_HIDDEN | K_CHROME))
+        return 1;
+    if (atts == NULL)
+        return 0;
+    if ((role = attr(atts, "role")) != NULL)
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+            if (strcasecmp(role, roles[i]) == 0)
+                return 1;
+    if (k & K_CONTENT)
+        return 0;
+    return names_chrome(attr(atts, "class")) || names_chrome(attr(atts,
+        "id"));
+}
+
+/* <base href> and <link rel="canonical"> name the page's own site. */
+static void
+learn_site(struct walk *w, const xmlChar *name, const xmlChar **atts)
+{
+    const char *href = attr(atts, "href"), *rel = attr(atts, "rel");
+
+    if (w->site != NULL || href == NULL)
+        return;
+    if (name[0] == 'b' || (rel != NULL && has_class(rel, "canonical")))
+        w->site = site_of(href);
+}
+
+static int
+is_main(unsigned k, const xmlChar **atts)
+{
+    const char *role;
+
+    return (k & K_MAIN) || ((role = attr(atts, "role")) != NULL &&
+        strcasecmp(role, "main") == 0);
+}
+
 static void
 start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
 {
     struct walk *w = arg;
+    unsigned k;
 
     if (w->failed)
         return;
     w->run = 0;
-    if (w->mode == VISIT) {
-        visit(w, name, atts);
+    k = kind(name);
+    if (w->main_depth > 0)
+        w->main_depth++;
+    if (k & K_SITE)
+        learn_site(w, name, atts);  /* in <head>, which is passed over */
+    if (w->mode == SKIP) {
+        w->depth++;
         return;
     }
-    w->depth++;
-    if (w->mode == SKIP)
+    if (is_chrome(k, atts)) {
+        if (!w->in_link && w->in_tr == 0)
+            item_end(w);
+        w->mode = SKIP;
+        w->depth = 1;
         return;
-    if (w->hidden > 0 || is_hidden(name))
-        w->hidden++;
-    else if (is_name(name, "br") || is_block(name))
+    }
+    if (w->main_depth == 0 && is_main(k, atts))
+        w->main_depth = w->saw_main = 1;
+    if (k & K_A) {
+        visit_link(w, atts);
+    } else if (k & K_IMG) {
+        if (w->in_link && w->link_cand && w->img_alt == NULL &&
+            attr(atts, "alt") != NULL &&
+            (w->img_alt = strdup(attr(atts, "alt"))) == NULL)
+            walk_fail(w);
+    } else if (k & K_TR) {
+        if (w->in_tr == 0)
+            item_begin(w, k);
+        w->in_tr++;
+        w->cell = 0;
+    } else if ((k & K_CELL) && w->in_tr > 0) {
+        if (++w->cell == 2 && w->first_cell_end == 0)
+            w->first_cell_end = w->p->text.len;
         take_text(w, " ", 1);
+    } else if (!(k & (K_BR | K_BLOCK))) {
+        return;
+    } else if (w->in_link || w->in_tr > 0 || (w->item_heading &&
+        !(k & K_HEADING))) {
+        take_text(w, " ", 1);
+    } else if (k & K_BR) {
+        soft_break(w);
+    } else if (w->desc_depth > 0 && !(k & K_HEADING)) {
+        w->desc_depth++;
+        soft_break(w);
+    } else {
+        item_begin(w, k);
+    }
 }
 
 static void
 end_cb(void *arg, const xmlChar *name)
 {
     struct walk *w = arg;
-    enum mode mode = w->mode;
+    unsigned k;
 
     if (w->failed)
         return;
     w->run = 0;
-    if (mode == VISIT) {
-        if (is_name(name, "p") && w->in_p > 0)
-            w->in_p--;
-        else if (is_name(name, "li") && w->in_li > 0)
-            w->in_li--;
+    if (w->main_depth > 0)
+        w->main_depth--;
+    if (w->mode == SKIP) {
+        if (--w->depth == 0)
+            w->mode = VISIT;
         return;
     }
-    if (--w->depth == 0) {
-        w->mode = VISIT;
-        if (mode != SKIP)
-            taken(w, mode);
-        return;
-    }
-    if (mode == SKIP)
-        return;
-    if (w->hidden > 0)
-        w->hidden--;
-    else if (is_block(name))
+    k = kind(name);
+    if (k & K_A) {
+        if (w->in_link && w->link_cand)
+            w->link_end = w->p->text.len;
+        w->in_link = w->link_cand = 0;
+    } else if ((k & K_TR) && w->in_tr > 0) {
+        if (--w->in_tr == 0)
+            item_begin(w, 0);
+    } else if ((k & K_CELL) && w->in_tr > 0) {
         take_text(w, " ", 1);
+    } else if (!(k & K_BLOCK)) {
+        return;
+    } else if (w->in_link || w->in_tr > 0 || (w->item_heading &&
+        !(k & K_HEADING))) {
+        take_text(w, " ", 1);
+    } else if (w->desc_depth > 1 && !(k & K_HEADING)) {
+        w->desc_depth--;
+        soft_break(w);
+    } else {
+        item_begin(w, 0);
+    }
 }
 
 /*
@@ -358,12 +839,15 @@ got_text(struct walk *w, const xmlChar *s, int len, int cdata)
         w->run = 0;
         w->run_cdata = cdata;
     }
-    if (w->run > 0 && (size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+    if ((size_t)len > XML_MAX_TEXT_LENGTH - w->run) {
+        int line = w->ctxt->input != NULL ? w->ctxt->input->line : 0;
+
+        w->too_long = line > 0 ? line : 1;
         xmlStopParser(w->ctxt);
         return;
     }
     w->run += (size_t)len;
-    if (w->mode == VISIT || w->mode == SKIP || w->hidden > 0)
+    if (w->mode == SKIP || cdata)
         return;
     take_text(w, (const char *)s, (size_t)len);
 }
@@ -400,6 +884,48 @@ pi_cb(void *arg, const xmlChar *target, const xmlChar *data)
     w->run = 0;
 }
 
+/* The page is read: hand the organizations over, in document order. */
+static int
+walk_finish(struct walk *w)
+{
+    int main_only = 0, rc = 0;
+
+    item_end(w);
+    keep_pending(w);
+    for (size_t i = 0; i < w->nc && w->saw_main; i++)
+        main_only |= w->c[i].in_main;
+    for (size_t i = 0; i < w->nc; i++) {
+        struct cand *c = &w->c[i];
+
+        if (rc == 0 && !w->failed && (!main_only || c->in_main)) {
+            /* lh_dir_add_entry takes the name and the description. */
+            if (c->desc == NULL && (c->desc = strdup("")) == NULL) {
+                rc = lh_dir_oom(w->p);
+            } else {
+                rc = lh_dir_add_entry(w->p, c->line, c->region, c->url,
+                    c->name, c->desc);
+                c->name = c->desc = NULL;
+            }
+        }
+        cand_free(c);
+    }
+    return rc;
+}
+
+static void
+walk_cleanup(struct walk *w)
+{
+    for (size_t i = 0; i < w->nc; i++)
+        cand_free(&w->c[i]);
+    free(w->c);
+    cand_free(&w->pending);
+    free(w->region);
+    free(w->site);
+    free(w->url);
+    free(w->dt);
+    free(w->img_alt);
+}
+
 static int
 only_space(const char *s, size_t len)
 {
@@ -408,6 +934,348 @@ only_space(const char *s, size_t len)
             return 0;
     return 1;
 }
+
+/*
+ * The pages a person's reading gets wrong are read by the configuration's
+ * XPath instead: directory_xpath selects the organizations (an element
+ * holding a link, a link, or a link's href attribute) and region_xpath
+ * the headings (default: h1 to h6).  On a tree, so only then is one
+ * built.
+ */
+#define DEFAULT_REGION_XPATH "//h1|//h2|//h3|//h4|//h5|//h6"
+
+/*
+ * An XPath error, kept rather than printed.  libxml2 2.9 leaves the
+ * message out of what it hands the context's handler: the code and the
+ * position in the expression are there.
+ */
+struct xpath_why {
+    int code, at;
+};
+
+static void
+xpath_error(void *arg, xmlErrorPtr e)
+{
+    struct xpath_why *w = arg;
+
+    if (e != NULL && w->code == 0) {
+        w->code = e->code;
+        w->at = e->int1;
+    }
+}
+
+static const char *
+xpath_message(int code)
+{
+    switch (code) {
+    case XML_XPATH_NUMBER_ERROR:
+        return "a number is not well formed";
+    case XML_XPATH_UNFINISHED_LITERAL_ERROR:
+    case XML_XPATH_START_LITERAL_ERROR:
+        return "a string is not closed";
+    case XML_XPATH_UNDEF_VARIABLE_ERROR:
+    case XML_XPATH_VARIABLE_REF_ERROR:
+        return "variables are not defined here";
+    case XML_XPATH_INVALID_PREDICATE_ERROR:
+        return "a predicate is not well formed";
+    case XML_XPATH_UNCLOSED_ERROR:
+        return "something is not closed";
+    case XML_XPATH_UNKNOWN_FUNC_ERROR:
+        return "it calls an unknown function";
+    case XML_XPATH_UNDEF_PREFIX_ERROR:
+        return "a namespace prefix is not defined";
+    case XML_XPATH_INVALID_CHAR_ERROR:
+        return "a character is not allowed";
+    default:
+        return "the expression is not well formed";
+    }
+}
+
+static void
+silent(void *arg, const char *fmt, ...)
+{
+    (void)arg;
+    (void)fmt;
+}
+
+/*
+ * Evaluate expr on doc (NULL: only compile it), errors kept in *w and
+ * nothing printed: libxml2 also reports some evaluation errors (an
+ * unknown function) through its generic handler.
+ */
+static xmlXPathObjectPtr
+quiet_eval(xmlDocPtr doc, const char *expr, struct xpath_why *w)
+{
+    xmlGenericErrorFunc saved = xmlGenericError;
+    void *saved_arg = xmlGenericErrorContext;
+    xmlXPathContextPtr ctx;
+    xmlXPathCompExprPtr comp;
+    xmlXPathObjectPtr r = NULL;
+
+    if ((ctx = xmlXPathNewContext(doc)) == NULL) {
+        w->code = XML_XPATH_MEMORY_ERROR;
+        return NULL;
+    }
+    ctx->error = xpath_error;
+    ctx->userData = w;
+    xmlSetGenericErrorFunc(NULL, silent);
+    if ((comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr)) != NULL) {
+        r = xmlXPathCompiledEval(comp, ctx);
+        xmlXPathFreeCompExpr(comp);
+    }
+    xmlSetGenericErrorFunc(saved_arg, saved);
+    xmlXPathFreeContext(ctx);
+    if (r == NULL && w->code == 0)
+        w->code = XML_XPATH_EXPR_ERROR;
+    return r;
+}
+
+int
+lh_dir_xpath_check(const char *expr, char *why, size_t whylen)
+{
+    static const char page[] = "<html><body><a href=\"x\">x</a></body>"
+        "</html>";
+    struct xpath_why w = { 0, 0 };
+    xmlXPathObjectPtr r;
+    htmlDocPtr doc;
+    int type;
+
+    xmlInitParser();
+    if ((doc = htmlReadMemory(page, sizeof(page) - 1, NULL, "UTF-8",
+            HTML_OPTIONS)) == NULL) {
+        lh_seterr(why, whylen, "cannot be checked: out of memory");
+        return -1;
+    }
+    r = quiet_eval(doc, expr, &w);
+    type = r != NULL ? (int)r->type : -1;
+    xmlXPathFreeObject(r);
+    xmlFreeDoc(doc);
+    if (type == XPATH_NODESET)
+        return 0;
+    if (r != NULL) {
+        lh_seterr(why, whylen, "selects no elements (it is a number, a "
+            "string or a boolean)");
+        return -1;
+    }
+    if (w.code == XML_XPATH_MEMORY_ERROR)
+        lh_seterr(why, whylen, "cannot be checked: out of memory");
+    else if (w.at > 0)
+        lh_seterr(why, whylen, "is not an XPath expression: %s (at "
+            "character %d)", xpath_message(w.code), w.at + 1);
+    else
+        lh_seterr(why, whylen, "is not an XPath expression: %s",
+            xpath_message(w.code));
+    return -1;
+}
+
+/* The first <a href> at or under node, in document order, or NULL. */
+static xmlNodePtr
+first_link(xmlNodePtr node)
+{
+    xmlNodePtr n = node;
+
+    while (n != NULL) {
+        if (n->type == XML_ELEMENT_NODE && is_name(n->name, "a") &&
+            xmlHasProp(n, (const xmlChar *)"href") != NULL)
+            return n;
+        if (n->children != NULL && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n != node && n->next == NULL)
+            n = n->parent;
+        if (n == node)
+            break;
+        n = n->next;
+    }
+    return NULL;
+}
+
+/*
+ * The visible text under node (scripts and styles left out, the edges of
+ * blocks and <br> as spaces) into b; with skip not NULL, only what comes
+ * after that subtree.
+ */
+static int
+tree_text(xmlNodePtr node, xmlNodePtr skip, struct lh_dir_buf *b)
+{
+    xmlNodePtr n = node;
+    int after = skip == NULL;
+
+    while (n != NULL) {
+        int down = 0;
+
+        if (n == skip) {
+            after = 1;
+        } else if (n->type == XML_TEXT_NODE || n->type ==
+            XML_CDATA_SECTION_NODE) {
+            if (after && n->content != NULL && buf_append(b,
+                (const char *)n->content, strlen((const char *)n->content))
+                == -1)
+                return -1;
+        } else if (n->type == XML_ELEMENT_NODE && !is_hidden(n->name)) {
+            if (kind(n->name) & (K_BLOCK | K_BR))
+                if (buf_append(b, " ", 1) == -1)
+                    return -1;
+            down = n->children != NULL;
+        }
+        if (down) {
+            n = n->children;
+            continue;
+        }
+        while (n != node && n->next == NULL) {
+            n = n->parent;
+            if (n != node && n->type == XML_ELEMENT_NODE &&
+                is_block(n->name) && buf_append(b, " ", 1) == -1)
+                return -1;
+        }
+        if (n == node)
+            break;
+        n = n->next;
+    }
+    return 0;
+}
+
+/* Normalized text under node (after skip); NULL when out of memory. */
+static char *
+node_text(struct lh_dir_parser *p, xmlNodePtr node, xmlNodePtr skip)
+{
+    p->text.len = 0;
+    if (tree_text(node, skip, &p->text) == -1)
+        return NULL;
+    return lh_text_normalize(p->text.p != NULL ? p->text.p : "",
+        p->text.len);
+}
+
+static xmlXPathObjectPtr
+xpath_eval(struct lh_dir_parser *p, xmlDocPtr doc, const char *expr,
+    const char *key)
+{
+    struct xpath_why w = { 0, 0 };
+    xmlXPathObjectPtr r = quiet_eval(doc, expr, &w);
+
+    if (r == NULL && w.code == XML_XPATH_MEMORY_ERROR) {
+        lh_dir_oom(p);
+        return NULL;
+    }
+    if (r == NULL) {
+        lh_seterr(p->err, p->errlen, "%s: %s \"%s\" could not be evaluated",
+            p->source, key, expr);
+        return NULL;
+    }
+    if (r->type != XPATH_NODESET) {
+        lh_seterr(p->err, p->errlen, "%s: %s \"%s\" selects no elements "
+            "(it is a number, a string or a boolean)", p->source, key, expr);
+        xmlXPathFreeObject(r);
+        return NULL;
+    }
+    if (r->nodesetval != NULL)
+        xmlXPathNodeSetSort(r->nodesetval);
+    return r;
+}
+
+/* One node that directory_xpath selected: an organization. */
+static int
+xpath_entry(struct lh_dir_parser *p, xmlNodePtr node, const char *region)
+{
+    xmlNodePtr link;
+    xmlChar *href;
+    char *name = NULL, *desc = NULL;
+    unsigned line;
+    long l;
+    int rc;
+
+    if (node->type == XML_ATTRIBUTE_NODE)
+        node = node->parent;    /* //a/@href */
+    link = node != NULL && node->type == XML_ELEMENT_NODE ?
+        first_link(node) : NULL;
+    l = xmlGetLineNo(link != NULL ? link : node);
+    line = p->line_base > 0 ? p->line_base : l > 0 ? (unsigned)l : 0;
+    if (link == NULL)
+        return lh_dir_skip(p, line, "", "the element that directory_xpath "
+            "selects holds no link");
+    if ((href = xmlGetProp(link, (const xmlChar *)"href")) == NULL)
+        return lh_dir_oom(p);
+    if ((name = node_text(p, link, NULL)) == NULL ||
+        (desc = node_text(p, node, link)) == NULL) {
+        free(name);
+        xmlFree(href);
+        return lh_dir_oom(p);
+    }
+    if (link == node) {
+        desc[0] = '\0';
+    }
+    {
+        /* The href as the walk trims it. */
+        const char *s = (const char *)href;
+        size_t n;
+        char *url;
+
+        while (*s != '\0' && lh_is_space_byte((unsigned char)*s))
+            s++;
+        n = strlen(s);
+        while (n > 0 && lh_is_space_byte((unsigned char)s[n - 1]))
+            n--;
+        url = strndup(s, n);
+        xmlFree(href);
+        if (url == NULL) {
+            free(name);
+            free(desc);
+            return lh_dir_oom(p);
+        }
+        rc = lh_dir_add_entry(p, line, region, url, name,
+            strip_separator(desc));
+        free(url);
+    }
+    return rc;
+}
+
+static int
+xpath_parse(struct lh_dir_parser *p, const char *html, size_t len)
+{
+    const char *rx = p->opt.region_xpath != NULL ? p->opt.region_xpath :
+        DEFAULT_REGION_XPATH;
+    xmlXPathObjectPtr entries = NULL, regions = NULL;
+    xmlNodeSetPtr es, rs;
+    char *region = NULL;
+    htmlDocPtr doc;
+    int rc = -1;
+    size_t j = 0;
+
+    if ((doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+            HTML_OPTIONS)) == NULL)
+        return only_space(html, len) ? 0 : lh_dir_oom(p);
+    if ((entries = xpath_eval(p, doc, p->opt.entry_xpath,
+            "directory_xpath")) == NULL ||
+        (regions = xpath_eval(p, doc, rx, "region_xpath")) == NULL)
+        goto done;
+    es = entries->nodesetval;
+    rs = regions->nodesetval;
+    for (int i = 0; es != NULL && i < es->nodeNr; i++) {
+        xmlNodePtr node = es->nodeTab[i];
+
+        /* The last heading before it names its region. */
+        while (rs != NULL && j < (size_t)rs->nodeNr &&
+            xmlXPathCmpNodes(rs->nodeTab[j], node) == 1) {
+            free(region);
+            if ((region = node_text(p, rs->nodeTab[j], NULL)) == NULL) {
+                lh_dir_oom(p);
+                goto done;
+            }
+            j++;
+        }
+        if (xpath_entry(p, node, region != NULL ? region : "") == -1)
+            goto done;
+    }
+    rc = 0;
+done:
+    free(region);
+    xmlXPathFreeObject(entries);
+    xmlXPathFreeObject(regions);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
 
 /*
  * libxml2 2.9 reports its own allocation failures through the thread's
@@ -448,6 +1316,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     }
     if (only_space(html, len))
         return 0;
+    if (p->opt.entry_xpath != NULL)
+        return xpath_parse(p, html, len);
     /*
      * A context by hand rather than htmlSAXParseDoc: naming "UTF-8" as
      * the encoding runs the whole input through a UTF-8 to UTF-8
@@ -471,6 +1341,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     w.p = p;
     w.ctxt = ctxt;
     w.mode = VISIT;
+    if (p->opt.site != NULL)
+        w.site = site_of(p->opt.site);
     own = ctxt->sax;
     ctxt->sax = &sax;
     ctxt->userData = &w;
@@ -491,7 +1363,15 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
     }
-    if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
+    if (w.too_long > 0) {
+        lh_seterr(p->err, p->errlen, "%s:%d: a text of more than %d bytes "
+            "without markup; the page is not read", p->source,
+            p->line_base > 0 ? (int)p->line_base : w.too_long,
+            XML_MAX_TEXT_LENGTH);
+        rc = -1;
+    } else if (parsed && !w.failed && walk_finish(&w) == -1) {
+        rc = -1;
+    } else if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
         rc = lh_dir_oom(p);
     } else if (!parsed) {
         lh_seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "
@@ -499,7 +1379,6 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         rc = -1;
     }
     htmlFreeParserCtxt(ctxt);
-    drop_pending(&w);
-    free(w.region);
+    walk_cleanup(&w);
     return rc;
 }

@@ -38,6 +38,9 @@ struct lh_dir_parser {
     CURLU *curlu;               /* reused for every URL */
     struct lh_dir_buf text;     /* the HTML reader's scratch for text,
                                    kept across the pages of a JSON array */
+    struct lh_dir_options opt;  /* borrowed strings */
+    unsigned line_base;         /* not 0: the line of every entry (the
+                                   JSON line holding content.rendered) */
     char *err;                  /* the caller's error buffer */
     size_t errlen;
 };
@@ -50,6 +53,13 @@ struct lh_dir_parser {
  */
 int lh_dir_add_entry(struct lh_dir_parser *p, unsigned line,
     const char *region, const char *url, char *name, char *desc);
+
+/*
+ * directory.c: skip an organization with a warning naming the line, the
+ * name (may be "") and why.  Returns -1 only when out of memory.
+ */
+int lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
+    const char *why);
 
 /* directory.c: set the error to "source: out of memory"; returns -1. */
 int lh_dir_oom(struct lh_dir_parser *p);

@@ -59,6 +59,84 @@ json_hint(const char *text, size_t start, size_t len)
     return "";
 }
 
+/*
+ * The line of the file on which each page's content.rendered string
+ * begins, in the order of the pages: a JSON string holds no raw newline,
+ * so all of that page's HTML is on that line, and it is the line a
+ * warning about one of its organizations names.  cJSON keeps no
+ * positions: a small scan over the text finds them.  Returns how many it
+ * found (at most max).
+ */
+#define SCAN_DEPTH 4
+
+static size_t
+rendered_lines(const char *text, size_t start, size_t len, unsigned *lines,
+    size_t max)
+{
+    struct { char type; const char *key; size_t klen; } st[SCAN_DEPTH];
+    size_t depth = 0, found = 0, pagedepth = 0;
+    unsigned line = 1;
+    int expect_key = 0;
+
+    for (size_t i = 0; i < start; i++)
+        line += text[i] == '\n';
+    for (size_t i = start; i < len && found < max; i++) {
+        char c = text[i];
+        size_t j;
+
+        if (c == '\n') {
+            line++;
+        } else if (c == '{' || c == '[') {
+            if (depth == 0)
+                pagedepth = c == '[' ? 2 : 1;
+            if (depth < SCAN_DEPTH) {
+                st[depth].type = c;
+                st[depth].key = NULL;
+                st[depth].klen = 0;
+            }
+            depth++;
+            expect_key = c == '{';
+        } else if (c == '}' || c == ']') {
+            if (depth > 0)
+                depth--;
+            expect_key = 0;
+        } else if (c == ',') {
+            expect_key = depth > 0 && depth <= SCAN_DEPTH &&
+                st[depth - 1].type == '{';
+        } else if (c == '"') {
+            for (j = i + 1; j < len && text[j] != '"'; j++)
+                if (text[j] == '\\')
+                    j++;
+            if (expect_key && depth > 0 && depth <= SCAN_DEPTH) {
+                st[depth - 1].key = text + i + 1;
+                st[depth - 1].klen = j - i - 1;
+                expect_key = 0;
+            } else if (depth == pagedepth + 1 && depth <= SCAN_DEPTH &&
+                st[depth - 1].klen == 8 &&
+                memcmp(st[depth - 1].key, "rendered", 8) == 0 &&
+                st[depth - 2].klen == 7 &&
+                memcmp(st[depth - 2].key, "content", 7) == 0) {
+                lines[found++] = line;
+            }
+            i = j;
+        }
+    }
+    return found;
+}
+
+/* One page's HTML, its entries on the JSON line of its string. */
+static int
+page_parse(struct lh_dir_parser *p, const char *html, const unsigned *lines,
+    size_t nlines, size_t page)
+{
+    int rc;
+
+    p->line_base = page < nlines ? lines[page] : 0;
+    rc = lh_dir_html_parse(p, html, strlen(html));
+    p->line_base = 0;
+    return rc;
+}
+
 int
 lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
     size_t start, size_t len)
@@ -66,8 +144,8 @@ lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
     const char *end = NULL, *html;
     const cJSON *page, *message;
     cJSON *root;
-    unsigned line, col;
-    size_t pages = 0;
+    unsigned line, col, *lines = NULL;
+    size_t pages = 0, nlines = 0, max;
     int rc = -1;
 
     root = cJSON_ParseWithLengthOpts(text + start, len - start, &end, 0);
@@ -88,6 +166,12 @@ lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
             "after the end", p->source, line, col);
         goto fail;
     }
+    max = cJSON_IsArray(root) ? (size_t)cJSON_GetArraySize(root) : 1;
+    if (max > 0 && (lines = calloc(max, sizeof(*lines))) == NULL) {
+        lh_dir_oom(p);
+        goto fail;
+    }
+    nlines = rendered_lines(text, start, len, lines, max);
     if (cJSON_IsArray(root)) {
         if (cJSON_GetArraySize(root) == 0) {
             lh_seterr(p->err, p->errlen, "%s: no pages (an empty JSON array; "
@@ -97,13 +181,11 @@ lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
         cJSON_ArrayForEach(page, root) {
             if ((html = page_rendered(page)) == NULL)
                 continue;
-            pages++;
-            if (lh_dir_html_parse(p, html, strlen(html)) == -1)
+            if (page_parse(p, html, lines, nlines, pages++) == -1)
                 goto fail;
         }
     } else if ((html = page_rendered(root)) != NULL) {
-        pages++;
-        if (lh_dir_html_parse(p, html, strlen(html)) == -1)
+        if (page_parse(p, html, lines, nlines, pages++) == -1)
             goto fail;
     }
     if (pages == 0) {
@@ -129,6 +211,7 @@ lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
     }
     rc = 0;
 fail:
+    free(lines);
     cJSON_Delete(root);
     return rc;
 }

@@ -249,8 +249,8 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
  * A URL that is not kept: one warning.  The first of them explains a
  * directory in which none was kept.
  */
-static int
-skip_entry(struct lh_dir_parser *p, unsigned line, const char *name,
+int
+lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
     const char *why)
 {
     char q[LH_DIR_CLIP_BYTES + 4];
@@ -393,7 +393,7 @@ lh_dir_add_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     if (rc == -2) {
         rc = lh_dir_oom(p);
     } else if (rc == -1) {
-        rc = skip_entry(p, line, name, why);
+        rc = lh_dir_skip(p, line, name, why);
     } else {
         if (host != NULL) {
             /* No link text: the host names it. */
@@ -484,6 +484,19 @@ lh_directory_parse(const char *buf, size_t len, const char *source,
     enum lh_dir_format format, struct lh_directory *out, char *err,
     size_t errlen)
 {
+    struct lh_dir_options opt;
+
+    memset(&opt, 0, sizeof(opt));
+    opt.format = format;
+    return lh_directory_parse_opts(buf, len, source, &opt, out, err, errlen);
+}
+
+int
+lh_directory_parse_opts(const char *buf, size_t len, const char *source,
+    const struct lh_dir_options *opt, struct lh_directory *out, char *err,
+    size_t errlen)
+{
+    enum lh_dir_format format = opt->format;
     struct lh_dir_parser p;
     enum lh_dir_format seen;
     const char *text;
@@ -496,6 +509,7 @@ lh_directory_parse(const char *buf, size_t len, const char *source,
     lh_strmap_init_borrowed(&p.urls);
     lh_strmap_init_borrowed(&p.repeats);
     p.source = source != NULL ? source : "directory";
+    p.opt = *opt;
     p.err = err;
     p.errlen = errlen;
     if (err != NULL && errlen > 0)

@@ -3,12 +3,14 @@
  * HTML page, or a plain list of URLs) into a list of entries.  Knows nothing
  * of where the bytes came from.
  *
- * The page structure: an <h2> sets the region for what follows (in document
- * order, however deeply nested); an organization is an <a href> inside a
- * <p> (not inside an <li>) followed, before the next such link or <h2>, by
- * a <div> whose class list holds "text-subtext".  In-page "#" links,
- * menus, images and scripts are never organizations.  WordPress JSON is one
- * page object or an array of them; content.rendered of each is such HTML.
+ * An HTML page is read as a person reads it (dir_html.c says how): a
+ * heading sets the region for what follows; the first link of an item (a
+ * list item, a table row, a dt or dd, a paragraph or a line of one) is an
+ * organization, the rest of the item or the next block its description;
+ * navigation, headers, footers, menus, links in sentences and links to
+ * the directory's own site are not organizations.  Options may select the
+ * organizations and regions by XPath instead.  WordPress JSON is one page
+ * object or an array of them; content.rendered of each is such HTML.
  *
  * The plain list: one URL per line, then an optional name; blank lines and
  * lines whose first non-space character is '#' are skipped ('#' later on a
@@ -39,13 +41,13 @@ enum lh_dir_format {
  * URL's host.
  */
 struct lh_entry {
-    char *region;       /* the <h2> above it; "" in a plain list */
+    char *region;       /* the heading above it; "" in a plain list */
     char *name;         /* link text, entities decoded, whitespace collapsed */
     char *url;          /* as listed, trimmed (only http and https are kept) */
-    char *description;  /* div.text-subtext text, "" when there is none */
-    unsigned line;      /* line in the source where it was found, or 0:
-                           the file's line for a list or an HTML page, the
-                           line within content.rendered for WordPress JSON */
+    char *description;  /* the text after the link, "" when none */
+    unsigned line;      /* line of the file where it was found, or 0 (for
+                           WordPress JSON, the line holding the page's
+                           content.rendered) */
 };
 
 struct lh_directory {
@@ -58,6 +60,28 @@ struct lh_directory {
 };
 
 #define LH_DIRECTORY_MAX_BYTES_DEFAULT (8u * 1024 * 1024)
+
+/* How to read a directory; all strings borrowed, NULL when unset. */
+struct lh_dir_options {
+    enum lh_dir_format format;
+    const char *site;           /* the directory's own URL: links to its
+                                   host are not organizations */
+    int own_site_links;         /* ... unless this is set */
+    const char *entry_xpath;    /* HTML: XPath of the organizations */
+    const char *region_xpath;   /* HTML: XPath of the region headings */
+};
+
+/*
+ * 0 when expr compiles as an XPath expression (directory_xpath,
+ * region_xpath); otherwise -1 with a phrase in why ("is not an XPath
+ * expression: Invalid expression").
+ */
+int lh_dir_xpath_check(const char *expr, char *why, size_t whylen);
+
+/* lh_directory_parse with options: opt->format is the format. */
+int lh_directory_parse_opts(const char *buf, size_t len, const char *source,
+    const struct lh_dir_options *opt, struct lh_directory *out, char *err,
+    size_t errlen);
 
 /*
  * Parse len bytes of buf (need not be NUL-terminated).  source names the

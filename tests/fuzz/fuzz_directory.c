@@ -1,7 +1,9 @@
 /*
- * libFuzzer target for lh_directory_parse, every format: the first byte
- * of the input picks the format (auto, wordpress, html, list), the rest
- * is the document.  Checks the contract of directory.h on each result.
+ * libFuzzer target for lh_directory_parse_opts, every format: the first
+ * byte of the input picks the format (auto, wordpress, html, list: its
+ * low two bits), whether the directory has a site of its own and keeps
+ * its links (bits 2 and 3) and whether an XPath reads HTML (bit 4); the
+ * rest is the document.  Checks the contract of directory.h on each result.
  */
 #include <strings.h>
 
@@ -70,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum lh_dir_format formats[] = {
         LH_DIR_AUTO, LH_DIR_WPJSON, LH_DIR_HTML, LH_DIR_LIST,
     };
+    struct lh_dir_options opt;
     struct lh_directory d;
     enum lh_dir_format format;
     char err[1024];
@@ -78,9 +81,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     format = formats[data[0] % 4];
+    memset(&opt, 0, sizeof(opt));
+    opt.format = format;
+    if (data[0] & 4)
+        opt.site = "https://www.example.org/directory/";
+    opt.own_site_links = (data[0] & 8) != 0;
+    if (data[0] & 16) {
+        opt.entry_xpath = "//li|//tr|//p/a|//a/@href";
+        opt.region_xpath = "//h2|//b";
+    }
     memset(err, 'x', sizeof(err));
-    rc = lh_directory_parse((const char *)data + 1, size - 1, "fuzz.dir",
-        format, &d, err, sizeof(err));
+    rc = lh_directory_parse_opts((const char *)data + 1, size - 1,
+        "fuzz.dir", &opt, &d, err, sizeof(err));
     FUZZ_ASSERT(rc == 0 || rc == -1, "rc %d", rc);
     if (rc == 0) {
         check_ok(&d, format);
