@@ -245,7 +245,13 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
             c->resolve) != CURLE_OK))
         return lh_check_request_failed(c, "curl_easy_setopt failed");
     c->r->attempts++;
-    if (lh_url_is_invalid_host(c->host)) {
+    if (c->rq.proxy != NULL && !lh_url_is_invalid_host(c->host) &&
+        lh_check_target_forbidden(c, c->rq.guard.refused,
+            sizeof(c->rq.guard.refused))) {
+        /* Not sent to the proxy; the verdict is the guard's. */
+        rc = lh_http_fail(ck->http, c->easy, CURLE_COULDNT_CONNECT,
+            done_cb, c, err, sizeof(err));
+    } else if (lh_url_is_invalid_host(c->host)) {
         /* RFC 6761: names under .invalid never resolve, so none is looked
          * up (and no query leaves the machine). */
         snprintf(c->rq.errbuf, sizeof(c->rq.errbuf), "Could not resolve "

@@ -5,6 +5,8 @@
  * Which request comes next is check.c's.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -144,6 +146,96 @@ dns_target(struct lh_check *c)
 }
 
 static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
+
+/* Is one of the addresses of list ("1.2.3.4,[::1]", a resolve entry's
+ * answer) forbidden?  The first one is named in why. */
+static bool
+addrs_forbidden(const struct lh_netguard *g, const char *list, char *why,
+    size_t whylen)
+{
+    while (*list != '\0') {
+        struct sockaddr_storage ss;
+        char a[INET6_ADDRSTRLEN + 2];
+        size_t n = strcspn(list, ",");
+        const char *p = list;
+
+        list += n + (list[n] == ',');
+        if (*p == '[' && n >= 2 && p[n - 1] == ']') {
+            p++;
+            n -= 2;
+        }
+        if (n == 0 || n >= sizeof(a))
+            continue;
+        memcpy(a, p, n);
+        a[n] = '\0';
+        memset(&ss, 0, sizeof(ss));
+        if (inet_pton(AF_INET, a,
+                &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+            ss.ss_family = AF_INET;
+        else if (inet_pton(AF_INET6, a,
+                &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+            ss.ss_family = AF_INET6;
+        else
+            continue;
+        if (lh_netguard_forbids(g, (struct sockaddr *)&ss, why, whylen))
+            return true;
+    }
+    return false;
+}
+
+/* The addresses a resolve list gives name:port, or NULL. */
+static const char *
+resolve_answer(const struct curl_slist *e, const char *name, long port)
+{
+    for (; e != NULL; e = e->next) {
+        const char *p = e->data, *h, *portp;
+        size_t hn, pn;
+
+        if (*p == '-')
+            continue;
+        if (*p == '+')
+            p++;
+        h = p;
+        hn = field(&p);
+        portp = p;
+        pn = field(&p);
+        if (hn > 1 && h[hn - 1] == '.')
+            hn--;
+        if ((same_name(h, hn, name) || same_name(h, hn, "*")) &&
+            same_port(portp, pn, port, false))
+            return p;
+    }
+    return NULL;
+}
+
+bool
+lh_check_target_forbidden(struct lh_check *c, char *why, size_t whylen)
+{
+    const struct lh_netguard *g = &c->ck->base.guard;
+    const char *addrs;
+    struct lh_url u;
+    char host[INET6_ADDRSTRLEN + 2];
+
+    if (lh_url_parse(c->url, &u) == -1 || u.hostlen >= sizeof(host)) {
+        lh_seterr(why, whylen, "%s (its address cannot be judged)",
+            c->host);
+        return true;
+    }
+    if (u.ipv6 || is_address(c->host)) {
+        memcpy(host, u.host, u.hostlen);
+        host[u.hostlen] = '\0';
+        return addrs_forbidden(g, host, why, whylen);
+    }
+    /* The name's answer: this request's lookup, or a configured one. */
+    if ((addrs = resolve_answer(c->resolve, c->dns_name, c->dns_port)) ==
+        NULL && (addrs = resolve_answer(c->ck->base.resolve, c->dns_name,
+            c->dns_port)) == NULL) {
+        lh_seterr(why, whylen, "%s (its address cannot be judged)",
+            c->host);
+        return true;
+    }
+    return addrs_forbidden(g, addrs, why, whylen);
+}
 
 /*
  * The request for c->url after delay_ms: its connect name looked up

@@ -156,6 +156,16 @@ void lh_check_finish_oom(struct lh_check *c);
  */
 int lh_check_request(struct lh_check *c, unsigned delay_ms);
 
+/*
+ * check_dns.c: a request through a proxy connects to the proxy only, so
+ * the guard judges its target before it is sent: the URL's address, or
+ * the addresses its name was looked up to (every one; the proxy may pick
+ * any).  True, with the address and its kind in why, when one is
+ * forbidden or none is known.
+ */
+bool lh_check_target_forbidden(struct lh_check *c, char *why,
+    size_t whylen);
+
 /* ---- check_response.c: the response as it arrives, what it says ---- */
 /* Forget what the previous response left in c: before each request. */
 void lh_check_response_reset(struct lh_check *c);

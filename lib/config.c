@@ -20,6 +20,7 @@
 #include "config.h"
 #include "file.h"
 #include "netguard.h"
+#include "request.h"
 #include "shard.h"
 #include "url.h"
 #include "util.h"
@@ -44,7 +45,8 @@ enum opt_type {
     OPT_ACCEPT,     /* a regular expression and states or codes, may
                        repeat */
     OPT_STATES,     /* link states, comma- or space-separated */
-    OPT_XPATH       /* an XPath expression; "" means unset (NULL) */
+    OPT_XPATH,      /* an XPath expression; "" means unset (NULL) */
+    OPT_PROXY       /* a proxy URL or "env"; "" means none (NULL) */
 };
 
 struct option {
@@ -90,6 +92,8 @@ static const struct option options[] = {
         30 * 86400 * SEC },
     { "user_agent", OPT_STRING, OFF(user_agent), 0, 0 },
     { "contact", OPT_STRING, OFF(contact), 0, 0 },
+    { "proxy", OPT_PROXY, OFF(proxy), 0, 0 },
+    { "no_proxy", OPT_STRING, OFF(no_proxy), 0, 0 },
     { "ca_file", OPT_PATH, OFF(ca_file), 0, 0 },
     { "resolve", OPT_RESOLVE, OFF(resolve), 0, 0 },
     { "connect_to", OPT_CONNECT_TO, OFF(connect_to), 0, 0 },
@@ -154,6 +158,8 @@ lh_config_cleanup(struct lh_config *cfg)
     free(cfg->metrics_file);
     free(cfg->user_agent);
     free(cfg->contact);
+    free(cfg->proxy);
+    free(cfg->no_proxy);
     free(cfg->ca_file);
     free(cfg->dns_servers);
     for (size_t i = 0; i < cfg->nresolve; i++)
@@ -642,6 +648,15 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         return 0;
+    case OPT_PROXY:
+        if (*value != '\0' && strcmp(value, "env") != 0 &&
+            !lh_proxy_url_ok(value)) {
+            *why = "is not \"env\" or a proxy URL (http://, https://, "
+                "socks4://, socks4a://, socks5:// or socks5h://, with a "
+                "host)";
+            return -1;
+        }
+        return lh_replace_string(field, *value == '\0' ? NULL : value);
     case OPT_XPATH:
         if (*value != '\0' && lh_dir_xpath_check(value, range, rangelen) ==
             -1) {

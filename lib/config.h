@@ -55,6 +55,11 @@ struct lh_config {
 
     char *user_agent;           /* full User-Agent header value */
     char *contact;              /* appended to the User-Agent; may be NULL */
+    char *proxy;                /* a proxy URL, "env" (the environment's
+                                   http_proxy, https_proxy, all_proxy), or
+                                   NULL: none, the environment ignored */
+    char *no_proxy;             /* hosts reached without the proxy, or
+                                   NULL */
     char *ca_file;              /* NULL: the system store */
     char **resolve;             /* "host:port:address", as curl --resolve */
     size_t nresolve;

@@ -131,6 +131,14 @@ done_cb(void *easy, int result, void *arg)
             snprintf(f->res.error, sizeof(f->res.error), "%s: out of memory",
                 f->url);
         }
+    } else if (f->rq.proxy != NULL && status >= 300 && status < 400) {
+        char *to = NULL;
+
+        curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &to);
+        snprintf(f->res.error, sizeof(f->res.error), "%s: HTTP %ld, a "
+            "redirect to %.300s, not followed through the proxy (set "
+            "directory to the URL it leads to)", f->url, status,
+            to != NULL ? to : "(no Location)");
     } else {
         snprintf(f->res.error, sizeof(f->res.error), "%s: HTTP %ld",
             f->url, status);
@@ -158,15 +166,17 @@ add_header(struct curl_slist **list, const char *name, const char *value)
     return 0;
 }
 
-/* What only the directory download sets: curl follows redirects, the
- * body is kept (and may come compressed), validators are read. */
+/* What only the directory download sets: curl follows redirects (not
+ * through a proxy: the guard could not judge where they lead), the body
+ * is kept (and may come compressed), validators are read. */
 static int
 setup_own(struct lh_fetch *f)
 {
     CURL *e = f->easy;
     bool ok;
 
-    ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) == CURLE_OK &&
+    ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+            f->rq.proxy == NULL ? 1L : 0L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) == CURLE_OK &&
         /* A check reusing this connection would see no certificate. */
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&

@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
 #include "http.h"
 #include "request.h"
+#include "url.h"
 #include "util.h"
+
+static int proxy_init(struct lh_request_base *b,
+    const struct lh_config *cfg);
 
 _Static_assert(LH_REQUEST_ERROR_SIZE >= CURL_ERROR_SIZE,
     "LH_REQUEST_ERROR_SIZE is below curl's CURL_ERROR_SIZE");
@@ -38,7 +43,8 @@ lh_request_base_init(struct lh_request_base *b, const struct lh_config *cfg,
         b->user_agent = NULL;
         goto nomem;
     }
-    if (lh_replace_string(&b->ca_file, cfg->ca_file) == -1 ||
+    if (proxy_init(b, cfg) == -1 ||
+        lh_replace_string(&b->ca_file, cfg->ca_file) == -1 ||
         lh_http_slist_append(&b->resolve, cfg->resolve, cfg->nresolve) ==
             -1 ||
         lh_http_slist_append(&b->connect_to, cfg->connect_to,
@@ -59,7 +65,114 @@ lh_request_base_cleanup(struct lh_request_base *b)
     curl_slist_free_all(b->connect_to);
     free(b->user_agent);
     free(b->ca_file);
+    free(b->proxy_http);
+    free(b->proxy_https);
+    free(b->no_proxy);
     memset(b, 0, sizeof(*b));
+}
+
+bool
+lh_proxy_url_ok(const char *s)
+{
+    static const char *const schemes[] = {
+        "http://", "https://", "socks4://", "socks4a://", "socks5://",
+        "socks5h://",
+    };
+
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t n = strlen(schemes[i]);
+
+        if (strncasecmp(s, schemes[i], n) == 0)
+            return s[n] != '\0' && s[n] != '/' && s[n] != ':' &&
+                strpbrk(s, " \t\r\n") == NULL;
+    }
+    return false;
+}
+
+/* The first of the environment variables names that is set and not "". */
+static const char *
+env_first(const char *const *names)
+{
+    const char *v;
+
+    for (; *names != NULL; names++)
+        if ((v = getenv(*names)) != NULL && *v != '\0')
+            return v;
+    return NULL;
+}
+
+/*
+ * The proxies of the configuration.  proxy = env reads the environment
+ * as curl would (http_proxy in lower case only, as a CGI program's
+ * HTTP_PROXY may come from a request header), but once, here: a proxy
+ * in the environment is otherwise never used.
+ */
+static int
+proxy_init(struct lh_request_base *b, const struct lh_config *cfg)
+{
+    static const char *const http[] = { "http_proxy", "all_proxy",
+        "ALL_PROXY", NULL };
+    static const char *const https[] = { "https_proxy", "HTTPS_PROXY",
+        "all_proxy", "ALL_PROXY", NULL };
+    static const char *const none[] = { "no_proxy", "NO_PROXY", NULL };
+    const char *ph = cfg->proxy, *ps = cfg->proxy, *np = cfg->no_proxy;
+
+    if (cfg->proxy != NULL && strcmp(cfg->proxy, "env") == 0) {
+        ph = env_first(http);
+        ps = env_first(https);
+        if (np == NULL)
+            np = env_first(none);
+    }
+    return lh_replace_string(&b->proxy_http, ph) == -1 ||
+        lh_replace_string(&b->proxy_https, ps) == -1 ||
+        lh_replace_string(&b->no_proxy, np) == -1 ? -1 : 0;
+}
+
+/* Does the no_proxy word w name host (or a domain above it)? */
+static bool
+no_proxy_match(const char *w, const char *host)
+{
+    size_t wn, hn = strlen(host);
+
+    if (strcmp(w, "*") == 0)
+        return true;
+    if (*w == '.')
+        w++;
+    wn = strlen(w);
+    if (wn > 0 && w[wn - 1] == '.')
+        wn--;
+    if (wn == 0 || wn > hn)
+        return false;
+    return strncasecmp(host + hn - wn, w, wn) == 0 &&
+        (hn == wn || host[hn - wn - 1] == '.');
+}
+
+const char *
+lh_request_proxy(const struct lh_request_base *b, const char *url)
+{
+    const char *proxy = lh_url_is_http(url) && (url[4] == 's' ||
+        url[4] == 'S') ? b->proxy_https : b->proxy_http;
+    const char *list = b->no_proxy;
+    char host[256], word[256];
+    size_t n;
+
+    if (proxy == NULL)
+        return NULL;
+    if (list == NULL || lh_url_host(url, host, sizeof(host)) == -1)
+        return proxy;
+    n = strlen(host);
+    if (n > 0 && host[n - 1] == '.')
+        host[n - 1] = '\0';
+    while (lh_list_next(&list, word, sizeof(word)) > 0) {
+        /* An IPv6 address is written in its brackets or without. */
+        if (host[0] == '[' && word[0] != '[' &&
+            strncasecmp(host + 1, word, strlen(word)) == 0 &&
+            host[1 + strlen(word)] == ']')
+            return NULL;
+        if (no_proxy_match(word, host))
+            return NULL;
+    }
+    return proxy;
 }
 
 int
@@ -72,7 +185,10 @@ lh_request_setup(void *easy, const struct lh_request_base *b,
     CURL *e = easy;
 
     rq->errbuf[0] = '\0';
-    rq->guard.guard = &b->guard;
+    rq->proxy = lh_request_proxy(b, url);
+    /* Through a proxy the only socket is the proxy's, which the
+     * administrator chose: the target is judged before (check.c). */
+    rq->guard.guard = rq->proxy == NULL ? &b->guard : NULL;
     if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
             CURLE_OK ||
@@ -85,7 +201,12 @@ lh_request_setup(void *easy, const struct lh_request_base *b,
             CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK)
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+        /* Set always: "" keeps curl from taking a proxy, or exceptions
+         * to one, from the environment. */
+        curl_easy_setopt(e, CURLOPT_PROXY, rq->proxy != NULL ? rq->proxy :
+            "") != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "") != CURLE_OK)
         return -1;
     if (b->resolve != NULL &&
         curl_easy_setopt(e, CURLOPT_RESOLVE, b->resolve) != CURLE_OK)

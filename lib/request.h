@@ -28,12 +28,17 @@ struct lh_request_base {
     struct curl_slist *connect_to;  /* NULL: none */
     unsigned timeout_ms, connect_timeout_ms;
     struct lh_netguard guard;
+    char *proxy_http;           /* the proxy of http URLs, or NULL */
+    char *proxy_https;          /* of https URLs, or NULL */
+    char *no_proxy;             /* hosts reached without it, or NULL */
 };
 
 /* One transfer's own part of the set-up, filled in by curl and the guard
  * while it runs; must outlive the transfer. */
 struct lh_request {
     struct lh_netguard_ctx guard;       /* the address refused, if any */
+    const char *proxy;                  /* the proxy it goes through, or
+                                           NULL: straight to the server */
     char errbuf[LH_REQUEST_ERROR_SIZE]; /* curl's error text, or "" */
 };
 
@@ -47,6 +52,20 @@ struct lh_request {
 int lh_request_base_init(struct lh_request_base *b,
     const struct lh_config *cfg, char *err, size_t errlen);
 void lh_request_base_cleanup(struct lh_request_base *b);
+
+/*
+ * The proxy a request for url goes through, or NULL.  Only a configured
+ * proxy is used (the environment's only with proxy = env, read when the
+ * configuration is); no_proxy lists hosts reached without it: "*", or
+ * names (a name also covers the names under it; a leading dot is
+ * allowed) and addresses, separated by commas or blanks.
+ */
+const char *lh_request_proxy(const struct lh_request_base *b,
+    const char *url);
+
+/* s is a proxy URL linkhealthd accepts: http, https, socks4, socks4a,
+ * socks5 or socks5h, with a host. */
+bool lh_proxy_url_ok(const char *s);
 
 /*
  * Set up easy (a fresh CURL *) for url with what every request shares:
