@@ -57,7 +57,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB_A        := $(BUILD)/liblinkhealth.a
 BIN          := $(BUILD)/linkhealthd
 
-.PHONY: all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
+.PHONY: soak all deps test-deps run test unit-bins asan valgrind bench install uninstall clean \
         check-config unitfile fuzz fuzz-smoke fuzz-deps fuzz-bins bench-bins \
         stress stress-bins
 
@@ -146,6 +146,18 @@ asan: test-deps
 	    UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh $(BUILD)/asan
 
 unit-bins: $(UNIT_BIN)
+
+# The soak: the daemon with AddressSanitizer for SOAK_SECONDS (default
+# 600) against hostile local servers and a directory that changes every
+# cycle; memory and descriptors must stay flat (tests/soak/).  Not in
+# make test.
+SOAK_SECONDS ?= 600
+soak: test-deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	    SANITIZE='$(ASAN_FLAGS)' all
+	@LH_BUILD=$(BUILD)/asan LH_SANITIZER=asan SOAK_SECONDS=$(SOAK_SECONDS) \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1 python3 tests/soak/test_soak.py
 
 # Unit tests and a multi-cycle daemon run under valgrind: no errors,
 # nothing definitely or indirectly lost.
