@@ -3,6 +3,8 @@
  * The work lives in lib/ and the daemon's life in monitor.c; this file
  * wires them together and is the only place that exits.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -23,6 +25,7 @@
 #include "report.h"
 #include "signals.h"
 #include "status.h"
+#include "util.h"
 
 #define EXIT_UNHEALTHY 1
 #define EXIT_USAGE 2
@@ -350,8 +353,13 @@ print_list(const struct lh_directory *dir, const struct lh_config *cfg,
         const struct lh_entry *e = &dir->entries[i];
         unsigned rule = lh_rules_excluded(&cfg->rules, e->url);
 
-        printf("%s\t%s\t%s", e->region[0] ? e->region : "-", e->name,
-            e->url);
+        /* Tab-separated: a tab or a newline inside a name would move
+         * the columns, so each field is escaped. */
+        (void)lh_text_escape_file(stdout, e->region[0] ? e->region : "-");
+        putchar('\t');
+        (void)lh_text_escape_file(stdout, e->name);
+        putchar('\t');
+        (void)lh_text_escape_file(stdout, e->url);
         if (rule != 0)
             printf("\texcluded by rule %u", rule);
         putchar('\n');
@@ -388,12 +396,16 @@ report(struct app *app, const struct lh_links *links,
 
     /* A run that could not reach the network judged nothing: say so
      * first, rather than let a page of unchecked links speak for it. */
-    if (why != NULL && app->format == FORMAT_TEXT)
-        printf("NO VERDICTS: checks inconclusive: %s\n  Nothing was judged "
-            "in this run; the links keep their last verdicts.\n\n", why);
-    else if (why != NULL && app->format == FORMAT_MARKDOWN)
-        printf("> **No verdicts: checks inconclusive**: %s. Nothing was "
-            "judged in this run.\n\n", why);
+    if (why != NULL && app->format == FORMAT_TEXT) {
+        fputs("NO VERDICTS: checks inconclusive: ", stdout);
+        (void)lh_text_escape_file(stdout, why);
+        fputs("\n  Nothing was judged in this run; the links keep their "
+            "last verdicts.\n\n", stdout);
+    } else if (why != NULL && app->format == FORMAT_MARKDOWN) {
+        fputs("> **No verdicts: checks inconclusive**: ", stdout);
+        (void)lh_text_escape_file(stdout, why);
+        fputs(". Nothing was judged in this run.\n\n", stdout);
+    }
     switch (app->format) {
     case FORMAT_JSON:
         rc = lh_status_print(stdout, info, links);
@@ -449,24 +461,32 @@ show(struct app *app, const struct lh_config *cfg)
         return EXIT_USAGE;
     }
     if (app->format == FORMAT_JSON) {
-        /* The file as it is: no document is rebuilt from a partial read. */
+        /* The file as it is: no document is rebuilt from a partial read.
+         * It may have been crafted, and a JSON string may hold a raw
+         * escape or override, so what would drive the terminal is
+         * written in JSON's own escapes (the same document). */
         FILE *f = fopen(path, "r");
-        char buf[65536];
-        size_t n;
+        char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
 
-        if (f == NULL) {
+        /* lh_status_read took it whole, so it is within the limit. */
+        if (f == NULL || fstat(fileno(f), &st) == -1 || st.st_size < 0 ||
+            (unsigned long long)st.st_size > LH_STATUS_MAX_BYTES ||
+            (buf = malloc((size_t)st.st_size + 1)) == NULL) {
             log_warn("%s", path);
             code = EXIT_USAGE;
         } else {
-            while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-                if (fwrite(buf, 1, n, stdout) != n)
-                    break;
-            if (ferror(f) || fflush(stdout) == EOF) {
+            n = fread(buf, 1, (size_t)st.st_size, f);
+            if (ferror(f) || lh_text_escape_json_file(stdout, buf, n) ==
+                -1 || fflush(stdout) == EOF) {
                 log_warn("%s", path);
                 code = EXIT_USAGE;
             }
-            fclose(f);
         }
+        free(buf);
+        if (f != NULL)
+            fclose(f);
     } else if (report(app, &links, NULL, duration_ms) == -1) {
         code = EXIT_USAGE;
     }
