@@ -89,6 +89,20 @@ def once_forges_no_line_and_no_terminal():
         check_in(GOOD_NAME if fmt == "text" else "Cr\u00e8che",
                  r.stdout, fmt + " report: a foreign name as written")
         check_in("\\u202e", r.stdout, fmt + " report: the override escaped")
+    # --check-config lists the entries, tab-separated: a tab or newline
+    # in a field would move the columns.
+    p = subprocess.run(lhtest.wrapper() + [lhtest.binary(), "--check-config",
+                       "-c", lhtest.write_config(conf)], capture_output=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    out = decode(p.stdout)
+    check_eq(0, p.returncode, "--check-config: %s" % decode(p.stderr)[-300:])
+    no_raw_controls(out.replace("\t", ""), "--check-config")
+    check_log_lines(decode(p.stderr), "--check-config stderr")
+    rows = [l for l in out.splitlines() if not l.startswith("#")]
+    check_eq(4, len(rows), "--check-config: one line per entry")
+    for l in rows:
+        check_eq(3, len(l.split("\t")), "three fields in %r" % l)
+    check_in(GOOD_NAME, out, "--check-config: a foreign name as written")
     # The metrics file: no raw byte, and promtool takes it.
     with open(metrics, "rb") as f:
         text = decode(f.read())
