@@ -1,6 +1,7 @@
 /*
  * log: one place that decides where messages go: stderr in the foreground,
- * syslog(3) as a daemon, or both.  In the style of OpenBSD's log.c.
+ * syslog(3) as a daemon, or both, each line escaped by lh_text_escape.
+ * In the style of OpenBSD's log.c.
  */
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 static bool log_stderr = true;
 static bool log_journal;        /* stderr is the systemd journal */
@@ -85,12 +87,17 @@ level_name(int priority)
 static void
 vlog(int priority, const char *fmt, va_list ap)
 {
-    char buf[2048];
+    char raw[2048], buf[4096];
 
     if (priority > log_max)
         return;
-    /* Format once so stderr and syslog carry the same line. */
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    /* Format once so stderr and syslog carry the same line.  Names, URLs
+     * and reasons come from the directory and from servers: a newline in
+     * one would start a line of its own ("<0>..." to the journal), an
+     * escape sequence would drive the terminal, so the whole line goes
+     * through the one sanitizer. */
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    (void)lh_text_escape(buf, sizeof(buf), raw);
     if (log_syslog)
         syslog(priority, "%s", buf);
     if (log_journal) {

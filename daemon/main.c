@@ -3,6 +3,8 @@
  * The work lives in lib/ and the daemon's life in monitor.c; this file
  * wires them together and is the only place that exits.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -24,6 +26,7 @@
 #include "report.h"
 #include "signals.h"
 #include "status.h"
+#include "util.h"
 
 #define EXIT_UNHEALTHY 1
 #define EXIT_USAGE 2
@@ -357,8 +360,13 @@ print_list(const struct lh_directory *dir, const struct lh_config *cfg,
         const struct lh_entry *e = &dir->entries[i];
         unsigned rule = lh_rules_excluded(&cfg->rules, e->url);
 
-        printf("%s\t%s\t%s", e->region[0] ? e->region : "-", e->name,
-            e->url);
+        /* Tab-separated: a tab or a newline inside a name would move
+         * the columns, so each field is escaped. */
+        (void)lh_text_escape_file(stdout, e->region[0] ? e->region : "-");
+        putchar('\t');
+        (void)lh_text_escape_file(stdout, e->name);
+        putchar('\t');
+        (void)lh_text_escape_file(stdout, e->url);
         if (rule != 0)
             printf("\texcluded by rule %u", rule);
         putchar('\n');
@@ -395,12 +403,16 @@ report(struct app *app, const struct lh_links *links,
 
     /* A run that could not reach the network judged nothing: say so
      * first, rather than let a page of unchecked links speak for it. */
-    if (why != NULL && app->format == FORMAT_TEXT)
-        printf("NO VERDICTS: checks inconclusive: %s\n  Nothing was judged "
-            "in this run; the links keep their last verdicts.\n\n", why);
-    else if (why != NULL && app->format == FORMAT_MARKDOWN)
-        printf("> **No verdicts: checks inconclusive**: %s. Nothing was "
-            "judged in this run.\n\n", why);
+    if (why != NULL && app->format == FORMAT_TEXT) {
+        fputs("NO VERDICTS: checks inconclusive: ", stdout);
+        (void)lh_text_escape_file(stdout, why);
+        fputs("\n  Nothing was judged in this run; the links keep their "
+            "last verdicts.\n\n", stdout);
+    } else if (why != NULL && app->format == FORMAT_MARKDOWN) {
+        fputs("> **No verdicts: checks inconclusive**: ", stdout);
+        (void)lh_text_escape_file(stdout, why);
+        fputs(". Nothing was judged in this run.\n\n", stdout);
+    }
     switch (app->format) {
     case FORMAT_JSON:
         rc = lh_status_print(stdout, info, links);
@@ -458,21 +470,23 @@ show(struct app *app, const struct lh_config *cfg)
     if (app->format == FORMAT_JSON) {
         /* The file as it is: no document is rebuilt from a partial read.
          * Read again through the same checks (a regular file, bounded):
-         * the name may have changed since. */
-        char *buf;
+         * the name may have changed since.  It may have been crafted, and
+         * a JSON string may hold a raw escape or override, so what would
+         * drive the terminal is written in JSON's own escapes (the same
+         * document). */
+        char *buf = NULL;
         size_t len;
 
         if (lh_file_read(path, LH_STATUS_MAX_BYTES, NULL, &buf, &len, err,
                 sizeof(err)) == -1) {
             log_err("%s", err);
             code = EXIT_USAGE;
-        } else {
-            if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF) {
-                log_warn("stdout");
-                code = EXIT_USAGE;
-            }
-            free(buf);
+        } else if (lh_text_escape_json_file(stdout, buf, len) == -1 ||
+            fflush(stdout) == EOF) {
+            log_warn("stdout");
+            code = EXIT_USAGE;
         }
+        free(buf);
     } else if (report(app, &links, NULL, duration_ms) == -1) {
         code = EXIT_USAGE;
     }

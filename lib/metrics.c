@@ -61,20 +61,29 @@ labels_reserve(struct labels *lb, size_t more)
 }
 
 /*
- * Append key="value" (after a comma unless first).  The exposition format
- * escapes backslash, double quote and newline in a label value; everything
- * else is taken as it is, but it must be UTF-8, so an invalid byte becomes
- * U+FFFD (at most three bytes out per byte in, reserved up front).
+ * Append key="value" (after a comma unless first).  The value is first
+ * made safe by the one sanitizer (lh_text_escape: no control, override or
+ * invalid byte, so it is one line of UTF-8), then the exposition format's
+ * own escapes apply: backslash, double quote and newline (the sanitizer
+ * leaves none of the last, the format asks for it all the same).  So a
+ * name with an escape in it reads "Foo\\x1b" in the file and "Foo\x1b"
+ * once Prometheus has read it, as in the log.  -1 when out of memory.
  */
 static int
 labels_add(struct labels *lb, const char *key, const char *value)
 {
-    const unsigned char *s = (const unsigned char *)(value ? value : "");
-    size_t klen = strlen(key), vlen = strlen((const char *)s), n;
+    char *safe = lh_text_escape_dup(value);
+    const char *s = safe;
+    size_t klen = strlen(key), vlen;
     char *o;
 
-    if (labels_reserve(lb, klen + 3 * vlen + 4) == -1)
+    if (safe == NULL)
         return -1;
+    vlen = strlen(safe);
+    if (labels_reserve(lb, klen + 2 * vlen + 4) == -1) {
+        free(safe);
+        return -1;
+    }
     o = lb->p + lb->len;
     if (lb->len > 0)
         *o++ = ',';
@@ -82,27 +91,17 @@ labels_add(struct labels *lb, const char *key, const char *value)
     o += klen;
     *o++ = '=';
     *o++ = '"';
-    while (*s != '\0') {
-        if (*s < 0x80) {
-            switch (*s) {
-            case '\\': *o++ = '\\'; *o++ = '\\'; break;
-            case '"': *o++ = '\\'; *o++ = '"'; break;
-            case '\n': *o++ = '\\'; *o++ = 'n'; break;
-            default: *o++ = (char)*s; break;
-            }
-            s++;
-        } else if ((n = lh_utf8_len(s, 4)) == 0) {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            s++;
-        } else {
-            memcpy(o, s, n);
-            o += n;
-            s += n;
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '\\': *o++ = '\\'; *o++ = '\\'; break;
+        case '"': *o++ = '\\'; *o++ = '"'; break;
+        case '\n': *o++ = '\\'; *o++ = 'n'; break;
+        default: *o++ = *s; break;
         }
     }
     *o++ = '"';
     lb->len = (size_t)(o - lb->p);
+    free(safe);
     return 0;
 }
 

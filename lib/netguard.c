@@ -37,6 +37,7 @@ static const struct range forbidden[] = {
     { "240.0.0.0/4", "reserved" },
     { "::/128", "unspecified" },
     { "::1/128", "loopback" },
+    { "64:ff9b:1::/48", "local-use NAT64" },
     { "fc00::/7", "unique-local" },
     { "fe80::/10", "link-local" },
     { "ff00::/8", "multicast" },
@@ -119,19 +120,94 @@ lh_netguard_cleanup(struct lh_netguard *g)
     memset(g, 0, sizeof(*g));
 }
 
+/*
+ * IPv6 addresses that carry an IPv4 address and, through a translator,
+ * a tunnel or the host's own dual stack, reach it: each is judged by the
+ * IPv4 address inside, so ::ffff:127.0.0.1, ::7f00:1, 64:ff9b::7f00:1,
+ * 2002:7f00:1:: and a Teredo address hiding 127.0.0.1 are all loopback,
+ * and one that carries a public address is as public as that address.
+ * The local-use NAT64 prefix 64:ff9b:1::/48 is not here but in forbidden:
+ * where its IPv4 address sits depends on a prefix length only the local
+ * operator knows (RFC 6052, 2.2), and it is never global (RFC 8215).
+ */
+struct embedding {
+    const char *name;
+    unsigned char prefix[12];
+    unsigned prefixlen;         /* bytes of prefix to compare */
+    unsigned at;                /* where the IPv4 address starts */
+    unsigned char flip;         /* XOR applied to it (Teredo) */
+};
+
+static const struct embedding embeddings[] = {
+    { "IPv4-mapped", { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 12, 12,
+        0 },
+    /* SIIT's IPv4-translated form (RFC 2765), ::ffff:0:a.b.c.d. */
+    { "IPv4-translated", { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 12,
+        12, 0 },
+    /* Deprecated (RFC 4291, 2.5.5.1) but still routed by some stacks;
+     * :: and ::1 themselves are IPv6's own, see embedded(). */
+    { "IPv4-compatible", { 0 }, 12, 12, 0 },
+    { "NAT64", { 0, 0x64, 0xff, 0x9b }, 12, 12, 0 },
+    { "6to4", { 0x20, 0x02 }, 2, 2, 0 },
+    /* Teredo (RFC 4380): the client's address, bits inverted. */
+    { "Teredo", { 0x20, 0x01, 0, 0 }, 4, 12, 0xff },
+};
+#define NEMBEDDINGS (sizeof(embeddings) / sizeof(embeddings[0]))
+
+/* The embedding a6 is spelt in, with the IPv4 address inside in v4, or
+ * NULL when it carries none. */
+static const struct embedding *
+embedded(const unsigned char *a6, unsigned char *v4)
+{
+    static const unsigned char zero[16];
+
+    for (size_t i = 0; i < NEMBEDDINGS; i++) {
+        const struct embedding *e = &embeddings[i];
+
+        if (memcmp(a6, e->prefix, e->prefixlen) != 0)
+            continue;
+        /* ::/127 is IPv6's unspecified and loopback address, not
+         * 0.0.0.0 and 0.0.0.1. */
+        if (e->at == 12 && e->prefixlen == 12 &&
+            memcmp(e->prefix, zero, 12) == 0 &&
+            memcmp(a6 + 12, zero, 3) == 0 && a6[15] <= 1)
+            return NULL;
+        for (int j = 0; j < 4; j++)
+            v4[j] = a6[e->at + j] ^ e->flip;
+        return e;
+    }
+    return NULL;
+}
+
+static const char *
+kind_of(const struct lh_cidr *nets, int family, const unsigned char *a)
+{
+    for (size_t i = 0; i < NFORBIDDEN; i++)
+        if (cidr_contains(&nets[i], family, a))
+            return forbidden[i].kind;
+    return NULL;
+}
+
+static bool
+allowed(const struct lh_netguard *g, int family, const unsigned char *a)
+{
+    for (size_t i = 0; i < g->nallow; i++)
+        if (cidr_contains(&g->allow[i], family, a))
+            return true;
+    return false;
+}
+
 bool
 lh_netguard_forbids(const struct lh_netguard *g, const struct sockaddr *sa,
     char *why, size_t whylen)
 {
     static struct lh_cidr nets[NFORBIDDEN];
     static bool parsed;
-    static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0xff, 0xff };
-    static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-    unsigned char a[16], mapped[4];
-    char text[INET6_ADDRSTRLEN];
+    const struct embedding *emb = NULL;
+    unsigned char a[16], v4[4];
+    char text[INET6_ADDRSTRLEN], text4[INET_ADDRSTRLEN];
     int family = sa->sa_family;
-    const char *kind = NULL;
+    const char *kind;
 
     if (g->allow_private)
         return false;
@@ -140,34 +216,35 @@ lh_netguard_forbids(const struct lh_netguard *g, const struct sockaddr *sa,
             (void)lh_cidr_parse(forbidden[i].net, &nets[i]);
         parsed = true;
     }
-    if (family == AF_INET) {
+    if (family == AF_INET)
         memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-    } else if (family == AF_INET6) {
+    else if (family == AF_INET6)
         memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        /* An IPv4-mapped or NAT64 address is judged as the IPv4 inside. */
-        if (memcmp(a, v4mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) {
-            memcpy(mapped, a + 12, 4);
-            memcpy(a, mapped, 4);
-            family = AF_INET;
-        }
-    } else {
+    else {
         lh_seterr(why, whylen, "address family %d", family);
         return true;
     }
-    for (size_t i = 0; i < g->nallow; i++)
-        if (cidr_contains(&g->allow[i], family, a))
+    /* An allowed network lets the address through in either spelling:
+     * "allow_networks = 10.0.0.0/8" covers ::ffff:10.1.2.3 too. */
+    if (allowed(g, family, a))
+        return false;
+    if (family == AF_INET6 && (emb = embedded(a, v4)) != NULL) {
+        if (allowed(g, AF_INET, v4))
             return false;
-    for (size_t i = 0; i < NFORBIDDEN && kind == NULL; i++)
-        if (cidr_contains(&nets[i], family, a))
-            kind = forbidden[i].kind;
+        kind = kind_of(nets, AF_INET, v4);
+    } else
+        kind = kind_of(nets, family, a);
     if (kind == NULL)
         return false;
-    if (inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
-            (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
-            (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
-            text, sizeof(text)) == NULL)
+    if (inet_ntop(family, a, text, sizeof(text)) == NULL)
         snprintf(text, sizeof(text), "?");
-    lh_seterr(why, whylen, "%s (%s)", text, kind);
+    if (emb == NULL) {
+        lh_seterr(why, whylen, "%s (%s)", text, kind);
+        return true;
+    }
+    if (inet_ntop(AF_INET, v4, text4, sizeof(text4)) == NULL)
+        snprintf(text4, sizeof(text4), "?");
+    lh_seterr(why, whylen, "%s (%s %s %s)", text, emb->name, kind, text4);
     return true;
 }
 

@@ -29,7 +29,7 @@ struct lh_netguard {
 /* One connection's view: the guard and the first address refused. */
 struct lh_netguard_ctx {
     const struct lh_netguard *guard;
-    char refused[96];           /* "10.0.0.7 (private)", or "" */
+    char refused[128];          /* "10.0.0.7 (private)", or "" */
     int socket_errno;           /* why socket() failed, or 0 */
 };
 
@@ -47,7 +47,11 @@ void lh_netguard_cleanup(struct lh_netguard *g);
 
 /*
  * Whether g forbids a connection to sa.  When it does, returns true and
- * writes the address and its kind ("127.0.0.1 (loopback)") into why.
+ * writes the address and its kind ("127.0.0.1 (loopback)") into why; an
+ * IPv6 address that carries an IPv4 one (IPv4-mapped, IPv4-translated,
+ * IPv4-compatible, NAT64, 6to4, Teredo) is judged by that IPv4 address
+ * and named with both ("::7f00:1" gives "::127.0.0.1 (IPv4-compatible
+ * loopback 127.0.0.1)").
  */
 bool lh_netguard_forbids(const struct lh_netguard *g,
     const struct sockaddr *sa, char *why, size_t whylen);

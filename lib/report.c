@@ -5,9 +5,11 @@
  * checked (configuration rules), listed so that none is silently dropped.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "util.h"
 
 static const enum lh_state order[] = {
     LH_STATE_STALE, LH_STATE_ERROR, LH_STATE_UNREACHABLE, LH_STATE_BLOCKED,
@@ -24,6 +26,17 @@ colour_of(enum lh_state s)
     case LH_STATE_UNKNOWN: return "\033[2m";
     default: return "\033[31m";
     }
+}
+
+/*
+ * Text from the directory, a server or a status file, escaped by the one
+ * sanitizer (lh_text_escape): no control, bidirectional override or
+ * invalid byte reaches the terminal.  Write errors show in ferror(f).
+ */
+static void
+text(FILE *f, const char *s)
+{
+    (void)lh_text_escape_file(f, s);
 }
 
 static void
@@ -82,10 +95,15 @@ excluded(FILE *f, const struct lh_links *links, bool colour)
     for (size_t i = 0; i < links->n; i++) {
         const struct lh_link *l = links->v[i];
 
-        if (l->excluded)
-            fprintf(f, "  %s: %s  %s  excluded by rule %u, not checked\n",
-                l->region[0] ? l->region : "-", l->name, l->url,
-                l->excluded);
+        if (!l->excluded)
+            continue;
+        fputs("  ", f);
+        text(f, l->region[0] ? l->region : "-");
+        fputs(": ", f);
+        text(f, l->name);
+        fputs("  ", f);
+        text(f, l->url);
+        fprintf(f, "  excluded by rule %u, not checked\n", l->excluded);
     }
     putc('\n', f);
 }
@@ -113,21 +131,38 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
             if (l->state != s || l->excluded)
                 continue;
             if (s == LH_STATE_OK) {
-                fprintf(f, "  %s: %s  %s  ", l->region[0] ? l->region : "-",
-                    l->name, l->url);
+                fputs("  ", f);
+                text(f, l->region[0] ? l->region : "-");
+                fputs(": ", f);
+                text(f, l->name);
+                fputs("  ", f);
+                text(f, l->url);
+                fputs("  ", f);
                 code_and_time(f, l);
                 /* ok only by a rule: say which, and what it overruled. */
-                if (l->accepted && l->reason != NULL)
-                    fprintf(f, "  %s", l->reason);
+                if (l->accepted && l->reason != NULL) {
+                    fputs("  ", f);
+                    text(f, l->reason);
+                }
                 putc('\n', f);
                 continue;
             }
-            fprintf(f, "  %s%s%s: %s\n      %s\n      ", bold,
-                l->region[0] ? l->region : "-", reset, l->name, l->url);
+            fprintf(f, "  %s", bold);
+            text(f, l->region[0] ? l->region : "-");
+            fprintf(f, "%s: ", reset);
+            text(f, l->name);
+            fputs("\n      ", f);
+            text(f, l->url);
+            fputs("\n      ", f);
             code_and_time(f, l);
-            fprintf(f, "  %s\n", l->reason ? l->reason : "not checked");
-            if (l->new_url != NULL)
-                fprintf(f, "      fix: change the link to %s\n", l->new_url);
+            fputs("  ", f);
+            text(f, l->reason ? l->reason : "not checked");
+            putc('\n', f);
+            if (l->new_url != NULL) {
+                fputs("      fix: change the link to ", f);
+                text(f, l->new_url);
+                putc('\n', f);
+            }
         }
         putc('\n', f);
     }
@@ -135,15 +170,16 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
     return summary(f, count, links, duration_ms);
 }
 
-/* Table cell text: Markdown and HTML specials escaped, one line. */
+/* Table cell text: first the one sanitizer (so the cell is one line and
+ * holds no control), then Markdown and HTML specials escaped. */
 static void
-md_text(FILE *f, const char *s)
+md_text(FILE *f, const char *raw)
 {
-    for (; s != NULL && *s != '\0'; s++) {
+    char *safe = lh_text_escape_dup(raw), *s;
+
+    /* Out of memory: the cell stays empty rather than unescaped. */
+    for (s = safe; s != NULL && *s != '\0'; s++) {
         switch (*s) {
-        case '\n': case '\r': case '\t':
-            putc(' ', f);
-            break;
         case '<':
             fputs("&lt;", f);
             break;
@@ -162,20 +198,29 @@ md_text(FILE *f, const char *s)
             putc(*s, f);
         }
     }
+    free(safe);
 }
 
-/* A URL as an autolink; what would end one early is percent-encoded. */
+/*
+ * A URL as an autolink; what would end one early is percent-encoded.  A
+ * URL with a control or an override in it (the directory's parser lets
+ * none through, a crafted status file might) goes through the sanitizer
+ * first, like any other text.
+ */
 static void
-md_url(FILE *f, const char *s)
+md_url(FILE *f, const char *raw)
 {
+    char *safe = lh_text_escape_dup(raw), *s;
+
     putc('<', f);
-    for (; *s != '\0'; s++) {
-        if (strchr("<>| \t\r\n\\`", *s) != NULL)
+    for (s = safe; s != NULL && *s != '\0'; s++) {
+        if (strchr("<>| \\`", *s) != NULL)
             fprintf(f, "%%%02X", (unsigned char)*s);
         else
             putc(*s, f);
     }
     putc('>', f);
+    free(safe);
 }
 
 /* What an editor should do about a link in state s. */

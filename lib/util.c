@@ -2,6 +2,7 @@
  * util: the helpers in util.h.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,4 +231,147 @@ lh_list_next(const char **s, char *word, size_t size)
     word[n] = '\0';
     *s = p + n;
     return (int)n;
+}
+
+/*
+ * The escape of the character at s (NUL-terminated), into out (at least
+ * 8 bytes, not terminated); its length, with the bytes it took in *took.
+ * A character that needs none is copied as it is.
+ */
+static size_t
+escape_char(const unsigned char *s, char *out, size_t *took)
+{
+    size_t n = lh_utf8_len(s, 4);
+    unsigned cp;
+
+    if (n == 0) {
+        /* Not UTF-8: the byte itself, in hex. */
+        *took = 1;
+        return (size_t)snprintf(out, 8, "\\x%02x", s[0]);
+    }
+    *took = n;
+    if (n == 1) {
+        switch (s[0]) {
+        case '\n': memcpy(out, "\\n", 2); return 2;
+        case '\r': memcpy(out, "\\r", 2); return 2;
+        case '\t': memcpy(out, "\\t", 2); return 2;
+        }
+        if (s[0] < 0x20 || s[0] == 0x7f)
+            return (size_t)snprintf(out, 8, "\\x%02x", s[0]);
+        out[0] = (char)s[0];
+        return 1;
+    }
+    cp = n == 2 ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu) :
+        n == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 |
+        (s[2] & 0x3fu) : 0x10000;
+    /* C1 controls; the line and paragraph separators; the bidirectional
+     * embeddings, overrides and isolates (what "Trojan Source" uses). */
+    if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+        (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+        return (size_t)snprintf(out, 8, "\\u%04x", cp);
+    memcpy(out, s, n);
+    return n;
+}
+
+size_t
+lh_text_escape(char *dst, size_t size, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    size_t len = 0, n, took;
+    char one[8];
+
+    while (*u != '\0') {
+        n = escape_char(u, one, &took);
+        /* Only whole escapes and whole characters go in. */
+        if (size > 0 && len + n < size)
+            memcpy(dst + len, one, n);
+        else if (size > 0 && len < size)
+            size = len + 1;
+        len += n;
+        u += took;
+    }
+    if (size > 0)
+        dst[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
+int
+lh_text_escape_file(FILE *f, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    size_t n, took;
+    char one[8];
+
+    while (*u != '\0') {
+        n = escape_char(u, one, &took);
+        if (fwrite(one, 1, n, f) != n)
+            return -1;
+        u += took;
+    }
+    return 0;
+}
+
+char *
+lh_text_escape_dup(const char *s)
+{
+    size_t n = lh_text_escape(NULL, 0, s);
+    char *p;
+
+    if ((p = malloc(n + 1)) == NULL)
+        return NULL;
+    (void)lh_text_escape(p, n + 1, s);
+    return p;
+}
+
+int
+lh_text_escape_json_file(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    bool in_string = false;
+    size_t n, took;
+    unsigned cp;
+    char one[8];
+
+    while (u < end) {
+        /* escape_char reads up to a NUL: stop a sequence at the end. */
+        if (*u == '\0' || (lh_utf8_len(u, (size_t)(end - u)) == 0 &&
+            *u >= 0x80)) {
+            n = 0;
+            took = 1;
+        } else
+            n = escape_char(u, one, &took);
+        if (n == took && memcmp(one, u, n) == 0) {
+            /* Safe as it is; follow the strings to know where a raw
+             * newline is JSON's whitespace and where an escape. */
+            if (*u == '\\' && in_string && u + 1 < end &&
+                u[1] >= 0x20 && u[1] < 0x7f) {
+                if (fwrite(u, 1, 2, f) != 2)
+                    return -1;
+                u += 2;
+                continue;
+            }
+            if (*u == '"')
+                in_string = !in_string;
+        } else if (!in_string && (*u == '\n' || *u == '\r' || *u == '\t')) {
+            n = 1;
+            memcpy(one, u, 1);
+        } else {
+            /* The same character in JSON's own escape; a byte that is
+             * not UTF-8 has none and becomes U+FFFD. */
+            if (n == 0)
+                cp = 0xfffd;
+            else if (took == 1)
+                cp = *u;
+            else if (took == 2)
+                cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
+            else
+                cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 |
+                    (u[2] & 0x3fu);
+            n = (size_t)snprintf(one, sizeof(one), "\\u%04x", cp);
+        }
+        if (fwrite(one, 1, n, f) != n)
+            return -1;
+        u += took;
+    }
+    return 0;
 }

@@ -7,6 +7,7 @@
 #define LH_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Write a sentence into err (errlen bytes; NULL or 0: nothing).  A message
@@ -58,6 +59,45 @@ lh_is_space_byte(unsigned char c)
  * NULL when out of memory.
  */
 char *lh_text_normalize(const char *s, size_t n);
+
+/*
+ * The one sanitizer for text from outside (a directory, a server, a status
+ * file) on its way to a reader: the log (stderr, syslog, the journal), the
+ * reports, --show, --check-config and the metrics file's labels.  Nothing
+ * that moves a terminal or a log line passes through raw; it is shown
+ * escaped, in the form of a C string:
+ *   newline, carriage return, tab       \n \r \t
+ *   other C0 controls and DEL           \x1b \x7f
+ *   a byte that is not UTF-8            \xff (the byte)
+ *   C1 controls (U+0080 to U+009F)      \u0085
+ *   bidirectional embeddings, overrides and isolates (U+202A to U+202E,
+ *   U+2066 to U+2069), line and paragraph separators (U+2028, U+2029)
+ *                                       \u202e
+ * Everything else, backslash included, is copied as it is: Japanese,
+ * accented letters and emoji read as written.  (So a literal "\x1b" in a
+ * name looks like an escaped ESC; it is the ESC that must never pass.)
+ * s NULL is "".
+ *
+ * lh_text_escape writes into dst (size bytes, always NUL-terminated
+ * when size > 0; an escape or character that does not fit whole is left
+ * out with all after it) and returns the length of the whole escaped text,
+ * as snprintf does.  lh_text_escape_file writes it to f: 0, or -1 when
+ * writing failed.  lh_text_escape_dup returns a copy the caller frees, or
+ * NULL when out of memory.
+ */
+size_t lh_text_escape(char *dst, size_t size, const char *s);
+/*
+ * The same judgement for a JSON document on its way to a terminal
+ * (--show --format json): len bytes of JSON text s go to f unchanged but
+ * that each character lh_text_escape would escape is written in JSON's
+ * own escape ("\u001b", "\u202e"; a byte that is not UTF-8 as "\ufffd"),
+ * except newline, return and tab between tokens, which are JSON's
+ * whitespace.  The document means what it meant.  0, or -1 when writing
+ * failed.
+ */
+int lh_text_escape_json_file(FILE *f, const char *s, size_t len);
+int lh_text_escape_file(FILE *f, const char *s);
+char *lh_text_escape_dup(const char *s);
 
 /* Replace *slot with a copy of s (NULL: free and clear).  0, or -1 when
  * out of memory (then *slot is unchanged). */

@@ -311,8 +311,9 @@ test_one_hot(void)
     }
 }
 
-/* Label values: backslash, quote and newline escaped; invalid UTF-8
- * replaced by U+FFFD; everything else as it is. */
+/* Label values: first the one sanitizer (lh_text_escape: controls,
+ * overrides and invalid UTF-8 shown escaped), then the format's escapes of
+ * backslash, quote and newline; everything else as it is. */
 static void
 test_escaping(void)
 {
@@ -323,16 +324,18 @@ test_escaping(void)
         { "plain", "plain" },
         { "say \"hi\"", "say \\\"hi\\\"" },
         { "back\\slash", "back\\\\slash" },
-        { "two\nlines", "two\\nlines" },
-        { "a \"\\\n\" mix\\", "a \\\"\\\\\\n\\\" mix\\\\" },
+        { "two\nlines", "two\\\\nlines" },
+        { "a \"\\\n\" mix\\", "a \\\"\\\\\\\\n\\\" mix\\\\" },
         { "Universit\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x97",
             "Universit\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x97" },
-        { "tab\there", "tab\there" },
-        { "latin1 caf\xe9!", "latin1 caf\xef\xbf\xbd!" },
-        { "cut \xe2\x80", "cut \xef\xbf\xbd\xef\xbf\xbd" },
-        { "overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd" },
-        { "surrogate \xed\xa0\x80",
-            "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+        { "tab\there", "tab\\\\there" },
+        { "esc \x1b[31mred", "esc \\\\x1b[31mred" },
+        { "csi \xc2\x9b" "2J", "csi \\\\u009b2J" },
+        { "rlo \xe2\x80\xae" "gpj", "rlo \\\\u202egpj" },
+        { "latin1 caf\xe9!", "latin1 caf\\\\xe9!" },
+        { "cut \xe2\x80", "cut \\\\xe2\\\\x80" },
+        { "overlong \xc0\xaf", "overlong \\\\xc0\\\\xaf" },
+        { "surrogate \xed\xa0\x80", "surrogate \\\\xed\\\\xa0\\\\x80" },
         { "", "" },
     };
 

@@ -55,9 +55,6 @@ test_default_guard(void)
         { "fd12:3456::1", 1, "fd12:3456::1 (unique-local)" },
         { "fc00::1", 1, "fc00::1 (unique-local)" },
         { "ff02::1", 1, "ff02::1 (multicast)" },
-        { "::ffff:10.1.2.3", 1, "::ffff:10.1.2.3 (private)" },
-        { "::ffff:93.184.216.34", 0, NULL },
-        { "64:ff9b::a9fe:a9fe", 1, "64:ff9b::a9fe:a9fe (link-local)" },
         { "2606:2800:220:1::248", 0, NULL },
     };
     struct lh_netguard g;
@@ -73,6 +70,110 @@ test_default_guard(void)
             CHECK_STR_EQ(rows[i].why, why);
         TEST_ROW_END(rows[i].addr);
     }
+    lh_netguard_cleanup(&g);
+}
+
+/*
+ * Every IPv6 spelling of an IPv4 address is judged by the address inside,
+ * and the reason names both; the same spelling around a public address is
+ * the control that must pass.
+ */
+static void
+test_embedded_ipv4(void)
+{
+    static const struct {
+        const char *addr;
+        int forbidden;
+        const char *why;
+    } rows[] = {
+        /* IPv4-mapped. */
+        { "::ffff:127.0.0.1", 1,
+            "::ffff:127.0.0.1 (IPv4-mapped loopback 127.0.0.1)" },
+        { "::ffff:10.1.2.3", 1, "::ffff:10.1.2.3 (IPv4-mapped private "
+            "10.1.2.3)" },
+        { "::ffff:a9fe:a9fe", 1, "::ffff:169.254.169.254 (IPv4-mapped "
+            "link-local 169.254.169.254)" },
+        { "::ffff:93.184.216.34", 0, NULL },
+        /* IPv4-translated (SIIT). */
+        { "::ffff:0:7f00:1", 1,
+            "::ffff:0:7f00:1 (IPv4-translated loopback 127.0.0.1)" },
+        { "::ffff:0:5db8:d822", 0, NULL },
+        /* IPv4-compatible; :: and ::1 stay IPv6's own. */
+        { "::7f00:1", 1, "::127.0.0.1 (IPv4-compatible loopback "
+            "127.0.0.1)" },
+        { "::a9fe:a9fe", 1, "::169.254.169.254 (IPv4-compatible "
+            "link-local 169.254.169.254)" },
+        { "::c0a8:101", 1, "::192.168.1.1 (IPv4-compatible private "
+            "192.168.1.1)" },
+        { "::0.0.0.2", 1, "::2 (IPv4-compatible unspecified "
+            "0.0.0.2)" },
+        { "::5db8:d822", 0, NULL },
+        { "::1", 1, "::1 (loopback)" },
+        { "::", 1, ":: (unspecified)" },
+        /* NAT64, well-known prefix. */
+        { "64:ff9b::7f00:1", 1, "64:ff9b::7f00:1 (NAT64 loopback "
+            "127.0.0.1)" },
+        { "64:ff9b::a9fe:a9fe", 1, "64:ff9b::a9fe:a9fe (NAT64 link-local "
+            "169.254.169.254)" },
+        { "64:ff9b::10.0.0.1", 1, "64:ff9b::a00:1 (NAT64 private "
+            "10.0.0.1)" },
+        { "64:ff9b::5db8:d822", 0, NULL },
+        { "64:ff9b::808:808", 0, NULL },
+        /* Outside the /96: not NAT64, judged as IPv6 (public). */
+        { "64:ff9b:0:1::7f00:1", 0, NULL },
+        /* Local-use NAT64: never global, whatever it carries. */
+        { "64:ff9b:1::7f00:1", 1, "64:ff9b:1::7f00:1 (local-use NAT64)" },
+        { "64:ff9b:1:2::5db8:d822", 1,
+            "64:ff9b:1:2::5db8:d822 (local-use NAT64)" },
+        { "64:ff9b:2::5db8:d822", 0, NULL },
+        /* 6to4. */
+        { "2002:7f00:1::", 1, "2002:7f00:1:: (6to4 loopback 127.0.0.1)" },
+        { "2002:a00:1::1", 1, "2002:a00:1::1 (6to4 private 10.0.0.1)" },
+        { "2002:a9fe:a9fe:1::1", 1, "2002:a9fe:a9fe:1::1 (6to4 link-local "
+            "169.254.169.254)" },
+        { "2002:c0a8:101::", 1, "2002:c0a8:101:: (6to4 private "
+            "192.168.1.1)" },
+        { "2002:5db8:d822::1", 0, NULL },
+        { "2003:7f00:1::", 0, NULL },
+        /* Teredo: the client address is stored inverted. */
+        { "2001:0:5db8:d822::80ff:fffe", 1, "2001:0:5db8:d822::80ff:fffe "
+            "(Teredo loopback 127.0.0.1)" },
+        { "2001:0:5db8:d822::a247:27dd", 0, NULL },
+        { "2001:db8::7f00:1", 0, NULL },
+    };
+    struct lh_netguard g;
+
+    CHECK_INT_EQ(0, lh_netguard_init(&g, false, NULL, 0, NULL, 0));
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char why[128] = "";
+        TEST_ROW_BEGIN();
+
+        CHECK_INT_EQ(rows[i].forbidden, forbids(&g, rows[i].addr, why,
+            sizeof(why)));
+        if (rows[i].why != NULL)
+            CHECK_STR_EQ(rows[i].why, why);
+        TEST_ROW_END(rows[i].addr);
+    }
+    lh_netguard_cleanup(&g);
+}
+
+/* An allowed network covers an address in any of its spellings, and an
+ * allowed IPv6 network covers its own addresses whatever they carry. */
+static void
+test_allow_embedded(void)
+{
+    char *nets[] = { (char *)"10.20.0.0/16", (char *)"64:ff9b:1::/48" };
+    struct lh_netguard g;
+    char why[128], err[128];
+
+    CHECK_INT_EQ(0, lh_netguard_init(&g, false, nets, 2, err, sizeof(err)));
+    CHECK_INT_EQ(0, forbids(&g, "::ffff:10.20.3.4", why, sizeof(why)));
+    CHECK_INT_EQ(0, forbids(&g, "2002:a14:304::1", why, sizeof(why)));
+    CHECK_INT_EQ(0, forbids(&g, "64:ff9b::a14:304", why, sizeof(why)));
+    CHECK_INT_EQ(1, forbids(&g, "64:ff9b::a15:304", why, sizeof(why)));
+    CHECK_STR_EQ("64:ff9b::a15:304 (NAT64 private 10.21.3.4)", why);
+    CHECK_INT_EQ(0, forbids(&g, "64:ff9b:1::7f00:1", why, sizeof(why)));
+    CHECK_INT_EQ(1, forbids(&g, "2002:7f00:1::", why, sizeof(why)));
     lh_netguard_cleanup(&g);
 }
 
@@ -133,7 +234,9 @@ int
 main(void)
 {
     RUN_TEST(test_default_guard);
+    RUN_TEST(test_embedded_ipv4);
     RUN_TEST(test_allow);
+    RUN_TEST(test_allow_embedded);
     RUN_TEST(test_cidr_parse);
     TEST_EXIT();
 }
