@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for lh_directory_parse, every format: the first byte
- * of the input picks the format (auto, wordpress, html, list), the rest
- * is the document.  Checks the contract of directory.h on each result.
+ * of the input picks the format (auto, wordpress, html, list, markdown),
+ * the rest is the document.  Checks the contract of directory.h on each result.
  */
 #include <strings.h>
 
@@ -69,6 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum lh_dir_format formats[] = {
         LH_DIR_AUTO, LH_DIR_WPJSON, LH_DIR_HTML, LH_DIR_LIST,
+        LH_DIR_MARKDOWN,
     };
     struct lh_directory d;
     enum lh_dir_format format;
@@ -77,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size == 0)
         return 0;
-    format = formats[data[0] % 4];
+    format = formats[data[0] % (sizeof(formats) / sizeof(formats[0]))];
     memset(err, 'x', sizeof(err));
     rc = lh_directory_parse((const char *)data + 1, size - 1, "fuzz.dir",
         format, &d, err, sizeof(err));
