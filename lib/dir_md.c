@@ -247,8 +247,10 @@ is_badge(struct md_walk *w, cmark_node *link, int *oom)
 
 /*
  * The first link of a paragraph that is not a badge, and the number of
- * line breaks before it (cmark's line numbers for inlines are not
- * reliable, its blocks' are).
+ * line breaks before it: cmark 0.30's line numbers for inlines are not
+ * reliable (a link whose text spans lines has its last line), its blocks'
+ * are.  Only a code span over two lines before the link is counted short,
+ * as cmark keeps no line break inside one.
  */
 static cmark_node *
 first_link(struct md_walk *w, cmark_node *para, unsigned *breaks, int *oom)

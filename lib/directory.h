@@ -29,8 +29,8 @@
  * ("#...", as in a table of contents) is not an organization, silently;
  * a first link that is not an absolute http or https URL is skipped with
  * a warning.  Links outside list items (paragraphs, the badges under the
- * title), images, code spans and blocks and raw HTML are never
- * organizations.  Lines are the Markdown file's own: the line on which
+ * title), images, code spans and blocks, raw HTML and tables (a GitHub
+ * extension, paragraphs to CommonMark) are never organizations.  Lines are the Markdown file's own: the line on which
  * the link's paragraph has the link.
  *
  * Text: every string in an entry or warning is valid UTF-8.  Input bytes

@@ -154,6 +154,13 @@ test_markdown_rules(void)
             { { "R", "A", "https://a.org/", "", 3 } },
             "t.md:4: dropped \"A again\": URL \"https://a.org/\" is already "
             "listed for \"A\" (line 3)" },
+        /* A byte order mark is not text. */
+        { "\xef\xbb\xbf- [A](https://a.org/)\n", 1,
+            { { "", "A", "https://a.org/", "", 1 } }, NULL },
+        /* A table is a paragraph to CommonMark: not read. */
+        { "| Name | About |\n|---|---|\n| [T](https://t.org/) | x |\n\n"
+            "- [B](https://b.org/)\n", 1,
+            { { "", "B", "https://b.org/", "", 5 } }, NULL },
         /* CRLF line ends count as one line each. */
         { "## R\r\n\r\n- x\r\n- [B](https://b.org/)\r\n", 1,
             { { "R", "B", "https://b.org/", "", 4 } }, NULL },
