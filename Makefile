@@ -27,10 +27,11 @@ PKG_CONFIG   ?= pkg-config
 CC           ?= cc
 BUILD        ?= build
 
-PKGS         := libcurl libuv libcjson libxml-2.0 inih libcares libpsl
+PKGS         := libcurl libuv libcjson libxml-2.0 inih libcares libpsl \
+                libcmark
 # Debian package that provides each pkg-config module above, in order.
 DEB_PKGS     := libcurl4-openssl-dev libuv1-dev libcjson-dev libxml2-dev \
-                libinih-dev libc-ares-dev libpsl-dev
+                libinih-dev libc-ares-dev libpsl-dev libcmark-dev
 
 WERROR       ?= -Werror
 WARNINGS     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \

@@ -589,7 +589,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
     case OPT_FORMAT:
         if (lh_directory_format_parse(value,
                 (enum lh_dir_format *)field) == -1) {
-            *why = "is not one of auto, wordpress, html, list";
+            *why = "is not one of auto, wordpress, html, list, markdown";
             return -1;
         }
         return 0;

@@ -1,7 +1,7 @@
 /*
  * dir_internal: what the directory parser's files share, and nothing
- * else includes: the parser state (directory.c) and the three readers
- * that feed it entries (dir_html.c, dir_wpjson.c, dir_list.c).
+ * else includes: the parser state (directory.c) and the readers that feed
+ * it entries (dir_html.c, dir_wpjson.c, dir_list.c, dir_md.c).
  */
 #ifndef LH_DIR_INTERNAL_H
 #define LH_DIR_INTERNAL_H
@@ -85,5 +85,7 @@ int lh_dir_wpjson_parse(struct lh_dir_parser *p, const char *text,
 /* dir_list.c: a plain list in text[start..len), as for JSON. */
 int lh_dir_list_parse(struct lh_dir_parser *p, const char *text,
     size_t start, size_t len);
+/* dir_md.c: a whole Markdown file; lines count from text. */
+int lh_dir_md_parse(struct lh_dir_parser *p, const char *text, size_t len);
 
 #endif

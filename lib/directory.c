@@ -2,8 +2,9 @@
  * directory: the directory parser's front and its entries.  Picks the
  * format and makes the input valid UTF-8 (lh_directory_parse), reads a
  * file when asked to; keeps the parser state that the readers (dir_html.c,
- * dir_wpjson.c, dir_list.c) fill: entries, their URL checks, repeated URLs
- * and warnings.  Fetching over HTTP and logging belong to others.
+ * dir_wpjson.c, dir_list.c, dir_md.c) fill: entries, their URL checks,
+ * repeated URLs and warnings.  Fetching over HTTP and logging belong to
+ * others.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -409,14 +410,113 @@ lh_dir_add_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     return rc;
 }
 
-/* What the first byte that is not space suggests. */
-static enum lh_dir_format
-detect(char c)
+/* Does s start with http:// or https://, in any case? */
+static int
+starts_http(const char *s, size_t n)
 {
-    if (c == '{' || c == '[')
+    return (n >= 7 && strncasecmp(s, "http://", 7) == 0) ||
+        (n >= 8 && strncasecmp(s, "https://", 8) == 0);
+}
+
+/*
+ * A line of a Markdown list of links: a bullet ("-", "*", "+") or a number
+ * and "." or ")", a space, then a link ("[...](") to http or https.  Only
+ * a hint for detection: cmark reads the document.
+ */
+static int
+is_md_item(const char *s, size_t n)
+{
+    size_t i = 0;
+    const char *close;
+
+    if (n > 0 && (s[0] == '-' || s[0] == '*' || s[0] == '+')) {
+        i = 1;
+    } else {
+        while (i < n && i < 9 && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == 0 || i == n || (s[i] != '.' && s[i] != ')'))
+            return 0;
+        i++;
+    }
+    if (i == n || (s[i] != ' ' && s[i] != '\t'))
+        return 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n || s[i] != '[')
+        return 0;
+    for (close = memchr(s + i, ']', n - i); close != NULL;
+        close = memchr(close + 1, ']', n - (size_t)(close + 1 - s))) {
+        size_t at = (size_t)(close - s) + 1;
+
+        if (at < n && s[at] == '(') {
+            at++;
+            if (at < n && s[at] == '<')
+                at++;
+            if (starts_http(s + at, n - at))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* What the lines of text suggest: a Markdown item, a line with a URL. */
+static void
+sniff_lines(const char *text, size_t start, size_t len, int *md_item,
+    int *url_line)
+{
+    *md_item = *url_line = 0;
+    for (size_t pos = start; pos < len && !(*url_line && *md_item); ) {
+        const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
+        size_t n = nl != NULL ? (size_t)(nl - s) : len - pos, i = 0;
+
+        pos += n + (nl != NULL);
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+            i++;
+        if (starts_http(s + i, n - i))
+            *url_line = 1;
+        else if (!*md_item && is_md_item(s + i, n - i))
+            *md_item = 1;
+    }
+}
+
+/* Does the source's name (a path or URL) end in .md or .markdown? */
+static int
+md_name(const char *source)
+{
+    size_t n = strcspn(source, "?#");
+
+    return (n >= 3 && strncasecmp(source + n - 3, ".md", 3) == 0) ||
+        (n >= 9 && strncasecmp(source + n - 9, ".markdown", 9) == 0);
+}
+
+/* Is text[i] (just after a '[') the start of a JSON array? */
+static int
+json_array(const char *text, size_t i, size_t len)
+{
+    while (i < len && lh_is_space_byte((unsigned char)text[i]))
+        i++;
+    return i == len || text[i] == '{' || text[i] == '[' || text[i] == ']';
+}
+
+/*
+ * What the content suggests, from its first byte that is not space (at
+ * start) and its lines; directory.h has the rules.  *plain_list is set
+ * when the content is plainly a list.
+ */
+static enum lh_dir_format
+detect(const char *text, size_t start, size_t len, int *plain_list)
+{
+    char c = text[start];
+    int md_item, url_line;
+
+    sniff_lines(text, start, len, &md_item, &url_line);
+    *plain_list = url_line && !md_item;
+    if (c == '{' || (c == '[' && json_array(text, start + 1, len)))
         return LH_DIR_WPJSON;
     if (c == '<')
         return LH_DIR_HTML;
+    if (md_item && !url_line)
+        return LH_DIR_MARKDOWN;
     return LH_DIR_LIST;
 }
 
@@ -430,6 +530,8 @@ format_noun(enum lh_dir_format f)
         return "HTML";
     case LH_DIR_LIST:
         return "a list of URLs";
+    case LH_DIR_MARKDOWN:
+        return "Markdown";
     default:
         return "unknown";
     }
@@ -502,7 +604,7 @@ lh_directory_parse_opts(const char *buf, size_t len, const char *source,
     const char *text;
     char *owned = NULL;
     size_t start = 0, n = 0;
-    int rc;
+    int rc, plain_list;
 
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
@@ -514,7 +616,8 @@ lh_directory_parse_opts(const char *buf, size_t len, const char *source,
     p.errlen = errlen;
     if (err != NULL && errlen > 0)
         err[0] = '\0';
-    if ((int)format < (int)LH_DIR_AUTO || (int)format > (int)LH_DIR_LIST) {
+    if ((int)format < (int)LH_DIR_AUTO ||
+        (int)format > (int)LH_DIR_MARKDOWN) {
         lh_seterr(err, errlen, "%s: unknown directory format %d", p.source,
             (int)format);
         goto fail;
@@ -534,16 +637,20 @@ lh_directory_parse_opts(const char *buf, size_t len, const char *source,
         lh_seterr(err, errlen, "%s: the directory is empty", p.source);
         goto fail;
     }
-    seen = detect(text[start]);
-    /* HTML may begin with text; no other format looks like another. */
+    seen = detect(text, start, n, &plain_list);
+    /* HTML may begin with text, Markdown with anything. */
     if (format != LH_DIR_AUTO && format != seen &&
-        !(format == LH_DIR_HTML && seen == LH_DIR_LIST)) {
+        format != LH_DIR_MARKDOWN &&
+        !(format == LH_DIR_HTML &&
+        (seen == LH_DIR_LIST || seen == LH_DIR_MARKDOWN))) {
         lh_seterr(err, errlen, "%s: this looks like %s, not %s (the format "
             "is set to \"%s\")", p.source, format_noun(seen),
             format_noun(format), lh_directory_format_name(format));
         goto fail;
     }
     p.dir.format = format != LH_DIR_AUTO ? format : seen;
+    if (format == LH_DIR_AUTO && md_name(p.source) && !plain_list)
+        p.dir.format = LH_DIR_MARKDOWN;
     switch (p.dir.format) {
     case LH_DIR_WPJSON:
         rc = lh_dir_wpjson_parse(&p, text, start, n);
@@ -551,6 +658,10 @@ lh_directory_parse_opts(const char *buf, size_t len, const char *source,
     case LH_DIR_HTML:
         /* All of it, so that libxml2 counts lines from the top. */
         rc = lh_dir_html_parse(&p, text, n);
+        break;
+    case LH_DIR_MARKDOWN:
+        /* All of it, so that cmark counts lines from the top. */
+        rc = lh_dir_md_parse(&p, text, n);
         break;
     default:
         rc = lh_dir_list_parse(&p, text, start, n);
@@ -640,6 +751,8 @@ lh_directory_format_name(enum lh_dir_format format)
         return "html";
     case LH_DIR_LIST:
         return "list";
+    case LH_DIR_MARKDOWN:
+        return "markdown";
     }
     return "unknown";
 }
@@ -649,6 +762,7 @@ lh_directory_format_parse(const char *name, enum lh_dir_format *out)
 {
     static const enum lh_dir_format all[] = {
         LH_DIR_AUTO, LH_DIR_WPJSON, LH_DIR_HTML, LH_DIR_LIST,
+        LH_DIR_MARKDOWN,
     };
 
     if (name == NULL)

@@ -1,7 +1,7 @@
 /*
  * directory: turn the bytes of a directory (WordPress REST page JSON, an
- * HTML page, or a plain list of URLs) into a list of entries.  Knows nothing
- * of where the bytes came from.
+ * HTML page, a Markdown file or a plain list of URLs) into a list of
+ * entries.  Knows nothing of where the bytes came from.
  *
  * An HTML page is read as a person reads it (dir_html.c says how): a
  * heading sets the region for what follows; the first link of an item (a
@@ -14,7 +14,26 @@
  *
  * The plain list: one URL per line, then an optional name; blank lines and
  * lines whose first non-space character is '#' are skipped ('#' later on a
- * line is part of the URL or name).  Names are plain text, not HTML.
+ * line is part of the URL or name).  Names are plain text, not HTML.  A
+ * line "[Region name]" (a '[' first and a ']' last, nothing else) sets the
+ * region of the lines after it, "[]" ends it; no line of a list without
+ * regions can be mistaken for one, as list lines begin with a URL.
+ *
+ * Markdown (CommonMark, parsed by cmark; the "awesome list" form): a
+ * heading sets the region of the items that follow, except the document's
+ * title, its one level-1 heading when it also has deeper headings (items
+ * under the title and before the next heading have no region).  A list
+ * item is an organization when its first link is: the name is the link's
+ * text (markup flattened), the URL its destination, the description the
+ * item's text after the link, with a leading "-", "–" or "—"
+ * (before a space) or ":" removed.  A link that shows only an image (a
+ * badge) is passed over; an item whose first link is an in-page anchor
+ * ("#...", as in a table of contents) is not an organization, silently;
+ * a first link that is not an absolute http or https URL is skipped with
+ * a warning.  Links outside list items (paragraphs, the badges under the
+ * title), images, code spans and blocks, raw HTML and tables (a GitHub
+ * extension, paragraphs to CommonMark) are never organizations.  Lines are the Markdown file's own: the line on which
+ * the link's paragraph has the link.
  *
  * Text: every string in an entry or warning is valid UTF-8.  Input bytes
  * that are not UTF-8 (or NUL) become U+FFFD with one warning,
@@ -30,7 +49,8 @@ enum lh_dir_format {
     LH_DIR_AUTO = 0,    /* detect from the content */
     LH_DIR_WPJSON,      /* WordPress REST page object or array of pages */
     LH_DIR_HTML,        /* an HTML page of the same structure */
-    LH_DIR_LIST         /* one URL per line, optional name after it */
+    LH_DIR_LIST,        /* one URL per line, optional name after it */
+    LH_DIR_MARKDOWN     /* CommonMark: headings, lists of links */
 };
 
 /*
@@ -41,7 +61,8 @@ enum lh_dir_format {
  * URL's host.
  */
 struct lh_entry {
-    char *region;       /* the heading above it; "" in a plain list */
+    char *region;       /* the heading above it, the list's [Region]
+                           line; "" when there is none */
     char *name;         /* link text, entities decoded, whitespace collapsed */
     char *url;          /* as listed, trimmed (only http and https are kept) */
     char *description;  /* the text after the link, "" when none */
@@ -96,10 +117,20 @@ int lh_directory_parse_opts(const char *buf, size_t len, const char *source,
  * content.rendered", "directory.json: no organizations found" or
  * "directory.json: the directory is empty" into err.
  *
- * LH_DIR_AUTO picks the format from the first byte that is not space: '{'
- * or '[' is JSON, '<' is HTML, anything else a list.  A forced format that
- * the content plainly is not (HTML forced as a list, a list forced as
- * JSON, ...) is an error saying so; HTML may begin with text.
+ * LH_DIR_AUTO picks the format.  A source whose name (before any '?' or
+ * '#') ends in ".md" or ".markdown", in any case, is Markdown unless its
+ * content is plainly a list (below, "a URL line" and no "Markdown item").
+ * Otherwise the first byte that is not space decides: '{' is JSON, and so
+ * is '[' followed (after spaces) by '{', '[', ']' or the end; '<' is
+ * HTML; anything else is Markdown when some line is a Markdown item (a
+ * list item whose text starts with a link to http or https, such as
+ * "- [Name](https://...") and no line is a URL line (one that begins,
+ * after spaces, with http:// or https://), else a list.  A list that
+ * yields organizations has URL lines, so it is never read as Markdown;
+ * Markdown without a URL line is never read as a list.  A forced format
+ * that the content plainly is not (HTML forced as a list, a list forced
+ * as JSON, Markdown forced as a list, ...) is an error saying so; HTML
+ * may begin with text, and Markdown with anything.
  * *out is overwritten, not freed: pass an empty or cleaned-up one.
  */
 int lh_directory_parse(const char *buf, size_t len, const char *source,
@@ -130,7 +161,7 @@ int lh_directory_read_file(const char *path, size_t max_bytes, char **out,
 /* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
 void lh_directory_cleanup(struct lh_directory *dir);
 
-/* "auto", "wordpress", "html", "list"; NULL-safe names for messages. */
+/* "auto", "wordpress", "html", "list", "markdown"; names for messages. */
 const char *lh_directory_format_name(enum lh_dir_format format);
 /* Returns 0 and sets *out for a known name (any case), -1 otherwise. */
 int lh_directory_format_parse(const char *name, enum lh_dir_format *out);

@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for lh_directory_parse_opts, every format: the first
- * byte of the input picks the format (auto, wordpress, html, list: its
- * low two bits), whether the directory has a site of its own and keeps
- * its links (bits 2 and 3) and whether an XPath reads HTML (bit 4); the
- * rest is the document.  Checks the contract of directory.h on each result.
+ * byte of the input picks the format (auto, wordpress, html, list,
+ * markdown: the byte modulo 5) and, from the byte divided by 5, whether
+ * the directory has a site of its own (bit 0), keeps its links (bit 1)
+ * and reads HTML by XPath (bit 2); the rest is the document.  Checks the
+ * contract of directory.h on each result.
  */
 #include <strings.h>
 
@@ -71,7 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum lh_dir_format formats[] = {
         LH_DIR_AUTO, LH_DIR_WPJSON, LH_DIR_HTML, LH_DIR_LIST,
+        LH_DIR_MARKDOWN,
     };
+    const size_t nformats = sizeof(formats) / sizeof(formats[0]);
     struct lh_dir_options opt;
     struct lh_directory d;
     enum lh_dir_format format;
@@ -80,13 +83,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size == 0)
         return 0;
-    format = formats[data[0] % 4];
+    format = formats[data[0] % nformats];
     memset(&opt, 0, sizeof(opt));
     opt.format = format;
-    if (data[0] & 4)
+    if ((data[0] / nformats) & 1)
         opt.site = "https://www.example.org/directory/";
-    opt.own_site_links = (data[0] & 8) != 0;
-    if (data[0] & 16) {
+    opt.own_site_links = ((data[0] / nformats) & 2) != 0;
+    if ((data[0] / nformats) & 4) {
         opt.entry_xpath = "//li|//tr|//p/a|//a/@href";
         opt.region_xpath = "//h2|//b";
     }

@@ -8,7 +8,9 @@ their own terms (GnuTLS and OpenSSL initialisation, and libuv 1.44, whose
 first uv_loop_init calls abort() when pthread_atfork runs out of memory).
 libuv's own allocations are never failed: it aborts on them by design.
 
-Directories are a plain list and an HTML page.  libxml2 2.9.14's HTML
+Directories are a plain list, an HTML page and a Markdown list (cmark
+aborts when its allocator fails; lib/dir_md.c gives it one that does
+not).  libxml2 2.9.14's HTML
 parser, after an allocation failure of its own, looped forever over input
 it no longer read; lib/dir_html.c stops it (xmlStopParser) from the
 error handler, and the HTML case checks that every run ends.
@@ -77,13 +79,34 @@ def write_html_directory(urls, folder):
     return path
 
 
+def write_markdown_directory(urls, folder):
+    """urls as an awesome list: a title with a badge, a contents list of
+    anchors, regions, markup in names, so cmark does real work."""
+    parts = ["# Networks [![Awesome](https://awesome.re/badge.svg)]"
+             "(https://awesome.re)", "", "## Contents", "",
+             "- [Region 0](#region-0)", ""]
+    for i, url in enumerate(urls):
+        if i % 10 == 0:
+            parts += ["", "## Region &#8217;%d" % (i // 10), ""]
+        parts.append("- [Organization *%d*](%s) - About **it** &amp; "
+                     "`more`" % (i, url))
+    path = os.path.join(folder, "directory.md")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+    return path
+
+
 class Setup:
-    def __init__(self, html=False):
+    def __init__(self, html=False, markdown=False):
         self.shim = build_shim()
         self.srv, self.urls = links_server()
         self.folder = lhtest.tmpdir()
-        directory = write_html_directory(self.urls, self.folder) if html \
-            else lhtest.write_list_directory(self.urls)
+        if html:
+            directory = write_html_directory(self.urls, self.folder)
+        elif markdown:
+            directory = write_markdown_directory(self.urls, self.folder)
+        else:
+            directory = lhtest.write_list_directory(self.urls)
         self.conf = lhtest.write_config({
             "directory": directory,
             "retries": 0, "timeout": "5s", "connect_timeout": "2s"},
@@ -287,6 +310,31 @@ def html_directory_allocation_failures_end_the_cycle():
     for out, stats in s.sweep(cells):
         exits[out.rc] = exits.get(out.rc, 0) + 1
     check(exits.get(2), "a failure while parsing the page ends the cycle "
+          "with exit 2 (%r)" % exits)
+
+
+@test(deadline=90)
+def markdown_directory_allocation_failures_end_the_cycle():
+    # cmark aborts the process when its own allocator fails; lib/dir_md.c
+    # gives it one that unwinds the parse instead.
+    s = Setup(markdown=True)
+    out, stats = s.run("Markdown, no failure", from_="uv_run",
+                       every=10 ** 9)
+    # Exit 1: the list parsed, and one of its links is a 404.
+    if not out.clean() or not check_eq(1, out.rc, "exit status"):
+        return
+    total = stats[0] if stats else 0
+    exits = {}
+    grid = [(1, k) for k in range(0, min(total, 1500), 5)] + \
+        [(every, after) for every in (3, 13, 64, 211)
+         for after in range(0, total, max(1, total // 12))]
+    cells = (("Markdown, FAIL_EVERY=%d FAIL_AFTER=%d" % (every, after),
+              dict(from_="uv_run", every=every, after=after,
+                   times=1 if every == 1 else 10 ** 9))
+             for every, after in grid)
+    for out, stats in s.sweep(cells):
+        exits[out.rc] = exits.get(out.rc, 0) + 1
+    check(exits.get(2), "a failure while parsing the list ends the cycle "
           "with exit 2 (%r)" % exits)
 
 

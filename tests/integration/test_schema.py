@@ -249,6 +249,20 @@ def once_with_pages_read():
 
 
 @test
+def once_of_a_markdown_directory():
+    """directory.format "markdown" is in the schema's enumeration."""
+    srv = mixed_site()
+    path = os.path.join(lhtest.tmpdir(), "awesome.md")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# Awesome\n\n## Region\n\n- [OK](%s) - fine\n"
+                "- [Gone](%s)\n" % (srv.url("/ok"), srv.url("/gone")))
+    r = lhtest.run_once(dict(FAST, directory=path))
+    check_valid(r.status, "--once status file of a Markdown directory")
+    check_eq("markdown", (r.status or {}).get("directory", {}).get("format"),
+             "directory.format")
+
+
+@test
 def once_over_every_kind_of_link():
     srv = mixed_site()
     closed = "http://127.0.0.1:%d/" % lhtest.closed_port()
