@@ -72,6 +72,38 @@ is_address(const char *host)
 }
 
 /*
+ * The addresses a resolve list gives name:port (name without its final
+ * dot, dot whether the URL had one), or NULL: the entry curl would take,
+ * as curl matches, the name as written, a final dot included.
+ */
+static const char *
+resolve_answer(const struct curl_slist *e, const char *name, long port,
+    bool dot)
+{
+    for (; e != NULL; e = e->next) {
+        const char *p = e->data, *h, *portp;
+        size_t hn, pn;
+
+        if (*p == '-')
+            continue;
+        if (*p == '+')
+            p++;
+        h = p;
+        hn = field(&p);
+        portp = p;
+        pn = field(&p);
+        if (dot && hn > 1 && h[hn - 1] == '.')
+            hn--;
+        else if (dot && !same_name(h, hn, "*"))
+            continue;
+        if ((same_name(h, hn, name) || same_name(h, hn, "*")) &&
+            same_port(portp, pn, port, false))
+            return p;
+    }
+    return NULL;
+}
+
+/*
  * The name this request connects to, when c-ares must look it up: the
  * URL's host and port, or what a connect_to entry sends them to (curl
  * applies connect_to first and then resolves its target).  False when
@@ -122,26 +154,10 @@ dns_target(struct lh_check *c)
     c->dns_name[hostlen] = '\0';
     if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
         return false;
-    for (const struct curl_slist *e = b->resolve; e; e = e->next) {
-        const char *p = e->data, *h;
-        size_t hn, pn;
-
-        if (*p == '-')
-            continue;
-        if (*p == '+')
-            p++;
-        h = p;
-        hn = field(&p);
-        pn = strcspn(p, ":");
-        /* curl matches the name as written, a final dot included. */
-        if (c->dns_dot && hn > 1 && h[hn - 1] == '.')
-            hn--;
-        else if (c->dns_dot && !same_name(h, hn, "*"))
-            continue;
-        if ((same_name(h, hn, c->dns_name) || same_name(h, hn, "*")) &&
-            same_port(p, pn, c->dns_port, false))
-            return false;
-    }
+    /* Configured answers win: no query is sent. */
+    if (resolve_answer(b->resolve, c->dns_name, c->dns_port, c->dns_dot) !=
+        NULL)
+        return false;
     return true;
 }
 
@@ -183,31 +199,6 @@ addrs_forbidden(const struct lh_netguard *g, const char *list, char *why,
     return false;
 }
 
-/* The addresses a resolve list gives name:port, or NULL. */
-static const char *
-resolve_answer(const struct curl_slist *e, const char *name, long port)
-{
-    for (; e != NULL; e = e->next) {
-        const char *p = e->data, *h, *portp;
-        size_t hn, pn;
-
-        if (*p == '-')
-            continue;
-        if (*p == '+')
-            p++;
-        h = p;
-        hn = field(&p);
-        portp = p;
-        pn = field(&p);
-        if (hn > 1 && h[hn - 1] == '.')
-            hn--;
-        if ((same_name(h, hn, name) || same_name(h, hn, "*")) &&
-            same_port(portp, pn, port, false))
-            return p;
-    }
-    return NULL;
-}
-
 bool
 lh_check_target_forbidden(struct lh_check *c, char *why, size_t whylen)
 {
@@ -227,9 +218,10 @@ lh_check_target_forbidden(struct lh_check *c, char *why, size_t whylen)
         return addrs_forbidden(g, host, why, whylen);
     }
     /* The name's answer: this request's lookup, or a configured one. */
-    if ((addrs = resolve_answer(c->resolve, c->dns_name, c->dns_port)) ==
-        NULL && (addrs = resolve_answer(c->ck->base.resolve, c->dns_name,
-            c->dns_port)) == NULL) {
+    if ((addrs = resolve_answer(c->resolve, c->dns_name, c->dns_port,
+            c->dns_dot)) == NULL && (addrs = resolve_answer(
+            c->ck->base.resolve, c->dns_name, c->dns_port, c->dns_dot)) ==
+        NULL) {
         lh_seterr(why, whylen, "%s (its address cannot be judged)",
             c->host);
         return true;

@@ -28,37 +28,6 @@
 #define HTML_OPTIONS (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |         \
     HTML_PARSE_NONET | HTML_PARSE_RECOVER | HTML_PARSE_IGNORE_ENC)
 
-/* Room for more bytes after the len held; -1 when out of memory. */
-static int
-buf_reserve(struct lh_dir_buf *b, size_t more)
-{
-    size_t cap;
-    char *p;
-
-    if (more <= b->cap - b->len)
-        return 0;
-    if (more > SIZE_MAX / 2 - b->len)
-        return -1;
-    cap = b->cap ? b->cap : 256;
-    while (cap - b->len < more)
-        cap *= 2;
-    if ((p = realloc(b->p, cap)) == NULL)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int
-buf_append(struct lh_dir_buf *b, const char *s, size_t n)
-{
-    if (buf_reserve(b, n) == -1)
-        return -1;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
 /* Is the element name (lower case, as the parser gives it) name? */
 static int
 is_name(const xmlChar *n, const char *name)
@@ -354,7 +323,7 @@ keep_pending(struct walk *w)
 static void
 take_text(struct walk *w, const char *s, size_t n)
 {
-    if (buf_append(&w->p->text, s, n) == -1) {
+    if (lh_dir_buf_append(&w->p->text, s, n) == -1) {
         walk_fail(w);
         return;
     }
@@ -1109,13 +1078,13 @@ tree_text(xmlNodePtr node, xmlNodePtr skip, struct lh_dir_buf *b)
             after = 1;
         } else if (n->type == XML_TEXT_NODE || n->type ==
             XML_CDATA_SECTION_NODE) {
-            if (after && n->content != NULL && buf_append(b,
+            if (after && n->content != NULL && lh_dir_buf_append(b,
                 (const char *)n->content, strlen((const char *)n->content))
                 == -1)
                 return -1;
         } else if (n->type == XML_ELEMENT_NODE && !is_hidden(n->name)) {
             if (kind(n->name) & (K_BLOCK | K_BR))
-                if (buf_append(b, " ", 1) == -1)
+                if (lh_dir_buf_append(b, " ", 1) == -1)
                     return -1;
             down = n->children != NULL;
         }
@@ -1126,7 +1095,7 @@ tree_text(xmlNodePtr node, xmlNodePtr skip, struct lh_dir_buf *b)
         while (n != node && n->next == NULL) {
             n = n->parent;
             if (n != node && n->type == XML_ELEMENT_NODE &&
-                is_block(n->name) && buf_append(b, " ", 1) == -1)
+                is_block(n->name) && lh_dir_buf_append(b, " ", 1) == -1)
                 return -1;
         }
         if (n == node)

@@ -61,6 +61,9 @@ int lh_dir_add_entry(struct lh_dir_parser *p, unsigned line,
 int lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
     const char *why);
 
+/* directory.c: append n bytes of s to b; -1 when out of memory. */
+int lh_dir_buf_append(struct lh_dir_buf *b, const char *s, size_t n);
+
 /* directory.c: set the error to "source: out of memory"; returns -1. */
 int lh_dir_oom(struct lh_dir_parser *p);
 

@@ -144,29 +144,6 @@ next_node(cmark_node *n, cmark_node *root, int descend)
     return NULL;
 }
 
-/* Append n bytes of s to b; -1 when out of memory. */
-static int
-buf_append(struct lh_dir_buf *b, const char *s, size_t n)
-{
-    size_t cap;
-    char *q;
-
-    if (n > b->cap - b->len) {
-        if (n > SIZE_MAX / 2 - b->len)
-            return -1;
-        cap = b->cap ? b->cap : 256;
-        while (cap - b->len < n)
-            cap *= 2;
-        if ((q = realloc(b->p, cap)) == NULL)
-            return -1;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
 /*
  * Append the text a reader sees in node and its descendants (or only in
  * its descendants, unless self): text and code spans as written, line
@@ -185,18 +162,18 @@ flatten(struct lh_dir_buf *b, cmark_node *node, int self)
         case CMARK_NODE_TEXT:
         case CMARK_NODE_CODE:
             s = cmark_node_get_literal(n);
-            if (s != NULL && buf_append(b, s, strlen(s)) == -1)
+            if (s != NULL && lh_dir_buf_append(b, s, strlen(s)) == -1)
                 return -1;
             break;
         case CMARK_NODE_SOFTBREAK:
         case CMARK_NODE_LINEBREAK:
-            if (buf_append(b, " ", 1) == -1)
+            if (lh_dir_buf_append(b, " ", 1) == -1)
                 return -1;
             break;
         case CMARK_NODE_HTML_INLINE:
             s = cmark_node_get_literal(n);
             if (s != NULL && strncasecmp(s, "<br", 3) == 0 &&
-                buf_append(b, " ", 1) == -1)
+                lh_dir_buf_append(b, " ", 1) == -1)
                 return -1;
             break;
         case CMARK_NODE_IMAGE:
@@ -333,7 +310,7 @@ description(struct md_walk *w, cmark_node *link, cmark_node *para)
                 return NULL;
     for (s = cmark_node_next(para); s != NULL; s = cmark_node_next(s))
         if (cmark_node_get_type(s) == CMARK_NODE_PARAGRAPH &&
-            (buf_append(b, " ", 1) == -1 || flatten(b, s, 0) == -1))
+            (lh_dir_buf_append(b, " ", 1) == -1 || flatten(b, s, 0) == -1))
             return NULL;
     if ((d = lh_text_normalize(b->p != NULL ? b->p : "", b->len)) != NULL)
         strip_separator(d);

@@ -67,6 +67,28 @@ lh_dir_clip(char *buf, const char *s)
 }
 
 int
+lh_dir_buf_append(struct lh_dir_buf *b, const char *s, size_t n)
+{
+    size_t cap;
+    char *q;
+
+    if (n > b->cap - b->len) {
+        if (n > SIZE_MAX / 2 - b->len)
+            return -1;
+        cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n)
+            cap *= 2;
+        if ((q = realloc(b->p, cap)) == NULL)
+            return -1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+int
 lh_dir_oom(struct lh_dir_parser *p)
 {
     lh_seterr(p->err, p->errlen, "%s: out of memory", p->source);
