@@ -39,6 +39,18 @@ text(FILE *f, const char *s)
     (void)lh_text_escape_file(f, s);
 }
 
+/* "  Region: Name  URL", the one-line form of a link. */
+static void
+link_line(FILE *f, const struct lh_link *l)
+{
+    fputs("  ", f);
+    text(f, l->region[0] ? l->region : "-");
+    fputs(": ", f);
+    text(f, l->name);
+    fputs("  ", f);
+    text(f, l->url);
+}
+
 static void
 upper(FILE *f, const char *s)
 {
@@ -97,12 +109,7 @@ excluded(FILE *f, const struct lh_links *links, bool colour)
 
         if (!l->excluded)
             continue;
-        fputs("  ", f);
-        text(f, l->region[0] ? l->region : "-");
-        fputs(": ", f);
-        text(f, l->name);
-        fputs("  ", f);
-        text(f, l->url);
+        link_line(f, l);
         fprintf(f, "  excluded by rule %u, not checked\n", l->excluded);
     }
     putc('\n', f);
@@ -131,12 +138,7 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
             if (l->state != s || l->excluded)
                 continue;
             if (s == LH_STATE_OK) {
-                fputs("  ", f);
-                text(f, l->region[0] ? l->region : "-");
-                fputs(": ", f);
-                text(f, l->name);
-                fputs("  ", f);
-                text(f, l->url);
+                link_line(f, l);
                 fputs("  ", f);
                 code_and_time(f, l);
                 /* ok only by a rule: say which, and what it overruled. */
