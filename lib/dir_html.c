@@ -4,6 +4,7 @@
  * organization it finds to lh_dir_add_entry; directory.h describes the
  * page structure it looks for.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +19,15 @@
 
 #include "dir_internal.h"
 #include "util.h"
+
+/*
+ * Pages are parsed on worker threads.  libxml2 keeps its error handlers
+ * per thread when it is built with threads (as Debian's is), and
+ * xmlInitParser has run on the main thread before any parse (main.c).
+ */
+#ifndef LIBXML_THREAD_ENABLED
+#error "libxml2 without thread support: the daemon parses on worker threads"
+#endif
 
 /*
  * IGNORE_ENC keeps a <meta charset> from switching the decoder away from
@@ -221,8 +231,59 @@ struct cand {
     char *region, *url, *name, *desc;
 };
 
+/*
+ * What keeps one parse within bounds, whoever reads the page (the walk,
+ * or the tree of the XPath options): the time budget and the cancel
+ * flag (lh_dir_interrupted), looked at every few hundred events, and
+ * the misplaced-tag meter.  libxml2 2.9 compares an end tag that is not
+ * the innermost open element's with every open element, reporting each
+ * as a tag name mismatch: a page of 400,000 nested <div>s then as many
+ * stray </span>s takes it minutes.  The meter adds the open elements at
+ * each such report, what libxml2 walked through, and stops the parse
+ * once the sum passes LH_DIR_MAX_MISPLACED_COST (a tenth of a second or
+ * so; a real page's sum is some thousands).
+ */
+struct guard {
+    struct lh_dir_parser *p;
+    htmlParserCtxtPtr ctxt;
+    unsigned long events;
+    unsigned long misplaced;        /* end tags reported */
+    unsigned long long cost;        /* open elements at each, summed */
+    int stopped;                    /* stopped, the error set */
+    int nomem;                      /* libxml2 ran out of memory */
+};
+
+static int
+guard_line(const struct guard *g)
+{
+    if (g->p->line_base > 0)
+        return (int)g->p->line_base;
+    return g->ctxt->input != NULL ? g->ctxt->input->line : 0;
+}
+
+static void
+guard_stop(struct guard *g)
+{
+    g->stopped = 1;
+    xmlStopParser(g->ctxt);
+}
+
+/* One more event of the parse: -1 once it must stop (the error set). */
+static int
+guard_tick(struct guard *g)
+{
+    if (g->stopped)
+        return -1;
+    if ((++g->events & 255) == 0 && lh_dir_interrupted(g->p) == -1) {
+        guard_stop(g);
+        return -1;
+    }
+    return 0;
+}
+
 /* Per-document state of the walk. */
 struct walk {
+    struct guard g;
     struct lh_dir_parser *p;
     htmlParserCtxtPtr ctxt;     /* where the parser is: line numbers */
     enum mode mode;
@@ -699,7 +760,7 @@ start_cb(void *arg, const xmlChar *name, const xmlChar **atts)
     struct walk *w = arg;
     unsigned k;
 
-    if (w->failed)
+    if (w->failed || guard_tick(&w->g) == -1)
         return;
     w->run = 0;
     k = kind(name);
@@ -757,7 +818,7 @@ end_cb(void *arg, const xmlChar *name)
     struct walk *w = arg;
     unsigned k;
 
-    if (w->failed)
+    if (w->failed || guard_tick(&w->g) == -1)
         return;
     w->run = 0;
     if (w->main_depth > 0)
@@ -802,7 +863,7 @@ end_cb(void *arg, const xmlChar *name)
 static void
 got_text(struct walk *w, const xmlChar *s, int len, int cdata)
 {
-    if (w->failed || len <= 0)
+    if (w->failed || len <= 0 || guard_tick(&w->g) == -1)
         return;
     if (w->run_cdata != cdata) {
         w->run = 0;
@@ -1199,6 +1260,39 @@ xpath_entry(struct lh_dir_parser *p, xmlNodePtr node, const char *region)
     return rc;
 }
 
+static int guarded_parse(struct guard *g);
+
+/* The tree of the page, or NULL with the error set. */
+static htmlDocPtr
+read_tree(struct lh_dir_parser *p, const char *html, size_t len)
+{
+    htmlParserCtxtPtr ctxt;
+    htmlDocPtr doc = NULL;
+    struct guard g;
+
+    if ((ctxt = htmlCreateMemoryParserCtxt(html, (int)len)) == NULL) {
+        lh_dir_oom(p);
+        return NULL;
+    }
+    htmlCtxtUseOptions(ctxt, HTML_OPTIONS);
+    memset(&g, 0, sizeof(g));
+    g.p = p;
+    g.ctxt = ctxt;
+    if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0 &&
+        guarded_parse(&g) == 0) {
+        if ((doc = ctxt->myDoc) == NULL)
+            lh_dir_oom(p);
+        ctxt->myDoc = NULL;
+    } else if (!g.stopped) {
+        lh_dir_oom(p);
+    }
+    if (ctxt->myDoc != NULL)
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    htmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
 static int
 xpath_parse(struct lh_dir_parser *p, const char *html, size_t len)
 {
@@ -1211,9 +1305,8 @@ xpath_parse(struct lh_dir_parser *p, const char *html, size_t len)
     int rc = -1;
     size_t j = 0;
 
-    if ((doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-            HTML_OPTIONS)) == NULL)
-        return only_space(html, len) ? 0 : lh_dir_oom(p);
+    if ((doc = read_tree(p, html, len)) == NULL)
+        return -1;
     if ((entries = xpath_eval(p, doc, p->opt.entry_xpath,
             "directory_xpath")) == NULL ||
         (regions = xpath_eval(p, doc, rx, "region_xpath")) == NULL)
@@ -1251,15 +1344,175 @@ done:
  * structured error handler, without the context; the HTML parser then
  * marks itself stopped but can go on looping over input it no longer
  * consumes.  xmlStopParser also empties the input, which ends the loop.
- * Parse errors pass through here as well and are ignored.
+ * Parse errors pass through here as well: the meter counts misplaced
+ * end tags (struct guard), the rest are ignored.
  */
 static void
 html_error(void *arg, xmlErrorPtr e)
 {
-    struct walk *w = arg;
+    struct guard *g = arg;
+    struct lh_dir_parser *p = g->p;
 
-    if (e != NULL && e->code == XML_ERR_NO_MEMORY && !w->failed)
-        walk_fail(w);
+    if (e == NULL || g->stopped)
+        return;
+    if (e->code == XML_ERR_NO_MEMORY) {
+        g->nomem = 1;
+        guard_stop(g);
+        return;
+    }
+    if (e->code == XML_ERR_TAG_NAME_MISMATCH && g->ctxt->nameNr > 0) {
+        g->misplaced++;
+        g->cost += (unsigned)g->ctxt->nameNr;
+        if (g->cost > LH_DIR_MAX_MISPLACED_COST) {
+            lh_seterr(p->err, p->errlen, "%s:%d: %lu end tags that close "
+                "no open element or not the innermost one, the last with "
+                "%d elements open; refused, as libxml2's time grows with "
+                "their product", p->source, guard_line(g), g->misplaced,
+                g->ctxt->nameNr);
+            guard_stop(g);
+            return;
+        }
+    }
+    (void)guard_tick(g);
+}
+
+/*
+ * Parse the document of ctxt, with html_error as this thread's handler
+ * of libxml2's errors meanwhile.  -1 when the guard stopped it (the
+ * error set) or libxml2 ran out of memory (set here).
+ */
+static int
+guarded_parse(struct guard *g)
+{
+    xmlStructuredErrorFunc saved = xmlStructuredError;
+    void *saved_arg = xmlStructuredErrorContext;
+
+    xmlSetStructuredErrorFunc(g, html_error);
+    htmlParseDocument(g->ctxt);
+    xmlSetStructuredErrorFunc(saved_arg, saved);
+    if (g->nomem || (!g->stopped && g->ctxt->errNo == XML_ERR_NO_MEMORY)) {
+        g->stopped = 1;
+        return lh_dir_oom(g->p);
+    }
+    return g->stopped ? -1 : 0;
+}
+
+/* Count the newlines of s up to (not including) end. */
+static unsigned
+line_at(const char *s, const char *end)
+{
+    unsigned line = 1;
+
+    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        line++;
+        s++;
+    }
+    return line;
+}
+
+/* Where the first s[i..len) case-insensitive match of what starts, or
+ * len. */
+static size_t
+find_nocase(const char *s, size_t i, size_t len, const char *what)
+{
+    size_t n = strlen(what);
+    const char *lt;
+
+    while (i + n <= len && (lt = memchr(s + i, what[0], len - i)) != NULL) {
+        i = (size_t)(lt - s);
+        if (i + n <= len && strncasecmp(lt, what, n) == 0)
+            return i;
+        i++;
+    }
+    return len;
+}
+
+/*
+ * libxml2 2.9 compares each attribute of a start tag with every one
+ * before it, inside one call that no callback interrupts: one tag of
+ * 50,000 attributes holds it for seconds, a page of them for minutes.
+ * So the bytes are looked over first for a tag with more than
+ * LH_DIR_MAX_ATTRIBUTES, as far as a quick look tells tags: '<' and a
+ * letter, then names (with = and a value, quoted or not) up to a '>';
+ * comments and the content of scripts and styles are passed over.
+ * Returns the offset of such a tag's '<', or len.
+ */
+static size_t
+crowded_tag(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        const char *lt = memchr(s + i, '<', len - i);
+        size_t tag, name, nlen, natts = 0;
+
+        if (lt == NULL)
+            break;
+        tag = (size_t)(lt - s);
+        i = tag + 1;
+        if (len - i >= 3 && memcmp(s + i, "!--", 3) == 0) {
+            const char *end = memmem(s + i + 3, len - i - 3, "-->", 3);
+
+            i = end != NULL ? (size_t)(end - s) + 3 : len;
+            continue;
+        }
+        if (i == len || !isalpha((unsigned char)s[i]))
+            continue;
+        name = i;
+        while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
+            s[i] != '>' && s[i] != '/')
+            i++;
+        nlen = i - name;
+        for (;;) {
+            while (i < len && (lh_is_space_byte((unsigned char)s[i]) ||
+                s[i] == '/'))
+                i++;
+            if (i == len || s[i] == '>')
+                break;
+            if (++natts > LH_DIR_MAX_ATTRIBUTES)
+                return tag;
+            while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
+                s[i] != '=' && s[i] != '>')
+                i++;
+            while (i < len && lh_is_space_byte((unsigned char)s[i]))
+                i++;
+            if (i == len || s[i] != '=')
+                continue;
+            i++;
+            while (i < len && lh_is_space_byte((unsigned char)s[i]))
+                i++;
+            if (i < len && (s[i] == '"' || s[i] == '\'')) {
+                const char *q = memchr(s + i + 1, s[i], len - i - 1);
+
+                i = q != NULL ? (size_t)(q - s) + 1 : len;
+            } else {
+                while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
+                    s[i] != '>')
+                    i++;
+            }
+        }
+        if (nlen == 6 && strncasecmp(s + name, "script", 6) == 0)
+            i = find_nocase(s, i, len, "</script");
+        else if (nlen == 5 && strncasecmp(s + name, "style", 5) == 0)
+            i = find_nocase(s, i, len, "</style");
+    }
+    return len;
+}
+
+/* The page has no tag libxml2 would take minutes over: 0, or -1 with the
+ * error set. */
+static int
+check_attributes(struct lh_dir_parser *p, const char *html, size_t len)
+{
+    size_t at = crowded_tag(html, len);
+
+    if (at == len)
+        return 0;
+    lh_seterr(p->err, p->errlen, "%s:%u: a tag with more than %d "
+        "attributes; refused, as libxml2's time grows with their square",
+        p->source, p->line_base > 0 ? p->line_base : line_at(html,
+        html + at), LH_DIR_MAX_ATTRIBUTES);
+    return -1;
 }
 
 /*
@@ -1285,6 +1538,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     }
     if (only_space(html, len))
         return 0;
+    if (check_attributes(p, html, len) == -1)
+        return -1;
     if (p->opt.entry_xpath != NULL)
         return xpath_parse(p, html, len);
     /*
@@ -1309,6 +1564,8 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     memset(&w, 0, sizeof(w));
     w.p = p;
     w.ctxt = ctxt;
+    w.g.p = p;
+    w.g.ctxt = ctxt;
     w.mode = VISIT;
     if (p->opt.site != NULL)
         w.site = site_of(p->opt.site);
@@ -1316,12 +1573,7 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
     ctxt->sax = &sax;
     ctxt->userData = &w;
     if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0) {
-        xmlStructuredErrorFunc saved = xmlStructuredError;
-        void *saved_arg = xmlStructuredErrorContext;
-
-        xmlSetStructuredErrorFunc(&w, html_error);
-        htmlParseDocument(ctxt);
-        xmlSetStructuredErrorFunc(saved_arg, saved);
+        (void)guarded_parse(&w.g);
         parsed = 1;
     }
     /* The context frees its own handler, and a document should one have
@@ -1332,7 +1584,9 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
     }
-    if (w.too_long > 0) {
+    if (w.g.stopped && !w.g.nomem) {
+        rc = -1;        /* the guard's error is set */
+    } else if (w.too_long > 0) {
         lh_seterr(p->err, p->errlen, "%s:%d: a text of more than %d bytes "
             "without markup; the page is not read", p->source,
             p->line_base > 0 ? (int)p->line_base : w.too_long,
@@ -1340,7 +1594,7 @@ lh_dir_html_parse(struct lh_dir_parser *p, const char *html, size_t len)
         rc = -1;
     } else if (parsed && !w.failed && walk_finish(&w) == -1) {
         rc = -1;
-    } else if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY) {
+    } else if (w.failed || w.g.nomem || ctxt->errNo == XML_ERR_NO_MEMORY) {
         rc = lh_dir_oom(p);
     } else if (!parsed) {
         lh_seterr(p->err, p->errlen, "%s: the HTML does not parse (out of "

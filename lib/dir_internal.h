@@ -41,6 +41,8 @@ struct lh_dir_parser {
     struct lh_dir_options opt;  /* borrowed strings */
     unsigned line_base;         /* not 0: the line of every entry (the
                                    JSON line holding content.rendered) */
+    double deadline_ms;         /* monotonic: opt.timeout_ms after the
+                                   start, or 0 */
     char *err;                  /* the caller's error buffer */
     size_t errlen;
 };
@@ -63,6 +65,13 @@ int lh_dir_skip(struct lh_dir_parser *p, unsigned line, const char *name,
 
 /* directory.c: append n bytes of s to b; -1 when out of memory. */
 int lh_dir_buf_append(struct lh_dir_buf *b, const char *s, size_t n);
+
+/*
+ * directory.c: 0 while the parse may go on; -1 once it is cancelled or
+ * past its deadline, with the error set.  Cheap enough for every few
+ * hundred events of a parse.
+ */
+int lh_dir_interrupted(struct lh_dir_parser *p);
 
 /* directory.c: set the error to "source: out of memory"; returns -1. */
 int lh_dir_oom(struct lh_dir_parser *p);

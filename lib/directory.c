@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -85,6 +86,33 @@ lh_dir_buf_append(struct lh_dir_buf *b, const char *s, size_t n)
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
+    return 0;
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+int
+lh_dir_interrupted(struct lh_dir_parser *p)
+{
+    if (p->opt.cancel != NULL &&
+        atomic_load_explicit(p->opt.cancel, memory_order_relaxed)) {
+        lh_seterr(p->err, p->errlen, "%s: the parse was cancelled",
+            p->source);
+        return -1;
+    }
+    if (p->deadline_ms > 0 && now_ms() > p->deadline_ms) {
+        lh_seterr(p->err, p->errlen, "%s: the parse took longer than %g s "
+            "(directory_parse_timeout) and was stopped", p->source,
+            p->opt.timeout_ms / 1000.0);
+        return -1;
+    }
     return 0;
 }
 
@@ -634,6 +662,8 @@ lh_directory_parse_opts(const char *buf, size_t len, const char *source,
     lh_strmap_init_borrowed(&p.repeats);
     p.source = source != NULL ? source : "directory";
     p.opt = *opt;
+    if (opt->timeout_ms > 0)
+        p.deadline_ms = now_ms() + opt->timeout_ms;
     p.err = err;
     p.errlen = errlen;
     if (err != NULL && errlen > 0)

@@ -43,6 +43,7 @@
 #ifndef LH_DIRECTORY_H
 #define LH_DIRECTORY_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 enum lh_dir_format {
@@ -90,7 +91,21 @@ struct lh_dir_options {
     int own_site_links;         /* ... unless this is set */
     const char *entry_xpath;    /* HTML: XPath of the organizations */
     const char *region_xpath;   /* HTML: XPath of the region headings */
+    unsigned timeout_ms;        /* HTML: a parse still running after this
+                                   long is stopped, an error; 0: no limit */
+    const atomic_int *cancel;   /* HTML: when another thread sets it, the
+                                   parse stops soon, an error; or NULL */
 };
+
+/*
+ * Limits on HTML that real pages never reach, where libxml2 2.9's HTML
+ * parser takes time that grows with a square: attributes of one tag
+ * (each compared with those before it), and end tags that close no
+ * open element (each compared with every open one).  A page past them
+ * is refused with an error naming the line.
+ */
+#define LH_DIR_MAX_ATTRIBUTES 256
+#define LH_DIR_MAX_MISPLACED_COST 100000000ull
 
 /*
  * 0 when expr compiles as an XPath expression (directory_xpath,
