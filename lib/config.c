@@ -63,6 +63,8 @@ static const struct option options[] = {
     { "directory_format", OPT_FORMAT, OFF(directory_format), 0, 0 },
     { "directory_max_bytes", OPT_SIZE, OFF(directory_max_bytes), 1024,
         1024ull * 1024 * 1024 },
+    { "directory_parse_timeout", OPT_DURATION,
+        OFF(directory_parse_timeout_ms), 100, 600 * SEC },
     { "directory_xpath", OPT_XPATH, OFF(directory_xpath), 0, 0 },
     { "region_xpath", OPT_XPATH, OFF(region_xpath), 0, 0 },
     { "directory_own_links", OPT_BOOL, OFF(directory_own_links), 0, 0 },
@@ -114,6 +116,7 @@ lh_config_init(struct lh_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->directory_format = LH_DIR_AUTO;
     cfg->directory_max_bytes = LH_DIRECTORY_MAX_BYTES_DEFAULT;
+    cfg->directory_parse_timeout_ms = 5 * 1000;
     cfg->interval_ms = 15 * 60 * 1000;
     cfg->jitter_ms = 30 * 1000;
     cfg->retry_interval_ms = 60 * 1000;

@@ -20,6 +20,8 @@ struct lh_config {
     char *directory;            /* a path or an http(s) URL */
     enum lh_dir_format directory_format;
     size_t directory_max_bytes;
+    unsigned directory_parse_timeout_ms;    /* an HTML parse past it is
+                                               stopped */
     char *directory_xpath;      /* XPath of the organizations, or NULL */
     char *region_xpath;         /* XPath of the region headings, or NULL */
     bool directory_own_links;   /* links to the directory's own site are

@@ -21,6 +21,7 @@ test_defaults(void)
     CHECK_INT_EQ(1, c.recover_threshold);
     CHECK_INT_EQ(10, c.max_redirects);
     CHECK_INT_EQ(8 * 1024 * 1024, c.directory_max_bytes);
+    CHECK_INT_EQ(5000, c.directory_parse_timeout_ms);
     CHECK_INT_EQ(LOG_DAEMON, c.syslog_facility);
     CHECK_INT_EQ(LOG_INFO, c.log_level);
     CHECK_STR_EQ("linkhealthd/" LH_VERSION, c.user_agent);
@@ -220,6 +221,12 @@ test_timeouts_and_ranges(void)
     CHECK_INT_EQ(-1, lh_config_set(&c, "interval", "50ms", "--interval",
         err, sizeof(err)));
     CHECK_STR_CONTAINS("is out of range (100ms to 7d)", err);
+    CHECK_INT_EQ(0, lh_config_set(&c, "directory_parse_timeout", "1500ms",
+        "x", err, sizeof(err)));
+    CHECK_INT_EQ(1500, c.directory_parse_timeout_ms);
+    CHECK_INT_EQ(-1, lh_config_set(&c, "directory_parse_timeout", "0", "x",
+        err, sizeof(err)));
+    CHECK_STR_CONTAINS("is out of range (100ms to 10m)", err);
     CHECK_INT_EQ(-1, lh_config_set(&c, "directory_max_bytes", "1", "x", err,
         sizeof(err)));
     CHECK_STR_CONTAINS("is out of range (1k to 1G)", err);
