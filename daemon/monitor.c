@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 #include "status.h"
 #include "strmap.h"
 
+struct parse_job;
+
 struct lh_monitor {
     uv_loop_t *loop;
     enum lh_monitor_mode mode;
@@ -52,6 +55,10 @@ struct lh_monitor {
     unsigned long long dir_hash;    /* of the bytes last parsed */
     size_t dir_entries;             /* in it, this shard's and others' */
     size_t dir_len;
+    struct parse_job *parse;        /* the directory parse in flight */
+    char *bad_error;                /* the last parse failed: why, */
+    unsigned long long bad_hash;    /* and the hash and length of its */
+    size_t bad_len;                 /* bytes, not parsed again */
     char *etag, *last_modified;     /* of the last good URL answer */
     char *status_error;             /* last status write error */
     char *metrics_error;            /* last metrics write error */
@@ -379,8 +386,17 @@ retry_links(struct lh_monitor *m)
     return 0;
 }
 
+static bool
+same_string(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 /* Take *cfg (moved).  Another directory or format: the old one's
- * validators and byte hash must not stand for the new one. */
+ * validators and byte hash must not stand for the new one; other
+ * settings of the reading: the same bytes may read otherwise.  A parse
+ * that failed is tried again on any reload (a longer time allowed, or
+ * a page fixed in place). */
 static void
 use_config(struct lh_monitor *m, struct lh_config *cfg)
 {
@@ -391,6 +407,11 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
         m->etag = m->last_modified = NULL;
         m->dir_len = SIZE_MAX;      /* no byte string matches: re-parse */
     }
+    if (!same_string(m->cfg.directory_xpath, cfg->directory_xpath) ||
+        !same_string(m->cfg.region_xpath, cfg->region_xpath) ||
+        m->cfg.directory_own_links != cfg->directory_own_links)
+        m->dir_len = SIZE_MAX;
+    lh_replace_string(&m->bad_error, NULL);
     if (m->cfg.shard_index != cfg->shard_index ||
         m->cfg.shard_count != cfg->shard_count) {
         log_info("now shard %u/%u of the directory", cfg->shard_index,
@@ -554,6 +575,68 @@ seed_links(struct lh_monitor *m)
     lh_links_init(&m->seed);
 }
 
+/*
+ * A parse of the directory's bytes, on libuv's work queue: libxml2 may
+ * take a while over a large or hostile page, and the loop must go on
+ * answering signals meanwhile.  The worker touches the job only: its
+ * bytes (owned), options borrowed from m->cfg (which changes only
+ * between cycles, and the monitor outlives the job, counted among its
+ * open handles) and the cancel flag, which a stop or a reload sets.
+ * What it made is merged on the loop, in parse_done.
+ */
+struct parse_job {
+    uv_work_t req;
+    struct lh_monitor *m;
+    char *buf;
+    size_t len;
+    unsigned long long hash;
+    char *etag, *last_modified;     /* of the answer: kept if it parses */
+    struct lh_dir_options opt;
+    unsigned shard_index, shard_count;
+    atomic_int cancel;
+    int rc;
+    size_t entries;                 /* before the shard filter */
+    double took_ms;
+    struct lh_directory dir;
+    char err[1024];
+};
+
+static void
+job_free(struct parse_job *j)
+{
+    lh_directory_cleanup(&j->dir);
+    free(j->buf);
+    free(j->etag);
+    free(j->last_modified);
+    free(j);
+}
+
+/* On a worker thread. */
+static void
+parse_work(uv_work_t *req)
+{
+    struct parse_job *j = req->data;
+    uint64_t t0 = uv_hrtime();
+
+    j->rc = lh_directory_parse_opts(j->buf, j->len, j->m->cfg.directory,
+        &j->opt, &j->dir, j->err, sizeof(j->err));
+    if (j->rc == 0)
+        j->entries = lh_shard_filter(&j->dir, j->shard_index,
+            j->shard_count);
+    j->took_ms = (double)(uv_hrtime() - t0) / 1e6;
+}
+
+/* Stop the parse in flight: before it starts, or soon after (the parser
+ * looks at the flag every few hundred events). */
+static void
+parse_cancel(struct lh_monitor *m)
+{
+    if (m->parse == NULL)
+        return;
+    atomic_store(&m->parse->cancel, 1);
+    (void)uv_cancel((uv_req_t *)&m->parse->req);
+}
+
 /* A load failed: keep the last good directory, say so once. */
 static void
 directory_failed(struct lh_monitor *m, const char *err)
@@ -564,61 +647,165 @@ directory_failed(struct lh_monitor *m, const char *err)
     lh_replace_string(&m->dir_error, err);
 }
 
-/* Bytes of the directory arrived: parse them unless they did not change. */
+/* Keep the validators of the answer that brought the directory in use. */
 static void
-directory_bytes(struct lh_monitor *m, const char *buf, size_t len)
+keep_validators(struct lh_monitor *m, char **etag, char **last_modified)
 {
-    struct lh_dir_options opt = {
-        .format = m->cfg.directory_format,
-        .site = lh_url_is_http(m->cfg.directory) ? m->cfg.directory : NULL,
-        .own_site_links = m->cfg.directory_own_links,
-        .entry_xpath = m->cfg.directory_xpath,
-        .region_xpath = m->cfg.region_xpath,
-    };
-    struct lh_directory fresh;
-    char err[1024];
-    unsigned long long hash = lh_hash_bytes(buf, len);
+    free(m->etag);
+    free(m->last_modified);
+    m->etag = *etag;
+    m->last_modified = *last_modified;
+    *etag = *last_modified = NULL;
+}
 
-    if (m->have_dir && hash == m->dir_hash && len == m->dir_len &&
-        m->dir_error == NULL)
-        return;
-    if (lh_directory_parse_opts(buf, len, m->cfg.directory, &opt, &fresh,
-            err, sizeof(err)) == -1) {
-        directory_failed(m, err);
+/* The parse of j ended: the new directory in use, or its error. */
+static void
+directory_parsed(struct lh_monitor *m, struct parse_job *j)
+{
+    struct lh_directory *fresh = &j->dir;
+
+    lh_log(LOG_DEBUG, "%s: %zu bytes parsed in %.0f ms", m->cfg.directory,
+        j->len, j->took_ms);
+    if (j->rc == -1) {
+        /* The same bytes would fail the same way: not parsed again. */
+        lh_replace_string(&m->bad_error, j->err);
+        m->bad_hash = j->hash;
+        m->bad_len = j->len;
+        directory_failed(m, j->err);
         return;
     }
-    for (size_t i = 0; i < fresh.nwarnings; i++)
-        log_warnx("%s", fresh.warnings[i]);
-    m->dir_entries = lh_shard_filter(&fresh, m->cfg.shard_index,
-        m->cfg.shard_count);
+    lh_replace_string(&m->bad_error, NULL);
+    for (size_t i = 0; i < fresh->nwarnings; i++)
+        log_warnx("%s", fresh->warnings[i]);
     if (m->mode != LH_MONITOR_LIST &&
-        lh_links_sync(&m->links, &fresh, added_cb, removed_cb, m) == -1) {
-        lh_directory_cleanup(&fresh);
+        lh_links_sync(&m->links, fresh, added_cb, removed_cb, m) == -1) {
         directory_failed(m, "out of memory while merging the directory");
         return;
     }
+    m->dir_entries = j->entries;
     if (m->dir_error != NULL)
         log_notice("%s: loaded again (%zu organizations)", m->cfg.directory,
-            fresh.n);
+            fresh->n);
     else if (!m->have_dir && m->cfg.shard_count > 0)
         log_info("%s: %zu organizations (%s), %zu of them in shard %u/%u",
             m->cfg.directory, m->dir_entries,
-            lh_directory_format_name(fresh.format), fresh.n,
+            lh_directory_format_name(fresh->format), fresh->n,
             m->cfg.shard_index, m->cfg.shard_count);
     else if (!m->have_dir)
-        log_info("%s: %zu organizations (%s)", m->cfg.directory, fresh.n,
-            lh_directory_format_name(fresh.format));
+        log_info("%s: %zu organizations (%s)", m->cfg.directory, fresh->n,
+            lh_directory_format_name(fresh->format));
     lh_replace_string(&m->dir_error, NULL);
     lh_directory_cleanup(&m->dir);
-    m->dir = fresh;
-    m->dir_hash = hash;
-    m->dir_len = len;
+    m->dir = *fresh;
+    memset(fresh, 0, sizeof(*fresh));
+    m->dir_hash = j->hash;
+    m->dir_len = j->len;
+    keep_validators(m, &j->etag, &j->last_modified);
     if (!m->have_dir)
         seed_links(m);
     apply_rules(m);
     m->have_dir = true;
     if (m->mode == LH_MONITOR_LIST && m->hooks.listed != NULL)
         m->hooks.listed(&m->dir, &m->cfg, m->hooks.arg);
+}
+
+/* Back on the loop after parse_work, or after a cancel before it ran. */
+static void
+parse_done(uv_work_t *req, int status)
+{
+    struct parse_job *j = req->data;
+    struct lh_monitor *m = j->m;
+    bool cancelled = status != 0 || atomic_load(&j->cancel);
+
+    m->parse = NULL;
+    m->open_handles--;
+    if (!cancelled) {
+        directory_parsed(m, j);
+        job_free(j);
+        checks_begin(m);
+        return;
+    }
+    job_free(j);
+    lh_log(LOG_DEBUG, "%s: parse cancelled", m->cfg.directory);
+    if (m->stopping)
+        maybe_stopped(m);
+    else
+        cycle_end(m);   /* a reload: its cycle begins at once */
+}
+
+/*
+ * Bytes of the directory arrived (buf and the validators taken over).
+ * Returns true when a parse began, whose end begins the checks; false
+ * when there was nothing to parse: the bytes are those in use, or those
+ * that failed last time, with the same settings (use_config forgets
+ * them on a change).
+ */
+static bool
+directory_bytes(struct lh_monitor *m, char *buf, size_t len, char *etag,
+    char *last_modified)
+{
+    struct parse_job *j;
+    unsigned long long hash = lh_hash_bytes(buf, len);
+    int rc;
+
+    if (m->have_dir && hash == m->dir_hash && len == m->dir_len) {
+        lh_log(LOG_DEBUG, "%s: unchanged, not parsed again",
+            m->cfg.directory);
+        if (m->dir_error != NULL)
+            log_notice("%s: loaded again (%zu organizations)",
+                m->cfg.directory, m->dir.n);
+        lh_replace_string(&m->dir_error, NULL);
+        keep_validators(m, &etag, &last_modified);
+        free(buf);
+        return false;
+    }
+    if (m->bad_error != NULL && hash == m->bad_hash && len == m->bad_len) {
+        lh_log(LOG_DEBUG, "%s: unchanged since its parse failed, not "
+            "parsed again", m->cfg.directory);
+        directory_failed(m, m->bad_error);
+        free(buf);
+        free(etag);
+        free(last_modified);
+        return false;
+    }
+    if ((j = calloc(1, sizeof(*j))) == NULL) {
+        free(buf);
+        free(etag);
+        free(last_modified);
+        directory_failed(m, "out of memory for the directory's parse");
+        return false;
+    }
+    j->req.data = j;
+    j->m = m;
+    j->buf = buf;
+    j->len = len;
+    j->hash = hash;
+    j->etag = etag;
+    j->last_modified = last_modified;
+    j->opt.format = m->cfg.directory_format;
+    j->opt.site = lh_url_is_http(m->cfg.directory) ? m->cfg.directory :
+        NULL;
+    j->opt.own_site_links = m->cfg.directory_own_links;
+    j->opt.entry_xpath = m->cfg.directory_xpath;
+    j->opt.region_xpath = m->cfg.region_xpath;
+    j->opt.timeout_ms = m->cfg.directory_parse_timeout_ms;
+    j->opt.cancel = &j->cancel;
+    j->shard_index = m->cfg.shard_index;
+    j->shard_count = m->cfg.shard_count;
+    atomic_init(&j->cancel, 0);
+    if ((rc = uv_queue_work(m->loop, &j->req, parse_work, parse_done)) !=
+        0) {
+        char err[256];
+
+        snprintf(err, sizeof(err), "%s: the parse cannot start: %s",
+            m->cfg.directory, uv_strerror(rc));
+        job_free(j);
+        directory_failed(m, err);
+        return false;
+    }
+    m->parse = j;
+    m->open_handles++;
+    return true;
 }
 
 static void
@@ -632,21 +819,19 @@ fetch_done_cb(struct lh_fetch_result *res, void *arg)
         lh_replace_string(&m->dir_error, NULL);     /* last good is current */
     } else if (res->status == 200) {
         /* The validators are kept only with a directory that parsed. */
-        directory_bytes(m, res->body, res->len);
-        if (m->dir_error == NULL) {
-            free(m->etag);
-            free(m->last_modified);
-            m->etag = res->etag;
-            m->last_modified = res->last_modified;
-            res->etag = res->last_modified = NULL;
-        }
+        char *body = res->body, *etag = res->etag, *lm = res->last_modified;
+
+        res->body = res->etag = res->last_modified = NULL;
+        if (directory_bytes(m, body, res->len, etag, lm))
+            return;
     } else {
         directory_failed(m, res->error);
     }
     checks_begin(m);
 }
 
-static void
+/* Returns true when a parse began (see directory_bytes). */
+static bool
 read_directory_file(struct lh_monitor *m)
 {
     char *buf = NULL;
@@ -656,10 +841,9 @@ read_directory_file(struct lh_monitor *m)
     if (lh_directory_read_file(m->cfg.directory, m->cfg.directory_max_bytes,
             &buf, &len, err, sizeof(err)) == -1) {
         directory_failed(m, err);
-        return;
+        return false;
     }
-    directory_bytes(m, buf, len);
-    free(buf);
+    return directory_bytes(m, buf, len, NULL, NULL);
 }
 
 /*
@@ -747,8 +931,8 @@ cycle_begin(struct lh_monitor *m)
         }
         return;
     }
-    read_directory_file(m);
-    checks_begin(m);
+    if (!read_directory_file(m))
+        checks_begin(m);
 }
 
 static void
@@ -802,6 +986,7 @@ lh_monitor_reload(struct lh_monitor *m, struct lh_config *cfg)
     m->have_next_cfg = true;
     if (m->busy) {
         m->again = true;
+        parse_cancel(m);    /* parsed again under the new settings */
         return;
     }
     use_config(m, &m->next_cfg);
@@ -831,6 +1016,7 @@ monitor_free(struct lh_monitor *m)
     if (m->have_next_cfg)
         lh_config_cleanup(&m->next_cfg);
     free(m->dir_error);
+    free(m->bad_error);
     free(m->etag);
     free(m->last_modified);
     free(m->status_error);
@@ -881,6 +1067,7 @@ lh_monitor_stop(struct lh_monitor *m)
         lh_scheduler_cancel(m->sched);
         m->sched = NULL;
     }
+    parse_cancel(m);        /* freed in parse_done */
     engine_close(m);
     /* What was checked before the stop is kept. */
     if (interrupted && m->have_dir && m->mode != LH_MONITOR_LIST) {
