@@ -251,6 +251,7 @@ struct guard {
     unsigned long long cost;        /* open elements at each, summed */
     int stopped;                    /* stopped, the error set */
     int nomem;                      /* libxml2 ran out of memory */
+    startElementSAXFunc start;      /* the tree builder's, in read_tree */
 };
 
 static int
@@ -1262,12 +1263,28 @@ xpath_entry(struct lh_dir_parser *p, xmlNodePtr node, const char *region)
 
 static int guarded_parse(struct guard *g);
 
-/* The tree of the page, or NULL with the error set. */
+/* The tree builder's start of an element, a tick of the guard first. */
+static void
+tree_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    struct guard *g = ctxt->_private;
+
+    if (guard_tick(g) == 0)
+        g->start(ctx, name, atts);
+}
+
+/*
+ * The tree of the page, or NULL with the error set.  (The tree builder
+ * stops at a depth of 256, libxml2's xmlParserMaxDepth, keeping what it
+ * read: misplaced end tags cost it that much at most.)
+ */
 static htmlDocPtr
 read_tree(struct lh_dir_parser *p, const char *html, size_t len)
 {
     htmlParserCtxtPtr ctxt;
     htmlDocPtr doc = NULL;
+    xmlSAXHandler sax, *own;
     struct guard g;
 
     if ((ctxt = htmlCreateMemoryParserCtxt(html, (int)len)) == NULL) {
@@ -1278,6 +1295,12 @@ read_tree(struct lh_dir_parser *p, const char *html, size_t len)
     memset(&g, 0, sizeof(g));
     g.p = p;
     g.ctxt = ctxt;
+    own = ctxt->sax;
+    sax = *own;
+    g.start = sax.startElement;
+    sax.startElement = tree_start;
+    ctxt->sax = &sax;
+    ctxt->_private = &g;
     if (xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0 &&
         guarded_parse(&g) == 0) {
         if ((doc = ctxt->myDoc) == NULL)
@@ -1289,6 +1312,8 @@ read_tree(struct lh_dir_parser *p, const char *html, size_t len)
     if (ctxt->myDoc != NULL)
         xmlFreeDoc(ctxt->myDoc);
     ctxt->myDoc = NULL;
+    ctxt->sax = own;
+    ctxt->_private = NULL;
     htmlFreeParserCtxt(ctxt);
     return doc;
 }
