@@ -803,6 +803,7 @@ directory_bytes(struct lh_monitor *m, char *buf, size_t len, char *etag,
         directory_failed(m, err);
         return false;
     }
+    lh_log(LOG_DEBUG, "%s: parsing %zu bytes", m->cfg.directory, len);
     m->parse = j;
     m->open_handles++;
     return true;
