@@ -586,7 +586,8 @@ seed_links(struct lh_monitor *m)
  */
 struct parse_job {
     uv_work_t req;
-    struct lh_monitor *m;
+    struct lh_monitor *m;           /* not for the worker */
+    const char *source;             /* m->cfg.directory */
     char *buf;
     size_t len;
     unsigned long long hash;
@@ -618,8 +619,8 @@ parse_work(uv_work_t *req)
     struct parse_job *j = req->data;
     uint64_t t0 = uv_hrtime();
 
-    j->rc = lh_directory_parse_opts(j->buf, j->len, j->m->cfg.directory,
-        &j->opt, &j->dir, j->err, sizeof(j->err));
+    j->rc = lh_directory_parse_opts(j->buf, j->len, j->source, &j->opt,
+        &j->dir, j->err, sizeof(j->err));
     if (j->rc == 0)
         j->entries = lh_shard_filter(&j->dir, j->shard_index,
             j->shard_count);
@@ -777,6 +778,7 @@ directory_bytes(struct lh_monitor *m, char *buf, size_t len, char *etag,
     }
     j->req.data = j;
     j->m = m;
+    j->source = m->cfg.directory;
     j->buf = buf;
     j->len = len;
     j->hash = hash;
