@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1462,11 +1463,50 @@ find_nocase(const char *s, size_t i, size_t len, const char *what)
  * comments and the content of scripts and styles are passed over.
  * Returns the offset of such a tag's '<', or len.
  */
+/* What ends a run of bytes in a tag, as crowded_tag reads one. */
+enum {
+    C_SPACE = 1 << 0,   /* space or control, as lh_is_space_byte */
+    C_GT = 1 << 1,
+    C_EQ = 1 << 2,
+    C_SLASH = 1 << 3
+};
+
+static unsigned char tag_class[256];
+
+static void
+tag_class_init(void)
+{
+    for (int c = 0; c < 256; c++)
+        tag_class[c] = (lh_is_space_byte((unsigned char)c) ? C_SPACE : 0) |
+            (c == '>' ? C_GT : 0) | (c == '=' ? C_EQ : 0) |
+            (c == '/' ? C_SLASH : 0);
+}
+
+/* The first byte at or after i (or len) whose class is in stop. */
+static size_t
+run_to(const char *s, size_t i, size_t len, unsigned stop)
+{
+    while (i < len && !(tag_class[(unsigned char)s[i]] & stop))
+        i++;
+    return i;
+}
+
+/* The first byte at or after i (or len) whose class is not in skip. */
+static size_t
+run_over(const char *s, size_t i, size_t len, unsigned skip)
+{
+    while (i < len && (tag_class[(unsigned char)s[i]] & skip))
+        i++;
+    return i;
+}
+
 static size_t
 crowded_tag(const char *s, size_t len)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     size_t i = 0;
 
+    (void)pthread_once(&once, tag_class_init);
     while (i < len) {
         const char *lt = memchr(s + i, '<', len - i);
         size_t tag, name, nlen, natts = 0;
@@ -1484,36 +1524,25 @@ crowded_tag(const char *s, size_t len)
         if (i == len || !isalpha((unsigned char)s[i]))
             continue;
         name = i;
-        while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
-            s[i] != '>' && s[i] != '/')
-            i++;
+        i = run_to(s, i, len, C_SPACE | C_GT | C_SLASH);
         nlen = i - name;
         for (;;) {
-            while (i < len && (lh_is_space_byte((unsigned char)s[i]) ||
-                s[i] == '/'))
-                i++;
+            i = run_over(s, i, len, C_SPACE | C_SLASH);
             if (i == len || s[i] == '>')
                 break;
             if (++natts > LH_DIR_MAX_ATTRIBUTES)
                 return tag;
-            while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
-                s[i] != '=' && s[i] != '>')
-                i++;
-            while (i < len && lh_is_space_byte((unsigned char)s[i]))
-                i++;
+            i = run_to(s, i, len, C_SPACE | C_GT | C_EQ);
+            i = run_over(s, i, len, C_SPACE);
             if (i == len || s[i] != '=')
                 continue;
-            i++;
-            while (i < len && lh_is_space_byte((unsigned char)s[i]))
-                i++;
+            i = run_over(s, i + 1, len, C_SPACE);
             if (i < len && (s[i] == '"' || s[i] == '\'')) {
                 const char *q = memchr(s + i + 1, s[i], len - i - 1);
 
                 i = q != NULL ? (size_t)(q - s) + 1 : len;
             } else {
-                while (i < len && !lh_is_space_byte((unsigned char)s[i]) &&
-                    s[i] != '>')
-                    i++;
+                i = run_to(s, i, len, C_SPACE | C_GT);
             }
         }
         if (nlen == 6 && strncasecmp(s + name, "script", 6) == 0)
