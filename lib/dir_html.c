@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1465,22 +1464,16 @@ find_nocase(const char *s, size_t i, size_t len, const char *what)
  */
 /* What ends a run of bytes in a tag, as crowded_tag reads one. */
 enum {
-    C_SPACE = 1 << 0,   /* space or control, as lh_is_space_byte */
+    C_SPACE = 1 << 0,   /* as lh_is_space_byte: <= 0x20, 0x7f */
     C_GT = 1 << 1,
     C_EQ = 1 << 2,
     C_SLASH = 1 << 3
 };
 
-static unsigned char tag_class[256];
-
-static void
-tag_class_init(void)
-{
-    for (int c = 0; c < 256; c++)
-        tag_class[c] = (lh_is_space_byte((unsigned char)c) ? C_SPACE : 0) |
-            (c == '>' ? C_GT : 0) | (c == '=' ? C_EQ : 0) |
-            (c == '/' ? C_SLASH : 0);
-}
+static const unsigned char tag_class[256] = {
+    [0 ... 0x20] = C_SPACE, [0x7f] = C_SPACE,
+    ['>'] = C_GT, ['='] = C_EQ, ['/'] = C_SLASH,
+};
 
 /* The first byte at or after i (or len) whose class is in stop. */
 static size_t
@@ -1503,10 +1496,8 @@ run_over(const char *s, size_t i, size_t len, unsigned skip)
 static size_t
 crowded_tag(const char *s, size_t len)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
     size_t i = 0;
 
-    (void)pthread_once(&once, tag_class_init);
     while (i < len) {
         const char *lt = memchr(s + i, '<', len - i);
         size_t tag, name, nlen, natts = 0;
