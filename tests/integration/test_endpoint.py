@@ -447,6 +447,40 @@ def listen_public_is_required_for_other_addresses():
                   % (listen, public, p.stderr[-300:]))
 
 
+@test(deadline=120)
+def the_unit_lets_the_endpoint_bind_only_where_a_drop_in_allows():
+    """The unit denies bind(2) to any port; a drop-in allowing the
+    endpoint's keeps it as hardened (systemd-analyze security <= 2.0)."""
+    with open(os.path.join(ROOT, "systemd", "linkhealthd.service.in")) as f:
+        text = f.read()
+    check_in("\nSocketBindDeny=any\n", text, "the unit denies binding")
+    check("SocketBindAllow=" not in text.replace(
+        "# (systemctl edit linkhealthd): SocketBindAllow=", ""),
+          "the unit itself allows no port")
+    binary = os.path.abspath(lhtest.binary())
+    text = (text.replace("@BINDIR@/linkhealthd", binary)
+            .replace("@SYSCONFDIR@", "/etc").replace("@DOCDIR@", "/usr"))
+    folder = lhtest.tmpdir()
+    for name, extra in (("plain", ""),
+                        ("allowed", "SocketBindAllow=tcp:9601\n")):
+        unit = os.path.join(folder, "linkhealthd-%s.service" % name)
+        with open(unit, "w") as f:
+            f.write(text.replace("SocketBindDeny=any\n",
+                                 "SocketBindDeny=any\n" + extra))
+        v = subprocess.run(["systemd-analyze", "verify", "--man=no", unit],
+                           capture_output=True, text=True, timeout=60)
+        check_eq(0, v.returncode, "%s: systemd-analyze verify: %s"
+                 % (name, v.stderr))
+        sec = subprocess.run(["systemd-analyze", "security",
+                              "--offline=yes", unit],
+                             capture_output=True, text=True, timeout=60)
+        m = re.search(r"Overall exposure level for \S+: ([0-9.]+)",
+                      sec.stdout)
+        if check(m is not None, "%s: a score (%s)" % (name, sec.stderr)):
+            check(float(m.group(1)) <= 2.0, "%s: exposure %s <= 2.0"
+                  % (name, m.group(1)))
+
+
 def rules_block():
     with open(PROM_DOC, encoding="utf-8") as f:
         text = f.read()
