@@ -281,14 +281,13 @@ def slowloris(port, seconds):
         s.close()
 
 
-def huge_request_line(port):
-    """A 1 MB request line: the status answered, or None when the server
+def huge_request(port, request):
+    """Send a huge request: the status answered, or None when the server
     closed the connection without one."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         try:
-            s.sendall(b"GET /" + b"a" * (1024 * 1024) + b" HTTP/1.1\r\n"
-                      b"Host: x\r\n\r\n")
+            s.sendall(request)
         except OSError:
             pass
         try:
@@ -321,9 +320,13 @@ def hostile_clients_are_bounded_and_checks_go_on():
     check_eq(200, get(port, "/healthz")[0], "a prompt request after it")
 
     # A 1 MB request line: refused (414 or 431), or closed unanswered.
-    st = huge_request_line(port)
-    check(st in (None, 413, 414, 431), "1 MB request line: %r" % st)
-    check_eq(200, get(port, "/healthz")[0], "a prompt request after it")
+    st = huge_request(port, b"GET /" + b"a" * (1024 * 1024) +
+                      b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    check(st in (None, 414), "1 MB request line: %r" % st)
+    st = huge_request(port, b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " +
+                      b"a" * 20000 + b"\r\n\r\n")
+    check(st in (None, 431), "20 kB header: %r" % st)
+    check_eq(200, get(port, "/healthz")[0], "a prompt request after them")
 
     # A thousand connections: the daemon holds a bounded number.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
