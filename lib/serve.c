@@ -117,7 +117,7 @@ lh_serve_health(double now_ms, double started_ms, double last_ms,
     }
     if (now_ms - last_ms > window_ms) {
         snprintf(buf, len, "the last cycle (%llu) finished %.1f s ago, "
-            "more than two intervals (%.1f s)\n", cycle,
+            "more than two intervals and their jitter (%.1f s)\n", cycle,
             (now_ms - last_ms) / 1000.0, window_ms / 1000.0);
         return 503;
     }

@@ -208,7 +208,7 @@ def healthz_503_before_the_first_cycle_and_when_cycles_stall():
         get(port, "/healthz")), 15, what="/healthz 503 when stale")
     if got:
         check(re.search(rb"the last cycle \(\d+\) finished \d+\.\d s ago, "
-                        rb"more than two intervals \(2\.0 s\)", got[2]),
+                        rb"more than two intervals and their jitter \(2\.0 s\)", got[2]),
               "503 reason: %r" % got[2])
         check_eq("text/plain; charset=utf-8", got[1].get("content-type"),
                  "503 type")
@@ -407,6 +407,25 @@ def sighup_rebinds_and_a_failed_bind_keeps_the_old_address():
     d.wait_log("HTTP endpoint closed")
     check_eq(None, _try_get(new, "/healthz"), "closed after listen went")
     d.check_stop()
+
+
+@test(deadline=60)
+def a_port_in_use_at_start_is_an_error():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        d = lhtest.Daemon({"directory": lhtest.write_list_directory(
+                               ["http://127.0.0.1:1/"]),
+                           "listen": "127.0.0.1:%d" % port})
+        rc = d.stop(None, timeout=20)
+        check_eq(2, rc, "exit status with the port taken")
+        check_in("linkhealthd: error: listen 127.0.0.1:%d: " % port,
+                 d.output(), "the error names the address")
+        check_in("Address already in use", d.output(), "and why")
+    finally:
+        busy.close()
 
 
 @test(deadline=60)

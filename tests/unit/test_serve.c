@@ -106,7 +106,7 @@ test_health(void)
     CHECK_INT_EQ(503, lh_serve_health(5001, 0, 3000, 4, 2000, why,
         sizeof(why)));
     CHECK_STR_EQ("the last cycle (4) finished 2.0 s ago, more than two "
-        "intervals (2.0 s)\n", why);
+        "intervals and their jitter (2.0 s)\n", why);
     CHECK_INT_EQ(200, lh_serve_health(3000, 0, 3000, 5, 2000, why,
         sizeof(why)));
 }
