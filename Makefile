@@ -28,10 +28,11 @@ CC           ?= cc
 BUILD        ?= build
 
 PKGS         := libcurl libuv libcjson libxml-2.0 inih libcares libpsl \
-                libcmark
+                libcmark libmicrohttpd
 # Debian package that provides each pkg-config module above, in order.
 DEB_PKGS     := libcurl4-openssl-dev libuv1-dev libcjson-dev libxml2-dev \
-                libinih-dev libc-ares-dev libpsl-dev libcmark-dev
+                libinih-dev libc-ares-dev libpsl-dev libcmark-dev \
+                libmicrohttpd-dev
 
 WERROR       ?= -Werror
 WARNINGS     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
@@ -74,6 +75,9 @@ $(LIB_A): $(LIB_OBJ)
 
 $(BIN): $(DAEMON_OBJ) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(LIB_A) $(LDLIBS)
+
+# The HTTP endpoint serves the dashboard page from inside the program.
+$(BUILD)/daemon/httpd.o: dashboard/index.html
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -20,6 +20,7 @@
 #include "directory.h"
 #include "file.h"
 #include "http.h"
+#include "httpd.h"
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
@@ -55,6 +56,7 @@ struct app {
     uv_loop_t loop;
     struct lh_signals signals;
     struct lh_monitor *monitor;
+    struct lh_httpd *httpd;     /* the daemon's HTTP endpoint */
     int exit_code;
 };
 
@@ -439,6 +441,8 @@ cycle_done(const struct lh_links *links, const struct lh_status_info *info,
     size_t count[LH_STATE_COUNT];
     double duration_ms = info->duration_ms;
 
+    if (app->httpd != NULL)
+        lh_httpd_update(app->httpd, links, info);
     if (!app->once) {
         (void)lh_links_count(links, count);
         (void)lh_notify("STATUS=%zu links: %zu ok, %zu moved, %zu stale, "
@@ -502,6 +506,8 @@ stopped(int exit_code, void *arg)
     struct app *app = arg;
 
     app->monitor = NULL;
+    lh_httpd_close(app->httpd);
+    app->httpd = NULL;
     app->exit_code = exit_code;
     if (app->check_config && !app->listed)
         app->exit_code = EXIT_USAGE;
@@ -513,6 +519,7 @@ on_reload(void *arg)
 {
     struct app *app = arg;
     struct lh_config fresh;
+    char err[1024];
 
     log_info("SIGHUP: reloading %s", app->config_path ?
         app->config_path : "the built-in defaults");
@@ -525,6 +532,9 @@ on_reload(void *arg)
     }
     lh_log_init(app->foreground, true, fresh.syslog_facility,
         fresh.log_level);
+    if (app->httpd != NULL &&
+        lh_httpd_configure(app->httpd, &fresh, err, sizeof(err)) == -1)
+        log_warnx("%s; the HTTP endpoint stays where it was", err);
     lh_monitor_reload(app->monitor, &fresh);
     (void)lh_notify("READY=1");
 }
@@ -549,6 +559,8 @@ on_stop(int signum, void *arg)
     (void)lh_notify("STOPPING=1");
     if (app->monitor != NULL)
         lh_monitor_stop(app->monitor);
+    lh_httpd_close(app->httpd);
+    app->httpd = NULL;
 }
 
 static int
@@ -578,9 +590,23 @@ run(struct app *app, struct lh_config *cfg)
         log_info("version %s starting: %s every %u s, status in %s",
             LH_VERSION, cfg->directory, cfg->interval_ms / 1000,
             cfg->status_file);
+    /* The endpoint is the service's: --once and --check-config have none. */
+    if (mode == LH_MONITOR_DAEMON &&
+        ((app->httpd = lh_httpd_new(&app->loop)) == NULL ||
+        lh_httpd_configure(app->httpd, cfg, err, sizeof(err)) == -1)) {
+        log_err("%s", app->httpd == NULL ? "out of memory" : err);
+        lh_httpd_close(app->httpd);
+        app->httpd = NULL;
+        lh_signals_close(&app->signals);
+        uv_run(&app->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&app->loop);
+        return EXIT_USAGE;
+    }
     app->monitor = lh_monitor_start(&app->loop, cfg, mode, &hooks, err,
         sizeof(err));
     if (app->monitor == NULL) {
+        lh_httpd_close(app->httpd);
+        app->httpd = NULL;
         log_err("%s", err);
         lh_signals_close(&app->signals);
         app->exit_code = EXIT_USAGE;

@@ -46,7 +46,8 @@ enum opt_type {
                        repeat */
     OPT_STATES,     /* link states, comma- or space-separated */
     OPT_XPATH,      /* an XPath expression; "" means unset (NULL) */
-    OPT_PROXY       /* a proxy URL or "env"; "" means none (NULL) */
+    OPT_PROXY,      /* a proxy URL or "env"; "" means none (NULL) */
+    OPT_LISTEN      /* address:port; "" means none (NULL) */
 };
 
 struct option {
@@ -70,6 +71,8 @@ static const struct option options[] = {
     { "directory_own_links", OPT_BOOL, OFF(directory_own_links), 0, 0 },
     { "status_file", OPT_PATH, OFF(status_file), 0, 0 },
     { "metrics_file", OPT_PATH, OFF(metrics_file), 0, 0 },
+    { "listen", OPT_LISTEN, OFF(listen), 0, 0 },
+    { "listen_public", OPT_BOOL, OFF(listen_public), 0, 0 },
     { "shard", OPT_SHARD, OFF(shard_index), 0, 0 },
     { "cert_warn_days", OPT_COUNT, OFF(cert_warn_days), 0, 3650 },
     { "interval", OPT_DURATION, OFF(interval_ms), 100, 7 * 86400 * SEC },
@@ -159,6 +162,7 @@ lh_config_cleanup(struct lh_config *cfg)
     free(cfg->region_xpath);
     free(cfg->status_file);
     free(cfg->metrics_file);
+    free(cfg->listen);
     free(cfg->user_agent);
     free(cfg->contact);
     free(cfg->proxy);
@@ -475,6 +479,55 @@ bad:
     return -1;
 }
 
+int
+lh_config_parse_listen(const char *s, struct lh_listen *out)
+{
+    char host[INET6_ADDRSTRLEN + 1], *end;
+    const char *port;
+    size_t n;
+    long v;
+
+    memset(out, 0, sizeof(*out));
+    if (s[0] == '[') {
+        /* An IPv6 address is bracketed, as in a URL: its colons would
+         * read as the port's. */
+        if ((end = strchr(s, ']')) == NULL || end[1] != ':')
+            return -1;
+        n = (size_t)(end - s - 1);
+        port = end + 2;
+        s++;
+        out->family = AF_INET6;
+    } else {
+        if ((port = strrchr(s, ':')) == NULL)
+            return -1;
+        n = (size_t)(port - s);
+        port++;
+        out->family = AF_INET;
+    }
+    if (n == 0 || n >= sizeof(host))
+        return -1;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    if (inet_pton(out->family, host, out->addr) != 1)
+        return -1;
+    errno = 0;
+    v = strtol(port, &end, 10);
+    if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 ||
+        v < 1 || v > 65535)
+        return -1;
+    out->port = (unsigned)v;
+    return 0;
+}
+
+bool
+lh_listen_is_loopback(const struct lh_listen *l)
+{
+    static const unsigned char v6[16] = { [15] = 1 };
+
+    if (l->family == AF_INET)
+        return l->addr[0] == 127;
+    return l->family == AF_INET6 && memcmp(l->addr, v6, 16) == 0;
+}
 
 /* A number of milliseconds or bytes the way a person would write it. */
 static void
@@ -660,6 +713,13 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         return lh_replace_string(field, *value == '\0' ? NULL : value);
+    case OPT_LISTEN:
+        if (*value != '\0' &&
+            lh_config_parse_listen(value, &cfg->listen_addr) == -1) {
+            *why = "is not address:port (127.0.0.1:9601, [::1]:9601)";
+            return -1;
+        }
+        return lh_replace_string(field, *value == '\0' ? NULL : value);
     case OPT_XPATH:
         if (*value != '\0' && lh_dir_xpath_check(value, range, rangelen) ==
             -1) {
@@ -713,6 +773,9 @@ lh_config_set(struct lh_config *cfg, const char *key, const char *value,
 struct load_ctx {
     struct lh_config *cfg;
     const char *basedir;
+    const char *text;   /* what is left to read of the file */
+    unsigned line;      /* of the text being parsed */
+    bool line_ended;    /* the last piece read ended a line */
     unsigned char seen[NOPTIONS];
     char msg[512];      /* the first error, without file:line */
 };
@@ -750,7 +813,36 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
             why);
         return 0;
     }
+    if (strcmp(o->name, "listen") == 0)
+        ctx->cfg->listen_line = ctx->line;
     return 1;
+}
+
+/*
+ * inih's reader, as fgets over the text, counting lines: so that a check
+ * made once the whole file is read (listen_public) can name the line of
+ * the option it refuses.  inih may read a long line in several pieces.
+ */
+static char *
+read_line_cb(char *str, int num, void *stream)
+{
+    struct load_ctx *ctx = stream;
+    const char *nl;
+    size_t n;
+
+    if (*ctx->text == '\0' || num < 2)
+        return NULL;
+    if (ctx->line_ended)
+        ctx->line++;
+    nl = strchr(ctx->text, '\n');
+    n = nl != NULL ? (size_t)(nl - ctx->text) + 1 : strlen(ctx->text);
+    if (n > (size_t)num - 1)
+        n = (size_t)num - 1;
+    memcpy(str, ctx->text, n);
+    str[n] = '\0';
+    ctx->text += n;
+    ctx->line_ended = str[n - 1] == '\n';
+    return str;
 }
 
 /* A configuration file is a page of text; anything this big is a mistake. */
@@ -847,7 +939,9 @@ lh_config_load_buffer(struct lh_config *cfg, const char *buf, size_t len,
 
     ctx.cfg = cfg;
     ctx.basedir = basedir;
-    line = ini_parse_string(text, ini_cb, &ctx);
+    ctx.text = text;
+    ctx.line_ended = true;
+    line = ini_parse_stream(read_line_cb, &ctx, ini_cb, &ctx);
     if (line < 0)
         goto nomem;
     if (line > 0) {
@@ -905,6 +999,18 @@ lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
         lh_seterr(err, errlen,
             "%s: connect_timeout (%u ms) is above timeout (%u ms)",
             src, cfg->connect_timeout_ms, cfg->timeout_ms);
+        return -1;
+    }
+    /* An endpoint open to the network is a decision, not a typo. */
+    if (cfg->listen != NULL && !cfg->listen_public &&
+        !lh_listen_is_loopback(&cfg->listen_addr)) {
+        char where[32] = "";
+
+        if (cfg->listen_line > 0)
+            snprintf(where, sizeof(where), ":%u", cfg->listen_line);
+        lh_seterr(err, errlen, "%s%s: listen: %s is not a loopback "
+            "address; set listen_public = yes to serve other hosts too",
+            src, where, cfg->listen);
         return -1;
     }
     /* curl reads it on the loop at each TLS handshake: a FIFO there would

@@ -14,6 +14,13 @@
 
 #define LH_CONFIG_DEFAULT_PATH "/etc/linkhealthd/linkhealthd.conf"
 
+/* An address and port to listen on: the HTTP endpoint's. */
+struct lh_listen {
+    int family;                 /* AF_INET or AF_INET6 */
+    unsigned char addr[16];     /* network order, 4 or 16 bytes */
+    unsigned port;              /* 1-65535 */
+};
+
 struct lh_config {
     char *path;                 /* file it came from; NULL for defaults */
 
@@ -30,6 +37,12 @@ struct lh_config {
     bool status_file_given;     /* named by the file or an option, not the
                                    default */
     char *metrics_file;         /* Prometheus textfile; NULL: none */
+    char *listen;               /* the HTTP endpoint's "127.0.0.1:9601" or
+                                   "[::1]:9601", as written; NULL: none */
+    struct lh_listen listen_addr;   /* the same, parsed */
+    unsigned listen_line;       /* the file's line that set it; 0: none */
+    bool listen_public;         /* an address that is not loopback is
+                                   allowed */
     unsigned shard_index;       /* this instance's shard, from 1 */
     unsigned shard_count;       /* instances sharing the directory; 0: not
                                    sharded */
@@ -118,6 +131,14 @@ int lh_config_set(struct lh_config *cfg, const char *key, const char *value,
  * 0 or -1 with err.
  */
 int lh_config_validate(struct lh_config *cfg, char *err, size_t errlen);
+
+/*
+ * Parse "127.0.0.1:9601" or "[::1]:9601" (an address, not a name, and a
+ * port 1-65535) into *out.  0, or -1 when s is not such an address.
+ */
+int lh_config_parse_listen(const char *s, struct lh_listen *out);
+/* Whether l is a loopback address: 127.0.0.0/8 or ::1. */
+bool lh_listen_is_loopback(const struct lh_listen *l);
 
 /* Parse "900", "15m", "10s", "500ms", "1h" into milliseconds. */
 int lh_config_parse_duration(const char *s, unsigned *out);

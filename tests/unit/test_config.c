@@ -1,4 +1,5 @@
 /* Tests of config.c: defaults, every value kind, and each error path. */
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -287,6 +288,113 @@ test_dns_servers(void)
     }
 }
 
+/* listen: an address (not a name) and a port; loopback unless the file
+ * says listen_public = yes, refused naming the line otherwise. */
+static void
+test_listen(void)
+{
+    static const struct {
+        const char *in;
+        int family;         /* 0: refused */
+        unsigned port;
+        bool loopback;
+    } rows[] = {
+        { "127.0.0.1:9601", AF_INET, 9601, true },
+        { "127.9.8.7:1", AF_INET, 1, true },
+        { "[::1]:9601", AF_INET6, 9601, true },
+        { "[::1]:65535", AF_INET6, 65535, true },
+        { "0.0.0.0:9601", AF_INET, 9601, false },
+        { "192.0.2.1:80", AF_INET, 80, false },
+        { "128.0.0.1:80", AF_INET, 80, false },
+        { "[::]:9601", AF_INET6, 9601, false },
+        { "[::ffff:127.0.0.1]:9601", AF_INET6, 9601, false },
+        { "[2001:db8::1]:9601", AF_INET6, 9601, false },
+        { "localhost:9601", 0, 0, false },
+        { "127.0.0.1", 0, 0, false },
+        { "127.0.0.1:", 0, 0, false },
+        { "127.0.0.1:0", 0, 0, false },
+        { "127.0.0.1:65536", 0, 0, false },
+        { "127.0.0.1:96x", 0, 0, false },
+        { "127.0.0.1:-1", 0, 0, false },
+        { "127.0.0.1: 9601", 0, 0, false },
+        { ":9601", 0, 0, false },
+        { "::1:9601", 0, 0, false },
+        { "[::1]", 0, 0, false },
+        { "[::1]9601", 0, 0, false },
+        { "[127.0.0.1]:9601", 0, 0, false },
+        { "256.0.0.1:9601", 0, 0, false },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_listen l;
+        struct lh_config c;
+        char err[512] = "";
+        TEST_ROW_BEGIN();
+
+        if (rows[i].family == 0) {
+            CHECK_INT_EQ(-1, lh_config_parse_listen(rows[i].in, &l));
+            CHECK_INT_EQ(0, lh_config_init(&c));
+            CHECK_INT_EQ(-1, lh_config_set(&c, "listen", rows[i].in,
+                "--set", err, sizeof(err)));
+            CHECK_STR_CONTAINS("is not address:port", err);
+            CHECK(c.listen == NULL);
+            lh_config_cleanup(&c);
+        } else {
+            CHECK_INT_EQ(0, lh_config_parse_listen(rows[i].in, &l));
+            CHECK_INT_EQ(rows[i].family, l.family);
+            CHECK_INT_EQ(rows[i].port, l.port);
+            CHECK_INT_EQ(rows[i].loopback, lh_listen_is_loopback(&l));
+        }
+        TEST_ROW_END(rows[i].in);
+    }
+
+    /* In a file: off by default, "" is off, and an address that is not
+     * loopback only with listen_public = yes, before or after it. */
+    static const struct {
+        const char *text;
+        const char *message;    /* NULL: loads */
+        const char *listen;
+    } files[] = {
+        { "", NULL, NULL },
+        { "listen =\n", NULL, NULL },
+        { "listen = 127.0.0.1:9601\n", NULL, "127.0.0.1:9601" },
+        { "listen = [::1]:9601\n", NULL, "[::1]:9601" },
+        { "# a comment\n\ninterval = 1h\nlisten = 0.0.0.0:9601\n",
+            "etc/lh.conf:4: listen: 0.0.0.0:9601 is not a loopback address; "
+            "set listen_public = yes", NULL },
+        { "listen = [::]:9601\nlisten_public = no\n",
+            "etc/lh.conf:1: listen: [::]:9601 is not a loopback", NULL },
+        { "listen = 192.0.2.1:9601\nlisten_public = yes\n", NULL,
+            "192.0.2.1:9601" },
+        { "listen_public = yes\nlisten = [::]:9601\n", NULL, "[::]:9601" },
+        /* listen_public alone opens nothing. */
+        { "listen_public = yes\n", NULL, NULL },
+        { "interval = 1h\nlisten = localhost:9601\n",
+            "etc/lh.conf:2: listen: \"localhost:9601\" is not address:port",
+            NULL },
+    };
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct lh_config c;
+        char err[512] = "";
+        int rc;
+        TEST_ROW_BEGIN();
+
+        rc = lh_config_load_buffer(&c, files[i].text, strlen(files[i].text),
+            "etc/lh.conf", err, sizeof(err));
+        if (files[i].message == NULL) {
+            CHECK_INT_EQ(0, rc);
+            CHECK_STR_EQ("", err);
+            CHECK_STR_EQ(files[i].listen, c.listen);
+        } else {
+            CHECK_INT_EQ(-1, rc);
+            CHECK_STR_CONTAINS(files[i].message, err);
+        }
+        lh_config_cleanup(&c);
+        TEST_ROW_END(files[i].text);
+    }
+}
+
 static void
 test_durations_and_sizes(void)
 {
@@ -500,6 +608,7 @@ main(void)
     RUN_TEST(test_overrides);
     RUN_TEST(test_timeouts_and_ranges);
     RUN_TEST(test_dns_servers);
+    RUN_TEST(test_listen);
     RUN_TEST(test_durations_and_sizes);
     RUN_TEST(test_buffer);
     RUN_TEST(test_buffer_paths);
