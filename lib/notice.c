@@ -509,6 +509,7 @@ lh_notice_queue_push(struct lh_notice_queue *q, const char *doc,
         return -1;
     }
     q->v = grown;
+    e.seq = ++q->last_seq;
     q->v[q->n++] = e;
     while (q->n > max && q->n > 1) {
         queue_remove(q, 0);
@@ -525,6 +526,15 @@ owed_index(const struct lh_notice_entry *e, const char *url)
 {
     for (size_t i = 0; i < e->nowed; i++)
         if (strcmp(e->owed[i], url) == 0)
+            return (long)i;
+    return -1;
+}
+
+long
+lh_notice_queue_find(const struct lh_notice_queue *q, unsigned long long seq)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (q->v[i].seq == seq)
             return (long)i;
     return -1;
 }

@@ -94,6 +94,7 @@ void lh_notice_env_free(char **env);
 
 /* One document waiting, and the webhooks it is still owed to. */
 struct lh_notice_entry {
+    unsigned long long seq;     /* its number in this run, from 1 */
     char *doc;
     char **owed;                /* webhook URLs */
     size_t nowed;
@@ -104,6 +105,7 @@ struct lh_notice_queue {
     size_t n;
     unsigned long long dropped; /* dropped because the queue was full,
                                    since the file was made */
+    unsigned long long last_seq;
 };
 
 void lh_notice_queue_init(struct lh_notice_queue *q);
@@ -117,6 +119,10 @@ void lh_notice_queue_cleanup(struct lh_notice_queue *q);
  */
 int lh_notice_queue_push(struct lh_notice_queue *q, const char *doc,
     char *const *urls, size_t nurls, size_t max, size_t *dropped);
+
+/* The entry numbered seq, or -1 when it left the queue. */
+long lh_notice_queue_find(const struct lh_notice_queue *q,
+    unsigned long long seq);
 
 /* The oldest entry still owed to url, or -1. */
 long lh_notice_queue_next(const struct lh_notice_queue *q, const char *url);
