@@ -1,8 +1,8 @@
 /*
  * hook: uv_spawn of the on_change program with a pipe on its standard
  * input, a timer for its time limit (SIGTERM, then SIGKILL after
- * KILL_AFTER_MS), and at most one run at a time: what comes meanwhile
- * waits, the latest only.
+ * KILL_AFTER_MS, to its whole process group), and at most one run at a
+ * time: what comes meanwhile waits, the latest only.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -114,6 +114,15 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
     uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
 }
 
+/* The program and whatever it started: it runs in a session of its own,
+ * so a script's children do not outlive its time limit. */
+static void
+kill_group(struct lh_hook *h, int sig)
+{
+    if (uv_kill(-h->proc.pid, sig) != 0)
+        (void)uv_process_kill(&h->proc, sig);
+}
+
 static void
 timeout_cb(uv_timer_t *timer)
 {
@@ -123,14 +132,14 @@ timeout_cb(uv_timer_t *timer)
         log_warnx("on_change %s: still running after %.0f s "
             "(on_change_timeout): SIGTERM", h->path,
             h->timeout_ms / 1000.0);
-        (void)uv_process_kill(&h->proc, SIGTERM);
+        kill_group(h, SIGTERM);
         h->termed = true;
         uv_timer_start(&h->timer, timeout_cb, KILL_AFTER_MS, 0);
         return;
     }
     log_warnx("on_change %s: still running %d s after SIGTERM: SIGKILL",
         h->path, KILL_AFTER_MS / 1000);
-    (void)uv_process_kill(&h->proc, SIGKILL);
+    kill_group(h, SIGKILL);
 }
 
 /* Run the program for the waiting document. */
@@ -184,6 +193,7 @@ start(struct lh_hook *h)
     opt.stdio = stdio;
     opt.stdio_count = 3;
     opt.exit_cb = exit_cb;
+    opt.flags = UV_PROCESS_DETACHED;    /* its own process group */
     h->proc.data = h;
     rc = uv_spawn(h->loop, &h->proc, &opt);
     lh_notice_env_free(env);
@@ -283,7 +293,7 @@ lh_hook_close(struct lh_hook *h, void (*closed)(void *), void *arg)
     h->closed_arg = arg;
     if (h->running && h->handles == 2 && !uv_is_closing(
             (uv_handle_t *)&h->proc)) {
-        (void)uv_process_kill(&h->proc, SIGTERM);
+        kill_group(h, SIGTERM);
         close_in(h);
         uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
     }

@@ -273,6 +273,7 @@ pump(struct lh_webhooks *w)
             if ((w->http = lh_http_new(w->loop, 0, 0, err,
                     sizeof(err))) == NULL) {
                 log_warnx("webhooks: %s", err);
+                t->next_ms = now + BACKOFF_MAX_MS / 10;
                 break;
             }
             w->open++;

@@ -383,7 +383,10 @@ def on_change_gets_the_document_and_environment():
 @test(deadline=90)
 def on_change_that_hangs_is_killed():
     srv = site()
-    prog = script("trap '' TERM\nwhile :; do sleep 1; done\n")
+    out = lhtest.tmpdir()
+    # It ignores SIGTERM, and so does the child it leaves behind.
+    prog = script("trap '' TERM\nsleep 300 &\necho $! > %s/child\n"
+                  "while :; do sleep 1; done\n" % out)
     d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
                     on_change=prog, on_change_timeout="1s"))
     d.wait_log("(on_change_timeout): SIGTERM")
@@ -391,6 +394,16 @@ def on_change_that_hangs_is_killed():
     d.wait_log("killed by signal 9")
     s = d.wait_status(cycle_at_least(d.status()["cycle"]["number"] + 2))
     check(s is not None, "cycles went on while it ran")
+    with open(os.path.join(out, "child")) as f:
+        child = int(f.read())
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % child) as f:
+                return f.read().split(")")[-1].split()[0] in ("Z", "X")
+        except OSError:
+            return True
+    check(wait_for(gone, timeout=10), "its child was killed with it")
     d.check_stop()
 
 
