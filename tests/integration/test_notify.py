@@ -408,6 +408,28 @@ def on_change_that_hangs_is_killed():
 
 
 @test(deadline=90)
+def a_stop_ends_a_running_on_change():
+    srv = site()
+    out = lhtest.tmpdir()
+    prog = script("echo $$ > %s/pid\nsleep 300\n" % out)
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
+                    on_change=prog, on_change_timeout="1h"))
+    pidfile = os.path.join(out, "pid")
+    wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read(),
+             timeout=30, what="the program's start")
+    d.check_stop()
+    pid = int(open(pidfile).read())
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().split(")")[-1].split()[0] in ("Z", "X")
+        except OSError:
+            return True
+    check(wait_for(gone, timeout=10), "the program got SIGTERM")
+
+
+@test(deadline=90)
 def on_change_that_finishes_in_time_is_not_killed():
     srv = site()
     out = lhtest.tmpdir()
