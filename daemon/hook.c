@@ -4,6 +4,8 @@
  * KILL_AFTER_MS, to its whole process group), and at most one run at a
  * time: what comes meanwhile waits, the latest only.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,34 @@ timeout_cb(uv_timer_t *timer)
     kill_group(h, SIGKILL);
 }
 
+/*
+ * Mark every descriptor above 2 close-on-exec before a spawn: libcurl
+ * 7.88 makes some without the flag (a multi handle's wake-up socket pair,
+ * the connections of the opensocket callback), and the program must not
+ * hold a webhook's connection or a check's.  We never exec otherwise.
+ */
+static void
+cloexec_all(void)
+{
+    struct dirent *e;
+    DIR *d;
+    int fd, flags;
+
+    if ((d = opendir("/proc/self/fd")) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long v = strtol(e->d_name, &end, 10);
+
+        if (*end != '\0' || end == e->d_name || v <= 2 || v == dirfd(d))
+            continue;
+        fd = (int)v;
+        if ((flags = fcntl(fd, F_GETFD)) != -1 && !(flags & FD_CLOEXEC))
+            (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    closedir(d);
+}
+
 /* Run the program for the waiting document. */
 static void
 start(struct lh_hook *h)
@@ -195,6 +225,7 @@ start(struct lh_hook *h)
     opt.exit_cb = exit_cb;
     opt.flags = UV_PROCESS_DETACHED;    /* its own process group */
     h->proc.data = h;
+    cloexec_all();
     rc = uv_spawn(h->loop, &h->proc, &opt);
     lh_notice_env_free(env);
     /* Closed even when the spawn failed (libuv's rule). */

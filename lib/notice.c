@@ -408,8 +408,10 @@ lh_notice_env(const char *doc, char *const *base, unsigned long long skipped)
         cJSON_Delete(root);
         return NULL;
     }
+    /* The daemon's channel to systemd is not the program's. */
     for (size_t i = 0; base != NULL && base[i] != NULL && rc == 0; i++)
-        if (strncmp(base[i], "LINKHEALTHD_", 12) != 0)
+        if (strncmp(base[i], "LINKHEALTHD_", 12) != 0 &&
+            strncmp(base[i], "NOTIFY_SOCKET=", 14) != 0)
             rc = env_add(&env, &n, base[i], NULL);
     if (rc == 0)
         rc = env_add(&env, &n, "LINKHEALTHD_ID", str_of(root, "id")) |

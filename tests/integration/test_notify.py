@@ -430,6 +430,32 @@ def a_stop_ends_a_running_on_change():
 
 
 @test(deadline=90)
+def on_change_inherits_no_connection():
+    # The webhook's POST is in flight (its receiver hangs) when the
+    # program starts: its socket must not be the program's.
+    srv = site()
+    rcv = Receiver(modes=("hang",))
+    out = lhtest.tmpdir()
+    prog = script('for f in /proc/$$/fd/*; do echo "${f##*/} '
+                  '$(readlink "$f")"; done > "%s/fds.tmp"\n'
+                  'mv "%s/fds.tmp" "%s/fds"\n' % (out, out, out))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
+                    on_change=prog, webhook=rcv.url(),
+                    webhook_timeout="30s"))
+    fds = os.path.join(out, "fds")
+    wait_for(lambda: os.path.exists(fds), timeout=30, what="the program")
+    check_eq(1, len(rcv.all()), "the POST in flight")
+    with open(fds) as f:
+        fds = dict(l.split(" ", 1) for l in f.read().splitlines())
+    # Its standard input is libuv's socket pair; nothing else may be one.
+    check_in("socket:", fds.get("0", ""), "standard input")
+    check_eq([], sorted(n for n, v in fds.items()
+                        if "socket:" in v and n != "0"),
+             "sockets the program inherited (%s)" % fds)
+    d.check_stop()
+
+
+@test(deadline=90)
 def on_change_that_finishes_in_time_is_not_killed():
     srv = site()
     out = lhtest.tmpdir()

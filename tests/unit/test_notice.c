@@ -204,7 +204,8 @@ environment(void)
     struct lh_link a = link_of("A", "https://a.test/", "HTTP 404",
         LH_STATE_STALE);
     struct lh_notice_cycle c = cycle_of(9);
-    char *base[] = { "PATH=/usr/bin", "LINKHEALTHD_CYCLE=forged", NULL };
+    char *base[] = { "PATH=/usr/bin", "LINKHEALTHD_CYCLE=forged",
+        "NOTIFY_SOCKET=/run/systemd/notify", NULL };
     char *text, **env;
     size_t n_cycle = 0;
 
@@ -213,6 +214,7 @@ environment(void)
     env = lh_notice_env(text, base, 2);
     CHECK(env != NULL);
     CHECK_STR_EQ("/usr/bin", env_get(env, "PATH"));
+    CHECK(env_get(env, "NOTIFY_SOCKET") == NULL);
     CHECK_STR_EQ("9", env_get(env, "LINKHEALTHD_CYCLE"));
     for (size_t i = 0; env != NULL && env[i] != NULL; i++)
         n_cycle += strncmp(env[i], "LINKHEALTHD_CYCLE=", 18) == 0;
