@@ -34,7 +34,7 @@ struct lh_hook {
     char *waiting;              /* the next run's, or NULL */
     unsigned long long skipped; /* replaced while waiting */
     unsigned handles;           /* of the run: process and pipe */
-    bool running, termed, in_open;
+    bool running, termed, in_open, proc_open;
     bool closing;
     unsigned open;              /* the timer, and a run's handles */
     void (*closed)(void *);
@@ -89,6 +89,16 @@ close_in(struct lh_hook *h)
 }
 
 static void
+close_proc(struct lh_hook *h)
+{
+    close_in(h);
+    if (h->proc_open) {
+        h->proc_open = false;
+        uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
+    }
+}
+
+static void
 write_cb(uv_write_t *req, int status)
 {
     struct lh_hook *h = req->data;
@@ -112,8 +122,7 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
     else if (status != 0)
         log_warnx("on_change %s: exit status %lld", h->path,
             (long long)status);
-    close_in(h);
-    uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
+    close_proc(h);
 }
 
 /* The program and whatever it started: it runs in a session of its own,
@@ -231,10 +240,10 @@ start(struct lh_hook *h)
     /* Closed even when the spawn failed (libuv's rule). */
     h->open++;
     h->handles++;
+    h->proc_open = true;
     if (rc != 0) {
         log_warnx("on_change %s: %s; not run", h->path, uv_strerror(rc));
-        close_in(h);
-        uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
+        close_proc(h);
         return;
     }
     log_debug("on_change %s: started, pid %d", h->path, h->proc.pid);
@@ -322,11 +331,9 @@ lh_hook_close(struct lh_hook *h, void (*closed)(void *), void *arg)
     h->closing = true;
     h->closed = closed;
     h->closed_arg = arg;
-    if (h->running && h->handles == 2 && !uv_is_closing(
-            (uv_handle_t *)&h->proc)) {
+    if (h->proc_open) {
         kill_group(h, SIGTERM);
-        close_in(h);
-        uv_close((uv_handle_t *)&h->proc, run_handle_closed_cb);
+        close_proc(h);
     }
     uv_timer_stop(&h->timer);
     uv_close((uv_handle_t *)&h->timer, timer_closed_cb);

@@ -411,7 +411,9 @@ def on_change_that_hangs_is_killed():
 def a_stop_ends_a_running_on_change():
     srv = site()
     out = lhtest.tmpdir()
-    prog = script("echo $$ > %s/pid\nsleep 300\n" % out)
+    # It reads its input to the end first: the daemon's end of the pipe
+    # is closed by then, only the process is left to stop.
+    prog = script("cat > /dev/null\necho $$ > %s/pid\nsleep 300\n" % out)
     d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
                     on_change=prog, on_change_timeout="1h"))
     pidfile = os.path.join(out, "pid")
