@@ -457,6 +457,46 @@ def on_change_inherits_no_connection():
     d.check_stop()
 
 
+@test(deadline=120)
+def on_change_never_runs_twice_at_once():
+    # Link k goes bad in cycle k + 1: a notification every cycle, each
+    # second, for a program that takes 2.5 s.
+    routes = {"/l%d" % k: {"sequence": [{"status": 200}] * k +
+                           [{"status": 404}]} for k in range(1, 9)}
+    srv = serve(routes)
+    out = lhtest.tmpdir()
+    prog = script('mkdir "{o}/lock" || echo overlap >> "{o}/overlap"\n'
+                  'cat > /dev/null\n'
+                  'echo "$LINKHEALTHD_CYCLE $LINKHEALTHD_SKIPPED" '
+                  '>> "{o}/runs"\n'
+                  'sleep 2.5\nrmdir "{o}/lock"\n'.format(o=out))
+    d = Daemon(conf(lhtest.write_list_directory(
+        [srv.url("/l%d" % k) for k in range(1, 9)]), on_change=prog))
+    d.wait_status(cycle_at_least(10), timeout=60)
+    d.wait_log("the next run waits")
+    runs_path = os.path.join(out, "runs")
+
+    def runs_so_far():
+        try:
+            with open(runs_path) as f:
+                return [tuple(map(int, l.split()))
+                        for l in f.read().splitlines()]
+        except OSError:
+            return []
+    wait_for(lambda: (runs_so_far() or [(0,)])[-1][0] == 9 and
+             not os.path.exists(os.path.join(out, "lock")), timeout=20)
+    runs = runs_so_far()
+    check(not os.path.exists(os.path.join(out, "overlap")),
+          "never two runs at once")
+    check(2 <= len(runs) < 8, "fewer runs than notifications: %s" % runs)
+    check(any(skipped > 0 for _, skipped in runs),
+          "LINKHEALTHD_SKIPPED counts the replaced ones: %s" % runs)
+    check_eq(sorted(runs), runs, "runs in cycle order")
+    # The last notification (cycle 9: link 8 went bad) is never skipped.
+    check_eq(9, runs[-1][0] if runs else None, "the latest ran")
+    d.check_stop()
+
+
 @test(deadline=90)
 def on_change_that_finishes_in_time_is_not_killed():
     srv = site()
