@@ -283,6 +283,66 @@ def undelivered_notifications_survive_a_restart():
     d2.check_stop()
 
 
+def fnv1a(text):
+    h = 14695981039346656037
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) % (1 << 64)
+    return "%016x" % h
+
+
+def notice(n):
+    return {"version": 1, "id": "1-%d" % n, "cycle": n,
+            "started_at": "2026-12-01T00:00:00Z",
+            "generated_at": "2026-12-01T00:00:01Z", "source": "d.txt",
+            "inconclusive": None, "conclusive_again": False,
+            "summary": {"links": 0, "ok": 0, "moved": 0, "stale": 0,
+                        "blocked": 0, "error": 0, "unreachable": 0,
+                        "unknown": 0},
+            "transitions": [], "omitted": 0}
+
+
+@test(deadline=90)
+def a_full_outbox_drops_the_oldest_and_says_so():
+    srv = site()
+    hook = "http://127.0.0.1:%d/hook" % free_port()     # down
+    status = os.path.join(lhtest.tmpdir(), "status.json")
+    check_schema(notice(1), "the test's own notice")
+    with open(status + ".outbox", "w") as f:
+        json.dump({"version": 1, "dropped": 0, "pending": [
+            {"owed": [fnv1a(hook)], "notice": notice(n)}
+            for n in range(1, 33)]}, f)
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
+                    webhook=hook), status_path=status)
+    d.wait_log("32 undelivered notifications")
+    d.wait_log("the 1 oldest dropped (1 in all)")
+    d.check_stop()
+    with open(status + ".outbox") as f:
+        box = json.load(f)
+    check_eq(1, box["dropped"], "dropped, counted in the file")
+    ids = [p["notice"]["id"] for p in box["pending"]]
+    check_eq(32, len(ids), "still 32 waiting")
+    check_eq("1-2", ids[0] if ids else None, "the oldest went")
+    check_eq(2, box["pending"][-1]["notice"]["cycle"] if ids else None,
+             "the newest is cycle 2's")
+
+
+@test(deadline=60)
+def an_unusable_outbox_is_set_aside():
+    srv = site()
+    rcv = Receiver()
+    status = os.path.join(lhtest.tmpdir(), "status.json")
+    with open(status + ".outbox", "w") as f:
+        f.write("{not json")
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
+                    webhook=rcv.url()), status_path=status)
+    d.wait_log("not a linkhealthd notification queue")
+    wait_for(lambda: rcv.delivered(), timeout=30, what="a delivery")
+    aside = [n for n in os.listdir(os.path.dirname(status))
+             if n.startswith("status.json.outbox.unusable-")]
+    check_eq(1, len(aside), "set aside, not deleted")
+    d.check_stop()
+
+
 @test(deadline=120)
 def inconclusive_cycle_and_its_recovery_are_sent():
     web = serve({"/": 200})
