@@ -766,8 +766,10 @@ cycle_begin(struct lh_monitor *m)
     m->inconclusive = false;
     m->inconclusive_news = m->conclusive_again = false;
     lh_notice_free(m->notice);
-    /* Only the daemon notifies: --once reports on stdout. */
-    m->notice = m->mode == LH_MONITOR_DAEMON ? lh_notice_new() : NULL;
+    /* Only the daemon notifies (--once reports on stdout), and only when
+     * someone listens. */
+    m->notice = m->mode == LH_MONITOR_DAEMON && (m->cfg.nwebhooks > 0 ||
+        m->cfg.on_change != NULL) ? lh_notice_new() : NULL;
     m->cycle_no++;
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
