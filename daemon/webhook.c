@@ -200,6 +200,28 @@ arm(struct lh_webhooks *w, double now)
         uv_timer_start(&w->timer, timer_cb, (uint64_t)(next - now) + 1, 0);
 }
 
+/* A delivery failed: back off, 1 s doubling up to BACKOFF_MAX_MS; said
+ * once, each retry at debug, the recovery a notice. */
+static void
+failed(struct lh_webhooks *w, struct target *t, const char *error)
+{
+    double wait = BACKOFF_FIRST_MS;
+
+    for (unsigned k = 0; k < t->failures && wait < BACKOFF_MAX_MS; k++)
+        wait *= 2;
+    if (wait > BACKOFF_MAX_MS)
+        wait = BACKOFF_MAX_MS;
+    t->failures++;
+    t->next_ms = now_ms(w) + wait;
+    if (!t->failing)
+        log_warnx("webhook %s: %s; the notification is kept and retried",
+            t->host, error);
+    else
+        log_debug("webhook %s: %s (try %u; next in %.0f s)", t->host,
+            error, t->failures, wait / 1000);
+    t->failing = true;
+}
+
 static void
 post_done_cb(const char *error, void *arg)
 {
@@ -208,7 +230,9 @@ post_done_cb(const char *error, void *arg)
     long i = lh_notice_queue_find(&w->q, t->seq);
 
     t->post = NULL;
-    if (error == NULL) {
+    if (error != NULL) {
+        failed(w, t, error);
+    } else {
         if (t->failing)
             log_notice("webhook %s: delivered again, after %u failed "
                 "tries", t->host, t->failures);
@@ -219,23 +243,6 @@ post_done_cb(const char *error, void *arg)
             lh_notice_queue_done(&w->q, (size_t)i, t->key);
             save(w);
         }
-    } else {
-        double wait = BACKOFF_FIRST_MS;
-
-        for (unsigned k = 0; k < t->failures && wait < BACKOFF_MAX_MS; k++)
-            wait *= 2;
-        if (wait > BACKOFF_MAX_MS)
-            wait = BACKOFF_MAX_MS;
-        t->failures++;
-        t->next_ms = now_ms(w) + wait;
-        /* Said once; each retry is debug, the recovery a notice. */
-        if (!t->failing)
-            log_warnx("webhook %s: %s; the notification is kept and "
-                "retried", t->host, error);
-        else
-            log_debug("webhook %s: %s (try %u; next in %.0f s)", t->host,
-                error, t->failures, wait / 1000);
-        t->failing = true;
     }
     pump(w);
 }
@@ -272,8 +279,7 @@ pump(struct lh_webhooks *w)
         if (w->http == NULL) {
             if ((w->http = lh_http_new(w->loop, 0, 0, err,
                     sizeof(err))) == NULL) {
-                log_warnx("webhooks: %s", err);
-                t->next_ms = now + BACKOFF_MAX_MS / 10;
+                failed(w, t, err);
                 break;
             }
             w->open++;
@@ -292,9 +298,7 @@ pump(struct lh_webhooks *w)
             w->timeout_ms, post_done_cb, t, err, sizeof(err));
         free(body);
         if (t->post == NULL) {
-            t->failures++;
-            t->next_ms = now + BACKOFF_MAX_MS;
-            log_warnx("webhook %s: %s", t->host, err);
+            failed(w, t, err);
             continue;
         }
         busy = true;
