@@ -777,7 +777,8 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
     }
     if (o->type != OPT_RESOLVE && o->type != OPT_CONNECT_TO &&
         o->type != OPT_NETWORKS && o->type != OPT_EXCLUDE &&
-        o->type != OPT_ACCEPT && o->type != OPT_WEBHOOK && ctx->seen[o - options]++) {
+        o->type != OPT_ACCEPT && o->type != OPT_WEBHOOK &&
+        ctx->seen[o - options]++) {
         snprintf(ctx->msg, sizeof(ctx->msg),
             "option \"%s\" is set twice", name);
         return 0;

@@ -85,8 +85,8 @@ char *lh_notice_body(const char *doc, enum lh_notice_format f, char *err,
  * The hook's environment for a document: "NAME=value" strings, a NULL
  * after the last, each and the array freed with lh_notice_env_free.
  * base (may be NULL) is copied first, without the LINKHEALTHD_ variables
- * and NOTIFY_SOCKET it has.  skipped goes into LINKHEALTHD_SKIPPED.  NULL when the document
- * does not parse or memory ran out.
+ * and NOTIFY_SOCKET it has.  skipped goes into LINKHEALTHD_SKIPPED.  NULL
+ * when the document does not parse or memory ran out.
  */
 char **lh_notice_env(const char *doc, char *const *base,
     unsigned long long skipped);
