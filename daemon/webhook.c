@@ -280,17 +280,16 @@ pump(struct lh_webhooks *w)
             if ((w->http = lh_http_new(w->loop, 0, 0, err,
                     sizeof(err))) == NULL) {
                 failed(w, t, err);
-                break;
+                continue;
             }
             w->open++;
         }
+        /* The queue holds only documents that parsed (ours, or checked
+         * when the file was read): a body that cannot be made is memory
+         * running out, and tried again like a failed delivery. */
         if ((body = lh_notice_body(w->q.v[e].doc, w->format, err,
                 sizeof(err))) == NULL) {
-            /* A document that cannot be sent would block the rest. */
-            log_warnx("webhook %s: %s; dropped", t->host, err);
-            lh_notice_queue_done(&w->q, (size_t)e, t->key);
-            save(w);
-            i--;
+            failed(w, t, err);
             continue;
         }
         t->seq = w->q.v[e].seq;
