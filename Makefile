@@ -259,6 +259,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5
 	install -m 0644 doc/status.schema.json \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json
+	install -m 0644 doc/notice.schema.json \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/notice.schema.json
 	install -d $(DESTDIR)$(DATADIR)/linkhealthd/dashboard
 	install -m 0644 dashboard/index.html \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/dashboard/index.html
@@ -273,6 +275,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/linkhealthd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/linkhealthd.conf.5 \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/status.schema.json \
+	    $(DESTDIR)$(DATADIR)/linkhealthd/notice.schema.json \
 	    $(DESTDIR)$(DATADIR)/linkhealthd/dashboard/index.html
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/linkhealthd/dashboard \
 	    $(DESTDIR)$(DATADIR)/linkhealthd 2>/dev/null

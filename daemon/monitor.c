@@ -22,14 +22,17 @@
 #include "scheduler.h"
 #include "url.h"
 #include "fetch.h"
+#include "hook.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "monitor.h"
+#include "notice.h"
 #include "util.h"
 #include "shard.h"
 #include "status.h"
 #include "strmap.h"
+#include "webhook.h"
 
 struct parse_job;
 
@@ -70,6 +73,13 @@ struct lh_monitor {
     enum lh_fail inconclusive_kind;
     bool inconclusive_warned;
     bool partial;                   /* the cycle was cut short by a stop */
+
+    /* What this cycle has to tell the webhooks and on_change: its
+     * transitions, and news of inconclusive checks. */
+    struct lh_notice *notice;
+    bool inconclusive_news, conclusive_again;
+    struct lh_webhooks *webhooks;   /* LH_MONITOR_DAEMON only */
+    struct lh_hook *hook;
 
     unsigned long long cycle_no;
     long long cycle_started;        /* Unix time */
@@ -280,6 +290,12 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
         prio = LOG_NOTICE;
     lh_log(prio, "%s [%s] %s: %s -> %s (%s)", l->name, l->region, l->url,
         lh_state_name(t->from), lh_state_name(t->to), l->reason);
+    /* A first good verdict is no news to send (a start would send every
+     * link); a first bad one is. */
+    if (m->notice != NULL && (t->from != LH_STATE_UNKNOWN ||
+        !lh_state_is_good(t->to)) &&
+        lh_notice_add(m->notice, l, t->from, t->to) == -1)
+        log_warnx("out of memory: %s left out of the notification", l->url);
 }
 
 /*
@@ -422,6 +438,11 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     lh_log_set_level(m->cfg.log_level);
+    if (m->webhooks != NULL)
+        lh_webhooks_configure(m->webhooks, &m->cfg);
+    if (m->hook != NULL)
+        lh_hook_configure(m->hook, m->cfg.on_change,
+            m->cfg.on_change_timeout_ms);
     apply_rules(m);
 }
 
@@ -436,18 +457,53 @@ cycle_judged(struct lh_monitor *m, bool inconclusive, enum lh_fail kind,
 {
     m->inconclusive = inconclusive;
     if (inconclusive) {
-        if (!m->inconclusive_warned || m->inconclusive_kind != kind)
+        if (!m->inconclusive_warned || m->inconclusive_kind != kind) {
             log_warnx("checks inconclusive: %s", reason);
+            m->inconclusive_news = true;
+        }
         m->inconclusive_warned = true;
         m->inconclusive_kind = kind;
         (void)lh_replace_string(&m->inconclusive_reason, reason);
         return;
     }
     (void)lh_replace_string(&m->inconclusive_reason, NULL);
-    if (m->inconclusive_warned)
+    if (m->inconclusive_warned) {
         log_notice("checks conclusive again: %zu of %zu checks heard back",
             heard, checks);
+        m->conclusive_again = true;
+    }
     m->inconclusive_warned = false;
+}
+
+/* Tell the webhooks and on_change what the cycle changed, if anything. */
+static void
+notify(struct lh_monitor *m)
+{
+    struct lh_notice_cycle c;
+    char *doc;
+
+    if (m->notice == NULL || (lh_notice_count(m->notice) == 0 &&
+        !m->inconclusive_news && !m->conclusive_again))
+        return;
+    memset(&c, 0, sizeof(c));
+    c.number = m->cycle_no;
+    c.started_at = m->cycle_started;
+    c.source = m->cfg.directory;
+    c.inconclusive = m->inconclusive_news ? m->inconclusive_reason : NULL;
+    c.conclusive_again = m->conclusive_again;
+    c.links = m->links.n;
+    (void)lh_links_count(&m->links, c.count);
+    if ((doc = lh_notice_document(m->notice, &c, (long long)time(NULL))) ==
+        NULL) {
+        log_warnx("cycle %llu: out of memory; no notification",
+            m->cycle_no);
+        return;
+    }
+    if (m->webhooks != NULL)
+        lh_webhooks_send(m->webhooks, doc);
+    if (m->hook != NULL)
+        lh_hook_run(m->hook, doc);
+    free(doc);
 }
 
 static void
@@ -480,6 +536,7 @@ cycle_end(struct lh_monitor *m)
             m->last_cycle_ms / 1000.0);
     }
     write_status(m);
+    notify(m);
     if (m->hooks.cycle_done != NULL) {
         struct lh_status_info info;
 
@@ -894,6 +951,12 @@ cycle_begin(struct lh_monitor *m)
         return;
     m->busy = true;
     m->inconclusive = false;
+    m->inconclusive_news = m->conclusive_again = false;
+    lh_notice_free(m->notice);
+    /* Only the daemon notifies (--once reports on stdout), and only when
+     * someone listens. */
+    m->notice = m->mode == LH_MONITOR_DAEMON && (m->cfg.nwebhooks > 0 ||
+        m->cfg.on_change != NULL) ? lh_notice_new() : NULL;
     m->cycle_no++;
     m->cycle_started = (long long)time(NULL);
     m->cycle_started_ms = loop_ms(m);
@@ -973,8 +1036,19 @@ lh_monitor_start(struct uv_loop_s *loop, struct lh_config *cfg,
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-    if (mode == LH_MONITOR_DAEMON)
+    if (mode == LH_MONITOR_DAEMON) {
         load_seed(m);
+        if ((m->webhooks = lh_webhooks_new(loop, &m->cfg)) == NULL ||
+            (m->hook = lh_hook_new(loop)) == NULL)
+            log_warnx("out of memory: no webhook or on_change");
+        if (m->webhooks != NULL)
+            m->open_handles++;
+        if (m->hook != NULL) {
+            m->open_handles++;
+            lh_hook_configure(m->hook, m->cfg.on_change,
+                m->cfg.on_change_timeout_ms);
+        }
+    }
     uv_timer_start(&m->timer, timer_cb, 0, 0);
     return m;
 }
@@ -1025,6 +1099,7 @@ monitor_free(struct lh_monitor *m)
     free(m->status_error);
     free(m->metrics_error);
     free(m->inconclusive_reason);
+    lh_notice_free(m->notice);
     free(m);
 }
 
@@ -1043,6 +1118,15 @@ maybe_stopped(struct lh_monitor *m)
     monitor_free(m);
     if (stopped != NULL)
         stopped(code, arg);
+}
+
+static void
+notifier_closed_cb(void *arg)
+{
+    struct lh_monitor *m = arg;
+
+    m->open_handles--;
+    maybe_stopped(m);
 }
 
 static void
@@ -1082,6 +1166,14 @@ lh_monitor_stop(struct lh_monitor *m)
     /* --once promised a verdict on every link; 0 would say all are good. */
     if (interrupted && m->mode == LH_MONITOR_ONCE && m->exit_code == 0)
         m->exit_code = 1;
+    if (m->webhooks != NULL) {
+        lh_webhooks_close(m->webhooks, notifier_closed_cb, m);
+        m->webhooks = NULL;
+    }
+    if (m->hook != NULL) {
+        lh_hook_close(m->hook, notifier_closed_cb, m);
+        m->hook = NULL;
+    }
     uv_timer_stop(&m->timer);
     uv_close((uv_handle_t *)&m->timer, timer_closed_cb);
 }

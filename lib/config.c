@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <syslog.h>
 
 #include <ini.h>
@@ -47,7 +49,10 @@ enum opt_type {
     OPT_STATES,     /* link states, comma- or space-separated */
     OPT_XPATH,      /* an XPath expression; "" means unset (NULL) */
     OPT_PROXY,      /* a proxy URL or "env"; "" means none (NULL) */
-    OPT_LISTEN      /* address:port; "" means none (NULL) */
+    OPT_LISTEN,     /* address:port; "" means none (NULL) */
+    OPT_WEBHOOK,    /* an http(s) URL, may repeat */
+    OPT_NOTICE_FORMAT,  /* json, slack, discord */
+    OPT_PROGRAM     /* an absolute path; "" means none (NULL) */
 };
 
 struct option {
@@ -108,6 +113,13 @@ static const struct option options[] = {
     { "exclude", OPT_EXCLUDE, OFF(rules), 0, 0 },
     { "accept", OPT_ACCEPT, OFF(rules), 0, 0 },
     { "fail_on", OPT_STATES, OFF(fail_on), 0, 0 },
+    { "webhook", OPT_WEBHOOK, OFF(webhooks), 0, 0 },
+    { "webhook_format", OPT_NOTICE_FORMAT, OFF(webhook_format), 0, 0 },
+    { "webhook_timeout", OPT_DURATION, OFF(webhook_timeout_ms), 1 * SEC,
+        120 * SEC },
+    { "on_change", OPT_PROGRAM, OFF(on_change), 0, 0 },
+    { "on_change_timeout", OPT_DURATION, OFF(on_change_timeout_ms), 1 * SEC,
+        3600 * SEC },
     { "syslog_facility", OPT_FACILITY, OFF(syslog_facility), 0, 0 },
     { "log_level", OPT_LEVEL, OFF(log_level), 0, 0 },
 };
@@ -136,6 +148,9 @@ lh_config_init(struct lh_config *cfg)
     cfg->max_body_bytes = 64 * 1024;
     cfg->content_checks = true;
     cfg->content_interval_ms = 24 * 3600 * 1000;
+    cfg->webhook_format = LH_NOTICE_JSON;
+    cfg->webhook_timeout_ms = 10 * 1000;
+    cfg->on_change_timeout_ms = 30 * 1000;
     cfg->syslog_facility = LOG_DAEMON;
     cfg->log_level = LOG_INFO;
     /* A blocked site is not dead, and a moved one still works. */
@@ -169,6 +184,10 @@ lh_config_cleanup(struct lh_config *cfg)
     free(cfg->no_proxy);
     free(cfg->ca_file);
     free(cfg->dns_servers);
+    free(cfg->on_change);
+    for (size_t i = 0; i < cfg->nwebhooks; i++)
+        free(cfg->webhooks[i]);
+    free(cfg->webhooks);
     for (size_t i = 0; i < cfg->nresolve; i++)
         free(cfg->resolve[i]);
     free(cfg->resolve);
@@ -727,6 +746,28 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         return lh_replace_string(field, *value == '\0' ? NULL : value);
+    case OPT_WEBHOOK:
+        if (!lh_url_is_http(value)) {
+            *why = "is not an http or https URL";
+            return -1;
+        }
+        return append_string(&cfg->webhooks, &cfg->nwebhooks, value);
+    case OPT_NOTICE_FORMAT:
+        if (lh_notice_format_parse(value,
+                (enum lh_notice_format *)field) == -1) {
+            *why = "is not one of json, slack, discord";
+            return -1;
+        }
+        return 0;
+    case OPT_PROGRAM:
+        /* Run without a shell and without a search of PATH: the path
+         * says which program, whatever the service's environment. */
+        if (*value != '\0' && value[0] != '/') {
+            *why = "is not an absolute path (the program is run without "
+                "a shell)";
+            return -1;
+        }
+        return lh_replace_string(field, *value == '\0' ? NULL : value);
     case OPT_SHARD:
         if (*value == '\0') {
             cfg->shard_index = cfg->shard_count = 0;
@@ -802,7 +843,8 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
     }
     if (o->type != OPT_RESOLVE && o->type != OPT_CONNECT_TO &&
         o->type != OPT_NETWORKS && o->type != OPT_EXCLUDE &&
-        o->type != OPT_ACCEPT && ctx->seen[o - options]++) {
+        o->type != OPT_ACCEPT && o->type != OPT_WEBHOOK &&
+        ctx->seen[o - options]++) {
         snprintf(ctx->msg, sizeof(ctx->msg),
             "option \"%s\" is set twice", name);
         return 0;
@@ -966,6 +1008,28 @@ fail:
     return -1;
 }
 
+/* A program on_change can run: a regular file this process may execute
+ * (it is checked again at each run: it may go away). */
+static int
+check_program(const char *path, char *why, size_t len)
+{
+    struct stat st;
+
+    if (stat(path, &st) == -1) {
+        snprintf(why, len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, len, "%s: is not a regular file", path);
+        return -1;
+    }
+    if (access(path, X_OK) == -1) {
+        snprintf(why, len, "%s: not executable (%s)", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
 {
@@ -1018,6 +1082,11 @@ lh_config_validate(struct lh_config *cfg, char *err, size_t errlen)
     if (cfg->ca_file != NULL &&
         lh_file_check_regular(cfg->ca_file, why, sizeof(why)) == -1) {
         lh_seterr(err, errlen, "%s: ca_file %s", src, why);
+        return -1;
+    }
+    if (cfg->on_change != NULL && check_program(cfg->on_change, why,
+            sizeof(why)) == -1) {
+        lh_seterr(err, errlen, "%s: on_change %s", src, why);
         return -1;
     }
     return 0;

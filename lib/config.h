@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "directory.h"
+#include "notice.h"
 #include "rules.h"
 
 #define LH_CONFIG_DEFAULT_PATH "/etc/linkhealthd/linkhealthd.conf"
@@ -89,6 +90,15 @@ struct lh_config {
     struct lh_rules rules;      /* exclude and accept, in file order */
     unsigned fail_on;           /* states that fail --once and --show:
                                    bits LH_STATE_BIT(state) */
+
+    char **webhooks;            /* http(s) URLs a notification is POSTed
+                                   to after a cycle that changed something */
+    size_t nwebhooks;
+    enum lh_notice_format webhook_format;
+    unsigned webhook_timeout_ms;/* one delivery, whole */
+    char *on_change;            /* absolute path of a program run after
+                                   such a cycle, or NULL */
+    unsigned on_change_timeout_ms;  /* then SIGTERM, and SIGKILL */
 
     int syslog_facility;        /* LOG_DAEMON, LOG_LOCAL0, … */
     int log_level;              /* LOG_INFO, … */

@@ -225,9 +225,8 @@ md_url(FILE *f, const char *raw)
     free(safe);
 }
 
-/* What an editor should do about a link in state s. */
-static const char *
-fix_of(const struct lh_link *l)
+const char *
+lh_report_fix(const struct lh_link *l)
 {
     switch (l->state) {
     case LH_STATE_MOVED:
@@ -279,7 +278,7 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
                 fputs("change the link to ", f);
                 md_url(f, l->new_url);
             } else {
-                md_text(f, fix_of(l));
+                md_text(f, lh_report_fix(l));
             }
             fputs(" |\n", f);
         }

@@ -24,4 +24,9 @@ int lh_report_text(FILE *f, const struct lh_links *links, bool colour,
 int lh_report_markdown(FILE *f, const struct lh_links *links,
     double duration_ms);
 
+/* What an editor should do about a link in its reported state: a
+ * sentence, "" for a good one, or NULL for a moved one (the fix is its
+ * new_url).  Static text. */
+const char *lh_report_fix(const struct lh_link *l);
+
 #endif

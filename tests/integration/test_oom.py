@@ -366,6 +366,44 @@ def daemon_survives_allocation_failures_over_cycles():
               % len(missing))
 
 
+@test(deadline=60)
+def notifications_survive_allocation_failures():
+    # A link goes bad in every cycle, so each makes a notification for a
+    # webhook and an on_change program while every 89th allocation fails.
+    shim = build_shim()
+    srv = serve(dict({"/l%d" % k: {"sequence": [{"status": 200}] * k +
+                                   [{"status": 404}]} for k in range(1, 30)},
+                     **{"/hook": 200}))
+    folder = lhtest.tmpdir()
+    prog = os.path.join(folder, "hook.sh")
+    with open(prog, "w") as f:
+        f.write("#!/bin/sh\ncat > /dev/null\n")
+    os.chmod(prog, 0o755)
+    d = lhtest.Daemon({"directory": lhtest.write_list_directory(
+                           [srv.url("/l%d" % k) for k in range(1, 30)]),
+                       "interval": "100ms", "jitter": 0, "retries": 0,
+                       "timeout": "5s", "connect_timeout": "2s",
+                       "fail_threshold": 1, "retry_interval": 0,
+                       "content_checks": "no", "webhook": srv.url("/hook"),
+                       "on_change": prog},
+                      env={"LD_PRELOAD": shim, "FAIL_FROM": "uv_run",
+                           "FAIL_AFTER": "3000", "FAIL_EVERY": "89"})
+    st = d.wait_status(lambda s: s.get("cycle", {}).get("number", 0) >= 15,
+                       timeout=40)
+    alive = d.proc.poll() is None
+    rc = d.stop()
+    if not check(alive, "still running after the cycles (exit %r): %s"
+                 % (rc, d.output()[-500:])):
+        return
+    check(st is not None, "15 cycles ran under allocation failures: %s"
+          % d.output()[-300:])
+    check_eq(0, rc, "exit status after SIGTERM")
+    # Delivered, or kept for a retry: either way the path was taken.
+    check(any(r["path"] == "/hook" for r in srv.requests()) or
+          "webhook 127.0.0.1" in d.output(),
+          "a notification was sent or kept: %s" % d.output()[-1500:])
+
+
 def skip_reason():
     if os.environ.get("LH_SANITIZER"):
         return ("LH_SANITIZER=%s: the sanitizer's malloc cannot be "

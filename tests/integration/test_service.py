@@ -72,6 +72,7 @@ def install_and_uninstall():
             "usr/share/doc/linkhealthd/prometheus.md",
             "usr/share/doc/linkhealthd/status.md",
             "usr/share/linkhealthd/dashboard/index.html",
+            "usr/share/linkhealthd/notice.schema.json",
             "usr/share/linkhealthd/status.schema.json",
             "usr/share/man/man5/linkhealthd.conf.5",
             "usr/share/man/man8/linkhealthd.8"]

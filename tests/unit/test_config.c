@@ -484,6 +484,86 @@ test_buffer(void)
     }
 }
 
+/* The notification keys: webhooks repeat, on_change is an absolute path
+ * to an executable regular file. */
+static void
+test_notifications(void)
+{
+    static const struct {
+        const char *text;
+        const char *message;    /* NULL: loads */
+    } rows[] = {
+        { "webhook = https://a.test/x\nwebhook = http://b.test/y\n"
+            "webhook_format = slack\nwebhook_timeout = 5s\n"
+            "on_change = /bin/sh\non_change_timeout = 2m\n", NULL },
+        { "on_change =\n", NULL },
+        { "webhook = ftp://a.test/", "etc/lh.conf:1: webhook: "
+            "\"ftp://a.test/\" is not an http or https URL" },
+        { "webhook_format = teams", "etc/lh.conf:1: webhook_format: "
+            "\"teams\" is not one of json, slack, discord" },
+        { "webhook_format = json\nwebhook_format = json",
+            "etc/lh.conf:2: option \"webhook_format\" is set twice" },
+        { "webhook_timeout = 500ms", "etc/lh.conf:1: webhook_timeout: "
+            "\"500ms\" is out of range (1s to 2m)" },
+        { "on_change = bin/hook", "etc/lh.conf:1: on_change: \"bin/hook\" "
+            "is not an absolute path" },
+        { "on_change = /nonexistent/hook", "etc/lh.conf: on_change "
+            "/nonexistent/hook: No such file or directory" },
+        { "on_change = /", "etc/lh.conf: on_change /: is not a regular "
+            "file" },
+        { "on_change = /etc/passwd", "etc/lh.conf: on_change /etc/passwd: "
+            "not executable" },
+        { "on_change_timeout = 2h", "etc/lh.conf:1: on_change_timeout: "
+            "\"2h\" is out of range (1s to 1h)" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lh_config c;
+        char err[512] = "";
+        TEST_ROW_BEGIN();
+
+        if (rows[i].message == NULL) {
+            CHECK_INT_EQ(0, lh_config_load_buffer(&c, rows[i].text,
+                strlen(rows[i].text), "etc/lh.conf", err, sizeof(err)));
+            CHECK_STR_EQ("", err);
+        } else {
+            CHECK_INT_EQ(-1, lh_config_load_buffer(&c, rows[i].text,
+                strlen(rows[i].text), "etc/lh.conf", err, sizeof(err)));
+            CHECK_STR_CONTAINS(rows[i].message, err);
+        }
+        lh_config_cleanup(&c);
+        TEST_ROW_END(rows[i].text);
+    }
+}
+
+static void
+test_notification_values(void)
+{
+    static const char text[] = "webhook = https://a.test/x\n"
+        "webhook = http://b.test/y\nwebhook_format = discord\n"
+        "on_change = /bin/sh\n";
+    struct lh_config c;
+    char err[512] = "";
+
+    CHECK_INT_EQ(0, lh_config_init(&c));
+    CHECK_INT_EQ(0, c.nwebhooks);
+    CHECK_INT_EQ(LH_NOTICE_JSON, c.webhook_format);
+    CHECK_INT_EQ(10000, c.webhook_timeout_ms);
+    CHECK(c.on_change == NULL);
+    CHECK_INT_EQ(30000, c.on_change_timeout_ms);
+    lh_config_cleanup(&c);
+    CHECK_INT_EQ(0, lh_config_load_buffer(&c, text, strlen(text),
+        "etc/lh.conf", err, sizeof(err)));
+    CHECK_INT_EQ(2, c.nwebhooks);
+    if (c.nwebhooks == 2) {
+        CHECK_STR_EQ("https://a.test/x", c.webhooks[0]);
+        CHECK_STR_EQ("http://b.test/y", c.webhooks[1]);
+    }
+    CHECK_INT_EQ(LH_NOTICE_DISCORD, c.webhook_format);
+    CHECK_STR_EQ("/bin/sh", c.on_change);
+    lh_config_cleanup(&c);
+}
+
 /* Relative paths are relative to the named file's folder, as for a file. */
 static void
 test_buffer_paths(void)
@@ -615,5 +695,7 @@ main(void)
     RUN_TEST(test_long_lines);
     RUN_TEST(test_not_a_file);
     RUN_TEST(test_ca_file_kind);
+    RUN_TEST(test_notifications);
+    RUN_TEST(test_notification_values);
     TEST_EXIT();
 }
