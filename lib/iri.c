@@ -62,7 +62,10 @@ encode(char *o, const char *s, size_t n, bool query)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (c != '\0' && (keep(c, query) || is_escape(s, n, i))) {
+        /* A control stays, for the URL checks to refuse as before: a
+         * newline in an href is a broken entry, not "%0A". */
+        if (c != '\0' && (keep(c, query) || c < 0x20 || c == 0x7f ||
+            is_escape(s, n, i))) {
             *o++ = (char)c;
         } else {
             *o++ = '%';

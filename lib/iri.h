@@ -20,10 +20,10 @@
  * (malloc'd): a host with non-ASCII letters converted to A-labels (IDNA
  * 2008 with UTS #46 mapping, libidn2; transitional processing when the
  * nontransitional one refuses, as curl does); in the userinfo, path and
- * query, spaces, controls, non-ASCII bytes, the characters a browser
+ * query, spaces, non-ASCII bytes, the characters a browser
  * encodes and a '%' that does not start an escape become "%XX" (upper-case
  * hex), while an escape already there stays as it is: encoding happens
- * exactly once.  The fragment is dropped (it is never sent).  Anything
+ * exactly once (controls stay, for the URL checks to refuse).  The fragment is dropped (it is never sent).  Anything
  * that is not an http(s) address is copied unchanged: the check says why
  * it is not one.
  * 0; -1 and *why (LH_IRI_BAD_IDN) when the host does not convert; -2
