@@ -22,6 +22,7 @@
 
 #include "check_internal.h"
 #include "dns.h"
+#include "iri.h"
 #include "request.h"
 #include "strmap.h"
 #include "url.h"
@@ -509,15 +510,39 @@ follow_redirect(struct lh_check *c, long status)
             CURLE_OK || target == NULL)
         return false;
     /* target is the handle's: copied before the next request frees it. */
-    if (lh_result_add_hop(r, c->url, (int)status, target) == -1)
-        lh_check_finish_oom(c);
-    else if (!lh_check_redirect_allowed(c, target))
-        lh_check_finish(c);
-    else if (lh_check_aim(c, target, c->method == LH_METHOD_GET) == -1)
-        lh_check_finish_oom(c);
-    else if (lh_check_request(c, 0) == -1)
-        lh_check_finish(c);
+    lh_check_follow(c, (int)status, target, false,
+        c->method == LH_METHOD_GET);
     return true;
+}
+
+void
+lh_check_follow(struct lh_check *c, int status, const char *target,
+    bool refresh, bool force_get)
+{
+    struct lh_result *r = c->r;
+    const char *why = NULL;
+    char *req = NULL;
+    int rc = lh_iri_to_uri(target, &req, &why);
+
+    if (rc == -2 ||
+        lh_result_add_hop(r, c->url, status, rc == 0 ? req : target) == -1) {
+        free(req);
+        lh_check_finish_oom(c);
+        return;
+    }
+    r->hops[r->nhops - 1].refresh = refresh;
+    if (rc == -1) {
+        r->fail = LH_FAIL_BAD_IDN;
+        lh_check_set_error(r, why);
+        lh_check_finish(c);
+    } else if (!lh_check_redirect_allowed(c, req)) {
+        lh_check_finish(c);
+    } else if (lh_check_aim(c, req, force_get) == -1) {
+        lh_check_finish_oom(c);
+    } else if (lh_check_request(c, 0) == -1) {
+        lh_check_finish(c);
+    }
+    free(req);
 }
 
 /* A request is over: decide what comes next, in this order. */

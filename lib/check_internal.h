@@ -132,6 +132,18 @@ int lh_check_request_failed(struct lh_check *c, const char *why);
  * within max_redirects?  When not, r's fail and error (target) say why. */
 bool lh_check_redirect_allowed(struct lh_check *c, const char *target);
 
+/*
+ * Where c->url's answer (status) points: target, absolute.  The hop is
+ * recorded with target in its request form (lh_iri_to_uri: a Unicode
+ * host in A-labels, a path percent-encoded), so that every comparison
+ * and the next request see the one form; a refresh hop says so.  Then
+ * the hop is followed (GET when force_get, else the same method) unless
+ * it is refused, which ends the check (LH_FAIL_BAD_IDN for a host name
+ * that does not convert).  It always takes the check over.
+ */
+void lh_check_follow(struct lh_check *c, int status, const char *target,
+    bool refresh, bool force_get);
+
 /* The try is over (r holds its answer): ask again after a pause when it
  * failed for the moment and retries remain, or finish.  c may be gone on
  * return. */

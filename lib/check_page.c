@@ -291,18 +291,7 @@ lh_check_content_step(struct lh_check *c, long status)
     if ((target = refresh_target(c, pg)) != NULL) {
         lh_page_cleanup(pg);
         free(pg);
-        if (lh_result_add_hop(r, c->url, (int)status, target) == -1) {
-            free(target);
-            lh_check_finish_oom(c);
-            return true;
-        }
-        r->hops[r->nhops - 1].refresh = true;
-        if (!lh_check_redirect_allowed(c, target))
-            lh_check_finish(c);
-        else if (lh_check_aim(c, target, true) == -1)
-            lh_check_finish_oom(c);
-        else if (lh_check_request(c, 0) == -1)
-            lh_check_finish(c);
+        lh_check_follow(c, (int)status, target, true, true);
         free(target);
         return true;
     }

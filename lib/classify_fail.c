@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "classify_internal.h"
+#include "iri.h"
 
 /* The check's error text, between before and after, when there is one. */
 static void
@@ -187,6 +188,11 @@ lh_classify_fail_error(struct lh_reason *b, const struct lh_result *r)
             lh_reason_url(b, r->url);
             error_text(b, r, " (", ")");
         }
+        break;
+    case LH_FAIL_BAD_IDN:
+        lh_reason_cat(b, target != NULL ? "redirect to " : "");
+        lh_reason_url(b, target != NULL ? target : r->url);
+        lh_reason_cat(b, ": " LH_IRI_BAD_IDN);
         break;
     case LH_FAIL_FORBIDDEN_ADDRESS:
         lh_reason_cat(b, "refused: private address");

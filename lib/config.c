@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "file.h"
+#include "iri.h"
 #include "netguard.h"
 #include "request.h"
 #include "shard.h"
@@ -361,6 +362,59 @@ valid_connect_to(const char *v)
     return colons == 3;
 }
 
+static bool
+has_nonascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/*
+ * value ("host:port:..." of resolve, "host1:port1:host2:port2" of
+ * connect_to) with its Unicode host names (field 0, and field 2 when
+ * both) in A-labels, as the requests name them, into *out (malloc'd).
+ * 0; -1 with *why when a name does not convert or memory runs out.
+ */
+static int
+ascii_hosts(const char *value, bool both, char **out, const char **why)
+{
+    char host[256], *o;
+    const char *f = value;
+
+    *why = "out of memory";
+    if ((o = *out = malloc(strlen(value) + 2 * sizeof(host) + 1)) == NULL)
+        return -1;
+    if (*f == '+' || *f == '-')
+        *o++ = *f++;
+    for (int field = 0; field < 4; field++) {
+        size_t len = strcspn(f, ":");
+        bool name = field == 0 || (both && field == 2);
+
+        if (name && has_nonascii(f, len)) {
+            if (lh_iri_host_ascii(f, len, host, sizeof(host)) == -1) {
+                free(*out);
+                *out = NULL;
+                *why = "is refused: " LH_IRI_BAD_IDN;
+                return -1;
+            }
+            o = stpcpy(o, host);
+        } else {
+            memcpy(o, f, len);
+            o += len;
+        }
+        f += len;
+        if (*f == '\0')
+            break;
+        *o++ = *f++;            /* the ':' */
+        if (!both && field == 0)
+            break;              /* the port and addresses stay */
+    }
+    strcpy(o, f);
+    return 0;
+}
+
 /* Append a copy of value to a string list. */
 static int
 append_string(char ***list, size_t *n, const char *value)
@@ -376,6 +430,23 @@ append_string(char ***list, size_t *n, const char *value)
     *list = grown;
     (*list)[(*n)++] = copy;
     return 0;
+}
+
+/* Append value to the resolve (both false) or connect_to list with its
+ * host names in A-labels (ascii_hosts). */
+static int
+append_hosts(char ***list, size_t *n, const char *value, bool both,
+    const char **why)
+{
+    char *ascii;
+    int rc;
+
+    if (ascii_hosts(value, both, &ascii, why) == -1)
+        return -1;
+    *why = "out of memory";
+    rc = append_string(list, n, ascii);
+    free(ascii);
+    return rc;
 }
 
 static int
@@ -589,6 +660,23 @@ out_of_range(const struct option *o, char *buf, size_t len)
     return buf;
 }
 
+/* An http(s) URL option, kept in the form it is requested in
+ * (lh_iri_to_uri): a Unicode host in A-labels, the path encoded. */
+static int
+set_url(char **field, const char *value, const char **why)
+{
+    char *req;
+    int rc = lh_iri_to_uri(value, &req, why);
+
+    if (rc == -1)
+        *why = "is refused: " LH_IRI_BAD_IDN;
+    if (rc != 0)
+        return -1;
+    free(*field);
+    *field = req;
+    return 0;
+}
+
 /*
  * Set option o from value.  0, or -1 with *why the end of a sentence
  * ("is not a duration"); range (rangelen bytes) holds a why that names
@@ -619,7 +707,7 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             return -1;
         }
         if (lh_url_is_http(value))
-            return lh_replace_string(field, value);
+            return set_url(field, value, why);
         if (strstr(value, "://") != NULL) {
             *why = "only http and https URLs (or a file path) are allowed";
             return -1;
@@ -689,13 +777,15 @@ set_option(struct lh_config *cfg, const struct option *o, const char *value,
             *why = "is not host:port:address";
             return -1;
         }
-        return append_string(&cfg->resolve, &cfg->nresolve, value);
+        return append_hosts(&cfg->resolve, &cfg->nresolve, value, false,
+            why);
     case OPT_CONNECT_TO:
         if (!valid_connect_to(value)) {
             *why = "is not host:port:connect-host:connect-port";
             return -1;
         }
-        return append_string(&cfg->connect_to, &cfg->nconnect_to, value);
+        return append_hosts(&cfg->connect_to, &cfg->nconnect_to, value,
+            true, why);
     case OPT_BOOL:
         if ((v = parse_bool(value)) == -1) {
             *why = "is not yes or no";

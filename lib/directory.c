@@ -19,6 +19,7 @@
 #include "dir_internal.h"
 #include "directory.h"
 #include "file.h"
+#include "iri.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -223,13 +224,14 @@ warn_summary(struct lh_dir_parser *p, const char *fmt, ...)
 }
 
 /*
- * Check that url is an absolute http or https URL with a host.  Returns 0,
- * setting *host (malloc'd) when host is not NULL; -1 with the reason in
- * why; -2 when out of memory.
+ * Check that url (the request form of shown, which the reasons quote) is
+ * an absolute http or https URL with a host.  Returns 0, setting *host
+ * (malloc'd) when host is not NULL; -1 with the reason in why; -2 when
+ * out of memory.
  */
 static int
-check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
-    size_t whylen)
+check_url(struct lh_dir_parser *p, const char *shown, const char *url,
+    char **host, char *why, size_t whylen)
 {
     char q[LH_DIR_CLIP_BYTES + 4], *part = NULL;
     size_t i = 0;
@@ -244,19 +246,19 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
         i++;
     if (i == 0 || url[i] != ':') {
         snprintf(why, whylen, "URL \"%s\" is relative, not an absolute "
-            "http or https URL", lh_dir_clip(q, url));
+            "http or https URL", lh_dir_clip(q, shown));
         return -1;
     }
     if (!(i == 4 && strncasecmp(url, "http", 4) == 0) &&
         !(i == 5 && strncasecmp(url, "https", 5) == 0)) {
         snprintf(why, whylen, "URL \"%s\" is not http or https",
-            lh_dir_clip(q, url));
+            lh_dir_clip(q, shown));
         return -1;
     }
     /* libcurl also takes "http:/x" and "http:x" for http://x. */
     if (url[i + 1] != '/' || url[i + 2] != '/') {
         snprintf(why, whylen, "URL \"%s\" does not have // after the "
-            "scheme", lh_dir_clip(q, url));
+            "scheme", lh_dir_clip(q, shown));
         return -1;
     }
     if (p->curlu == NULL && (p->curlu = curl_url()) == NULL)
@@ -265,7 +267,7 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
         if (rc == CURLUE_OUT_OF_MEMORY)
             return -2;
         snprintf(why, whylen, "URL \"%s\" does not parse: %s",
-            lh_dir_clip(q, url), curl_url_strerror(rc));
+            lh_dir_clip(q, shown), curl_url_strerror(rc));
         return -1;
     }
     rc = curl_url_get(p->curlu, CURLUPART_SCHEME, &part, 0);
@@ -277,7 +279,7 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
     part = NULL;
     if (!ok) {
         snprintf(why, whylen, "URL \"%s\" is not http or https",
-            lh_dir_clip(q, url));
+            lh_dir_clip(q, shown));
         return -1;
     }
     rc = curl_url_get(p->curlu, CURLUPART_HOST, &part, 0);
@@ -285,7 +287,7 @@ check_url(struct lh_dir_parser *p, const char *url, char **host, char *why,
         return -2;
     if (rc != CURLUE_OK || part == NULL || part[0] == '\0') {
         curl_free(part);
-        snprintf(why, whylen, "URL \"%s\" has no host", lh_dir_clip(q, url));
+        snprintf(why, whylen, "URL \"%s\" has no host", lh_dir_clip(q, shown));
         return -1;
     }
     if (host != NULL && (*host = strdup(part)) == NULL) {
@@ -331,7 +333,7 @@ first_repeat(struct lh_dir_parser *p, unsigned line, const char *url,
 
     if ((r = calloc(1, sizeof(*r))) == NULL)
         return lh_dir_oom(p);
-    if (lh_strmap_put(&p->repeats, kept->url, r) == -1) {
+    if (lh_strmap_put(&p->repeats, kept->request_url, r) == -1) {
         free(r);
         return lh_dir_oom(p);
     }
@@ -390,70 +392,100 @@ grow_entries(struct lh_dir_parser *p)
 }
 
 /*
- * An organization with a good URL: kept when the URL is new, with region
- * and url copied and *name and *desc taken over; else only a warning.
+ * An organization with a good URL: kept when the address it requests is
+ * new (so "例え.example" and "xn--r8jz45g.example" are listed once), with
+ * region and url copied and *name, *desc and *req taken over; else only a
+ * warning.
  */
 static int
 keep_entry(struct lh_dir_parser *p, unsigned line, const char *region,
-    const char *url, char **name, char **desc)
+    const char *url, char **req, char **name, char **desc)
 {
+    char note[512];
     struct lh_entry *e;
     struct repeat *r;
     void **seen;
-    char *copy;
 
-    /* The entry's copy of the URL is the key: one string, one lookup. */
-    if (grow_entries(p) == -1 || (copy = strdup(url)) == NULL)
+    /* The entry's request form is the key: one string, one lookup. */
+    if (grow_entries(p) == -1)
         return lh_dir_oom(p);
-    if ((seen = lh_strmap_ensure(&p->urls, copy)) == NULL) {
-        free(copy);
+    if ((seen = lh_strmap_ensure(&p->urls, *req)) == NULL)
         return lh_dir_oom(p);
-    }
     if (*seen != NULL) {
-        free(copy);
-        if ((r = lh_strmap_get(&p->repeats, url)) != NULL)
+        if ((r = lh_strmap_get(&p->repeats, *req)) != NULL)
             return count_repeat(p, r);
         return first_repeat(p, line, url, *name,
             &p->dir.entries[(uintptr_t)*seen - 1]);
     }
     e = &p->dir.entries[p->dir.n];
     memset(e, 0, sizeof(*e));
-    if ((e->region = strdup(region)) == NULL) {
-        lh_strmap_del(&p->urls, copy);
-        free(copy);
+    if ((e->region = strdup(region)) == NULL ||
+        (e->url = strdup(url)) == NULL) {
+        free(e->region);
+        lh_strmap_del(&p->urls, *req);
         return lh_dir_oom(p);
     }
-    e->url = copy;
+    e->request_url = *req;
     e->name = *name;
     e->description = *desc;
     e->line = line;
-    *name = *desc = NULL;
+    *req = *name = *desc = NULL;
     *seen = (void *)(uintptr_t)++p->dir.n;
+    /* A look-alike host is worth a word, not a verdict. */
+    if (lh_iri_mixed_scripts(e->request_url, note, sizeof(note)) == 1 &&
+        ((e->note = strdup(note)) == NULL ||
+        warn(p, line, "%s", note) == -1))
+        return lh_dir_oom(p);
     return 0;
+}
+
+/* The host of a link without text, as a person reads it. */
+static int
+host_name(const char *host, char **name)
+{
+    char *url, *shown;
+
+    if (asprintf(&url, "http://%s", host) < 0)
+        return -2;
+    shown = lh_iri_display(url);
+    free(url);
+    if (shown == NULL)
+        return -2;
+    *name = strdup(shown + 7);
+    free(shown);
+    return *name == NULL ? -2 : 0;
 }
 
 int
 lh_dir_add_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     const char *url, char *name, char *desc)
 {
-    char why[3 * LH_DIR_CLIP_BYTES], *host = NULL;
+    char why[3 * LH_DIR_CLIP_BYTES], q[LH_DIR_CLIP_BYTES + 4];
+    char *host = NULL, *req = NULL;
+    const char *idn_why = NULL;
     int rc;
 
-    rc = check_url(p, url, name[0] == '\0' ? &host : NULL, why,
-        sizeof(why));
-    if (rc == -2) {
-        rc = lh_dir_oom(p);
-    } else if (rc == -1) {
-        rc = lh_dir_skip(p, line, name, why);
-    } else {
-        if (host != NULL) {
+    rc = lh_iri_to_uri(url, &req, &idn_why);
+    if (rc == -1) {
+        snprintf(why, sizeof(why), "URL \"%s\": %s", lh_dir_clip(q, url),
+            idn_why);
+    } else if (rc == 0) {
+        rc = check_url(p, url, req, name[0] == '\0' ? &host : NULL, why,
+            sizeof(why));
+        if (rc == 0 && host != NULL) {
             /* No link text: the host names it. */
             free(name);
-            name = host;
-            host = NULL;
+            name = NULL;
+            rc = host_name(host, &name);
         }
-        rc = keep_entry(p, line, region, url, &name, &desc);
     }
+    if (rc == -2)
+        rc = lh_dir_oom(p);
+    else if (rc == -1)
+        rc = lh_dir_skip(p, line, name, why);
+    else
+        rc = keep_entry(p, line, region, url, &req, &name, &desc);
+    free(req);
     free(name);
     free(desc);
     free(host);
@@ -782,6 +814,8 @@ lh_directory_cleanup(struct lh_directory *dir)
         free(dir->entries[i].region);
         free(dir->entries[i].name);
         free(dir->entries[i].url);
+        free(dir->entries[i].request_url);
+        free(dir->entries[i].note);
         free(dir->entries[i].description);
     }
     free(dir->entries);

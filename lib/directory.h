@@ -70,6 +70,12 @@ struct lh_entry {
     unsigned line;      /* line of the file where it was found, or 0 (for
                            WordPress JSON, the line holding the page's
                            content.rendered) */
+    char *request_url;  /* what is requested (lh_iri_to_uri: A-labels,
+                           percent-encoded, no fragment): what checks,
+                           schedules, shards and duplicates go by; NULL
+                           (in entries made by hand) means url */
+    char *note;         /* a sentence about the URL that changes no
+                           verdict (a host that mixes scripts), or NULL */
 };
 
 struct lh_directory {

@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "iri.h"
 #include "reason.h"
 #include "util.h"
 
@@ -107,11 +109,18 @@ lh_reason_printf(struct lh_reason *b, const char *fmt, ...)
 void
 lh_reason_url(struct lh_reason *b, const char *url)
 {
+    char *shown;
+
     if (url == NULL) {
         lh_reason_cat(b, "(no URL)");
         return;
     }
+    /* People read the address as they would write it (U-labels, a
+     * Unicode path); without memory, as it is. */
+    shown = lh_iri_display(url);
+    url = shown != NULL ? shown : url;
     lh_reason_cat_limit(b, url, strlen(url), LH_REASON_URL_MAX);
+    free(shown);
 }
 
 /* An error text from curl or the checker, without its trailing period. */

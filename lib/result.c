@@ -168,7 +168,7 @@ lh_result_offline(const struct lh_result *r)
             lh_url_host(url, host, sizeof(host)) == 0 &&
             lh_url_is_invalid_host(host);
     return r->fail == LH_FAIL_BAD_URL || r->fail == LH_FAIL_BAD_SCHEME ||
-        r->fail == LH_FAIL_FORBIDDEN_ADDRESS;
+        r->fail == LH_FAIL_BAD_IDN || r->fail == LH_FAIL_FORBIDDEN_ADDRESS;
 }
 
 bool
@@ -217,6 +217,7 @@ static const char *const fail_names[] = {
     [LH_FAIL_TLS_NOT_YET_VALID] = "tls-not-yet-valid",
     [LH_FAIL_TIMEOUT_HEADERS] = "timeout-headers",
     [LH_FAIL_HEADER_TOO_BIG] = "header-too-big",
+    [LH_FAIL_BAD_IDN] = "bad-idn",
     [LH_FAIL_LOCAL] = "local",
     [LH_FAIL_OTHER] = "other"
 };

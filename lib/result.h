@@ -41,6 +41,8 @@ enum lh_fail {
     LH_FAIL_TLS_NOT_YET_VALID,  /* certificate not valid yet */
     LH_FAIL_TIMEOUT_HEADERS,    /* status line came, the headers never ended */
     LH_FAIL_HEADER_TOO_BIG,     /* a response header over curl's limit */
+    LH_FAIL_BAD_IDN,            /* a redirect's host name does not convert
+                                   to A-labels (not a valid IDN) */
     LH_FAIL_LOCAL,              /* the monitor's own resources ran out */
     LH_FAIL_OTHER               /* anything else; see error */
 };

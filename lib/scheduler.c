@@ -106,7 +106,8 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
     seen->read_at = m->read_at;
     seen->read_mono_ms = m->read_mono_ms;
     seen->status = m->status;
-    seen->final_url = m->final_url != NULL ? m->final_url : l->url;
+    seen->final_url = m->final_url != NULL ? m->final_url :
+        lh_link_request_url(l);
     seen->etag = m->etag;
     seen->last_modified = m->last_modified;
     seen->content_length = m->content_length;
@@ -262,8 +263,8 @@ start_next(struct lh_scheduler *s, struct host *h)
     h->active++;
     s->active++;
     page_seen(j->link, &seen);
-    j->check = lh_check_start_page(s->ck, j->link->url, &seen, &j->result,
-        check_done_cb, j, err, sizeof(err));
+    j->check = lh_check_start_page(s->ck, lh_link_request_url(j->link),
+        &seen, &j->result, check_done_cb, j, err, sizeof(err));
     if (j->check == NULL) {
         /* The result says what failed; it is this link's verdict. */
         if (j->result.fail == LH_FAIL_NONE)
@@ -345,7 +346,8 @@ lh_scheduler_start(struct lh_checker *ck, struct lh_links *links,
             s->done++;
             continue;
         }
-        if (lh_url_host(links->v[i]->url, name, sizeof(name)) == -1)
+        if (lh_url_host(lh_link_request_url(links->v[i]), name,
+                sizeof(name)) == -1)
             snprintf(name, sizeof(name), "\x01%zu", i);
         k = (uintptr_t)lh_strmap_get(&index, name);
         if (k == 0) {

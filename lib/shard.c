@@ -46,13 +46,17 @@ lh_shard_filter(struct lh_directory *dir, unsigned index, unsigned count)
     for (size_t i = 0; i < dir->n; i++) {
         struct lh_entry *e = &dir->entries[i];
 
-        if (lh_shard_of(e->url, count) == index) {
+        /* By the address requested, as the scheduler groups. */
+        if (lh_shard_of(e->request_url != NULL ? e->request_url : e->url,
+                count) == index) {
             dir->entries[kept++] = *e;
             continue;
         }
         free(e->region);
         free(e->name);
         free(e->url);
+        free(e->request_url);
+        free(e->note);
         free(e->description);
     }
     dir->n = kept;

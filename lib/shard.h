@@ -1,7 +1,8 @@
 /*
  * shard: split one directory between N instances with no coordination.
  * A link belongs to shard K of N (K from 1) when the 64-bit FNV-1a hash of
- * its URL, exactly as listed, is K - 1 modulo N: every instance that reads
+ * its URL as requested (the entry's request_url) is K - 1 modulo N, so the
+ * two forms of one Unicode host name fall alike: every instance that reads
  * the same directory agrees without talking to the others.
  */
 #ifndef LH_SHARD_H

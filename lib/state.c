@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iri.h"
 #include "page.h"
 #include "state.h"
 #include "util.h"
@@ -60,6 +61,8 @@ lh_link_free(struct lh_link *l)
     if (l == NULL)
         return;
     free(l->url);
+    free(l->request_url);
+    free(l->note);
     free(l->name);
     free(l->region);
     free(l->description);
@@ -153,6 +156,12 @@ lh_links_append(struct lh_links *links, struct lh_link *l)
     return 0;
 }
 
+const char *
+lh_link_request_url(const struct lh_link *l)
+{
+    return l->request_url != NULL ? l->request_url : l->url;
+}
+
 static char *
 dup_or_empty(const char *s)
 {
@@ -166,19 +175,28 @@ set_entry(struct lh_link *l, const struct lh_entry *e)
     char *name = dup_or_empty(e->name);
     char *region = dup_or_empty(e->region);
     char *desc = dup_or_empty(e->description);
+    char *req = strdup(e->request_url != NULL ? e->request_url : e->url);
+    char *note = e->note != NULL ? strdup(e->note) : NULL;
 
-    if (name == NULL || region == NULL || desc == NULL) {
+    if (name == NULL || region == NULL || desc == NULL || req == NULL ||
+        (e->note != NULL && note == NULL)) {
         free(name);
         free(region);
         free(desc);
+        free(req);
+        free(note);
         return -1;
     }
     free(l->name);
     free(l->region);
     free(l->description);
+    free(l->request_url);
+    free(l->note);
     l->name = name;
     l->region = region;
     l->description = desc;
+    l->request_url = req;
+    l->note = note;
     l->line = e->line;
     return 0;
 }
@@ -292,7 +310,8 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
      * stale than none. */
     (void)lh_replace_string(&link->reason, v->reason);
     free(link->new_url);
-    link->new_url = v->new_url != NULL ? strdup(v->new_url) : NULL;
+    /* The fix as an editor would paste it. */
+    link->new_url = v->new_url != NULL ? lh_iri_display(v->new_url) : NULL;
 
     lh_state_history_push(link, v->state, now);
 
@@ -483,7 +502,8 @@ lh_state_page(struct lh_link *link, const struct lh_verdict *v)
         m.state = v->state;
     if (dup_or_null(&m.title, r->page->title) == -1 ||
         /* Most pages are where they are listed: NULL says so. */
-        (r->seen_url != NULL && strcmp(r->seen_url, link->url) != 0 &&
+        (r->seen_url != NULL && strcmp(r->seen_url,
+            lh_link_request_url(link)) != 0 &&
             dup_or_null(&m.final_url, r->seen_url) == -1) ||
         dup_or_null(&m.etag, r->etag) == -1 ||
         dup_or_null(&m.last_modified, r->last_modified) == -1 ||

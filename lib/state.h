@@ -46,7 +46,10 @@ struct lh_page_memo {
 
 struct lh_link {
     /* From the directory entry; owned. */
-    char *url;
+    char *url;                  /* as listed: the key, and what people read */
+    char *request_url;          /* what is requested (lh_iri_to_uri) */
+    char *note;                 /* the entry's note (a host that mixes
+                                   scripts), or NULL */
     char *name;
     char *region;
     char *description;
@@ -141,6 +144,9 @@ struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 int lh_links_append(struct lh_links *links, struct lh_link *l);
 /* Free a link that is in no table.  NULL is a no-op. */
 void lh_link_free(struct lh_link *l);
+/* The address a check of l requests: its request_url, or (a link made
+ * without one) its url. */
+const char *lh_link_request_url(const struct lh_link *l);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their

@@ -96,7 +96,8 @@ put_ms(FILE *f, double ms)
         fprintf(f, "%.1f", ms);
 }
 
-/* The link's warnings: today only its certificate's coming expiry. */
+/* The link's warnings: its entry's note (a host that mixes scripts) and
+ * its certificate's coming expiry. */
 static void
 put_warnings(FILE *f, const struct lh_link *l, long long now)
 {
@@ -104,6 +105,8 @@ put_warnings(FILE *f, const struct lh_link *l, long long now)
     char when[32], text[96];
 
     fputs(",\n      \"warnings\": [", f);
+    if (l->note != NULL)
+        put_str(f, l->note);
     if (l->cert_warning && expiry > 0) {
         lh_rfc3339(expiry, when, sizeof(when));
         if (expiry <= now)
@@ -112,6 +115,8 @@ put_warnings(FILE *f, const struct lh_link *l, long long now)
         else
             snprintf(text, sizeof(text), "%s %lld days (%s)",
                 LH_CERT_WARNING_EXPIRES, (expiry - now) / 86400, when);
+        if (l->note != NULL)
+            fputs(", ", f);
         put_str(f, text);
     }
     putc(']', f);
@@ -162,6 +167,8 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     put_str(f, l->region);
     fputs(",\n      \"url\": ", f);
     put_str(f, l->url);
+    fputs(",\n      \"request_url\": ", f);
+    put_str(f, lh_link_request_url(l));
     fputs(",\n      \"description\": ", f);
     put_str(f, l->description);
     fputs(",\n      \"state\": ", f);
@@ -254,7 +261,7 @@ put_link(FILE *f, const struct lh_link *l, long long now)
     /* Kept from the previous run too, as its warning is. */
     put_time(f, r->cert_expiry);
     put_warnings(f, l, now);
-    put_page(f, &l->page, l->url);
+    put_page(f, &l->page, lh_link_request_url(l));
     fputs("\n    }", f);
 }
 
@@ -495,7 +502,7 @@ seed_page(struct lh_link *l, const cJSON *item)
         json_str(pg, "reason") != NULL)
         m->state = st;
     if (dup_opt(&m->title, json_str(pg, "title")) == -1 ||
-        (!same_url(json_str(pg, "final_url"), l->url) &&
+        (!same_url(json_str(pg, "final_url"), lh_link_request_url(l)) &&
             dup_opt(&m->final_url, json_str(pg, "final_url")) == -1) ||
         dup_opt(&m->etag, json_str(pg, "etag")) == -1 ||
         dup_opt(&m->last_modified, json_str(pg, "last_modified")) == -1 ||
@@ -522,6 +529,7 @@ seed_link(struct lh_links *links, const cJSON *item)
     const char *reason = json_str(item, "reason");
     const char *verdict = json_str(item, "verdict");
     const char *new_url = json_str(item, "new_url");
+    const char *req = json_str(item, "request_url");
     const cJSON *n;
     struct lh_link *l;
     enum lh_state st;
@@ -535,6 +543,8 @@ seed_link(struct lh_links *links, const cJSON *item)
         return -1;
     lh_result_init(&l->result);
     if ((l->url = strdup(url)) == NULL ||
+        /* Version 5; before, a link was requested as listed. */
+        (l->request_url = strdup(req != NULL ? req : url)) == NULL ||
         (l->name = dup_text(json_str(item, "name"))) == NULL ||
         (l->region = dup_text(json_str(item, "region"))) == NULL ||
         (l->description = dup_text(json_str(item, "description"))) ==
@@ -593,7 +603,7 @@ lh_status_parse(const char *buf, size_t len, const char *name,
     }
     /* Each version lacks only what a later one added: version 2 shard
      * and warnings, version 3 page, version 4 excluded, accepted, rule
-     * and history_at. */
+     * and history_at, version 5 request_url. */
     if (version->valuedouble < 1 ||
         version->valuedouble > LH_STATUS_VERSION ||
         version->valuedouble != (int)version->valuedouble) {

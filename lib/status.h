@@ -12,7 +12,7 @@
 
 #include "state.h"
 
-#define LH_STATUS_VERSION 4
+#define LH_STATUS_VERSION 5
 /* The largest status file read back: 256 MiB, a million links and more. */
 #define LH_STATUS_MAX_BYTES (256u * 1024 * 1024)
 

@@ -411,6 +411,27 @@ def sharded_once():
 
 
 @test
+def international_addresses():
+    # Version 5: request_url beside url; a mixed-script host's warning; a
+    # moved link's fix in U-labels.
+    srv = serve({"/": 200, "/%E6%97%A5": {"status": 301, "headers": {
+        "Location": "/n%C3%A9"}}, "/n%C3%A9": 200})
+    reie, mixed = "\u4f8b\u3048.lh.test", "\u0430pple.lh.test"
+    urls = [srv.url("/\u65e5", reie), srv.url("/", mixed)]
+    r = lhtest.run_once(dict(FAST, directory=lhtest.write_list_directory(
+        urls), resolve=srv.resolve(reie, mixed)))
+    check_eq(0, r.returncode, "exit code (stderr %s)" % r.stderr[-300:])
+    check_valid(r.status, "status with international addresses")
+    links = by_url(r.status)
+    check_eq(srv.url("/%E6%97%A5", "xn--r8jz45g.lh.test"),
+             links.get(urls[0], {}).get("request_url"), "request_url")
+    check_eq(srv.url("/n\u00e9", reie), links.get(urls[0], {}).get(
+        "new_url"), "new_url as an editor pastes it")
+    check_eq(1, len(links.get(urls[1], {}).get("warnings") or []),
+             "the mixed-script warning")
+
+
+@test
 def https_certificate_that_expires_soon():
     soon = serve({"/": 200}, tls=lhtest.cert("soon"))
     url = soon.url("/", "site.lh.test")

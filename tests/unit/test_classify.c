@@ -1169,7 +1169,7 @@ test_fail_names(void)
         "too-many-redirects", "redirect-loop", "bad-scheme", "bad-url",
         "forbidden-address", "dns-servfail", "dns-timeout", "dns-no-server",
         "no-route", "tls-not-yet-valid", "timeout-headers", "header-too-big",
-        "local", "other"
+        "bad-idn", "local", "other"
     };
     size_t n = sizeof(want) / sizeof(want[0]);
 

@@ -43,7 +43,7 @@ static struct lh_entry
 entry(const char *region, const char *name, const char *url)
 {
     struct lh_entry e = { (char *)region, (char *)name, (char *)url,
-        (char *)"", 0 };
+        (char *)"", 0, NULL, NULL };
 
     return e;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iri.h"
 #include "test.h"
 #include "url.h"
 
@@ -285,6 +286,163 @@ test_other_host(void)
     CHECK(!lh_url_other_host(EX "/a", "not a url"));
 }
 
+struct iri_row {
+    const char *in, *want;      /* want NULL: refused as not an IDN */
+};
+
+/* The request form: encoded exactly once; each case beside its control. */
+static const struct iri_row to_uri_rows[] = {
+    { "https://\xe4\xbe\x8b\xe3\x81\x88.example/",
+      "https://xn--r8jz45g.example/" },
+    { "https://xn--r8jz45g.example/", "https://xn--r8jz45g.example/" },
+    { "https://\xe4\xbe\x8b\xe3\x81\x88.example./p",
+      "https://xn--r8jz45g.example./p" },
+    { "https://B\xc3\xbc" "cher.Example:8443/a?q=1#top",
+      "https://xn--bcher-kva.example:8443/a?q=1" },
+    { "https://Example.org/A", "https://Example.org/A" },
+    /* UTS #46 nontransitional: "ß" stays (IDNA 2008). */
+    { "https://fa\xc3\x9f.de/", "https://xn--fa-hia.de/" },
+    { "https://example.org/\xe6\x97\xa5\xe6\x9c\xac",
+      "https://example.org/%E6%97%A5%E6%9C%AC" },
+    { "https://example.org/%E6%8E%88", "https://example.org/%E6%8E%88" },
+    { "https://example.org/%e6%8e%88", "https://example.org/%e6%8e%88" },
+    { "https://example.org/\xe6\x8e\x88%E6%8E%88",
+      "https://example.org/%E6%8E%88%E6%8E%88" },
+    { "https://example.org/a b", "https://example.org/a%20b" },
+    { "https://example.org/a%20b", "https://example.org/a%20b" },
+    { "https://example.org/100%", "https://example.org/100%25" },
+    { "https://example.org/100%25", "https://example.org/100%25" },
+    { "https://example.org/50% off", "https://example.org/50%25%20off" },
+    { "https://example.org/%zz%4", "https://example.org/%25zz%254" },
+    { "https://example.org/a?q=\xe6\x97\xa5 x&r=%41",
+      "https://example.org/a?q=%E6%97%A5%20x&r=%41" },
+    { "https://example.org/a?b?c", "https://example.org/a?b?c" },
+    { "https://example.org/a\"<>{}`", "https://example.org/a%22%3C%3E%7B%7D%60" },
+    { "https://example.org/a;b=c,d:e@f~g_h.i-j!$&'()*+",
+      "https://example.org/a;b=c,d:e@f~g_h.i-j!$&'()*+" },
+    { "https://example.org/p#\xe6\x97\xa5", "https://example.org/p" },
+    { "https://\xc3\xa9@example.org/", "https://%C3%A9@example.org/" },
+    { "https://[::1]:8080/\xc3\xa9", "https://[::1]:8080/%C3%A9" },
+    { "ftp://example.org/a b", "ftp://example.org/a b" },
+    /* ZWJ: refused by IDNA 2008 (CONTEXTJ), dropped by the transitional
+     * fallback, as curl does. */
+    { "https://a\xe2\x80\x8d" "b.example/", "https://ab.example/" },
+    { "https://\xcc\x81" "a.example/", NULL },    /* a leading mark */
+    { "https://-\xc3\xa9.example/", NULL },
+};
+
+static void
+test_to_uri(void)
+{
+    for (size_t i = 0; i < sizeof(to_uri_rows) / sizeof(to_uri_rows[0]);
+        i++) {
+        const struct iri_row *r = &to_uri_rows[i];
+        const char *why = NULL;
+        char *out = NULL, *again = NULL;
+        int rc = lh_iri_to_uri(r->in, &out, &why);
+
+        if (r->want == NULL) {
+            if (rc != -1)
+                TEST_FAIL_AT("row %zu: %s: not refused (%s)", i, r->in,
+                    out);
+            CHECK_STR_EQ(LH_IRI_BAD_IDN, why);
+            free(out);
+            continue;
+        }
+        CHECK_INT_EQ(0, rc);
+        if (out == NULL || strcmp(out, r->want) != 0)
+            TEST_FAIL_AT("row %zu: %s: want %s, got %s", i, r->in, r->want,
+                out != NULL ? out : "(null)");
+        /* Exactly once: the request form is its own request form. */
+        if (out != NULL && lh_iri_to_uri(out, &again, &why) == 0 &&
+            strcmp(again, out) != 0)
+            TEST_FAIL_AT("row %zu: encoded twice: %s", i, again);
+        free(again);
+        free(out);
+    }
+}
+
+/* What people read: U-labels, decoded where it is safe. */
+static const struct iri_row display_rows[] = {
+    { "https://xn--r8jz45g.example/", "https://\xe4\xbe\x8b\xe3\x81\x88.example/" },
+    { "https://XN--R8JZ45G.example/", "https://\xe4\xbe\x8b\xe3\x81\x88.example/" },
+    { "https://example.org/", "https://example.org/" },
+    { "https://xn--zz.example/", "https://xn--zz.example/" },   /* bad */
+    { "https://example.org/%E6%97%A5%E6%9C%AC?q=%E6%97%A5",
+      "https://example.org/\xe6\x97\xa5\xe6\x9c\xac?q=\xe6\x97\xa5" },
+    { "https://example.org/a%20b%2F%25", "https://example.org/a%20b%2F%25" },
+    { "https://example.org/%E6%97", "https://example.org/%E6%97" },
+    { "https://example.org/%C3%A9%FF", "https://example.org/\xc3\xa9%FF" },
+    { "https://example.org/%E2%80%AEtxt", "https://example.org/%E2%80%AEtxt" },
+    { "https://example.org/%C2%A0", "https://example.org/%C2%A0" },
+    { "https://example.org/%C2%85", "https://example.org/%C2%85" },
+    { "https://example.org/%C0%AF", "https://example.org/%C0%AF" },
+    { "https://example.org/%E2%80%8B", "https://example.org/%E2%80%8B" },
+};
+
+static void
+test_display(void)
+{
+    for (size_t i = 0; i < sizeof(display_rows) / sizeof(display_rows[0]);
+        i++) {
+        char *out = lh_iri_display(display_rows[i].in);
+
+        if (out == NULL || strcmp(out, display_rows[i].want) != 0)
+            TEST_FAIL_AT("row %zu: %s: want %s, got %s", i,
+                display_rows[i].in, display_rows[i].want,
+                out != NULL ? out : "(null)");
+        free(out);
+    }
+}
+
+static void
+test_host_ascii(void)
+{
+    char buf[64];
+
+    CHECK_INT_EQ(0, lh_iri_host_ascii("\xe4\xbe\x8b\xe3\x81\x88.example", 14,
+        buf, sizeof(buf)));
+    CHECK_STR_EQ("xn--r8jz45g.example", buf);
+    CHECK_INT_EQ(0, lh_iri_host_ascii("Example.ORGxyz", 11, buf,
+        sizeof(buf)));
+    CHECK_STR_EQ("example.org", buf);
+    CHECK_INT_EQ(-1, lh_iri_host_ascii("-\xc3\xa9", 3, buf, sizeof(buf)));
+    CHECK_INT_EQ(-1, lh_iri_host_ascii("example.org", 11, buf, 11));
+}
+
+struct script_row {
+    const char *url;
+    int want;
+};
+
+static const struct script_row script_rows[] = {
+    { "https://\xd0\xb0pple.example/", 1 },         /* Cyrillic a */
+    { "https://xn--pple-43d.example/", 1 },         /* the same, A-label */
+    { "https://apple.example/", 0 },
+    { "https://web2day.example/", 0 },
+    { "https://\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80.example/",
+      0 },                                          /* пример: Cyrillic */
+    { "https://\xe4\xbe\x8b\xe3\x81\x88.example/", 0 },     /* Han, kana */
+    { "https://b\xc3\xbc" "cher.example/", 0 },     /* Latin with ü */
+    { "https://\xce\xb1\xd0\xb2.example/", 1 },     /* Greek + Cyrillic */
+    { "https://[::1]/", 0 },
+};
+
+static void
+test_mixed_scripts(void)
+{
+    for (size_t i = 0; i < sizeof(script_rows) / sizeof(script_rows[0]);
+        i++) {
+        char note[256] = "";
+        int rc = lh_iri_mixed_scripts(script_rows[i].url, note,
+            sizeof(note));
+
+        if (rc != script_rows[i].want)
+            TEST_FAIL_AT("row %zu: %s: want %d, got %d (%s)", i,
+                script_rows[i].url, script_rows[i].want, rc, note);
+    }
+}
+
 int
 main(void)
 {
@@ -294,5 +452,9 @@ main(void)
     RUN_TEST(test_keys);
     RUN_TEST(test_is_http);
     RUN_TEST(test_other_host);
+    RUN_TEST(test_to_uri);
+    RUN_TEST(test_display);
+    RUN_TEST(test_host_ascii);
+    RUN_TEST(test_mixed_scripts);
     TEST_EXIT();
 }
