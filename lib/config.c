@@ -362,15 +362,6 @@ valid_connect_to(const char *v)
     return colons == 3;
 }
 
-static bool
-has_nonascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return true;
-    return false;
-}
-
 /*
  * value ("host:port:..." of resolve, "host1:port1:host2:port2" of
  * connect_to) with its Unicode host names (field 0, and field 2 when
@@ -392,7 +383,7 @@ ascii_hosts(const char *value, bool both, char **out, const char **why)
         size_t len = strcspn(f, ":");
         bool name = field == 0 || (both && field == 2);
 
-        if (name && has_nonascii(f, len)) {
+        if (name && lh_iri_has_nonascii(f, len)) {
             if (lh_iri_host_ascii(f, len, host, sizeof(host)) == -1) {
                 free(*out);
                 *out = NULL;

@@ -76,8 +76,9 @@ encode(char *o, const char *s, size_t n, bool query)
     return o;
 }
 
-static bool
-has_nonascii(const char *s, size_t n)
+/* Whether the n bytes at s hold a byte outside ASCII. */
+bool
+lh_iri_has_nonascii(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] >= 0x80)
@@ -135,7 +136,7 @@ lh_iri_host_ascii(const char *host, size_t n, char *buf, size_t len)
 
     if (n >= len)
         return -1;
-    if (!has_nonascii(host, n)) {
+    if (!lh_iri_has_nonascii(host, n)) {
         for (size_t i = 0; i < n; i++)
             buf[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ?
                 host[i] - 'A' + 'a' : host[i]);
@@ -179,7 +180,7 @@ lh_iri_to_uri(const char *iri, char **out, const char **why)
     }
     host = iri + (u.host - head) - (u.ipv6 ? 1 : 0);
     host_end = iri + (u.host - head) + u.hostlen + (u.ipv6 ? 1 : 0);
-    if (!u.ipv6 && has_nonascii(u.host, u.hostlen)) {
+    if (!u.ipv6 && lh_iri_has_nonascii(u.host, u.hostlen)) {
         head[(u.host - head) + u.hostlen] = '\0';
         rc = to_ace(head + (u.host - head), &ace);
         if (rc != 0) {

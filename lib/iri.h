@@ -9,11 +9,15 @@
 #ifndef LH_IRI_H
 #define LH_IRI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The reason given when a host name does not convert. */
 #define LH_IRI_BAD_IDN \
     "host name is not a valid internationalized domain name"
+
+/* Whether the n bytes at s hold a byte outside ASCII. */
+bool lh_iri_has_nonascii(const char *s, size_t n);
 
 /*
  * The request form of iri, an absolute http or https address, into *out
@@ -23,7 +27,8 @@
  * query, spaces, non-ASCII bytes, the characters a browser
  * encodes and a '%' that does not start an escape become "%XX" (upper-case
  * hex), while an escape already there stays as it is: encoding happens
- * exactly once (controls stay, for the URL checks to refuse).  The fragment is dropped (it is never sent).  Anything
+ * exactly once (controls stay, for the URL checks to refuse).  The
+ * fragment is dropped (it is never sent).  Anything
  * that is not an http(s) address is copied unchanged: the check says why
  * it is not one.
  * 0; -1 and *why (LH_IRI_BAD_IDN) when the host does not convert; -2
