@@ -638,12 +638,12 @@ main(int argc, char **argv)
         log_err("curl_global_init failed");
         return EXIT_USAGE;
     }
-    /* Before any parse, on this thread: the directory is parsed on a
-     * worker thread (monitor.c), one parse at a time, so libuv's pool
-     * needs one thread rather than its default four (a setting in the
-     * environment wins). */
-    xmlInitParser();
+    /* The directory is parsed on a worker thread (monitor.c), one parse
+     * at a time, so libuv's pool needs one thread rather than its default
+     * four (a setting in the environment wins; if setenv fails, four it
+     * is).  libxml2 is initialized before any parse, on this thread. */
     (void)setenv("UV_THREADPOOL_SIZE", "1", 0);
+    xmlInitParser();
     if (load_config(&app, &cfg) == -1) {
         code = EXIT_USAGE;
         goto done;
