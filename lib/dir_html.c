@@ -4,7 +4,6 @@
  * organization it finds to lh_dir_add_entry; directory.h describes the
  * page structure it looks for.
  */
-#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "dir_internal.h"
+#include "htmlguard.h"
 #include "util.h"
 
 /*
@@ -240,15 +240,14 @@ struct cand {
  * as a tag name mismatch: a page of 400,000 nested <div>s then as many
  * stray </span>s takes it minutes.  The meter adds the open elements at
  * each such report, what libxml2 walked through, and stops the parse
- * once the sum passes LH_DIR_MAX_MISPLACED_COST (a tenth of a second or
+ * once the sum passes LH_HTML_MAX_MISPLACED_COST (a tenth of a second or
  * so; a real page's sum is some thousands).
  */
 struct guard {
     struct lh_dir_parser *p;
     htmlParserCtxtPtr ctxt;
     unsigned long events;
-    unsigned long misplaced;        /* end tags reported */
-    unsigned long long cost;        /* open elements at each, summed */
+    struct lh_html_meter meter;
     int stopped;                    /* stopped, the error set */
     int nomem;                      /* libxml2 ran out of memory */
     startElementSAXFunc start;      /* the tree builder's, in read_tree */
@@ -1385,18 +1384,14 @@ html_error(void *arg, xmlErrorPtr e)
         guard_stop(g);
         return;
     }
-    if (e->code == XML_ERR_TAG_NAME_MISMATCH && g->ctxt->nameNr > 0) {
-        g->misplaced++;
-        g->cost += (unsigned)g->ctxt->nameNr;
-        if (g->cost > LH_DIR_MAX_MISPLACED_COST) {
-            lh_seterr(p->err, p->errlen, "%s:%d: %lu end tags that close "
-                "no open element or not the innermost one, the last with "
-                "%d elements open; refused, as libxml2's time grows with "
-                "their product", p->source, guard_line(g), g->misplaced,
-                g->ctxt->nameNr);
-            guard_stop(g);
-            return;
-        }
+    if (lh_html_meter_add(&g->meter, e->code, g->ctxt->nameNr)) {
+        lh_seterr(p->err, p->errlen, "%s:%d: %lu end tags that close no "
+            "open element or not the innermost one, the last with %d "
+            "elements open; refused, as libxml2's time grows with their "
+            "product", p->source, guard_line(g), g->meter.misplaced,
+            g->ctxt->nameNr);
+        guard_stop(g);
+        return;
     }
     (void)guard_tick(g);
 }
@@ -1435,128 +1430,19 @@ line_at(const char *s, const char *end)
     return line;
 }
 
-/* Where the first s[i..len) case-insensitive match of what starts, or
- * len. */
-static size_t
-find_nocase(const char *s, size_t i, size_t len, const char *what)
-{
-    size_t n = strlen(what);
-    const char *lt;
-
-    while (i + n <= len && (lt = memchr(s + i, what[0], len - i)) != NULL) {
-        i = (size_t)(lt - s);
-        if (i + n <= len && strncasecmp(lt, what, n) == 0)
-            return i;
-        i++;
-    }
-    return len;
-}
-
-/*
- * libxml2 2.9 compares each attribute of a start tag with every one
- * before it, inside one call that no callback interrupts: one tag of
- * 50,000 attributes holds it for seconds, a page of them for minutes.
- * So the bytes are looked over first for a tag with more than
- * LH_DIR_MAX_ATTRIBUTES, as far as a quick look tells tags: '<' and a
- * letter, then names (with = and a value, quoted or not) up to a '>';
- * comments and the content of scripts and styles are passed over.
- * Returns the offset of such a tag's '<', or len.
- */
-/* What ends a run of bytes in a tag, as crowded_tag reads one. */
-enum {
-    C_SPACE = 1 << 0,   /* as lh_is_space_byte: <= 0x20, 0x7f */
-    C_GT = 1 << 1,
-    C_EQ = 1 << 2,
-    C_SLASH = 1 << 3
-};
-
-static const unsigned char tag_class[256] = {
-    [0 ... 0x20] = C_SPACE, [0x7f] = C_SPACE,
-    ['>'] = C_GT, ['='] = C_EQ, ['/'] = C_SLASH,
-};
-
-/* The first byte at or after i (or len) whose class is in stop. */
-static size_t
-run_to(const char *s, size_t i, size_t len, unsigned stop)
-{
-    while (i < len && !(tag_class[(unsigned char)s[i]] & stop))
-        i++;
-    return i;
-}
-
-/* The first byte at or after i (or len) whose class is not in skip. */
-static size_t
-run_over(const char *s, size_t i, size_t len, unsigned skip)
-{
-    while (i < len && (tag_class[(unsigned char)s[i]] & skip))
-        i++;
-    return i;
-}
-
-static size_t
-crowded_tag(const char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        const char *lt = memchr(s + i, '<', len - i);
-        size_t tag, name, nlen, natts = 0;
-
-        if (lt == NULL)
-            break;
-        tag = (size_t)(lt - s);
-        i = tag + 1;
-        if (len - i >= 3 && memcmp(s + i, "!--", 3) == 0) {
-            const char *end = memmem(s + i + 3, len - i - 3, "-->", 3);
-
-            i = end != NULL ? (size_t)(end - s) + 3 : len;
-            continue;
-        }
-        if (i == len || !isalpha((unsigned char)s[i]))
-            continue;
-        name = i;
-        i = run_to(s, i, len, C_SPACE | C_GT | C_SLASH);
-        nlen = i - name;
-        for (;;) {
-            i = run_over(s, i, len, C_SPACE | C_SLASH);
-            if (i == len || s[i] == '>')
-                break;
-            if (++natts > LH_DIR_MAX_ATTRIBUTES)
-                return tag;
-            i = run_to(s, i, len, C_SPACE | C_GT | C_EQ);
-            i = run_over(s, i, len, C_SPACE);
-            if (i == len || s[i] != '=')
-                continue;
-            i = run_over(s, i + 1, len, C_SPACE);
-            if (i < len && (s[i] == '"' || s[i] == '\'')) {
-                const char *q = memchr(s + i + 1, s[i], len - i - 1);
-
-                i = q != NULL ? (size_t)(q - s) + 1 : len;
-            } else {
-                i = run_to(s, i, len, C_SPACE | C_GT);
-            }
-        }
-        if (nlen == 6 && strncasecmp(s + name, "script", 6) == 0)
-            i = find_nocase(s, i, len, "</script");
-        else if (nlen == 5 && strncasecmp(s + name, "style", 5) == 0)
-            i = find_nocase(s, i, len, "</style");
-    }
-    return len;
-}
-
 /* The page has no tag libxml2 would take minutes over: 0, or -1 with the
  * error set. */
 static int
 check_attributes(struct lh_dir_parser *p, const char *html, size_t len)
 {
-    size_t at = crowded_tag(html, len);
+    size_t at = lh_html_crowded_tag(html, len);
 
     if (at == len)
         return 0;
     lh_seterr(p->err, p->errlen, "%s:%u: a tag with more than %d "
         "attributes; refused, as libxml2's time grows with their square",
         p->source, p->line_base > 0 ? p->line_base : line_at(html,
-        html + at), LH_DIR_MAX_ATTRIBUTES);
+        html + at), LH_HTML_MAX_ATTRIBUTES);
     return -1;
 }
 

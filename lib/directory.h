@@ -104,16 +104,6 @@ struct lh_dir_options {
 };
 
 /*
- * Limits on HTML that real pages never reach, where libxml2 2.9's HTML
- * parser takes time that grows with a square: attributes of one tag
- * (each compared with those before it), and end tags that close no
- * open element (each compared with every open one).  A page past them
- * is refused with an error naming the line.
- */
-#define LH_DIR_MAX_ATTRIBUTES 256
-#define LH_DIR_MAX_MISPLACED_COST 100000000ull
-
-/*
  * 0 when expr compiles as an XPath expression (directory_xpath,
  * region_xpath); otherwise -1 with a phrase in why ("is not an XPath
  * expression: Invalid expression").
