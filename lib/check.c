@@ -636,5 +636,6 @@ lh_check_cancel(struct lh_check *c)
 {
     lh_http_cancel(c->ck->http, c->easy);
     lh_check_probe_cancel(c);
+    lh_check_page_cancel(c);
     check_free(c);
 }

@@ -95,6 +95,7 @@ struct lh_check {
     bool probing;           /* this request is its server's probe */
     char *page_url;         /* the page's URL meanwhile */
     struct probe *waiting;  /* the probe this check waits for */
+    struct page_work *parsing;  /* its page parsed off the loop, or NULL */
     /* Of the last response's headers. */
     char etag[256];
     char last_modified[128];
@@ -218,6 +219,9 @@ void lh_check_probe_done(struct lh_check *c, CURLcode code);
 /* c is cancelled: take it out of the probe it waits for, or hand the
  * probe it makes to a waiter (or drop it).  c itself is left. */
 void lh_check_probe_cancel(struct lh_check *c);
+/* c is cancelled: a parse of its page under way finishes on its own, for
+ * nothing (its bytes handed over; c itself is left). */
+void lh_check_page_cancel(struct lh_check *c);
 /* Free a struct probe (the checker's probes map's values). */
 void lh_check_probe_free(void *arg);
 

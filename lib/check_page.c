@@ -5,6 +5,7 @@
  * random path (the probe) read once per server per cycle to compare.
  * What a page says is page.c's; the requests are check.c's.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,8 +14,10 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <uv.h>
 
 #include "check_internal.h"
+#include "http.h"
 #include "page.h"
 #include "strmap.h"
 #include "url.h"
@@ -55,6 +58,101 @@ same_str(const char *a, const char *b)
     if (a == NULL || a[0] == '\0')
         return b == NULL || b[0] == '\0';
     return b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * A page is parsed on libuv's work queue, never on the loop: a page of
+ * max_body_bytes takes libxml2 up to some hundreds of milliseconds (and
+ * lib/htmlguard.h's limits and LH_PAGE_PARSE_MS bound a hostile one).
+ * The check waits meanwhile; cancelled, it hands the bytes over to the
+ * work, which frees them when it ends.
+ */
+typedef void page_parsed_fn(struct lh_check *c, struct lh_page *pg, int rc,
+    long status);
+static page_parsed_fn page_parsed, probe_parsed;
+static bool probe_step(struct lh_check *c);
+
+struct page_work {
+    uv_work_t req;
+    struct lh_check *c;         /* NULL once cancelled */
+    page_parsed_fn *done;
+    const char *html;           /* c->page_buf */
+    size_t len;
+    char *base;
+    char *orphan;               /* the bytes, once c is gone */
+    atomic_int cancel;
+    struct lh_page page;
+    int rc;
+    long status;                /* of the answer the page came with */
+};
+
+static void
+parse_work_cb(uv_work_t *req)
+{
+    struct page_work *pw = req->data;
+    struct lh_page_bounds bounds = { LH_PAGE_PARSE_MS, &pw->cancel };
+
+    pw->rc = lh_page_parse(pw->html, pw->len, pw->base, &bounds, &pw->page);
+}
+
+static void
+parse_after_cb(uv_work_t *req, int status)
+{
+    struct page_work *pw = req->data;
+    struct lh_check *c = pw->c;
+
+    if (c != NULL) {
+        c->parsing = NULL;
+        pw->done(c, &pw->page, status == 0 ? pw->rc : -1, pw->status);
+    }
+    lh_page_cleanup(&pw->page);
+    free(pw->orphan);
+    free(pw->base);
+    free(pw);
+}
+
+/* Parse the page read (c->page_buf) as at base; done is called on the
+ * loop with it (rc -1: out of memory).  -1 when it could not be queued. */
+static int
+parse_page(struct lh_check *c, const char *base, long status,
+    page_parsed_fn *done)
+{
+    struct page_work *pw = calloc(1, sizeof(*pw));
+
+    if (pw == NULL || (base != NULL && (pw->base = strdup(base)) == NULL)) {
+        free(pw);
+        return -1;
+    }
+    pw->req.data = pw;
+    pw->c = c;
+    pw->done = done;
+    pw->status = status;
+    pw->html = c->page_buf != NULL ? c->page_buf : "";
+    pw->len = c->page_buf != NULL ? c->npage : 0;
+    atomic_init(&pw->cancel, 0);
+    lh_page_init(&pw->page);
+    if (uv_queue_work(lh_http_loop(c->ck->http), &pw->req, parse_work_cb,
+            parse_after_cb) != 0) {
+        free(pw->base);
+        free(pw);
+        return -1;
+    }
+    c->parsing = pw;
+    return 0;
+}
+
+void
+lh_check_page_cancel(struct lh_check *c)
+{
+    struct page_work *pw = c->parsing;
+
+    if (pw == NULL)
+        return;
+    atomic_store(&pw->cancel, 1);
+    pw->c = NULL;
+    pw->orphan = c->page_buf;
+    c->page_buf = NULL;
+    c->parsing = NULL;
 }
 
 bool
@@ -231,8 +329,6 @@ bool
 lh_check_content_step(struct lh_check *c, long status)
 {
     struct lh_result *r = c->r;
-    struct lh_page *pg;
-    char *target;
 
     if (!c->page_on)
         return false;
@@ -282,22 +378,35 @@ lh_check_content_step(struct lh_check *c, long status)
         return false;
     if (c->not_html)
         return not_a_page(c);
-    if ((pg = malloc(sizeof(*pg))) == NULL ||
-        lh_page_parse(c->page_buf, c->npage, c->url, pg) == -1) {
-        free(pg);
+    if (parse_page(c, c->url, status, page_parsed) == -1)
         lh_check_finish_oom(c);
-        return true;
+    return true;
+}
+
+/* The page is parsed: follow its immediate refresh, or keep it and
+ * compare it with the probe. */
+static void
+page_parsed(struct lh_check *c, struct lh_page *parsed, int rc, long status)
+{
+    struct lh_page *pg;
+    char *target;
+
+    if (rc == -1 || (pg = malloc(sizeof(*pg))) == NULL) {
+        lh_check_finish_oom(c);
+        return;
     }
+    *pg = *parsed;          /* its strings change hands */
+    lh_page_init(parsed);
     if ((target = refresh_target(c, pg)) != NULL) {
         lh_page_cleanup(pg);
         free(pg);
         lh_check_follow(c, (int)status, target, true, true);
         free(target);
-        return true;
+        return;
     }
-    r->page = pg;
+    c->r->page = pg;
     c->reading = false;
-    return probe_step(c);
+    (void)probe_step(c);
 }
 
 /* Can the page not be told from the probe's answer?  Same end, or the
@@ -440,13 +549,61 @@ probe_step(struct lh_check *c)
     return true;
 }
 
-/* The prober's request is over: record the server's answer, give the
- * check its page URL back, and finish it and its waiters. */
+/* The probe is recorded (or could not be): judge c by it, finish it and
+ * its waiters. */
+static void
+probe_end(struct lh_check *c, struct probe *pb)
+{
+    c->probing = false;
+    c->r->same_as_probe = like_probe(pb, c->r);
+    probe_release(pb);
+    lh_check_finish(c);
+}
+
+/* What the server answered, the page read with it (NULL: none); false
+ * when out of memory. */
+static bool
+probe_record(struct lh_check *c, struct probe *pb, long status,
+    const struct lh_page *pg)
+{
+    char *eff = NULL;
+
+    if (curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) !=
+            CURLE_OK || eff == NULL ||
+        (pb->final_url = strdup(eff)) == NULL)
+        return false;
+    pb->status = (int)status;
+    if (pg != NULL) {
+        pb->text_bytes = pg->text_bytes;
+        pb->text_hash = pg->text_hash;
+        if (pg->title != NULL && (pb->title = strdup(pg->title)) == NULL)
+            return false;
+    }
+    return true;
+}
+
+static void
+probe_parsed(struct lh_check *c, struct lh_page *pg, int rc, long status)
+{
+    struct probe *pb = lh_strmap_get(&c->ck->probes, c->site);
+
+    if (pb == NULL) {       /* cannot be: the cycle holds it */
+        c->probing = false;
+        lh_check_finish(c);
+        return;
+    }
+    pb->ok = rc == 0 && probe_record(c, pb, status, pg);
+    probe_end(c, pb);
+}
+
+/* The prober's request is over: give the check its page URL back, read
+ * the server's answer (a 2xx's page off the loop, c->probing meanwhile:
+ * a cancel hands the probe on), record it, and finish the check and its
+ * waiters. */
 void
 lh_check_probe_done(struct lh_check *c, CURLcode code)
 {
     struct probe *pb = lh_strmap_get(&c->ck->probes, c->site);
-    struct lh_page pg;
     long status = 0;
     char *eff = NULL;
 
@@ -454,8 +611,8 @@ lh_check_probe_done(struct lh_check *c, CURLcode code)
     free(c->url);
     c->url = c->page_url;
     c->page_url = NULL;
-    c->probing = false;
     if (pb == NULL) {       /* cannot be: the cycle holds it */
+        c->probing = false;
         lh_check_finish(c);
         return;
     }
@@ -465,24 +622,13 @@ lh_check_probe_done(struct lh_check *c, CURLcode code)
         curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status) ==
             CURLE_OK &&
         curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
-            CURLE_OK && eff != NULL &&
-        (pb->final_url = strdup(eff)) != NULL) {
-        pb->status = (int)status;
-        pb->ok = true;
-        if (status >= 200 && status <= 299 &&
-            lh_page_parse(c->page_buf, c->npage, eff, &pg) == 0) {
-            pb->text_bytes = pg.text_bytes;
-            pb->text_hash = pg.text_hash;
-            if (pg.title != NULL && (pb->title = strdup(pg.title)) == NULL)
-                pb->ok = false;
-            lh_page_cleanup(&pg);
-        } else if (status >= 200 && status <= 299) {
-            pb->ok = false;
-        }
+            CURLE_OK && eff != NULL) {
+        if (status < 200 || status > 299)
+            pb->ok = probe_record(c, pb, status, NULL);
+        else if (parse_page(c, eff, status, probe_parsed) == 0)
+            return;
     }
-    c->r->same_as_probe = like_probe(pb, c->r);
-    probe_release(pb);
-    lh_check_finish(c);
+    probe_end(c, pb);
 }
 
 /* Cancelling a check that a probe concerns: a waiter leaves the list; a

@@ -4,10 +4,12 @@
  * directory).  Judges nothing: classify_page.c does, from what is kept here.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
@@ -15,12 +17,15 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include "htmlguard.h"
 #include "page.h"
 #include "strmap.h"
 #include "util.h"
 
 #define HTML_OPTIONS (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |         \
     HTML_PARSE_NONET | HTML_PARSE_RECOVER)
+#define STR_(x) #x
+#define STR(x) STR_(x)
 /* Raw bytes gathered for the title and the h1 before they are cut. */
 #define RAW_MAX (LH_PAGE_TEXT_MAX * 4)
 
@@ -34,6 +39,12 @@ struct walk {
     htmlParserCtxtPtr ctxt;
     const char *base;
     bool failed;            /* out of memory */
+    bool stopped;           /* read no further (p->cut says why) */
+    size_t stopped_at;      /* bytes read by then */
+    unsigned long events;
+    struct lh_html_meter meter;
+    double deadline_ms;     /* monotonic; 0: none */
+    const atomic_int *cancel;
     unsigned hidden;        /* inside script, style, template, noscript */
     bool in_title, title_done;
     unsigned h1_depth;      /* > 0 inside the first h1 */
@@ -66,6 +77,43 @@ walk_fail(struct walk *w)
 {
     w->failed = true;
     xmlStopParser(w->ctxt);
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Read no further than here: what was gathered stands, p->cut says why. */
+static void
+walk_stop(struct walk *w, const char *why)
+{
+    long at = xmlByteConsumed(w->ctxt);
+
+    w->stopped = true;
+    w->stopped_at = at > 0 ? (size_t)at : 0;
+    w->p->cut = why;
+    xmlStopParser(w->ctxt);
+}
+
+/* One more event of the parse: false once it must stop. */
+static bool
+walk_tick(struct walk *w)
+{
+    if (w->failed || w->stopped)
+        return false;
+    if ((++w->events & 255) != 0)
+        return true;
+    if (w->cancel != NULL &&
+        atomic_load_explicit(w->cancel, memory_order_relaxed))
+        walk_stop(w, "the check was cancelled");
+    else if (w->deadline_ms > 0 && now_ms() > w->deadline_ms)
+        walk_stop(w, "it took longer than the time a page may take");
+    return !w->stopped;
 }
 
 static void
@@ -186,7 +234,7 @@ start_cb(void *ctx, const xmlChar *xname, const xmlChar **atts)
     const char *name = (const char *)xname;
     const char *v;
 
-    if (w->failed)
+    if (!walk_tick(w))
         return;
     if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
         strcmp(name, "template") == 0 || strcmp(name, "noscript") == 0) {
@@ -223,6 +271,8 @@ end_cb(void *ctx, const xmlChar *xname)
     struct walk *w = ctx;
     const char *name = (const char *)xname;
 
+    if (!walk_tick(w))
+        return;
     if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
         strcmp(name, "template") == 0 || strcmp(name, "noscript") == 0) {
         if (w->hidden > 0)
@@ -241,7 +291,7 @@ text_cb(void *ctx, const xmlChar *s, int n)
 {
     struct walk *w = ctx;
 
-    if (w->failed || n <= 0)
+    if (!walk_tick(w) || n <= 0)
         return;
     if (w->in_title) {
         buf_add(w, &w->title, (const char *)s, (size_t)n);
@@ -255,14 +305,21 @@ text_cb(void *ctx, const xmlChar *s, int n)
 }
 
 /* See lib/dir_html.c: libxml2 2.9 may loop after its own allocation
- * failure unless the parser is stopped from here. */
+ * failure unless the parser is stopped from here.  Its parse errors feed
+ * the misplaced-tag meter (lib/htmlguard.h). */
 static void
 html_error(void *arg, xmlErrorPtr e)
 {
     struct walk *w = arg;
 
-    if (e != NULL && e->code == XML_ERR_NO_MEMORY && !w->failed)
+    if (e == NULL || w->failed || w->stopped)
+        return;
+    if (e->code == XML_ERR_NO_MEMORY)
         walk_fail(w);
+    else if (lh_html_meter_add(&w->meter, e->code, w->ctxt->nameNr))
+        walk_stop(w, "too many end tags that close no open element");
+    else
+        (void)walk_tick(w);
 }
 
 /* Normalized, and cut to LH_PAGE_TEXT_MAX bytes at a character boundary;
@@ -394,11 +451,12 @@ mostly_utf8(const char *s, size_t len)
 
 int
 lh_page_parse(const char *html, size_t len, const char *base_url,
-    struct lh_page *p)
+    const struct lh_page_bounds *bounds, struct lh_page *p)
 {
     htmlParserCtxtPtr ctxt = NULL;
     xmlSAXHandler sax, *own;
     struct walk w;
+    size_t crowded;
     int rc = -1;
 
     lh_page_init(p);
@@ -407,9 +465,20 @@ lh_page_parse(const char *html, size_t len, const char *base_url,
     w.base = base_url;
     w.title.max = RAW_MAX;
     w.h1.max = RAW_MAX;
-    w.text.max = len < INT_MAX ? len : INT_MAX;
     if (len > INT_MAX)
         len = INT_MAX;
+    /* A tag that would hold libxml2 for seconds ends what is read. */
+    if ((crowded = lh_html_crowded_tag(html, len)) < len) {
+        len = crowded;
+        p->cut = "a tag with more than " STR(LH_HTML_MAX_ATTRIBUTES)
+            " attributes";
+    }
+    w.text.max = len;
+    if (bounds != NULL) {
+        w.cancel = bounds->cancel;
+        if (bounds->timeout_ms > 0)
+            w.deadline_ms = now_ms() + bounds->timeout_ms;
+    }
     p->bytes = len;
     if (len == 0)
         return 0;
@@ -449,8 +518,10 @@ lh_page_parse(const char *html, size_t len, const char *base_url,
         xmlFreeDoc(ctxt->myDoc);
         ctxt->myDoc = NULL;
     }
-    if (w.failed || ctxt->errNo == XML_ERR_NO_MEMORY)
+    if (w.failed || (!w.stopped && ctxt->errNo == XML_ERR_NO_MEMORY))
         goto out;
+    if (w.stopped)
+        p->bytes = w.stopped_at;
     if (keep_text(&w.title, &p->title) == -1 ||
         keep_text(&w.h1, &p->h1) == -1)
         goto out;

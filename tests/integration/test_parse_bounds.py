@@ -169,5 +169,51 @@ def unchanged_bytes_are_parsed_once():
         d.check_stop()
 
 
+def page(body):
+    return {"status": 200, "body": body,
+            "headers": {"Content-Type": "text/html; charset=utf-8"}}
+
+
+@test(deadline=120)
+def hostile_linked_pages_are_read_up_to_the_trouble():
+    # The content checks read linked pages with the same parser: with
+    # max_body_bytes at its largest, each of these held it for minutes.
+    # They are read up to where the trouble starts, and what was read
+    # before stands (the title that says not found).
+    size = 6 * MiB
+    lab = "<title>Coastal Ecology Lab</title>"
+    gone = "<title>Page not found</title>"
+    crowd = "<p " + " ".join("a%d" % i for i in range(size // 8)) + ">x</p>"
+    sloppy = "<div>" * 2000 + "</span>" * 300
+    srv = serve({"/stray": page(lab + nested_then_stray(size)),
+                 "/stray-gone": page(gone + nested_then_stray(size)),
+                 "/crowd": page(lab + crowd + "<h1>Page not found</h1>"),
+                 # Look-alikes, read to the end: 256 attributes, a few
+                 # hundred stray end tags.
+                 "/wide": page(lab + wide_tags(MiB) + "<h1>Page not "
+                               "found</h1>"),
+                 "/sloppy": page(lab + sloppy + "<h1>Page not found</h1>"),
+                 "*": {"status": 404, "body": "<title>404</title>"}})
+    want = {"/stray": ("ok", None), "/stray-gone": ("stale", "Page not "
+            "found"), "/crowd": ("ok", None), "/wide": ("stale", "Page "
+            "not found"), "/sloppy": ("stale", "Page not found")}
+    urls = [srv.url(p) for p in want]
+    r = lhtest.run_once(dict(BASE, directory=lhtest.write_list_directory(
+        urls), content_checks="yes", max_body_bytes="16MiB"), timeout=90)
+    check(not r.timed_out, "--once still running after 90 s")
+    check(r.duration < 30, "pages read in %.1f s, not under 30 (about "
+          "one on an idle machine)" % r.duration)
+    for path, (state, said) in want.items():
+        link = r.link(srv.url(path)) or {}
+        check_eq(state, link.get("state"), "state of %s (%s)"
+                 % (path, link.get("reason")))
+        if said is not None:
+            check_in('the page says "%s"' % said, link.get("reason") or "",
+                     "reason of %s" % path)
+    crowd_page = (r.link(srv.url("/crowd")) or {}).get("page") or {}
+    check_eq(len(lab), crowd_page.get("bytes"),
+             "/crowd: the bytes read stop at the crowded tag")
+
+
 if __name__ == "__main__":
     lhtest.main()

@@ -4,9 +4,11 @@
  * hostile input that must stay bounded.
  */
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "htmlguard.h"
 #include "page.h"
 #include "strmap.h"
 #include "test.h"
@@ -120,7 +122,7 @@ test_rows(void)
         struct lh_page p;
 
         TEST_ROW_BEGIN();
-        CHECK_INT_EQ(0, lh_page_parse(row->html, strlen(row->html), BASE,
+        CHECK_INT_EQ(0, lh_page_parse(row->html, strlen(row->html), BASE, NULL,
             &p));
         /* Invalid bytes: a title of valid text, whatever it is. */
         if (strcmp(row->name, "invalid UTF-8 in the title") != 0)
@@ -147,10 +149,10 @@ test_fingerprint(void)
 {
     struct lh_page a, b, c;
 
-    CHECK_INT_EQ(0, lh_page_parse("<p>Hello   world</p>", 20, BASE, &a));
-    CHECK_INT_EQ(0, lh_page_parse("<div>\n Hello\tworld </div>", 26, BASE,
+    CHECK_INT_EQ(0, lh_page_parse("<p>Hello   world</p>", 20, BASE, NULL, &a));
+    CHECK_INT_EQ(0, lh_page_parse("<div>\n Hello\tworld </div>", 26, BASE, NULL,
         &b));
-    CHECK_INT_EQ(0, lh_page_parse("<p>Hello there</p>", 18, BASE, &c));
+    CHECK_INT_EQ(0, lh_page_parse("<p>Hello there</p>", 18, BASE, NULL, &c));
     CHECK_INT_EQ(11, a.text_bytes);
     CHECK(a.text_hash == lh_hash_bytes("Hello world", 11));
     CHECK(a.text_hash == b.text_hash);
@@ -158,7 +160,7 @@ test_fingerprint(void)
     lh_page_cleanup(&a);
     lh_page_cleanup(&b);
     lh_page_cleanup(&c);
-    CHECK_INT_EQ(0, lh_page_parse("", 0, BASE, &a));
+    CHECK_INT_EQ(0, lh_page_parse("", 0, BASE, NULL, &a));
     CHECK(a.title == NULL);
     CHECK_INT_EQ(0, a.text_bytes);
     lh_page_cleanup(&a);
@@ -190,14 +192,14 @@ test_hostile(void)
     char *s;
 
     s = repeat("<title>", "\xc3\xa9", 200000, "</title>");
-    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &p));
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
     CHECK(p.title != NULL && strlen(p.title) <= LH_PAGE_TEXT_MAX);
     CHECK(p.title != NULL && strlen(p.title) >= LH_PAGE_TEXT_MAX - 1);
     lh_page_cleanup(&p);
     free(s);
 
     s = repeat("<h1>", "<div><span>x", 50000, "");
-    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &p));
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
     CHECK(p.h1 != NULL && strlen(p.h1) <= LH_PAGE_TEXT_MAX);
     lh_page_cleanup(&p);
     free(s);
@@ -210,16 +212,109 @@ test_hostile(void)
             exit(EXIT_FAILURE);
         for (size_t i = 0; i < times; i++)
             memcpy(s + i * unit, junk, unit);
-        CHECK_INT_EQ(0, lh_page_parse(s, unit * times, BASE, &p));
+        CHECK_INT_EQ(0, lh_page_parse(s, unit * times, BASE, NULL, &p));
         lh_page_cleanup(&p);
         free(s);
     }
 
     s = repeat("<meta http-equiv=refresh content=\"0; url=", "a", 100000,
         "\">");
-    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &p));
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
     CHECK_INT_EQ(0, p.refresh_delay);
     lh_page_cleanup(&p);
+    free(s);
+}
+
+/* A page with a tag of natts attributes, a title before it and an h1
+ * after it. */
+static char *
+wide_page(size_t natts, size_t *tag_at)
+{
+    static const char head[] = "<title>Coastal Ecology Lab</title><p";
+
+    *tag_at = sizeof(head) - 1 - 2;
+    return repeat(head, " a", natts, "><h1>Page not found</h1>");
+}
+
+/* What would hold libxml2 for seconds ends the reading where it starts;
+ * what was read before stands, and p.cut says why.  The look-alikes that
+ * real pages are, are read to the end. */
+static void
+test_bounds(void)
+{
+    struct lh_page p;
+    size_t at;
+    char *s;
+
+    s = wide_page(LH_HTML_MAX_ATTRIBUTES + 1, &at);
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
+    CHECK_STR_EQ("Coastal Ecology Lab", p.title);
+    CHECK(p.h1 == NULL);
+    CHECK_INT_EQ((long long)at, (long long)p.bytes);
+    CHECK(p.cut != NULL && strstr(p.cut, "attributes") != NULL);
+    lh_page_cleanup(&p);
+    free(s);
+    s = wide_page(LH_HTML_MAX_ATTRIBUTES, &at);
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
+    CHECK_STR_EQ("Page not found", p.h1);
+    CHECK_INT_EQ((long long)strlen(s), (long long)p.bytes);
+    CHECK(p.cut == NULL);
+    lh_page_cleanup(&p);
+    free(s);
+
+    /* 200,000 nested divs then stray end tags: minutes for libxml2. */
+    {
+        char *deep = repeat("<title>Coastal Ecology Lab</title>", "<div>",
+            200000, "");
+
+        s = repeat(deep, "</span>", 200000, "");
+        free(deep);
+    }
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
+    CHECK_STR_EQ("Coastal Ecology Lab", p.title);
+    CHECK(p.cut != NULL && strstr(p.cut, "end tags") != NULL);
+    CHECK(p.bytes > 200000 * 5 && p.bytes < strlen(s));
+    lh_page_cleanup(&p);
+    free(s);
+    /* A few hundred stray end tags in a deep page: a real page's sloppiness. */
+    {
+        char *deep = repeat("<title>Coastal Ecology Lab</title>", "<div>",
+            2000, "");
+
+        s = repeat(deep, "</span>", 300, "<h1>Welcome</h1>");
+        free(deep);
+    }
+    CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
+    CHECK(p.cut == NULL);
+    CHECK_STR_EQ("Welcome", p.h1);
+    lh_page_cleanup(&p);
+    free(s);
+
+    /* The time limit and the cancel flag, on a page of 4 MiB of text. */
+    s = repeat("<title>Coastal Ecology Lab</title>", "<p>salt marsh</p>\n",
+        4 << 20 >> 4, "<h1>Page not found</h1>");
+    {
+        atomic_int cancel;
+        struct lh_page_bounds b = { 0, &cancel };
+
+        atomic_init(&cancel, 1);
+        CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &b, &p));
+        CHECK_STR_EQ("the check was cancelled", p.cut);
+        CHECK(p.h1 == NULL && p.bytes < strlen(s));
+        lh_page_cleanup(&p);
+        atomic_store(&cancel, 0);
+        b.timeout_ms = 1;
+        CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &b, &p));
+        CHECK(p.cut != NULL && strstr(p.cut, "longer") != NULL);
+        CHECK(p.h1 == NULL && p.bytes < strlen(s));
+        lh_page_cleanup(&p);
+        b.timeout_ms = 60000;
+        CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, &b, &p));
+        CHECK(p.cut == NULL);
+        CHECK_STR_EQ("Page not found", p.h1);
+        CHECK_INT_EQ((long long)strlen(s), (long long)p.bytes);
+        lh_page_cleanup(&p);
+    }
     free(s);
 }
 
@@ -268,6 +363,7 @@ main(void)
     RUN_TEST(test_rows);
     RUN_TEST(test_fingerprint);
     RUN_TEST(test_hostile);
+    RUN_TEST(test_bounds);
     RUN_TEST(test_refresh_parse);
     TEST_EXIT();
 }
