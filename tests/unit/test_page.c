@@ -236,6 +236,17 @@ wide_page(size_t natts, size_t *tag_at)
     return repeat(head, " a", natts, "><h1>Page not found</h1>");
 }
 
+/* A title, depth nested divs, stray end tags, then tail. */
+static char *
+deep_page(size_t depth, size_t stray, const char *tail)
+{
+    char *deep = repeat("<title>Coastal Ecology Lab</title>", "<div>", depth,
+        ""), *s = repeat(deep, "</span>", stray, tail);
+
+    free(deep);
+    return s;
+}
+
 /* What would hold libxml2 for seconds ends the reading where it starts;
  * what was read before stands, and p.cut says why.  The look-alikes that
  * real pages are, are read to the end. */
@@ -263,13 +274,7 @@ test_bounds(void)
     free(s);
 
     /* 200,000 nested divs then stray end tags: minutes for libxml2. */
-    {
-        char *deep = repeat("<title>Coastal Ecology Lab</title>", "<div>",
-            200000, "");
-
-        s = repeat(deep, "</span>", 200000, "");
-        free(deep);
-    }
+    s = deep_page(200000, 200000, "");
     CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
     CHECK_STR_EQ("Coastal Ecology Lab", p.title);
     CHECK(p.cut != NULL && strstr(p.cut, "end tags") != NULL);
@@ -277,13 +282,7 @@ test_bounds(void)
     lh_page_cleanup(&p);
     free(s);
     /* A few hundred stray end tags in a deep page: a real page's sloppiness. */
-    {
-        char *deep = repeat("<title>Coastal Ecology Lab</title>", "<div>",
-            2000, "");
-
-        s = repeat(deep, "</span>", 300, "<h1>Welcome</h1>");
-        free(deep);
-    }
+    s = deep_page(2000, 300, "<h1>Welcome</h1>");
     CHECK_INT_EQ(0, lh_page_parse(s, strlen(s), BASE, NULL, &p));
     CHECK(p.cut == NULL);
     CHECK_STR_EQ("Welcome", p.h1);
