@@ -289,13 +289,15 @@ def cycle_allocation_failures_fail_checks_not_the_process():
               "%s: failures injected (%r)" % (out.what, stats))
 
 
-@test(deadline=90)
-def html_directory_allocation_failures_end_the_cycle():
-    # libxml2 2.9's HTML parser, told of its own allocation failure, kept
-    # looping over input it no longer read: the process never ended.
-    s = Setup(html=True)
-    out, stats = s.run("HTML, no failure", from_="uv_run", every=10 ** 9)
-    # Exit 1: the page parsed, and one of its links is a 404.
+def directory_sweep(kind, what, **form):
+    """A directory of this form (Setup's keyword) parsed under allocation
+    failures: single ones over its first 1,500 allocations, then every
+    Nth from points spread over the run.  The process always ends, and a
+    failure while parsing ends the cycle with exit 2."""
+    s = Setup(**form)
+    out, stats = s.run("%s, no failure" % kind, from_="uv_run",
+                       every=10 ** 9)
+    # Exit 1: the directory parsed, and one of its links is a 404.
     if not out.clean() or not check_eq(1, out.rc, "exit status"):
         return
     total = stats[0] if stats else 0
@@ -303,39 +305,28 @@ def html_directory_allocation_failures_end_the_cycle():
     grid = [(1, k) for k in range(0, min(total, 1500), 5)] + \
         [(every, after) for every in (3, 13, 64, 211)
          for after in range(0, total, max(1, total // 12))]
-    cells = (("HTML, FAIL_EVERY=%d FAIL_AFTER=%d" % (every, after),
+    cells = (("%s, FAIL_EVERY=%d FAIL_AFTER=%d" % (kind, every, after),
               dict(from_="uv_run", every=every, after=after,
                    times=1 if every == 1 else 10 ** 9))
              for every, after in grid)
     for out, stats in s.sweep(cells):
         exits[out.rc] = exits.get(out.rc, 0) + 1
-    check(exits.get(2), "a failure while parsing the page ends the cycle "
-          "with exit 2 (%r)" % exits)
+    check(exits.get(2), "a failure while parsing the %s ends the cycle "
+          "with exit 2 (%r)" % (what, exits))
+
+
+@test(deadline=90)
+def html_directory_allocation_failures_end_the_cycle():
+    # libxml2 2.9's HTML parser, told of its own allocation failure, kept
+    # looping over input it no longer read: the process never ended.
+    directory_sweep("HTML", "page", html=True)
 
 
 @test(deadline=90)
 def markdown_directory_allocation_failures_end_the_cycle():
     # cmark aborts the process when its own allocator fails; lib/dir_md.c
     # gives it one that unwinds the parse instead.
-    s = Setup(markdown=True)
-    out, stats = s.run("Markdown, no failure", from_="uv_run",
-                       every=10 ** 9)
-    # Exit 1: the list parsed, and one of its links is a 404.
-    if not out.clean() or not check_eq(1, out.rc, "exit status"):
-        return
-    total = stats[0] if stats else 0
-    exits = {}
-    grid = [(1, k) for k in range(0, min(total, 1500), 5)] + \
-        [(every, after) for every in (3, 13, 64, 211)
-         for after in range(0, total, max(1, total // 12))]
-    cells = (("Markdown, FAIL_EVERY=%d FAIL_AFTER=%d" % (every, after),
-              dict(from_="uv_run", every=every, after=after,
-                   times=1 if every == 1 else 10 ** 9))
-             for every, after in grid)
-    for out, stats in s.sweep(cells):
-        exits[out.rc] = exits.get(out.rc, 0) + 1
-    check(exits.get(2), "a failure while parsing the list ends the cycle "
-          "with exit 2 (%r)" % exits)
+    directory_sweep("Markdown", "list", markdown=True)
 
 
 @test(deadline=60)
