@@ -1274,9 +1274,9 @@ tree_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 }
 
 /*
- * The tree of the page, or NULL with the error set.  (The tree builder
- * stops at a depth of 256, libxml2's xmlParserMaxDepth, keeping what it
- * read: misplaced end tags cost it that much at most.)
+ * The tree of the page, or NULL with the error set.  The tree builder
+ * stops at a depth of 256, libxml2's xmlParserMaxDepth (html_error then
+ * refuses the page): misplaced end tags cost it that much at most.
  */
 static htmlDocPtr
 read_tree(struct lh_dir_parser *p, const char *html, size_t len)
@@ -1381,6 +1381,17 @@ html_error(void *arg, xmlErrorPtr e)
         return;
     if (e->code == XML_ERR_NO_MEMORY) {
         g->nomem = 1;
+        guard_stop(g);
+        return;
+    }
+    /* The tree builder stops at xmlParserMaxDepth and reads no further:
+     * what follows would be lost without a word. */
+    if (g->start != NULL && e->code == XML_ERR_INTERNAL_ERROR &&
+        e->message != NULL && strstr(e->message, "Excessive depth") != NULL) {
+        lh_seterr(p->err, p->errlen, "%s:%d: elements nested more than %u "
+            "deep; refused, as directory_xpath and region_xpath read a tree "
+            "of the page and libxml2 builds none deeper", p->source,
+            guard_line(g), xmlParserMaxDepth);
         guard_stop(g);
         return;
     }

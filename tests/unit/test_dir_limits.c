@@ -229,6 +229,41 @@ test_timeout(void)
     free(html);
 }
 
+/*
+ * The XPath options read a tree of the page, and libxml2 builds none
+ * deeper than 256 elements: it stops reading there.  An organization
+ * after that point would be lost without a word, so the page is refused
+ * with the line.  Control: 200 deep, every entry read.
+ */
+static void
+test_xpath_depth(void)
+{
+    struct lh_dir_options opt;
+    char err[512], *open_, *html;
+    size_t n;
+
+    memset(&opt, 0, sizeof(opt));
+    opt.entry_xpath = "//p[a]";
+    open_ = page("", "<div>", 300, "\n");
+    html = page(open_ + strlen(ORG), "", 0,
+        "<p><a href=\"https://deep.example/\">Deep</a></p>\n");
+    CHECK_INT_EQ(-1, parse(html, &opt, &n, err, sizeof(err)));
+    CHECK_STR_CONTAINS("page.html:3: ", err);  /* the line of the divs */
+    CHECK_STR_CONTAINS("nested more than 256 deep", err);
+    free(open_);
+    free(html);
+
+    memset(&opt, 0, sizeof(opt));
+    opt.entry_xpath = "//p[a]";
+    open_ = page("", "<div>", 200, "\n");
+    html = page(open_ + strlen(ORG), "", 0,
+        "<p><a href=\"https://deep.example/\">Deep</a></p>\n");
+    CHECK_INT_EQ(0, parse(html, &opt, &n, err, sizeof(err)));
+    CHECK_INT_EQ(2, n);
+    free(open_);
+    free(html);
+}
+
 static void *
 cancel_soon(void *arg)
 {
@@ -303,6 +338,7 @@ main(void)
     RUN_TEST(test_attributes);
     RUN_TEST(test_json_line);
     RUN_TEST(test_timeout);
+    RUN_TEST(test_xpath_depth);
     RUN_TEST(test_cancel);
     RUN_TEST(test_fixtures);
     TEST_EXIT();
