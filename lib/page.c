@@ -184,15 +184,12 @@ static const char *const parking_marks[] = {
     "parked.com", "smartname.com", "voodoo.com",
 };
 
+/* ASCII letters in either case; linear in the text (a page's text may
+ * be megabytes). */
 static bool
 icontains(const char *hay, const char *needle)
 {
-    size_t n = strlen(needle);
-
-    for (; *hay != '\0'; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
-            return true;
-    return false;
+    return strcasestr(hay, needle) != NULL;
 }
 
 static void
