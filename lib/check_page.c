@@ -92,6 +92,8 @@ parse_work_cb(uv_work_t *req)
     struct page_work *pw = req->data;
     struct lh_page_bounds bounds = { LH_PAGE_PARSE_MS, &pw->cancel };
 
+    if (atomic_load(&pw->cancel))
+        return;
     pw->rc = lh_page_parse(pw->html, pw->len, pw->base, &bounds, &pw->page);
 }
 
@@ -149,6 +151,7 @@ lh_check_page_cancel(struct lh_check *c)
     if (pw == NULL)
         return;
     atomic_store(&pw->cancel, 1);
+    (void)uv_cancel((uv_req_t *)&pw->req);  /* if it has not started */
     pw->c = NULL;
     pw->orphan = c->page_buf;
     c->page_buf = NULL;
