@@ -52,7 +52,10 @@ struct lh_monitor {
 
     struct lh_links links;
     struct lh_links seed;           /* previous run, until the first sync */
-    struct lh_directory dir;        /* last good */
+    struct lh_directory dir;        /* last good: its format and warnings;
+                                       its entries are in links (and in
+                                       dir only in LH_MONITOR_LIST) */
+    size_t dir_n;                   /* its entries (of this shard) */
     bool have_dir;
     char *dir_error;                /* last load error, NULL when fine */
     unsigned long long dir_hash;    /* of the bytes last parsed */
@@ -763,8 +766,14 @@ directory_parsed(struct lh_monitor *m, struct parse_job *j)
         seed_links(m);
     apply_rules(m);
     m->have_dir = true;
+    m->dir_n = m->dir.n;
     if (m->mode == LH_MONITOR_LIST && m->hooks.listed != NULL)
         m->hooks.listed(&m->dir, &m->cfg, m->hooks.arg);
+    /* Merged, the entries are in the links: a second copy of every
+     * URL and name would only cost memory (the bytes' hash and length
+     * are what tell an unchanged directory). */
+    if (m->mode != LH_MONITOR_LIST)
+        lh_directory_drop_entries(&m->dir);
 }
 
 /* Back on the loop after parse_work, or after a cancel before it ran. */
@@ -811,7 +820,7 @@ directory_bytes(struct lh_monitor *m, char *buf, size_t len, char *etag,
             m->cfg.directory);
         if (m->dir_error != NULL)
             log_notice("%s: loaded again (%zu organizations)",
-                m->cfg.directory, m->dir.n);
+                m->cfg.directory, m->dir_n);
         lh_replace_string(&m->dir_error, NULL);
         keep_validators(m, &etag, &last_modified);
         free(buf);

@@ -52,7 +52,8 @@ void
 lh_links_init(struct lh_links *links)
 {
     memset(links, 0, sizeof(*links));
-    lh_strmap_init(&links->by_url);
+    /* The keys are the links' own URLs: each URL is stored once. */
+    lh_strmap_init_borrowed(&links->by_url);
 }
 
 void
@@ -61,11 +62,15 @@ lh_link_free(struct lh_link *l)
     if (l == NULL)
         return;
     free(l->url);
-    free(l->request_url);
-    free(l->note);
-    free(l->name);
-    free(l->region);
-    free(l->description);
+    if (l->text != NULL) {
+        free(l->text);
+    } else {
+        free(l->request_url);
+        free(l->note);
+        free(l->name);
+        free(l->region);
+        free(l->description);
+    }
     free(l->new_url);
     free(l->reason);
     free(l->inconclusive);
@@ -162,41 +167,55 @@ lh_link_request_url(const struct lh_link *l)
     return l->request_url != NULL ? l->request_url : l->url;
 }
 
+/* Copy s to *p, NUL included, and move *p past it; returns where it
+ * went. */
 static char *
-dup_or_empty(const char *s)
+put_text(char **p, const char *s)
 {
-    return strdup(s != NULL ? s : "");
+    char *at = *p;
+    size_t n = strlen(s) + 1;
+
+    memcpy(at, s, n);
+    *p += n;
+    return at;
 }
 
-/* Replace a link's entry strings, all or nothing. */
+/*
+ * Replace a link's entry strings, all or nothing.  They go into one
+ * block (l->text): at a million links, five allocations of a few bytes
+ * each cost more than the text.  A request URL that is the URL itself
+ * is not stored again (lh_link_request_url).
+ */
 static int
 set_entry(struct lh_link *l, const struct lh_entry *e)
 {
-    char *name = dup_or_empty(e->name);
-    char *region = dup_or_empty(e->region);
-    char *desc = dup_or_empty(e->description);
-    char *req = strdup(e->request_url != NULL ? e->request_url : e->url);
-    char *note = e->note != NULL ? strdup(e->note) : NULL;
+    const char *name = e->name != NULL ? e->name : "";
+    const char *region = e->region != NULL ? e->region : "";
+    const char *desc = e->description != NULL ? e->description : "";
+    const char *req = e->request_url != NULL &&
+        strcmp(e->request_url, l->url) != 0 ? e->request_url : NULL;
+    size_t len = strlen(name) + strlen(region) + strlen(desc) + 3 +
+        (req != NULL ? strlen(req) + 1 : 0) +
+        (e->note != NULL ? strlen(e->note) + 1 : 0);
+    char *text, *p;
 
-    if (name == NULL || region == NULL || desc == NULL || req == NULL ||
-        (e->note != NULL && note == NULL)) {
-        free(name);
-        free(region);
-        free(desc);
-        free(req);
-        free(note);
+    if ((text = p = malloc(len)) == NULL)
         return -1;
+    if (l->text != NULL) {
+        free(l->text);
+    } else {
+        free(l->name);
+        free(l->region);
+        free(l->description);
+        free(l->request_url);
+        free(l->note);
     }
-    free(l->name);
-    free(l->region);
-    free(l->description);
-    free(l->request_url);
-    free(l->note);
-    l->name = name;
-    l->region = region;
-    l->description = desc;
-    l->request_url = req;
-    l->note = note;
+    l->text = text;
+    l->name = put_text(&p, name);
+    l->region = put_text(&p, region);
+    l->description = put_text(&p, desc);
+    l->request_url = req != NULL ? put_text(&p, req) : NULL;
+    l->note = e->note != NULL ? put_text(&p, e->note) : NULL;
     l->line = e->line;
     return 0;
 }
@@ -211,7 +230,7 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
     struct lh_strmap by_url;
     size_t nfresh = 0;
 
-    lh_strmap_init(&by_url);
+    lh_strmap_init_borrowed(&by_url);
     if (dir->n > 0 &&
         ((v = calloc(dir->n, sizeof(*v))) == NULL ||
          (entry = calloc(dir->n, sizeof(*entry))) == NULL ||
@@ -234,7 +253,7 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
             if ((l->url = strdup(e->url)) == NULL || set_entry(l, e) == -1)
                 goto fail;
         }
-        if (lh_strmap_put(&by_url, e->url, l) == -1)
+        if (lh_strmap_put(&by_url, l->url, l) == -1)
             goto fail;
         entry[by_url.n - 1] = i;
         v[by_url.n - 1] = l;
