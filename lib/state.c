@@ -308,7 +308,9 @@ lh_state_history_push(struct lh_link *link, enum lh_state state,
             (LH_HISTORY_LEN - 1) * sizeof(link->history_at[0]));
         link->nhistory--;
     }
-    link->history_at[link->nhistory] = at;
+    /* Four bytes a verdict, not eight: sixteen of them per link. */
+    link->history_at[link->nhistory] = at > 0 && at <= (long long)UINT32_MAX ?
+        (uint32_t)at : 0;
     link->history[link->nhistory++] = (unsigned char)state;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "classify.h"
 #include "directory.h"
@@ -74,8 +75,9 @@ struct lh_link {
     unsigned consecutive_failures;  /* bad verdicts in a row */
     unsigned consecutive_good;      /* good verdicts in a row */
     unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
-    long long history_at[LH_HISTORY_LEN];   /* Unix time of each; 0: not
-                                               known (an older file's) */
+    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each; 0: not
+                                               known (an older file's, or
+                                               one outside 1970-2106) */
     unsigned nhistory;
     bool flapping;              /* alternating between good and bad */
     bool cert_warning;          /* its certificate is within cert_warn_days
