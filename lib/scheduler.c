@@ -177,7 +177,13 @@ static void finish_if_done(struct lh_scheduler *s);
 static void
 page_seen(const struct lh_link *l, struct lh_page_seen *seen)
 {
-    const struct lh_page_memo *m = &l->page;
+    struct lh_page_memo none;
+    const struct lh_page_memo *m = l->page;
+
+    if (m == NULL) {
+        lh_page_memo_init(&none);
+        m = &none;
+    }
 
     seen->read_at = m->read_at;
     seen->read_mono_ms = m->read_mono_ms;
@@ -200,15 +206,15 @@ keep_page_verdict(struct lh_link *l)
     struct lh_result *r = &l->result;
     struct lh_page_seen seen;
 
-    if (r->page != NULL || l->page.read_at == 0 ||
-        l->page.state == LH_STATE_OK || l->page.reason == NULL ||
+    if (r->page != NULL || l->page == NULL || l->page->read_at == 0 ||
+        l->page->state == LH_STATE_OK || l->page->reason == NULL ||
         r->seen_status == 0)
         return;
     page_seen(l, &seen);
     if (lh_check_answer_changed(&seen, r))
         return;
-    if ((r->kept_reason = strdup(l->page.reason)) != NULL)
-        r->kept_state = (int)l->page.state;
+    if ((r->kept_reason = strdup(l->page->reason)) != NULL)
+        r->kept_state = (int)l->page->state;
 }
 
 /* Verdict, state, report of link i, whose check finished, in a

@@ -56,6 +56,24 @@ lh_links_init(struct lh_links *links)
     lh_strmap_init_borrowed(&links->by_url);
 }
 
+static void
+page_free(struct lh_link *l)
+{
+    if (l->page != NULL) {
+        lh_page_memo_cleanup(l->page);
+        free(l->page);
+        l->page = NULL;
+    }
+}
+
+struct lh_page_memo *
+lh_link_page(struct lh_link *l)
+{
+    if (l->page == NULL && (l->page = malloc(sizeof(*l->page))) != NULL)
+        lh_page_memo_init(l->page);
+    return l->page;
+}
+
 void
 lh_link_free(struct lh_link *l)
 {
@@ -75,7 +93,7 @@ lh_link_free(struct lh_link *l)
     free(l->reason);
     free(l->inconclusive);
     lh_result_cleanup(&l->result);
-    lh_page_memo_cleanup(&l->page);
+    page_free(l);
     free(l);
 }
 
@@ -403,8 +421,7 @@ lh_state_forget(struct lh_link *l)
     l->cert_warning = false;
     l->checked = false;
     l->accepted = 0;
-    lh_page_memo_cleanup(&l->page);
-    lh_page_memo_init(&l->page);
+    page_free(l);
 }
 
 bool
@@ -439,7 +456,13 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->flapping = src->flapping;
     dst->cert_warning = src->cert_warning;
     dst->accepted = src->accepted;
-    return lh_page_memo_copy(&dst->page, &src->page);
+    if (src->page == NULL) {
+        page_free(dst);
+        return 0;
+    }
+    if (lh_link_page(dst) == NULL)
+        return -1;
+    return lh_page_memo_copy(dst->page, src->page);
 }
 
 enum lh_cert_event
@@ -531,10 +554,14 @@ lh_state_page(struct lh_link *link, const struct lh_verdict *v)
         (m.state != LH_STATE_OK &&
             dup_or_null(&m.reason, v->reason) == -1)) {
         lh_page_memo_cleanup(&m);
-        lh_page_memo_cleanup(&link->page);
+        page_free(link);
         return -1;
     }
-    lh_page_memo_cleanup(&link->page);
-    link->page = m;
+    if (lh_link_page(link) == NULL) {
+        lh_page_memo_cleanup(&m);
+        return -1;
+    }
+    lh_page_memo_cleanup(link->page);
+    *link->page = m;
     return 0;
 }

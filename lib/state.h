@@ -85,7 +85,8 @@ struct lh_link {
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
                                    gave one */
-    struct lh_page_memo page;   /* its page when last read */
+    struct lh_page_memo *page;  /* its page when last read; NULL: never
+                                   (most links, and a memo is 100 bytes) */
 
     /* The configuration's rules (rules.h). */
     unsigned excluded;          /* the exclude rule that keeps it from
@@ -234,6 +235,9 @@ int lh_state_page(struct lh_link *link, const struct lh_verdict *v);
 int lh_page_memo_copy(struct lh_page_memo *dst,
     const struct lh_page_memo *src);
 void lh_page_memo_init(struct lh_page_memo *m);
+/* The link's page memo, made (empty: never read) when it has none; NULL
+ * when out of memory.  The link owns it. */
+struct lh_page_memo *lh_link_page(struct lh_link *l);
 void lh_page_memo_cleanup(struct lh_page_memo *m);
 
 enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,

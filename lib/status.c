@@ -290,7 +290,7 @@ static void
 put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
 {
     PUT(e, ",\n      \"page\": ");
-    if (m->read_at <= 0) {
+    if (m == NULL || m->read_at <= 0) {
         PUT(e, "null");
         return;
     }
@@ -433,7 +433,7 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     /* Kept from the previous run too, as its warning is. */
     put_time(e, r->cert_expiry);
     put_warnings(e, l, now);
-    put_page(e, &l->page, lh_link_request_url(l));
+    put_page(e, l->page, lh_link_request_url(l));
     PUT(e, "\n    }");
 }
 
@@ -690,7 +690,7 @@ static int
 seed_page(struct lh_link *l, const cJSON *item)
 {
     const cJSON *pg = cJSON_GetObjectItemCaseSensitive(item, "page"), *n;
-    struct lh_page_memo *m = &l->page;
+    struct lh_page_memo memo, *m = &memo;
     const char *hash = json_str(pg, "text_hash");
     enum lh_state st;
     char *end;
@@ -730,6 +730,11 @@ seed_page(struct lh_link *l, const cJSON *item)
         lh_page_memo_cleanup(m);
         return -1;
     }
+    if (lh_link_page(l) == NULL) {
+        lh_page_memo_cleanup(m);
+        return -1;
+    }
+    *l->page = memo;
     return 0;
 drop:
     lh_page_memo_cleanup(m);
