@@ -739,7 +739,8 @@ directory_parsed(struct lh_monitor *m, struct parse_job *j)
     for (size_t i = 0; i < fresh->nwarnings; i++)
         log_warnx("%s", fresh->warnings[i]);
     if (m->mode != LH_MONITOR_LIST &&
-        lh_links_sync(&m->links, fresh, added_cb, removed_cb, m) == -1) {
+        lh_links_sync_take(&m->links, fresh, added_cb, removed_cb, m) ==
+        -1) {
         directory_failed(m, "out of memory while merging the directory");
         return;
     }

@@ -257,6 +257,10 @@ record(struct lh_scheduler *s, size_t i)
     (void)lh_state_page(l, &v);     /* a failure: the page is read again */
     lh_result_drop_page(&l->result);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
+    /* The URL the check was given is the link's own (request_url): the
+     * verdict was its last reader, and a link keeps one copy. */
+    free(l->result.url);
+    l->result.url = NULL;
     t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
         s->link_cb(l, &t, s->arg);

@@ -238,8 +238,21 @@ set_entry(struct lh_link *l, const struct lh_entry *e)
     return 0;
 }
 
-int
-lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+/* An entry's strings, once a new link has them. */
+static void
+free_entry_strings(struct lh_entry *e)
+{
+    free(e->region);
+    free(e->name);
+    free(e->description);
+    free(e->request_url);
+    free(e->note);
+    e->region = e->name = e->description = e->request_url = e->note = NULL;
+}
+
+/* lh_links_sync, or with take lh_links_sync_take. */
+static int
+sync(struct lh_links *links, struct lh_directory *dir, bool take,
     void (*added)(const struct lh_link *, void *),
     void (*removed)(const struct lh_link *, void *), void *arg)
 {
@@ -258,7 +271,7 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
     /* Build the new order without touching the old table, so a failure
      * halfway leaves it as it was. */
     for (size_t i = 0; i < dir->n; i++) {
-        const struct lh_entry *e = &dir->entries[i];
+        struct lh_entry *e = &dir->entries[i];
         struct lh_link *l = lh_strmap_get(&links->by_url, e->url);
 
         if (lh_strmap_get(&by_url, e->url) != NULL)
@@ -268,8 +281,17 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
                 goto fail;
             fresh[nfresh++] = l;
             lh_result_init(&l->result);
-            if ((l->url = strdup(e->url)) == NULL || set_entry(l, e) == -1)
+            if (take) {
+                l->url = e->url;
+                e->url = NULL;
+            } else if ((l->url = strdup(e->url)) == NULL) {
                 goto fail;
+            }
+            if (set_entry(l, e) == -1)
+                goto fail;
+            /* What was freed is what the next link is made of. */
+            if (take)
+                free_entry_strings(e);
         }
         if (lh_strmap_put(&by_url, l->url, l) == -1)
             goto fail;
@@ -314,6 +336,24 @@ fail:
     free(v);
     lh_strmap_cleanup(&by_url, NULL);
     return -1;
+}
+
+int
+lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg)
+{
+    /* Without take, dir is only read. */
+    return sync(links, (struct lh_directory *)dir, false, added, removed,
+        arg);
+}
+
+int
+lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg)
+{
+    return sync(links, dir, true, added, removed, arg);
 }
 
 void

@@ -166,6 +166,16 @@ const char *lh_link_request_url(const struct lh_link *l);
 int lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
     void (*added)(const struct lh_link *, void *),
     void (*removed)(const struct lh_link *, void *), void *arg);
+/*
+ * As lh_links_sync, for a directory used for nothing else afterwards:
+ * the strings of the entries that become new links are taken over or
+ * freed as the merge goes, so that a million of them are not held
+ * twice.  Whether it succeeds or not, dir's entries are then fit only
+ * for lh_directory_drop_entries or lh_directory_cleanup.
+ */
+int lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg);
 
 /*
  * Record a verdict (the link's result must already hold the check) at
