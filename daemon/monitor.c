@@ -685,6 +685,10 @@ parse_work(uv_work_t *req)
         j->entries = lh_shard_filter(&j->dir, j->shard_index,
             j->shard_count);
     j->took_ms = (double)(uv_hrtime() - t0) / 1e6;
+    /* Parsed, the bytes are only their hash and length (kept in j): they
+     * go before the merge, which is when memory peaks. */
+    free(j->buf);
+    j->buf = NULL;
 }
 
 /* Stop the parse in flight: before it starts, or soon after (the parser

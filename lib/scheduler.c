@@ -32,6 +32,12 @@ struct host {
     bool ready;             /* in the ready ring */
 };
 
+/* A link's previous result, put aside while the cycle is judged. */
+struct held {
+    struct lh_result r;
+    bool final_is_request;
+};
+
 /* A check in flight. */
 struct job {
     struct lh_scheduler *sched;
@@ -56,7 +62,7 @@ struct lh_scheduler {
      * had none; NOMEM: none could be put aside, the new one was dropped
      * and the link's result is still the previous one).  NULL while not
      * finished. */
-    struct lh_result **prev;
+    struct held **prev;
     struct host *hosts;
     size_t nhosts;
     size_t *slots;          /* all hosts' pending arrays, in one block */
@@ -68,16 +74,55 @@ struct lh_scheduler {
     bool starting;          /* inside lh_scheduler_start: never finish */
 };
 
-static struct lh_result fresh_mark, nomem_mark;
+static struct held fresh_mark, nomem_mark;
 #define FRESH (&fresh_mark)
 #define NOMEM (&nomem_mark)
+
+/*
+ * A finished result shares its link's URL: result.url is the request
+ * URL the check was given, and the final URL of a check that asked that
+ * URL alone is the same string.  Both copies go as the check finishes
+ * (a million links would hold them until the cycle is judged); the
+ * request URL is lent back to the result for the classifier, which reads
+ * url and final_url (lh_classify_final_url gives url for a chain without
+ * hops and no final_url), and the status shows it as the final URL
+ * (lh_link_final_url).
+ */
+static void
+share_urls(struct lh_link *l)
+{
+    struct lh_result *r = &l->result;
+
+    l->final_is_request = r->final_url != NULL && r->url != NULL &&
+        r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
+    if (l->final_is_request) {
+        free(r->final_url);
+        r->final_url = NULL;
+    }
+    free(r->url);
+    r->url = NULL;
+}
+
+/* Lend the link's request URL to its result; unlend_url before the
+ * result is cleaned up or kept. */
+static void
+lend_url(struct lh_link *l)
+{
+    l->result.url = (char *)lh_link_request_url(l);
+}
+
+static void
+unlend_url(struct lh_link *l)
+{
+    l->result.url = NULL;
+}
 
 /* Give link i its previous result back: its check does not count. */
 static void
 restore(struct lh_scheduler *s, size_t i)
 {
     struct lh_link *l = s->links->v[i];
-    struct lh_result *prev = s->prev[i];
+    struct held *prev = s->prev[i];
 
     s->prev[i] = NULL;
     if (prev == NULL || prev == NOMEM)
@@ -85,8 +130,10 @@ restore(struct lh_scheduler *s, size_t i)
     lh_result_cleanup(&l->result);
     if (prev == FRESH) {
         lh_result_init(&l->result);
+        l->final_is_request = false;
     } else {
-        l->result = *prev;
+        l->result = prev->r;
+        l->final_is_request = prev->final_is_request;
         free(prev);
     }
 }
@@ -95,11 +142,11 @@ restore(struct lh_scheduler *s, size_t i)
 static void
 forget_prev(struct lh_scheduler *s, size_t i)
 {
-    struct lh_result *prev = s->prev[i];
+    struct held *prev = s->prev[i];
 
     s->prev[i] = NULL;
     if (prev != NULL && prev != FRESH && prev != NOMEM) {
-        lh_result_cleanup(prev);
+        lh_result_cleanup(&prev->r);
         free(prev);
     }
 }
@@ -231,7 +278,9 @@ record(struct lh_scheduler *s, size_t i)
         /* The monitor's own failure: no verdict, the link keeps its last
          * result; the reason is kept beside it. */
         nomem_result(&oom);
+        lend_url(l);
         lh_classify(s->prev[i] == NOMEM ? &oom : &l->result, &v);
+        unlend_url(l);
         restore(s, i);
         memset(&t, 0, sizeof(t));
         t.from = t.to = l->state;
@@ -243,6 +292,7 @@ record(struct lh_scheduler *s, size_t i)
     }
     /* The link keeps the newest result; the old one goes. */
     forget_prev(s, i);
+    lend_url(l);
     keep_page_verdict(l);
     lh_classify(&l->result, &v);
     /* An accept rule changes what is reported, not what the page said:
@@ -257,10 +307,7 @@ record(struct lh_scheduler *s, size_t i)
     (void)lh_state_page(l, &v);     /* a failure: the page is read again */
     lh_result_drop_page(&l->result);
     t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
-    /* The URL the check was given is the link's own (request_url): the
-     * verdict was its last reader, and a link keeps one copy. */
-    free(l->result.url);
-    l->result.url = NULL;
+    unlend_url(l);
     t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
         s->link_cb(l, &t, s->arg);
@@ -276,10 +323,15 @@ judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
     memset(o, 0, sizeof(*o));
     nomem_result(&oom);
     lh_cycle_tally_init(&tally);
-    for (size_t i = 0; i < s->links->n; i++)
-        if (s->prev[i] != NULL)
-            lh_cycle_tally_add(&tally, s->prev[i] == NOMEM ? &oom :
-                &s->links->v[i]->result);
+    for (size_t i = 0; i < s->links->n; i++) {
+        struct lh_link *l = s->links->v[i];
+
+        if (s->prev[i] == NULL)
+            continue;
+        lend_url(l);
+        lh_cycle_tally_add(&tally, s->prev[i] == NOMEM ? &oom : &l->result);
+        unlend_url(l);
+    }
     o->checks = tally.checks;
     o->heard = tally.heard;
     o->inconclusive = lh_classify_cycle(&tally, o->reason,
@@ -304,11 +356,13 @@ complete(struct job *j)
     struct lh_scheduler *s = j->sched;
     struct lh_link *l = s->links->v[j->index];
     struct host *h = j->host;
-    struct lh_result *prev = FRESH;
+    struct held *prev = FRESH;
 
     if (l->checked || !result_is_fresh(&l->result)) {
-        if ((prev = malloc(sizeof(*prev))) != NULL)
-            *prev = l->result;
+        if ((prev = malloc(sizeof(*prev))) != NULL) {
+            prev->r = l->result;
+            prev->final_is_request = l->final_is_request;
+        }
     }
     if (prev == NULL) {
         /* Nowhere to put the previous result: the link keeps it, and
@@ -318,6 +372,7 @@ complete(struct job *j)
     } else {
         s->prev[j->index] = prev;
         l->result = j->result;
+        share_urls(l);
     }
     lh_result_init(&j->result);
     j->check = NULL;

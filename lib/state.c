@@ -187,6 +187,14 @@ lh_link_request_url(const struct lh_link *l)
 
 /* Copy s to *p, NUL included, and move *p past it; returns where it
  * went. */
+const char *
+lh_link_final_url(const struct lh_link *l)
+{
+    if (l->result.final_url == NULL && l->final_is_request)
+        return lh_link_request_url(l);
+    return l->result.final_url;
+}
+
 static char *
 put_text(char **p, const char *s)
 {

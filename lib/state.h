@@ -65,6 +65,9 @@ struct lh_link {
     /* The last check and its verdict. */
     struct lh_result result;
     bool checked;               /* result holds a finished check */
+    bool final_is_request;      /* its final URL was the request URL,
+                                   not stored twice: see
+                                   lh_link_final_url */
     enum lh_state verdict;
     char *reason;               /* one line; NULL before any verdict */
     char *new_url;              /* moved: where the directory should point */
@@ -155,6 +158,10 @@ void lh_link_free(struct lh_link *l);
 /* The address a check of l requests: its request_url, or (a link made
  * without one) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
+/* The last URL its last check asked: result.final_url, or the request
+ * URL when final_is_request (the scheduler drops that copy from a
+ * result it records); NULL when none. */
+const char *lh_link_final_url(const struct lh_link *l);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their

@@ -366,7 +366,7 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     PUT(e, ",\n      \"http_status\": ");
     put_positive(e, c, r->http_status);
     PUT(e, ",\n      \"final_url\": ");
-    put_str(e, c ? r->final_url : NULL);
+    put_str(e, c ? lh_link_final_url(l) : NULL);
     PUT(e, ",\n      \"new_url\": ");
     put_str(e, l->new_url);
     PUT(e, ",\n      \"redirects\": ");
