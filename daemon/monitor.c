@@ -52,7 +52,10 @@ struct lh_monitor {
 
     struct lh_links links;
     struct lh_links seed;           /* previous run, until the first sync */
-    struct lh_directory dir;        /* last good */
+    struct lh_directory dir;        /* last good: its format and warnings;
+                                       its entries are in links (and in
+                                       dir only in LH_MONITOR_LIST) */
+    size_t dir_n;                   /* its entries (of this shard) */
     bool have_dir;
     char *dir_error;                /* last load error, NULL when fine */
     unsigned long long dir_hash;    /* of the bytes last parsed */
@@ -682,6 +685,10 @@ parse_work(uv_work_t *req)
         j->entries = lh_shard_filter(&j->dir, j->shard_index,
             j->shard_count);
     j->took_ms = (double)(uv_hrtime() - t0) / 1e6;
+    /* Parsed, the bytes are only their hash and length (kept in j): they
+     * go before the merge, which is when memory peaks. */
+    free(j->buf);
+    j->buf = NULL;
 }
 
 /* Stop the parse in flight: before it starts, or soon after (the parser
@@ -736,7 +743,8 @@ directory_parsed(struct lh_monitor *m, struct parse_job *j)
     for (size_t i = 0; i < fresh->nwarnings; i++)
         log_warnx("%s", fresh->warnings[i]);
     if (m->mode != LH_MONITOR_LIST &&
-        lh_links_sync(&m->links, fresh, added_cb, removed_cb, m) == -1) {
+        lh_links_sync_take(&m->links, fresh, added_cb, removed_cb, m) ==
+        -1) {
         directory_failed(m, "out of memory while merging the directory");
         return;
     }
@@ -763,8 +771,14 @@ directory_parsed(struct lh_monitor *m, struct parse_job *j)
         seed_links(m);
     apply_rules(m);
     m->have_dir = true;
+    m->dir_n = m->dir.n;
     if (m->mode == LH_MONITOR_LIST && m->hooks.listed != NULL)
         m->hooks.listed(&m->dir, &m->cfg, m->hooks.arg);
+    /* Merged, the entries are in the links: a second copy of every
+     * URL and name would only cost memory (the bytes' hash and length
+     * are what tell an unchanged directory). */
+    if (m->mode != LH_MONITOR_LIST)
+        lh_directory_drop_entries(&m->dir);
 }
 
 /* Back on the loop after parse_work, or after a cancel before it ran. */
@@ -811,7 +825,7 @@ directory_bytes(struct lh_monitor *m, char *buf, size_t len, char *etag,
             m->cfg.directory);
         if (m->dir_error != NULL)
             log_notice("%s: loaded again (%zu organizations)",
-                m->cfg.directory, m->dir.n);
+                m->cfg.directory, m->dir_n);
         lh_replace_string(&m->dir_error, NULL);
         keep_validators(m, &etag, &last_modified);
         free(buf);

@@ -806,10 +806,8 @@ lh_directory_load_file(const char *path, size_t max_bytes,
 }
 
 void
-lh_directory_cleanup(struct lh_directory *dir)
+lh_directory_drop_entries(struct lh_directory *dir)
 {
-    if (dir == NULL)
-        return;
     for (size_t i = 0; i < dir->n; i++) {
         free(dir->entries[i].region);
         free(dir->entries[i].name);
@@ -819,6 +817,16 @@ lh_directory_cleanup(struct lh_directory *dir)
         free(dir->entries[i].description);
     }
     free(dir->entries);
+    dir->entries = NULL;
+    dir->n = 0;
+}
+
+void
+lh_directory_cleanup(struct lh_directory *dir)
+{
+    if (dir == NULL)
+        return;
+    lh_directory_drop_entries(dir);
     for (size_t i = 0; i < dir->nwarnings; i++)
         free(dir->warnings[i]);
     free(dir->warnings);

@@ -171,6 +171,9 @@ int lh_directory_read_file(const char *path, size_t max_bytes, char **out,
 
 /* Frees everything and zeroes *dir; safe on a zeroed struct and on NULL. */
 void lh_directory_cleanup(struct lh_directory *dir);
+/* Free the entries (n becomes 0) and keep the warnings and the format:
+ * what is still shown of a directory once merged into the links. */
+void lh_directory_drop_entries(struct lh_directory *dir);
 
 /* "auto", "wordpress", "html", "list", "markdown"; names for messages. */
 const char *lh_directory_format_name(enum lh_dir_format format);

@@ -52,7 +52,26 @@ void
 lh_links_init(struct lh_links *links)
 {
     memset(links, 0, sizeof(*links));
-    lh_strmap_init(&links->by_url);
+    /* The keys are the links' own URLs: each URL is stored once. */
+    lh_strmap_init_borrowed(&links->by_url);
+}
+
+static void
+page_free(struct lh_link *l)
+{
+    if (l->page != NULL) {
+        lh_page_memo_cleanup(l->page);
+        free(l->page);
+        l->page = NULL;
+    }
+}
+
+struct lh_page_memo *
+lh_link_page(struct lh_link *l)
+{
+    if (l->page == NULL && (l->page = malloc(sizeof(*l->page))) != NULL)
+        lh_page_memo_init(l->page);
+    return l->page;
 }
 
 void
@@ -61,16 +80,20 @@ lh_link_free(struct lh_link *l)
     if (l == NULL)
         return;
     free(l->url);
-    free(l->request_url);
-    free(l->note);
-    free(l->name);
-    free(l->region);
-    free(l->description);
+    if (l->text != NULL) {
+        free(l->text);
+    } else {
+        free(l->request_url);
+        free(l->note);
+        free(l->name);
+        free(l->region);
+        free(l->description);
+    }
     free(l->new_url);
     free(l->reason);
     free(l->inconclusive);
     lh_result_cleanup(&l->result);
-    lh_page_memo_cleanup(&l->page);
+    page_free(l);
     free(l);
 }
 
@@ -162,47 +185,82 @@ lh_link_request_url(const struct lh_link *l)
     return l->request_url != NULL ? l->request_url : l->url;
 }
 
-static char *
-dup_or_empty(const char *s)
+/* Copy s to *p, NUL included, and move *p past it; returns where it
+ * went. */
+const char *
+lh_link_final_url(const struct lh_link *l)
 {
-    return strdup(s != NULL ? s : "");
+    if (l->result.final_url == NULL && l->final_is_request)
+        return lh_link_request_url(l);
+    return l->result.final_url;
 }
 
-/* Replace a link's entry strings, all or nothing. */
+static char *
+put_text(char **p, const char *s)
+{
+    char *at = *p;
+    size_t n = strlen(s) + 1;
+
+    memcpy(at, s, n);
+    *p += n;
+    return at;
+}
+
+/*
+ * Replace a link's entry strings, all or nothing.  They go into one
+ * block (l->text): at a million links, five allocations of a few bytes
+ * each cost more than the text.  A request URL that is the URL itself
+ * is not stored again (lh_link_request_url).
+ */
 static int
 set_entry(struct lh_link *l, const struct lh_entry *e)
 {
-    char *name = dup_or_empty(e->name);
-    char *region = dup_or_empty(e->region);
-    char *desc = dup_or_empty(e->description);
-    char *req = strdup(e->request_url != NULL ? e->request_url : e->url);
-    char *note = e->note != NULL ? strdup(e->note) : NULL;
+    const char *name = e->name != NULL ? e->name : "";
+    const char *region = e->region != NULL ? e->region : "";
+    const char *desc = e->description != NULL ? e->description : "";
+    const char *req = e->request_url != NULL &&
+        strcmp(e->request_url, l->url) != 0 ? e->request_url : NULL;
+    size_t len = strlen(name) + strlen(region) + strlen(desc) + 3 +
+        (req != NULL ? strlen(req) + 1 : 0) +
+        (e->note != NULL ? strlen(e->note) + 1 : 0);
+    char *text, *p;
 
-    if (name == NULL || region == NULL || desc == NULL || req == NULL ||
-        (e->note != NULL && note == NULL)) {
-        free(name);
-        free(region);
-        free(desc);
-        free(req);
-        free(note);
+    if ((text = p = malloc(len)) == NULL)
         return -1;
+    if (l->text != NULL) {
+        free(l->text);
+    } else {
+        free(l->name);
+        free(l->region);
+        free(l->description);
+        free(l->request_url);
+        free(l->note);
     }
-    free(l->name);
-    free(l->region);
-    free(l->description);
-    free(l->request_url);
-    free(l->note);
-    l->name = name;
-    l->region = region;
-    l->description = desc;
-    l->request_url = req;
-    l->note = note;
+    l->text = text;
+    l->name = put_text(&p, name);
+    l->region = put_text(&p, region);
+    l->description = put_text(&p, desc);
+    l->request_url = req != NULL ? put_text(&p, req) : NULL;
+    l->note = e->note != NULL ? put_text(&p, e->note) : NULL;
     l->line = e->line;
     return 0;
 }
 
-int
-lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+/* An entry's strings, once a new link has them. */
+static void
+free_entry_strings(struct lh_entry *e)
+{
+    free(e->region);
+    free(e->name);
+    free(e->description);
+    free(e->request_url);
+    free(e->note);
+    e->region = e->name = e->description = e->request_url = e->note = NULL;
+}
+
+/* lh_links_sync, or with take lh_links_sync_take. */
+static int
+sync(struct lh_links *links, struct lh_directory *dir, bool take,
     void (*added)(const struct lh_link *, void *),
     void (*removed)(const struct lh_link *, void *), void *arg)
 {
@@ -211,7 +269,7 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
     struct lh_strmap by_url;
     size_t nfresh = 0;
 
-    lh_strmap_init(&by_url);
+    lh_strmap_init_borrowed(&by_url);
     if (dir->n > 0 &&
         ((v = calloc(dir->n, sizeof(*v))) == NULL ||
          (entry = calloc(dir->n, sizeof(*entry))) == NULL ||
@@ -221,7 +279,7 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
     /* Build the new order without touching the old table, so a failure
      * halfway leaves it as it was. */
     for (size_t i = 0; i < dir->n; i++) {
-        const struct lh_entry *e = &dir->entries[i];
+        struct lh_entry *e = &dir->entries[i];
         struct lh_link *l = lh_strmap_get(&links->by_url, e->url);
 
         if (lh_strmap_get(&by_url, e->url) != NULL)
@@ -231,10 +289,19 @@ lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
                 goto fail;
             fresh[nfresh++] = l;
             lh_result_init(&l->result);
-            if ((l->url = strdup(e->url)) == NULL || set_entry(l, e) == -1)
+            if (take) {
+                l->url = e->url;
+                e->url = NULL;
+            } else if ((l->url = strdup(e->url)) == NULL) {
                 goto fail;
+            }
+            if (set_entry(l, e) == -1)
+                goto fail;
+            /* What was freed is what the next link is made of. */
+            if (take)
+                free_entry_strings(e);
         }
-        if (lh_strmap_put(&by_url, e->url, l) == -1)
+        if (lh_strmap_put(&by_url, l->url, l) == -1)
             goto fail;
         entry[by_url.n - 1] = i;
         v[by_url.n - 1] = l;
@@ -279,6 +346,24 @@ fail:
     return -1;
 }
 
+int
+lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg)
+{
+    /* Without take, dir is only read. */
+    return sync(links, (struct lh_directory *)dir, false, added, removed,
+        arg);
+}
+
+int
+lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg)
+{
+    return sync(links, dir, true, added, removed, arg);
+}
+
 void
 lh_state_history_push(struct lh_link *link, enum lh_state state,
     long long at)
@@ -289,7 +374,9 @@ lh_state_history_push(struct lh_link *link, enum lh_state state,
             (LH_HISTORY_LEN - 1) * sizeof(link->history_at[0]));
         link->nhistory--;
     }
-    link->history_at[link->nhistory] = at;
+    /* Four bytes a verdict, not eight: sixteen of them per link. */
+    link->history_at[link->nhistory] = at > 0 && at <= (long long)UINT32_MAX ?
+        (uint32_t)at : 0;
     link->history[link->nhistory++] = (unsigned char)state;
 }
 
@@ -382,8 +469,7 @@ lh_state_forget(struct lh_link *l)
     l->cert_warning = false;
     l->checked = false;
     l->accepted = 0;
-    lh_page_memo_cleanup(&l->page);
-    lh_page_memo_init(&l->page);
+    page_free(l);
 }
 
 bool
@@ -418,7 +504,13 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->flapping = src->flapping;
     dst->cert_warning = src->cert_warning;
     dst->accepted = src->accepted;
-    return lh_page_memo_copy(&dst->page, &src->page);
+    if (src->page == NULL) {
+        page_free(dst);
+        return 0;
+    }
+    if (lh_link_page(dst) == NULL)
+        return -1;
+    return lh_page_memo_copy(dst->page, src->page);
 }
 
 enum lh_cert_event
@@ -510,10 +602,14 @@ lh_state_page(struct lh_link *link, const struct lh_verdict *v)
         (m.state != LH_STATE_OK &&
             dup_or_null(&m.reason, v->reason) == -1)) {
         lh_page_memo_cleanup(&m);
-        lh_page_memo_cleanup(&link->page);
+        page_free(link);
         return -1;
     }
-    lh_page_memo_cleanup(&link->page);
-    link->page = m;
+    if (lh_link_page(link) == NULL) {
+        lh_page_memo_cleanup(&m);
+        return -1;
+    }
+    lh_page_memo_cleanup(link->page);
+    *link->page = m;
     return 0;
 }

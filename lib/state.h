@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "classify.h"
 #include "directory.h"
@@ -47,7 +48,12 @@ struct lh_page_memo {
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;                  /* as listed: the key, and what people read */
-    char *request_url;          /* what is requested (lh_iri_to_uri) */
+    char *text;                 /* the block holding the strings below, from
+                                   lh_links_sync; NULL: each is an
+                                   allocation of its own (a link made by
+                                   hand, or read from a status file) */
+    char *request_url;          /* what is requested (lh_iri_to_uri); NULL:
+                                   url (lh_link_request_url) */
     char *note;                 /* the entry's note (a host that mixes
                                    scripts), or NULL */
     char *name;
@@ -59,6 +65,9 @@ struct lh_link {
     /* The last check and its verdict. */
     struct lh_result result;
     bool checked;               /* result holds a finished check */
+    bool final_is_request;      /* its final URL was the request URL,
+                                   not stored twice: see
+                                   lh_link_final_url */
     enum lh_state verdict;
     char *reason;               /* one line; NULL before any verdict */
     char *new_url;              /* moved: where the directory should point */
@@ -69,8 +78,9 @@ struct lh_link {
     unsigned consecutive_failures;  /* bad verdicts in a row */
     unsigned consecutive_good;      /* good verdicts in a row */
     unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
-    long long history_at[LH_HISTORY_LEN];   /* Unix time of each; 0: not
-                                               known (an older file's) */
+    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each; 0: not
+                                               known (an older file's, or
+                                               one outside 1970-2106) */
     unsigned nhistory;
     bool flapping;              /* alternating between good and bad */
     bool cert_warning;          /* its certificate is within cert_warn_days
@@ -78,7 +88,8 @@ struct lh_link {
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
                                    gave one */
-    struct lh_page_memo page;   /* its page when last read */
+    struct lh_page_memo *page;  /* its page when last read; NULL: never
+                                   (most links, and a memo is 100 bytes) */
 
     /* The configuration's rules (rules.h). */
     unsigned excluded;          /* the exclude rule that keeps it from
@@ -147,6 +158,10 @@ void lh_link_free(struct lh_link *l);
 /* The address a check of l requests: its request_url, or (a link made
  * without one) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
+/* The last URL its last check asked: result.final_url, or the request
+ * URL when final_is_request (the scheduler drops that copy from a
+ * result it records); NULL when none. */
+const char *lh_link_final_url(const struct lh_link *l);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their
@@ -156,6 +171,16 @@ const char *lh_link_request_url(const struct lh_link *l);
  * when out of memory (the table is then unchanged).
  */
 int lh_links_sync(struct lh_links *links, const struct lh_directory *dir,
+    void (*added)(const struct lh_link *, void *),
+    void (*removed)(const struct lh_link *, void *), void *arg);
+/*
+ * As lh_links_sync, for a directory used for nothing else afterwards:
+ * the strings of the entries that become new links are taken over or
+ * freed as the merge goes, so that a million of them are not held
+ * twice.  Whether it succeeds or not, dir's entries are then fit only
+ * for lh_directory_drop_entries or lh_directory_cleanup.
+ */
+int lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
     void (*added)(const struct lh_link *, void *),
     void (*removed)(const struct lh_link *, void *), void *arg);
 
@@ -227,6 +252,9 @@ int lh_state_page(struct lh_link *link, const struct lh_verdict *v);
 int lh_page_memo_copy(struct lh_page_memo *dst,
     const struct lh_page_memo *src);
 void lh_page_memo_init(struct lh_page_memo *m);
+/* The link's page memo, made (empty: never read) when it has none; NULL
+ * when out of memory.  The link owns it. */
+struct lh_page_memo *lh_link_page(struct lh_link *l);
 void lh_page_memo_cleanup(struct lh_page_memo *m);
 
 enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +32,137 @@ lh_rfc3339(long long t, char *buf, size_t len)
         snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
+/*
+ * The emitter: the document is formatted into a buffer of its own and
+ * handed to stdio in large blocks.  A million links make some sixty
+ * million fields; stdio's per-call locking and printf's format parsing
+ * would cost more than the disk.  Timestamps repeat (a cycle's checks
+ * end within a few seconds of each other), so each formatted one is
+ * kept in a small cache by its second.
+ */
+#define EMIT_BUF (256 * 1024)
+#define TIME_CACHE 64           /* a power of two */
+
+struct emit {
+    FILE *f;
+    char *buf;
+    size_t len;
+    bool failed;
+    struct {
+        long long t;            /* 0: empty */
+        char s[24];             /* "2026-11-23T09:18:32Z" */
+    } times[TIME_CACHE];
+};
+
+static void
+flush(struct emit *e)
+{
+    if (e->len > 0 && !e->failed &&
+        fwrite(e->buf, 1, e->len, e->f) != e->len)
+        e->failed = true;
+    e->len = 0;
+}
+
+/* Make room for n more bytes (n <= EMIT_BUF). */
+static inline char *
+room(struct emit *e, size_t n)
+{
+    if (EMIT_BUF - e->len < n)
+        flush(e);
+    return e->buf + e->len;
+}
+
+static void
+put_mem(struct emit *e, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t k;
+
+        if (e->len == EMIT_BUF)
+            flush(e);
+        k = EMIT_BUF - e->len < n ? EMIT_BUF - e->len : n;
+        memcpy(e->buf + e->len, s, k);
+        e->len += k;
+        s += k;
+        n -= k;
+    }
+}
+
+/* A string literal, its length known at compile time. */
+#define PUT(e, lit) put_mem((e), "" lit, sizeof(lit) - 1)
+
+static inline void
+put_char(struct emit *e, char c)
+{
+    *room(e, 1) = c;
+    e->len++;
+}
+
+static void
+put_cstr(struct emit *e, const char *s)
+{
+    put_mem(e, s, strlen(s));
+}
+
+/* An unsigned number in decimal, as printf's %llu. */
+static void
+put_ull(struct emit *e, unsigned long long v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_mem(e, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* A signed number, as printf's %lld. */
+static void
+put_ll(struct emit *e, long long v)
+{
+    if (v < 0) {
+        put_char(e, '-');
+        put_ull(e, 0ull - (unsigned long long)v);
+    } else {
+        put_ull(e, (unsigned long long)v);
+    }
+}
+
+/* What snprintf writes (rare fields only). */
+static void __attribute__((format(printf, 2, 3)))
+put_fmt(struct emit *e, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        e->failed = true;
+    else
+        put_mem(e, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
+            sizeof(tmp) - 1);
+}
+
 /* A JSON string; invalid UTF-8 becomes U+FFFD, so the file always parses. */
 static void
-put_str(FILE *f, const char *s)
+put_str(struct emit *e, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
 
     if (s == NULL) {
-        fputs("null", f);
+        PUT(e, "null");
         return;
     }
-    putc('"', f);
+    put_char(e, '"');
     for (;;) {
         const unsigned char *run = p;
         size_t n;
 
-        /* Bytes that need no escape go out in one write. */
+        /* Bytes that need no escape go out in one copy. */
         for (;;) {
             if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
                 p++;
@@ -55,58 +172,103 @@ put_str(FILE *f, const char *s)
                 break;
         }
         if (p > run)
-            fwrite(run, 1, (size_t)(p - run), f);
+            put_mem(e, (const char *)run, (size_t)(p - run));
         switch (*p) {
-        case '\0': putc('"', f); return;
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
+        case '\0': put_char(e, '"'); return;
+        case '"': PUT(e, "\\\""); break;
+        case '\\': PUT(e, "\\\\"); break;
+        case '\n': PUT(e, "\\n"); break;
+        case '\r': PUT(e, "\\r"); break;
+        case '\t': PUT(e, "\\t"); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else                /* not UTF-8 */
-                fputs("\xef\xbf\xbd", f);
+            if (*p < 0x20 || *p == 0x7f) {
+                static const char hex[] = "0123456789abcdef";
+                char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+                    hex[*p & 15] };
+
+                put_mem(e, u, sizeof(u));
+            } else {            /* not UTF-8 */
+                PUT(e, "\xef\xbf\xbd");
+            }
             break;
         }
         p++;
     }
 }
 
-static void
-put_time(FILE *f, long long t)
+/* lh_rfc3339's text of t, from the cache when t was seen lately. */
+static const char *
+cached_time(struct emit *e, long long t)
 {
-    char buf[32];
+    size_t i = (size_t)((unsigned long long)t & (TIME_CACHE - 1));
 
-    if (t <= 0) {
-        fputs("null", f);
-        return;
+    if (e->times[i].t != t) {
+        lh_rfc3339(t, e->times[i].s, sizeof(e->times[i].s));
+        e->times[i].t = t;
     }
-    lh_rfc3339(t, buf, sizeof(buf));
-    put_str(f, buf);
+    return e->times[i].s;
 }
 
 static void
-put_ms(FILE *f, double ms)
+put_time(struct emit *e, long long t)
 {
-    if (ms < 0)
-        fputs("null", f);
+    if (t <= 0) {
+        PUT(e, "null");
+        return;
+    }
+    put_char(e, '"');
+    put_cstr(e, cached_time(e, t));
+    put_char(e, '"');
+}
+
+/*
+ * ms as printf's "%.1f" writes it.  Scaled by ten and rounded, a double
+ * errs by an ulp at most, which only matters when the tenths land
+ * within a hair of a half: those, and numbers too large for the fast
+ * way, go through snprintf.
+ */
+static void
+put_ms(struct emit *e, double ms)
+{
+    double x, r;
+    unsigned long long n;
+
+    if (ms < 0) {
+        PUT(e, "null");
+        return;
+    }
+    x = ms * 10.0;
+    r = floor(x);
+    if (!(x < 1e15) || signbit(x) || (x - r > 0.4999 && x - r < 0.5001)) {
+        put_fmt(e, "%.1f", ms);
+        return;
+    }
+    n = (unsigned long long)r + (x - r > 0.5);
+    put_ull(e, n / 10);
+    put_char(e, '.');
+    put_char(e, (char)('0' + n % 10));
+}
+
+static void
+put_bool(struct emit *e, bool b)
+{
+    if (b)
+        PUT(e, "true");
     else
-        fprintf(f, "%.1f", ms);
+        PUT(e, "false");
 }
 
 /* The link's warnings: its entry's note (a host that mixes scripts) and
  * its certificate's coming expiry. */
 static void
-put_warnings(FILE *f, const struct lh_link *l, long long now)
+put_warnings(struct emit *e, const struct lh_link *l, long long now)
 {
     long long expiry = l->result.cert_expiry;
     char when[32], text[96];
 
-    fputs(",\n      \"warnings\": [", f);
+    PUT(e, ",\n      \"warnings\": [");
     if (l->note != NULL)
-        put_str(f, l->note);
+        put_str(e, l->note);
     if (l->cert_warning && expiry > 0) {
         lh_rfc3339(expiry, when, sizeof(when));
         if (expiry <= now)
@@ -116,205 +278,262 @@ put_warnings(FILE *f, const struct lh_link *l, long long now)
             snprintf(text, sizeof(text), "%s %lld days (%s)",
                 LH_CERT_WARNING_EXPIRES, (expiry - now) / 86400, when);
         if (l->note != NULL)
-            fputs(", ", f);
-        put_str(f, text);
+            PUT(e, ", ");
+        put_str(e, text);
     }
-    putc(']', f);
+    put_char(e, ']');
 }
 
 /* The page's fingerprint from its last reading, and the answer and
  * verdict it had then: what the next checks compare. */
 static void
-put_page(FILE *f, const struct lh_page_memo *m, const char *url)
+put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
 {
-    fputs(",\n      \"page\": ", f);
-    if (m->read_at <= 0) {
-        fputs("null", f);
+    PUT(e, ",\n      \"page\": ");
+    if (m == NULL || m->read_at <= 0) {
+        PUT(e, "null");
         return;
     }
-    fputs("{\"read_at\": ", f);
-    put_time(f, m->read_at);
-    fputs(", \"title\": ", f);
-    put_str(f, m->title);
-    fprintf(f, ", \"bytes\": %zu, \"text_bytes\": %zu, "
+    PUT(e, "{\"read_at\": ");
+    put_time(e, m->read_at);
+    PUT(e, ", \"title\": ");
+    put_str(e, m->title);
+    put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
         m->bytes, m->text_bytes, m->text_hash, m->status);
-    put_str(f, m->final_url != NULL ? m->final_url : url);
-    fputs(", \"etag\": ", f);
-    put_str(f, m->etag);
-    fputs(", \"last_modified\": ", f);
-    put_str(f, m->last_modified);
-    fputs(", \"content_length\": ", f);
+    put_str(e, m->final_url != NULL ? m->final_url : url);
+    PUT(e, ", \"etag\": ");
+    put_str(e, m->etag);
+    PUT(e, ", \"last_modified\": ");
+    put_str(e, m->last_modified);
+    PUT(e, ", \"content_length\": ");
     if (m->content_length >= 0)
-        fprintf(f, "%lld", m->content_length);
+        put_ll(e, m->content_length);
     else
-        fputs("null", f);
-    fputs(", \"verdict\": ", f);
-    put_str(f, lh_state_name(m->state));
-    fputs(", \"reason\": ", f);
-    put_str(f, m->reason);
-    putc('}', f);
+        PUT(e, "null");
+    PUT(e, ", \"verdict\": ");
+    put_str(e, lh_state_name(m->state));
+    PUT(e, ", \"reason\": ");
+    put_str(e, m->reason);
+    put_char(e, '}');
+}
+
+/* A positive number, or null. */
+static void
+put_positive(struct emit *e, bool known, long long v)
+{
+    if (known && v > 0)
+        put_ll(e, v);
+    else
+        PUT(e, "null");
 }
 
 static void
-put_link(FILE *f, const struct lh_link *l, long long now)
+put_link(struct emit *e, const struct lh_link *l, long long now)
 {
     const struct lh_result *r = &l->result;
+    bool c = l->checked;
 
-    fputs("    {\n      \"name\": ", f);
-    put_str(f, l->name);
-    fputs(",\n      \"region\": ", f);
-    put_str(f, l->region);
-    fputs(",\n      \"url\": ", f);
-    put_str(f, l->url);
-    fputs(",\n      \"request_url\": ", f);
-    put_str(f, lh_link_request_url(l));
-    fputs(",\n      \"description\": ", f);
-    put_str(f, l->description);
-    fputs(",\n      \"state\": ", f);
-    put_str(f, lh_state_name(l->state));
-    fputs(",\n      \"verdict\": ", f);
+    PUT(e, "    {\n      \"name\": ");
+    put_str(e, l->name);
+    PUT(e, ",\n      \"region\": ");
+    put_str(e, l->region);
+    PUT(e, ",\n      \"url\": ");
+    put_str(e, l->url);
+    PUT(e, ",\n      \"request_url\": ");
+    put_str(e, lh_link_request_url(l));
+    PUT(e, ",\n      \"description\": ");
+    put_str(e, l->description);
+    PUT(e, ",\n      \"state\": ");
+    put_str(e, lh_state_name(l->state));
+    PUT(e, ",\n      \"verdict\": ");
     /* A resumed link keeps its last verdict until it is checked again. */
-    put_str(f, l->reason != NULL ? lh_state_name(l->verdict) : NULL);
-    fputs(",\n      \"reason\": ", f);
+    put_str(e, l->reason != NULL ? lh_state_name(l->verdict) : NULL);
+    PUT(e, ",\n      \"reason\": ");
     if (l->excluded) {
-        char why[64];
-
-        snprintf(why, sizeof(why), "excluded by rule %u, not checked",
-            l->excluded);
-        put_str(f, why);
+        PUT(e, "\"excluded by rule ");
+        put_ull(e, l->excluded);
+        PUT(e, ", not checked\"");
     } else {
-        put_str(f, l->reason != NULL ? l->reason : "not checked yet");
+        put_str(e, l->reason != NULL ? l->reason : "not checked yet");
     }
-    fprintf(f, ",\n      \"excluded\": %s,\n      \"accepted\": %s"
-        ",\n      \"rule\": ", l->excluded ? "true" : "false",
-        !l->excluded && l->accepted ? "true" : "false");
-    if (l->excluded || l->accepted)
-        fprintf(f, "%u", l->excluded ? l->excluded : l->accepted);
-    else
-        fputs("null", f);
-    fputs(",\n      \"http_status\": ", f);
-    if (l->checked && r->http_status > 0)
-        fprintf(f, "%d", r->http_status);
-    else
-        fputs("null", f);
-    fputs(",\n      \"final_url\": ", f);
-    put_str(f, l->checked ? r->final_url : NULL);
-    fputs(",\n      \"new_url\": ", f);
-    put_str(f, l->new_url);
-    fprintf(f, ",\n      \"redirects\": %zu", l->checked ? r->nhops : 0);
-    fputs(",\n      \"redirect_chain\": [", f);
-    for (size_t i = 0; l->checked && i < r->nhops; i++) {
-        fputs(i ? ", " : "", f);
-        fprintf(f, "{\"url\": ");
-        put_str(f, r->hops[i].url);
-        fprintf(f, ", \"status\": %d, \"location\": ", r->hops[i].status);
-        put_str(f, r->hops[i].location);
-        putc('}', f);
+    PUT(e, ",\n      \"excluded\": ");
+    put_bool(e, l->excluded);
+    PUT(e, ",\n      \"accepted\": ");
+    put_bool(e, !l->excluded && l->accepted);
+    PUT(e, ",\n      \"rule\": ");
+    put_positive(e, true, l->excluded ? l->excluded : l->accepted);
+    PUT(e, ",\n      \"http_status\": ");
+    put_positive(e, c, r->http_status);
+    PUT(e, ",\n      \"final_url\": ");
+    put_str(e, c ? lh_link_final_url(l) : NULL);
+    PUT(e, ",\n      \"new_url\": ");
+    put_str(e, l->new_url);
+    PUT(e, ",\n      \"redirects\": ");
+    put_ull(e, c ? r->nhops : 0);
+    PUT(e, ",\n      \"redirect_chain\": [");
+    for (size_t i = 0; c && i < r->nhops; i++) {
+        if (i > 0)
+            PUT(e, ", ");
+        PUT(e, "{\"url\": ");
+        put_str(e, r->hops[i].url);
+        PUT(e, ", \"status\": ");
+        put_ll(e, r->hops[i].status);
+        PUT(e, ", \"location\": ");
+        put_str(e, r->hops[i].location);
+        put_char(e, '}');
     }
-    fputs("],\n      \"method\": ", f);
-    put_str(f, l->checked ? lh_method_name(r->method) : NULL);
-    fputs(",\n      \"head_status\": ", f);
-    if (l->checked && r->head_status > 0)
-        fprintf(f, "%d", r->head_status);
-    else
-        fputs("null", f);
-    fputs(",\n      \"error\": ", f);
-    put_str(f, l->checked ? r->error : NULL);
-    fputs(",\n      \"failure\": ", f);
-    put_str(f, l->checked && r->fail != LH_FAIL_NONE ?
-        lh_fail_name(r->fail) : NULL);
-    fprintf(f, ",\n      \"attempts\": %d", l->checked ? r->attempts : 0);
-    fprintf(f, ",\n      \"retries\": %d", l->checked ? r->retries : 0);
-    fputs(",\n      \"inconclusive\": ", f);
-    put_str(f, l->inconclusive);
-    fputs(",\n      \"checked_at\": ", f);
-    put_time(f, l->checked ? r->checked_at : 0);
-    fputs(",\n      \"since\": ", f);
-    put_time(f, l->since);
-    fputs(",\n      \"response_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.total_ms : -1);
-    fprintf(f, ",\n      \"consecutive_failures\": %u",
-        l->consecutive_failures);
-    fprintf(f, ",\n      \"flapping\": %s", l->flapping ? "true" : "false");
-    fputs(",\n      \"history\": [", f);
+    PUT(e, "],\n      \"method\": ");
+    put_str(e, c ? lh_method_name(r->method) : NULL);
+    PUT(e, ",\n      \"head_status\": ");
+    put_positive(e, c, r->head_status);
+    PUT(e, ",\n      \"error\": ");
+    put_str(e, c ? r->error : NULL);
+    PUT(e, ",\n      \"failure\": ");
+    put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name(r->fail) : NULL);
+    PUT(e, ",\n      \"attempts\": ");
+    put_ll(e, c ? r->attempts : 0);
+    PUT(e, ",\n      \"retries\": ");
+    put_ll(e, c ? r->retries : 0);
+    PUT(e, ",\n      \"inconclusive\": ");
+    put_str(e, l->inconclusive);
+    PUT(e, ",\n      \"checked_at\": ");
+    put_time(e, c ? r->checked_at : 0);
+    PUT(e, ",\n      \"since\": ");
+    put_time(e, l->since);
+    PUT(e, ",\n      \"response_ms\": ");
+    put_ms(e, c ? r->timings.total_ms : -1);
+    PUT(e, ",\n      \"consecutive_failures\": ");
+    put_ull(e, l->consecutive_failures);
+    PUT(e, ",\n      \"flapping\": ");
+    put_bool(e, l->flapping);
+    PUT(e, ",\n      \"history\": [");
     for (unsigned i = 0; i < l->nhistory; i++) {
-        fputs(i ? ", " : "", f);
-        put_str(f, lh_state_name((enum lh_state)l->history[i]));
+        if (i > 0)
+            PUT(e, ", ");
+        put_str(e, lh_state_name((enum lh_state)l->history[i]));
     }
-    fputs("],\n      \"history_at\": [", f);
+    PUT(e, "],\n      \"history_at\": [");
     for (unsigned i = 0; i < l->nhistory; i++) {
-        fputs(i ? ", " : "", f);
-        put_time(f, l->history_at[i]);
+        if (i > 0)
+            PUT(e, ", ");
+        put_time(e, l->history_at[i]);
     }
-    fputs("],\n      \"timings\": {\"dns_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.dns_ms : -1);
-    fputs(", \"connect_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.connect_ms : -1);
-    fputs(", \"tls_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.tls_ms : -1);
-    fputs(", \"first_byte_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.first_byte_ms : -1);
-    fputs(", \"total_ms\": ", f);
-    put_ms(f, l->checked ? r->timings.total_ms : -1);
-    fputs("},\n      \"cert_expires_at\": ", f);
+    PUT(e, "],\n      \"timings\": {\"dns_ms\": ");
+    put_ms(e, c ? r->timings.dns_ms : -1);
+    PUT(e, ", \"connect_ms\": ");
+    put_ms(e, c ? r->timings.connect_ms : -1);
+    PUT(e, ", \"tls_ms\": ");
+    put_ms(e, c ? r->timings.tls_ms : -1);
+    PUT(e, ", \"first_byte_ms\": ");
+    put_ms(e, c ? r->timings.first_byte_ms : -1);
+    PUT(e, ", \"total_ms\": ");
+    put_ms(e, c ? r->timings.total_ms : -1);
+    PUT(e, "},\n      \"cert_expires_at\": ");
     /* Kept from the previous run too, as its warning is. */
-    put_time(f, r->cert_expiry);
-    put_warnings(f, l, now);
-    put_page(f, &l->page, lh_link_request_url(l));
-    fputs("\n    }", f);
+    put_time(e, r->cert_expiry);
+    put_warnings(e, l, now);
+    put_page(e, l->page, lh_link_request_url(l));
+    PUT(e, "\n    }");
+}
+
+static void
+put_document(struct emit *e, const struct lh_status_info *info,
+    const struct lh_links *links)
+{
+    size_t count[LH_STATE_COUNT];
+
+    (void)lh_links_count(links, count);
+    PUT(e, "{\n  \"version\": ");
+    put_ull(e, LH_STATUS_VERSION);
+    PUT(e, ",\n  \"generated_at\": ");
+    put_time(e, info->generated_at);
+    PUT(e, ",\n  \"directory\": {\n    \"source\": ");
+    put_str(e, info->source);
+    PUT(e, ",\n    \"format\": ");
+    put_str(e, info->format);
+    PUT(e, ",\n    \"entries\": ");
+    put_ull(e, info->entries);
+    PUT(e, ",\n    \"error\": ");
+    put_str(e, info->directory_error);
+    PUT(e, ",\n    \"warnings\": [");
+    for (size_t i = 0; i < info->nwarnings; i++) {
+        if (i > 0)
+            put_char(e, ',');
+        PUT(e, "\n      ");
+        put_str(e, info->warnings[i]);
+    }
+    if (info->nwarnings)
+        PUT(e, "\n    ]\n  },\n");
+    else
+        PUT(e, "]\n  },\n");
+    if (info->shard_count > 0) {
+        PUT(e, "  \"shard\": {\"index\": ");
+        put_ull(e, info->shard_index);
+        PUT(e, ", \"count\": ");
+        put_ull(e, info->shard_count);
+        PUT(e, "},\n");
+    } else {
+        PUT(e, "  \"shard\": null,\n");
+    }
+    PUT(e, "  \"cycle\": {\n    \"number\": ");
+    put_ull(e, info->cycle);
+    PUT(e, ",\n    \"started_at\": ");
+    put_time(e, info->started_at);
+    PUT(e, ",\n    \"duration_ms\": ");
+    put_ms(e, info->duration_ms);
+    PUT(e, ",\n    \"inconclusive\": ");
+    put_str(e, info->inconclusive);
+    PUT(e, ",\n    \"partial\": ");
+    put_bool(e, info->partial);
+    PUT(e, "\n  },\n  \"summary\": {");
+    for (int s = 1; s <= LH_STATE_COUNT; s++) {
+        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
+
+        if (s > 1)
+            put_char(e, ',');
+        PUT(e, "\n    \"");
+        put_cstr(e, lh_state_name(st));
+        PUT(e, "\": ");
+        put_ull(e, count[st]);
+    }
+    PUT(e, ",\n    \"excluded\": ");
+    put_ull(e, lh_links_excluded(links));
+    PUT(e, "\n  },\n  \"links\": [");
+    for (size_t i = 0; i < links->n; i++) {
+        if (i > 0)
+            put_char(e, ',');
+        put_char(e, '\n');
+        put_link(e, links->v[i], info->generated_at);
+    }
+    if (links->n)
+        PUT(e, "\n  ]\n}\n");
+    else
+        PUT(e, "]\n}\n");
 }
 
 int
 lh_status_print(FILE *f, const struct lh_status_info *info,
     const struct lh_links *links)
 {
-    size_t count[LH_STATE_COUNT];
+    struct emit *e;
 
-    (void)lh_links_count(links, count);
-    fprintf(f, "{\n  \"version\": %d,\n  \"generated_at\": ",
-        LH_STATUS_VERSION);
-    put_time(f, info->generated_at);
-    fputs(",\n  \"directory\": {\n    \"source\": ", f);
-    put_str(f, info->source);
-    fputs(",\n    \"format\": ", f);
-    put_str(f, info->format);
-    fprintf(f, ",\n    \"entries\": %zu,\n    \"error\": ", info->entries);
-    put_str(f, info->directory_error);
-    fputs(",\n    \"warnings\": [", f);
-    for (size_t i = 0; i < info->nwarnings; i++) {
-        fputs(i ? ",\n      " : "\n      ", f);
-        put_str(f, info->warnings[i]);
+    if ((e = calloc(1, sizeof(*e))) == NULL ||
+        (e->buf = malloc(EMIT_BUF)) == NULL) {
+        free(e);
+        errno = ENOMEM;
+        return -1;
     }
-    fputs(info->nwarnings ? "\n    ]\n  },\n" : "]\n  },\n", f);
-    if (info->shard_count > 0)
-        fprintf(f, "  \"shard\": {\"index\": %u, \"count\": %u},\n",
-            info->shard_index, info->shard_count);
-    else
-        fputs("  \"shard\": null,\n", f);
-    fprintf(f, "  \"cycle\": {\n    \"number\": %llu,\n    \"started_at\": ",
-        info->cycle);
-    put_time(f, info->started_at);
-    fputs(",\n    \"duration_ms\": ", f);
-    put_ms(f, info->duration_ms);
-    fputs(",\n    \"inconclusive\": ", f);
-    put_str(f, info->inconclusive);
-    fprintf(f, ",\n    \"partial\": %s", info->partial ? "true" : "false");
-    fputs("\n  },\n  \"summary\": {", f);
-    for (int s = 1; s <= LH_STATE_COUNT; s++) {
-        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
-
-        fprintf(f, "%s\n    \"%s\": %zu", s > 1 ? "," : "",
-            lh_state_name(st), count[st]);
+    e->f = f;
+    put_document(e, info, links);
+    flush(e);
+    free(e->buf);
+    if (e->failed || ferror(f)) {
+        free(e);
+        return -1;
     }
-    fprintf(f, ",\n    \"excluded\": %zu", lh_links_excluded(links));
-    fputs("\n  },\n  \"links\": [", f);
-    for (size_t i = 0; i < links->n; i++) {
-        fputs(i ? ",\n" : "\n", f);
-        put_link(f, links->v[i], info->generated_at);
-    }
-    fputs(links->n ? "\n  ]\n}\n" : "]\n}\n", f);
-    return ferror(f) ? -1 : 0;
+    free(e);
+    return 0;
 }
 
 struct print_args {
@@ -471,7 +690,7 @@ static int
 seed_page(struct lh_link *l, const cJSON *item)
 {
     const cJSON *pg = cJSON_GetObjectItemCaseSensitive(item, "page"), *n;
-    struct lh_page_memo *m = &l->page;
+    struct lh_page_memo memo, *m = &memo;
     const char *hash = json_str(pg, "text_hash");
     enum lh_state st;
     char *end;
@@ -511,6 +730,11 @@ seed_page(struct lh_link *l, const cJSON *item)
         lh_page_memo_cleanup(m);
         return -1;
     }
+    if (lh_link_page(l) == NULL) {
+        lh_page_memo_cleanup(m);
+        return -1;
+    }
+    *l->page = memo;
     return 0;
 drop:
     lh_page_memo_cleanup(m);
