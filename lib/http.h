@@ -64,9 +64,10 @@ int lh_http_slist_append(struct curl_slist **list, char *const *v,
 
 /*
  * fd was just opened by curl for a transfer of h (from the transfer's
- * CURLOPT_OPENSOCKETFUNCTION).  curl closes a socket that never carried a
- * connection without telling h, and the next one often gets its number:
- * a watcher left from the old socket is set up afresh for the new one.
+ * CURLOPT_OPENSOCKETFUNCTION).  curl closes a connection attempt that
+ * lost the race to another address without telling h, and the next
+ * socket may get its number: a watcher left from the old socket is set
+ * up afresh for the new one.
  */
 void lh_http_socket_opened(struct lh_http *h, int fd);
 
