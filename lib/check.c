@@ -251,10 +251,12 @@ easy_give_back(struct lh_checker *ck, CURL *e, bool tainted)
     if (e == NULL)
         return;
     ck->lent--;
-    /* Nothing of the check stays in it: curl writes no error text
-     * outside a transfer, but the check's buffer is about to go. */
+    /* No pointer into the check stays in it (curl reads none outside a
+     * transfer, and each request sets them again; setting them allocates
+     * nothing). */
     if (tainted || ck->npool >= ck->pool_max ||
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL) != CURLE_OK) {
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_RESOLVE, NULL) != CURLE_OK) {
         curl_easy_cleanup(e);
         return;
     }

@@ -1,7 +1,7 @@
 /*
  * request: the set-up every curl request of linkhealthd shares, built
  * once from the configuration (struct lh_request_base) and applied to
- * each fresh easy handle.  What a check or a fetch does with the answer
+ * each easy handle: once what never changes, then each request's own.  What a check or a fetch does with the answer
  * is theirs.
  */
 #include <stdio.h>
