@@ -33,6 +33,7 @@
 #define FD_WAITS_MAX    100
 #define DNS_TRY_MIN_MS  100         /* one DNS try: connect_timeout / 3, */
 #define DNS_TRY_MAX_MS  5000        /* within these */
+#define SHARES_MAX      64          /* TLS session caches, 8 sessions each */
 
 double
 lh_check_now_ms(void)
@@ -54,6 +55,33 @@ lh_check_set_error(struct lh_result *r, const char *text)
         free(r->error);
         r->error = NULL;
     }
+}
+
+/*
+ * The configured resolve entries as one-entry lists (their strings
+ * borrowed from base.resolve), so that a request answered by one of them
+ * carries just that one: lh_check_resolve_list.  0, or -1 when out of
+ * memory.
+ */
+static int
+resolve_split(struct lh_checker *ck)
+{
+    size_t n = 0;
+
+    for (const struct curl_slist *e = ck->base.resolve; e; e = e->next)
+        n++;
+    if (n == 0)
+        return 0;
+    if ((ck->resolve_one = calloc(n, sizeof(*ck->resolve_one))) == NULL)
+        return -1;
+    for (const struct curl_slist *e = ck->base.resolve; e; e = e->next) {
+        const char *p = e->data + (e->data[0] == '+');
+
+        ck->resolve_one[ck->nresolve_one++].data = e->data;
+        if (e->data[0] == '-' || strncmp(p, "*:", 2) == 0)
+            ck->resolve_all = true;
+    }
+    return 0;
 }
 
 struct lh_checker *
@@ -79,6 +107,14 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
         lh_checker_free(ck);
         return NULL;
     }
+    ck->base.http = http;
+    ck->pool_max = cfg->concurrency;
+    ck->nshares = cfg->concurrency < SHARES_MAX ? cfg->concurrency :
+        SHARES_MAX;
+    if ((ck->pool = calloc(ck->pool_max, sizeof(*ck->pool))) == NULL ||
+        (ck->shares = calloc(ck->nshares, sizeof(*ck->shares))) == NULL ||
+        resolve_split(ck) == -1)
+        goto nomem;
     try_ms = cfg->connect_timeout_ms / 3;
     if (try_ms < DNS_TRY_MIN_MS)
         try_ms = DNS_TRY_MIN_MS;
@@ -102,6 +138,26 @@ nomem:
     return NULL;
 }
 
+/*
+ * Forget the TLS sessions: the next connection to each server is a full
+ * handshake, which shows its certificate.  Only while no check holds a
+ * handle (curl keeps a share that a handle uses).
+ */
+static void
+forget_sessions(struct lh_checker *ck)
+{
+    if (ck->lent > 0)
+        return;
+    /* Detaching allocates nothing; the next request attaches again. */
+    for (size_t i = 0; i < ck->npool; i++)
+        (void)curl_easy_setopt(ck->pool[i], CURLOPT_SHARE, NULL);
+    for (size_t i = 0; ck->shares != NULL && i < ck->nshares; i++) {
+        if (ck->shares[i] != NULL)
+            (void)curl_share_cleanup(ck->shares[i]);
+        ck->shares[i] = NULL;
+    }
+}
+
 static void
 forget_hosts(struct lh_checker *ck)
 {
@@ -117,6 +173,15 @@ lh_checker_free(struct lh_checker *ck)
         return;
     forget_hosts(ck);
     lh_dns_close(ck->dns);
+    /* Handles first: a share in use is not released. */
+    for (size_t i = 0; i < ck->npool; i++)
+        curl_easy_cleanup(ck->pool[i]);
+    free(ck->pool);
+    for (size_t i = 0; ck->shares != NULL && i < ck->nshares; i++)
+        if (ck->shares[i] != NULL)
+            (void)curl_share_cleanup(ck->shares[i]);
+    free(ck->shares);
+    free(ck->resolve_one);
     lh_request_base_cleanup(&ck->base);
     curl_slist_free_all(ck->headers);
     free(ck);
@@ -126,29 +191,117 @@ void
 lh_checker_new_cycle(struct lh_checker *ck)
 {
     forget_hosts(ck);
+    forget_sessions(ck);
 }
 
 /*
- * A fresh easy handle for each request, never curl_easy_reset() on a used
- * one: reset returns void and ignores an out-of-memory while restoring the
- * defaults (curl 7.88 Curl_init_userdefined stops at the CA bundle strdup),
- * leaving the handle with buffer_size 0 and later defaults unset.  That
- * handle gets a 1-byte receive buffer, which outlives a transfer that
- * fails before it has a connection, and the next transfer after a good
- * reset recv()s 16 KiB into it: heap corruption.  curl_easy_init reports
- * the same failure as NULL.  The previous handle (done, out of the multi
- * handle) goes only once the new one exists.
+ * What every request of every check sets the same way, once per handle.
+ * 0, or -1 when curl refused an option.
  */
 static int
-easy_renew(struct lh_check *c)
+easy_prepare(struct lh_checker *ck, CURL *e)
+{
+    return lh_request_prepare(e, &ck->base) == 0 &&
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS,
+            (long)ck->max_redirects) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, lh_check_header_cb) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, lh_check_write_cb) ==
+            CURLE_OK ? 0 : -1;
+}
+
+/*
+ * An easy handle for a check's requests: one from the pool, or a new one
+ * set up.  Handles are kept, never curl_easy_reset(): reset returns void
+ * and ignores an out-of-memory while restoring the defaults (curl 7.88
+ * Curl_init_userdefined stops at the CA bundle strdup), leaving the
+ * handle with buffer_size 0 and later defaults unset.  That handle gets a
+ * 1-byte receive buffer, which outlives a transfer that fails before it
+ * has a connection, and the next transfer after a good reset recv()s 16
+ * KiB into it: heap corruption.  curl_easy_init reports the same failure
+ * as NULL.  So a handle is only ever set up from new, and one that saw an
+ * allocation failure (a refused option, a transfer ending in
+ * CURLE_OUT_OF_MEMORY) is not trusted again: easy_give_back discards it.
+ */
+static CURL *
+easy_take(struct lh_checker *ck)
+{
+    CURL *e;
+
+    if (ck->npool > 0) {
+        e = ck->pool[--ck->npool];
+    } else {
+        if ((e = curl_easy_init()) == NULL)
+            return NULL;
+        if (easy_prepare(ck, e) == -1) {
+            curl_easy_cleanup(e);
+            return NULL;
+        }
+    }
+    ck->lent++;
+    return e;
+}
+
+/* e (out of the multi handle, or never in it) back to the pool, unless
+ * tainted or the pool is full. */
+static void
+easy_give_back(struct lh_checker *ck, CURL *e, bool tainted)
+{
+    if (e == NULL)
+        return;
+    ck->lent--;
+    /* No pointer into the check stays in it (curl reads none outside a
+     * transfer, and each request sets them again; setting them allocates
+     * nothing). */
+    if (tainted || ck->npool >= ck->pool_max ||
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_RESOLVE, NULL) != CURLE_OK) {
+        curl_easy_cleanup(e);
+        return;
+    }
+    ck->pool[ck->npool++] = e;
+}
+
+/*
+ * The check's handle for its next request: the one it holds, or after
+ * an allocation failure a good one in its place (the tainted one goes
+ * only once the new one exists).  0, or -1 when none can be had.
+ */
+static int
+easy_ready(struct lh_check *c)
 {
     CURL *fresh;
 
-    if ((fresh = curl_easy_init()) == NULL)
+    if (c->easy != NULL && !c->easy_tainted)
+        return 0;
+    if ((fresh = easy_take(c->ck)) == NULL)
         return -1;
-    curl_easy_cleanup(c->easy);
+    easy_give_back(c->ck, c->easy, c->easy_tainted);
     c->easy = fresh;
+    c->easy_tainted = false;
     return 0;
+}
+
+/* The TLS session cache for c's site, made on first use: NULL when out
+ * of memory. */
+static CURLSH *
+share_for(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    unsigned long h = 5381;
+    CURLSH **slot;
+
+    for (const char *p = c->site; *p != '\0'; p++)
+        h = h * 33 + (unsigned char)*p;
+    slot = &ck->shares[h % ck->nshares];
+    if (*slot == NULL && (*slot = curl_share_init()) != NULL &&
+        curl_share_setopt(*slot, CURLSHOPT_SHARE,
+            CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        (void)curl_share_cleanup(*slot);
+        *slot = NULL;
+    }
+    return *slot;
 }
 
 bool
@@ -178,36 +331,36 @@ time_left_ms(const struct lh_check *c)
 }
 
 /*
- * What only a check sets: curl follows no redirect (we do, hop by hop),
- * the browser's Accept, our header and body callbacks, no body for HEAD,
- * and the certificate chain when this site's expiry is not known yet.
- * 0, or -1 when curl refused an option.
+ * What only a check sets, per request: curl follows no redirect (we do,
+ * hop by hop; the probe alone lets curl follow), our header and body
+ * callbacks get c, the method (no body for HEAD), the certificate chain
+ * when this site's expiry is not known yet, the site's TLS sessions, and
+ * the resolve list.  0, or -1 when curl refused an option or out of
+ * memory.
  */
 static int
 setup_own(struct lh_check *c)
 {
     struct lh_checker *ck = c->ck;
     CURL *e = c->easy;
-    bool ok;
+    struct curl_slist *resolve;
+    CURLSH *share;
 
-    /* The probe alone lets curl follow: only where it ends counts. */
-    ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+    if ((share = share_for(c)) == NULL ||
+        lh_check_resolve_list(c, &resolve) == -1)
+        return -1;
+    return curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
             c->probing ? 1L : 0L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS,
-            (long)ck->max_redirects) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, lh_check_header_cb) ==
-            CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERDATA, c) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, lh_check_write_cb) ==
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK &&
+        (c->method == LH_METHOD_HEAD ?
+            curl_easy_setopt(e, CURLOPT_NOBODY, 1L) :
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L)) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_CERTINFO, lh_check_is_https(c->url) &&
+            lh_strmap_get(&ck->certs, c->site) == NULL ? 1L : 0L) ==
             CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, c) == CURLE_OK;
-    if (ok && c->method == LH_METHOD_HEAD)
-        ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
-    if (ok && lh_check_is_https(c->url) &&
-        lh_strmap_get(&ck->certs, c->site) == NULL)
-        ok = curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) == CURLE_OK;
-    return ok ? 0 : -1;
+        curl_easy_setopt(e, CURLOPT_SHARE, share) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_RESOLVE, resolve) == CURLE_OK ? 0 : -1;
 }
 
 /* The request fails before it is made (our own resources or curl's
@@ -221,9 +374,9 @@ lh_check_request_failed(struct lh_check *c, const char *why)
 }
 
 /*
- * Send the request for c->url with c->method after delay_ms, on a fresh
- * easy handle.  0, and done_cb runs once; or -1 with r's fail and error
- * set, and done_cb never runs.
+ * Send the request for c->url with c->method after delay_ms, on the
+ * check's handle.  0, and done_cb runs once; or -1 with r's fail and
+ * error set, and done_cb never runs.
  */
 int
 lh_check_send_request(struct lh_check *c, unsigned delay_ms)
@@ -233,18 +386,18 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
     int rc;
 
     lh_check_response_reset(c);
-    if (easy_renew(c) == -1)
+    if (easy_ready(c) == -1)
         return lh_check_request_failed(c, "out of memory");
     /* A GET's body is kept when the page may be read: it may be the
      * page (HEAD refused), and then it is not asked twice. */
     if (c->page_on && c->method == LH_METHOD_GET && c->page_buf == NULL &&
         (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL)
         return lh_check_request_failed(c, "out of memory");
-    if (lh_request_setup(c->easy, &ck->base, &c->rq, c->url,
-            time_left_ms(c)) == -1 || setup_own(c) == -1 ||
-        (c->resolve != NULL && curl_easy_setopt(c->easy, CURLOPT_RESOLVE,
-            c->resolve) != CURLE_OK))
+    if (lh_request_aim(c->easy, &ck->base, &c->rq, c->url,
+            time_left_ms(c)) == -1 || setup_own(c) == -1) {
+        c->easy_tainted = true;
         return lh_check_request_failed(c, "curl_easy_setopt failed");
+    }
     c->r->attempts++;
     if (c->rq.proxy != NULL && !lh_url_is_invalid_host(c->host) &&
         lh_check_target_forbidden(c, c->rq.guard.refused,
@@ -263,7 +416,11 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
         rc = lh_http_start(ck->http, c->easy, delay_ms, done_cb, c, err,
             sizeof(err));
     }
-    return rc == -1 ? lh_check_request_failed(c, err) : 0;
+    if (rc == -1) {
+        c->easy_tainted = true;     /* perhaps out of memory in curl */
+        return lh_check_request_failed(c, err);
+    }
+    return 0;
 }
 
 static void
@@ -272,7 +429,7 @@ check_free(struct lh_check *c)
     if (c->dnsq != NULL)
         lh_dns_cancel(c->dnsq);
     curl_slist_free_all(c->resolve);
-    curl_easy_cleanup(c->easy);
+    easy_give_back(c->ck, c->easy, c->easy_tainted);
     free(c->url);
     free(c->page_buf);
     free(c->page_url);
@@ -554,6 +711,8 @@ done_cb(void *easy, int result, void *arg)
     long status;
 
     (void)easy;             /* c->easy */
+    if (code == CURLE_OUT_OF_MEMORY)
+        c->easy_tainted = true;
     if (c->probing) {
         lh_check_probe_done(c, code);
         return;
@@ -604,6 +763,7 @@ check_start(struct lh_checker *ck, const char *url, bool content,
     }
     c->ck = ck;
     c->clen = -1;
+    c->resolve_cfg = -1;
     if (content && lh_check_content_init(c, seen) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;

@@ -20,7 +20,9 @@ typedef void (*lh_check_done_cb)(struct lh_result *result, void *arg);
 
 /*
  * What the checker needs from the configuration is copied, so cfg may go
- * away after this returns; every request is set up as request.h says.
+ * away after this returns; every request is set up as request.h says, on
+ * easy handles the checker keeps (up to cfg's concurrency) and that share
+ * TLS sessions per server.
  * Returns NULL with a message in err on failure (out of memory, or a bad
  * allow_networks entry).
  */
@@ -29,8 +31,9 @@ struct lh_checker *lh_checker_new(struct lh_http *http,
 /* All checks must be finished or cancelled first.  NULL is a no-op. */
 void lh_checker_free(struct lh_checker *ck);
 
-/* Forget what was learnt about hosts (HEAD refused, certificates): each
- * cycle starts afresh. */
+/* Forget what was learnt about hosts (HEAD refused, certificates, and
+ * the TLS sessions when no check is in flight): each cycle starts
+ * afresh.  A checker is made for one cycle, and its sessions go with it. */
 void lh_checker_new_cycle(struct lh_checker *ck);
 
 /*

@@ -74,13 +74,14 @@ is_address(const char *host)
 /*
  * The addresses a resolve list gives name:port (name without its final
  * dot, dot whether the URL had one), or NULL: the entry curl would take,
- * as curl matches, the name as written, a final dot included.
+ * as curl matches, the name as written, a final dot included.  *at (when
+ * not NULL) gets the entry's position in the list.
  */
 static const char *
 resolve_answer(const struct curl_slist *e, const char *name, long port,
-    bool dot)
+    bool dot, int *at)
 {
-    for (; e != NULL; e = e->next) {
+    for (int i = 0; e != NULL; e = e->next, i++) {
         const char *p = e->data, *h, *portp;
         size_t hn, pn;
 
@@ -97,8 +98,11 @@ resolve_answer(const struct curl_slist *e, const char *name, long port,
         else if (dot && !same_name(h, hn, "*"))
             continue;
         if ((same_name(h, hn, name) || same_name(h, hn, "*")) &&
-            same_port(portp, pn, port, false))
+            same_port(portp, pn, port, false)) {
+            if (at != NULL)
+                *at = i;
             return p;
+        }
     }
     return NULL;
 }
@@ -154,9 +158,10 @@ dns_target(struct lh_check *c)
     c->dns_name[hostlen] = '\0';
     if (is_address(c->dns_name) || lh_url_is_invalid_host(c->dns_name))
         return false;
-    /* Configured answers win: no query is sent. */
-    if (resolve_answer(b->resolve, c->dns_name, c->dns_port, c->dns_dot) !=
-        NULL)
+    /* Configured answers win: no query is sent, and the request carries
+     * that one entry (lh_check_resolve_list). */
+    if (resolve_answer(b->resolve, c->dns_name, c->dns_port, c->dns_dot,
+            &c->resolve_cfg) != NULL)
         return false;
     return true;
 }
@@ -219,9 +224,9 @@ lh_check_target_forbidden(struct lh_check *c, char *why, size_t whylen)
     }
     /* The name's answer: this request's lookup, or a configured one. */
     if ((addrs = resolve_answer(c->resolve, c->dns_name, c->dns_port,
-            c->dns_dot)) == NULL && (addrs = resolve_answer(
-            c->ck->base.resolve, c->dns_name, c->dns_port, c->dns_dot)) ==
-        NULL) {
+            c->dns_dot, NULL)) == NULL && (addrs = resolve_answer(
+            c->ck->base.resolve, c->dns_name, c->dns_port, c->dns_dot,
+            NULL)) == NULL) {
         lh_seterr(why, whylen, "%s (its address cannot be judged)",
             c->host);
         return true;
@@ -247,6 +252,8 @@ lh_check_request(struct lh_check *c, unsigned delay_ms)
     c->dns_ms = -1;
     curl_slist_free_all(c->resolve);
     c->resolve = NULL;
+    c->resolve_merged = false;
+    c->resolve_cfg = -1;
     if (lh_url_is_invalid_host(c->host) || !dns_target(c))
         return lh_check_send_request(c, delay_ms);
     c->dnsq = lh_dns_resolve(c->ck->dns, c->dns_name, delay_ms, fresh,
@@ -312,8 +319,9 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     c->dns_used = true;
     /* A remembered answer took no time: unknown, like a phase skipped. */
     c->dns_ms = a->ms > 0 ? a->ms : -1;
-    /* This request's resolve list: its own answer, then the configured
-     * ones (curl takes one list per handle). */
+    /* This request's resolve entry: its own answer (the configured ones
+     * join it only where curl may look up other names,
+     * lh_check_resolve_list). */
     if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
             c->dns_port, a->addrs) < 0 ||
         (list = curl_slist_append(NULL, entry)) == NULL) {
@@ -323,12 +331,41 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     }
     free(entry);
     c->resolve = list;
-    for (const struct curl_slist *e = c->ck->base.resolve; e; e = e->next) {
-        if ((list = curl_slist_append(c->resolve, e->data)) == NULL) {
-            lh_check_finish_oom(c);
-            return;
-        }
-    }
     if (lh_check_send_request(c, 0) == -1)
         lh_check_finish(c);
+}
+
+/*
+ * curl parses every entry of a resolve list and puts it into its cache
+ * at the start of each transfer that was given the list: a request gets
+ * only what it may use.  It looks up one name, answered by c-ares (its
+ * own entry) or by one configured entry (the one-entry list the checker
+ * built for it), unless curl follows redirects (the probe) or connects
+ * to a proxy (whose name a configured entry may answer), or the
+ * configuration has a wildcard or removal entry (which applies to every
+ * name): those requests get every configured entry, as before.
+ */
+int
+lh_check_resolve_list(struct lh_check *c, struct curl_slist **list)
+{
+    struct lh_checker *ck = c->ck;
+    bool all = ck->resolve_all || c->probing || c->rq.proxy != NULL;
+
+    *list = NULL;
+    if (c->resolve != NULL) {
+        if (all && !c->resolve_merged) {
+            for (const struct curl_slist *e = ck->base.resolve; e != NULL;
+                e = e->next)
+                if (curl_slist_append(c->resolve, e->data) == NULL)
+                    return -1;
+            c->resolve_merged = true;
+        }
+        *list = c->resolve;
+    } else if (all) {
+        *list = ck->base.resolve;
+    } else if (c->resolve_cfg >= 0 &&
+        (size_t)c->resolve_cfg < ck->nresolve_one) {
+        *list = &ck->resolve_one[c->resolve_cfg];
+    }
+    return 0;
 }

@@ -37,6 +37,21 @@ struct lh_checker {
     bool content_checks;
     struct lh_strmap probes;        /* site -> struct probe *, this cycle */
     unsigned long long probe_serial;
+    /* Easy handles set up once and used request after request (check.c
+     * says why never curl_easy_reset); as many kept as checks may run. */
+    CURL **pool;
+    size_t npool, pool_max;
+    size_t lent;                    /* handles held by checks */
+    /* TLS sessions, shared by the handles: a site's sessions in the
+     * share its name hashes to (curl keeps 8 per share).  New each cycle,
+     * so that each server's first connection of a cycle is a full
+     * handshake. */
+    CURLSH **shares;                /* NULL slots: made when first used */
+    size_t nshares;
+    /* base.resolve, entry by entry: lh_check_resolve_list. */
+    struct curl_slist *resolve_one;
+    size_t nresolve_one;
+    bool resolve_all;               /* a wildcard or removal entry */
 };
 
 /* A server's answer to a random path, defined in check_page.c; only pointed to
@@ -48,7 +63,9 @@ struct lh_check {
     struct lh_result *r;
     lh_check_done_cb cb;
     void *arg;
-    CURL *easy;             /* of the current request; NULL before one */
+    CURL *easy;             /* the pool's handle it holds; NULL before
+                               its first request */
+    bool easy_tainted;      /* it saw an allocation failure: not reused */
     char *url;              /* URL of the current request */
     char host[256];         /* its host, lower case */
     char site[300];         /* scheme://host:port, the caches' key */
@@ -72,7 +89,9 @@ struct lh_check {
     /* The name this request connects to, looked up by c-ares and given
      * to curl as a resolve entry (with the configured ones). */
     struct lh_dns_query *dnsq;  /* in flight, or NULL */
-    struct curl_slist *resolve; /* this request's list, or NULL */
+    struct curl_slist *resolve; /* this request's own entry, or NULL */
+    bool resolve_merged;    /* ... with the configured ones after it */
+    int resolve_cfg;        /* the configured entry answering it, or -1 */
     char dns_name[256];
     long dns_port;
     bool dns_dot;           /* the name ended in a dot */
@@ -119,8 +138,9 @@ bool lh_check_is_https(const char *url);
 int lh_check_aim(struct lh_check *c, const char *url, bool force_get);
 
 /*
- * Send the request for c->url with c->method after delay_ms, on a fresh
- * easy handle, with c->resolve (when set) as its resolve list.  0, and
+ * Send the request for c->url with c->method after delay_ms, on the
+ * check's easy handle (from the checker's pool), with the resolve list
+ * lh_check_resolve_list gives.  0, and
  * check.c's done_cb runs once; or -1 with r's fail and error set, and it
  * never runs.  lh_check_request is the way in; this is its last step.
  */
@@ -178,6 +198,10 @@ int lh_check_request(struct lh_check *c, unsigned delay_ms);
  */
 bool lh_check_target_forbidden(struct lh_check *c, char *why,
     size_t whylen);
+
+/* The resolve list of the request c is about to send (c->rq set up):
+ * NULL for none.  0, or -1 when out of memory. */
+int lh_check_resolve_list(struct lh_check *c, struct curl_slist **list);
 
 /* ---- check_response.c: the response as it arrives, what it says ---- */
 /* Forget what the previous response left in c: before each request. */

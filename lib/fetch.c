@@ -213,6 +213,7 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
         lh_seterr(err, errlen, "%s: %s", url, why);
         goto fail;
     }
+    f->base.http = http;
     if ((etag != NULL &&
             add_header(&f->headers, "If-None-Match", etag) == -1) ||
         (last_modified != NULL && add_header(&f->headers,

@@ -1,18 +1,29 @@
 /*
  * http: libcurl's multi_socket API on a libuv loop.  curl tells us which
- * sockets to watch (socket callback -> one uv_poll_t each, found again
- * through curl_multi_assign) and when to call it back (timer callback ->
- * one uv_timer_t); readiness and timeouts go back to
+ * sockets to watch (socket callback) and when to call it back (timer
+ * callback -> one uv_timer_t); readiness and timeouts go back to
  * curl_multi_socket_action, and finished transfers are collected with
  * curl_multi_info_read after every action.  No polling loop, no threads.
  *
- * Started transfers own CURLOPT_PRIVATE of their easy handle.
+ * Each socket has one uv_poll_t for its whole life, in a table indexed by
+ * descriptor: stopped when curl says CURL_POLL_REMOVE (a kept-alive
+ * connection between transfers), started again on the next add, closed
+ * when curl closes the socket (CURLOPT_CLOSESOCKETFUNCTION, which every
+ * started transfer gets).  A kept-alive connection so costs three
+ * epoll_ctl per transfer (stop, and libuv's delete-then-add on start)
+ * instead of six and an ioctl for a poll handle made and closed each
+ * time.
+ *
+ * Started transfers own CURLOPT_PRIVATE and CURLOPT_CLOSESOCKETFUNCTION of
+ * their easy handle.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <uv.h>
@@ -35,11 +46,12 @@ struct xfer {
     struct xfer *prev, *next;
 };
 
+/* A socket's watcher, h->socks[fd] from its first add to its close. */
 struct sock {
     struct lh_http *h;
     curl_socket_t fd;
+    int events;             /* started with these; 0: stopped */
     uv_poll_t poll;
-    struct sock *prev, *next;
 };
 
 struct lh_http {
@@ -49,7 +61,8 @@ struct lh_http {
     uv_timer_t timer;
     struct xfer *xfers;     /* started, not done: for cancel and close */
     unsigned nxfers;
-    struct sock *socks;     /* watched sockets */
+    struct sock **socks;    /* by descriptor; NULL: not watched */
+    size_t nsocks;          /* slots in socks */
     unsigned closing;       /* uv handles whose close callback is due */
     unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
@@ -65,7 +78,8 @@ static void timeout_cb(uv_timer_t *timer);
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
     void *socketp);
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp);
-static void sock_forget(struct lh_http *h, struct sock *s);
+static int closesocket_cb(void *clientp, curl_socket_t fd);
+static void socks_close_all(struct lh_http *h);
 
 static void
 handle_closed_cb(uv_handle_t *handle)
@@ -286,8 +300,7 @@ renew_multi(struct lh_http *h)
      * handle; whatever sockets it leaves are closed below. */
     (void)curl_multi_cleanup(h->multi);
     h->multi = NULL;
-    while (h->socks != NULL)
-        sock_forget(h, h->socks);
+    socks_close_all(h);
     (void)uv_timer_stop(&h->timer);
     h->multi = multi_open(h);
 }
@@ -363,18 +376,65 @@ timeout_cb(uv_timer_t *timer)
     drain(h);
 }
 
+/*
+ * Close fd's watcher, if any.  uv_close stops it at once (the descriptor
+ * leaves epoll now), so the descriptor may be closed right after; the
+ * record goes in the close callback.
+ */
 static void
-sock_forget(struct lh_http *h, struct sock *s)
+sock_close(struct lh_http *h, curl_socket_t fd)
 {
-    if (s->prev != NULL)
-        s->prev->next = s->next;
-    else
-        h->socks = s->next;
-    if (s->next != NULL)
-        s->next->prev = s->prev;
-    (void)uv_poll_stop(&s->poll);   /* returns 0; uv_close stops it anyway */
+    struct sock *s;
+
+    if (fd < 0 || (size_t)fd >= h->nsocks || (s = h->socks[fd]) == NULL)
+        return;
+    h->socks[fd] = NULL;
     h->closing++;
     uv_close((uv_handle_t *)&s->poll, sock_closed_cb);
+}
+
+/* After the multi handle is gone: no socket of it is watched any more. */
+static void
+socks_close_all(struct lh_http *h)
+{
+    for (size_t fd = 0; fd < h->nsocks; fd++)
+        sock_close(h, (curl_socket_t)fd);
+}
+
+/* fd's watcher, made (and the table grown) on its first use; NULL when
+ * out of memory or libuv refuses the descriptor. */
+static struct sock *
+sock_get(struct lh_http *h, curl_socket_t fd)
+{
+    struct sock *s;
+
+    if (fd < 0)
+        return NULL;
+    if ((size_t)fd >= h->nsocks) {
+        size_t n = h->nsocks > 0 ? h->nsocks : 64;
+        struct sock **grown;
+
+        while (n <= (size_t)fd)
+            n *= 2;
+        if ((grown = realloc(h->socks, n * sizeof(*grown))) == NULL)
+            return NULL;
+        memset(grown + h->nsocks, 0, (n - h->nsocks) * sizeof(*grown));
+        h->socks = grown;
+        h->nsocks = n;
+    }
+    if ((s = h->socks[fd]) != NULL)
+        return s;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return NULL;
+    if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->h = h;
+    s->fd = fd;
+    s->poll.data = s;
+    h->socks[fd] = s;
+    return s;
 }
 
 /*
@@ -395,55 +455,89 @@ xfer_break(struct lh_http *h, CURL *easy, int result)
     xfer_end(x, result, false);
 }
 
-/* CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd. */
+/*
+ * CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd.  Remove only
+ * stops the watcher: a kept-alive connection is asked for again by the
+ * next transfer, and its watcher goes when curl closes the socket
+ * (closesocket_cb).
+ */
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct lh_http *h = userp;
-    struct sock *s = socketp;
+    struct sock *s;
     int events = 0;
 
+    (void)socketp;
     if (what == CURL_POLL_REMOVE) {
-        if (s != NULL) {
-            /* Fails only for a socket curl no longer knows: then there is
-             * no pointer left to clear. */
-            (void)curl_multi_assign(h->multi, fd, NULL);
-            sock_forget(h, s);
+        if (fd < 0 || (size_t)fd >= h->nsocks || (s = h->socks[fd]) == NULL)
+            return 0;
+        /*
+         * A connection attempt that lost the race to another address is
+         * closed by curl itself, without closesocket_cb, before it says
+         * remove: that watcher goes now, while the number is nobody's.
+         * Closed later, it would take whoever has the number by then out
+         * of epoll (libuv deletes the descriptor on close).
+         */
+        if (fcntl(fd, F_GETFD) == -1) {
+            sock_close(h, fd);
+        } else if (s->events != 0) {
+            (void)uv_poll_stop(&s->poll);   /* returns 0 */
+            s->events = 0;
         }
         return 0;
     }
-    if (s == NULL) {
-        if ((s = calloc(1, sizeof(*s))) == NULL) {
-            xfer_break(h, easy, (int)CURLE_OUT_OF_MEMORY);
-            return 0;
-        }
-        if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
-            free(s);
-            xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
-            return 0;
-        }
-        s->h = h;
-        s->fd = fd;
-        s->poll.data = s;
-        s->next = h->socks;
-        if (h->socks != NULL)
-            h->socks->prev = s;
-        h->socks = s;
-        if (curl_multi_assign(h->multi, fd, s) != CURLM_OK) {
-            /* Not found again next time: a second poll on fd.  Give up
-             * this socket's transfer instead. */
-            sock_forget(h, s);
-            xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
-            return 0;
-        }
+    if ((s = sock_get(h, fd)) == NULL) {
+        xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
+        return 0;
     }
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
-    if (uv_poll_start(&s->poll, events, poll_cb) != 0)
+    if (events == s->events)
+        return 0;
+    if (uv_poll_start(&s->poll, events, poll_cb) != 0) {
+        (void)uv_poll_stop(&s->poll);
+        s->events = 0;
         xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
+        return 0;
+    }
+    s->events = events;
     return 0;
+}
+
+/*
+ * CURLOPT_CLOSESOCKETFUNCTION of every transfer's connections: the watcher
+ * goes before the descriptor, so a socket opened next with the same number
+ * never meets a watcher of the old one.  (curl has said CURL_POLL_REMOVE
+ * for it just before, when it watched it.)
+ */
+static int
+closesocket_cb(void *clientp, curl_socket_t fd)
+{
+    sock_close(clientp, fd);
+    return close(fd);
+}
+
+void
+lh_http_socket_opened(struct lh_http *h, int fd)
+{
+    struct sock *s;
+
+    /*
+     * curl closes a connection attempt that lost the race to another
+     * address without closesocket_cb, and says nothing when another
+     * attempt's socket gets the same number and wants the same events:
+     * the old descriptor left epoll when it was closed, so the watcher is
+     * started afresh for the new one.
+     */
+    if (fd < 0 || (size_t)fd >= h->nsocks || (s = h->socks[fd]) == NULL ||
+        s->events == 0)
+        return;
+    (void)uv_poll_stop(&s->poll);
+    if (uv_poll_start(&s->poll, s->events, poll_cb) != 0)
+        s->events = 0;  /* curl's timeouts end the transfer */
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle.  Calling
@@ -533,7 +627,12 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     x->cb = cb;
     x->arg = arg;
     x->fail = fail;
-    if (curl_easy_setopt(easy, CURLOPT_PRIVATE, x) != CURLE_OK) {
+    /* Setting pointers allocates nothing; the close function is copied
+     * into each connection the transfer makes. */
+    if (curl_easy_setopt(easy, CURLOPT_PRIVATE, x) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION,
+            closesocket_cb) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK) {
         lh_seterr(err, errlen, "curl_easy_setopt(CURLOPT_PRIVATE) failed");
         free(x);
         return -1;
@@ -643,6 +742,7 @@ maybe_finish_close(struct lh_http *h)
         return;
     if (h->closed_cb != NULL)
         h->closed_cb(h->closed_arg);
+    free(h->socks);
     free(h);
 }
 
@@ -659,8 +759,7 @@ lh_http_close(struct lh_http *h, lh_http_closed_cb closed_cb, void *arg)
     if (h->multi != NULL)
         (void)curl_multi_cleanup(h->multi);
     h->multi = NULL;
-    while (h->socks != NULL)
-        sock_forget(h, h->socks);
+    socks_close_all(h);
     (void)uv_timer_stop(&h->timer);
     h->closing++;
     uv_close((uv_handle_t *)&h->timer, handle_closed_cb);

@@ -62,6 +62,15 @@ void lh_http_cancel(struct lh_http *h, void *easy);
 int lh_http_slist_append(struct curl_slist **list, char *const *v,
     size_t n);
 
+/*
+ * fd was just opened by curl for a transfer of h (from the transfer's
+ * CURLOPT_OPENSOCKETFUNCTION).  curl closes a connection attempt that
+ * lost the race to another address without telling h, and the next
+ * socket may get its number: a watcher left from the old socket is set
+ * up afresh for the new one.
+ */
+void lh_http_socket_opened(struct lh_http *h, int fd);
+
 /* The loop h runs on. */
 struct uv_loop_s *lh_http_loop(const struct lh_http *h);
 

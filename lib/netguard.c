@@ -265,6 +265,8 @@ opensocket_cb(void *clientp, curlsocktype purpose,
     fd = socket(address->family, address->socktype, address->protocol);
     if (fd == -1 && ctx != NULL)
         ctx->socket_errno = errno;
+    else if (ctx != NULL && ctx->opened_cb != NULL)
+        ctx->opened_cb(ctx->opened_arg, fd);
     return fd;
 }
 

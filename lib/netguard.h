@@ -31,6 +31,9 @@ struct lh_netguard_ctx {
     const struct lh_netguard *guard;
     char refused[128];          /* "10.0.0.7 (private)", or "" */
     int socket_errno;           /* why socket() failed, or 0 */
+    /* Told of every socket opened (NULL: no one is). */
+    void (*opened_cb)(void *arg, int fd);
+    void *opened_arg;
 };
 
 /* Parse "10.0.0.0/8", "fd00::/8" or a bare address (a /32 or /128).

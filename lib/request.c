@@ -1,7 +1,7 @@
 /*
  * request: the set-up every curl request of linkhealthd shares, built
  * once from the configuration (struct lh_request_base) and applied to
- * each fresh easy handle.  What a check or a fetch does with the answer
+ * each easy handle: once what never changes, then each request's own.  What a check or a fetch does with the answer
  * is theirs.
  */
 #include <stdio.h>
@@ -176,7 +176,41 @@ lh_request_proxy(const struct lh_request_base *b, const char *url)
 }
 
 int
-lh_request_setup(void *easy, const struct lh_request_base *b,
+lh_request_prepare(void *easy, const struct lh_request_base *b)
+{
+    CURL *e = easy;
+
+    if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
+            CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
+            CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_USERAGENT, b->user_agent) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+        /* Set always: "" keeps curl from taking a proxy, or exceptions
+         * to one, from the environment (lh_request_aim sets the proxy
+         * of each URL when one is configured). */
+        curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "") != CURLE_OK)
+        return -1;
+    if (b->connect_to != NULL &&
+        curl_easy_setopt(e, CURLOPT_CONNECT_TO, b->connect_to) != CURLE_OK)
+        return -1;
+    if (b->ca_file != NULL &&
+        curl_easy_setopt(e, CURLOPT_CAINFO, b->ca_file) != CURLE_OK)
+        return -1;
+    return 0;
+}
+
+static void
+opened_cb(void *arg, int fd)
+{
+    lh_http_socket_opened(arg, fd);
+}
+
+int
+lh_request_aim(void *easy, const struct lh_request_base *b,
     struct lh_request *rq, const char *url, unsigned timeout_ms)
 {
     long timeout = timeout_ms != 0 ? (long)timeout_ms : (long)b->timeout_ms;
@@ -189,34 +223,29 @@ lh_request_setup(void *easy, const struct lh_request_base *b,
     /* Through a proxy the only socket is the proxy's, which the
      * administrator chose: the target is judged before (check.c). */
     rq->guard.guard = rq->proxy == NULL ? &b->guard : NULL;
+    rq->guard.opened_cb = b->http != NULL ? opened_cb : NULL;
+    rq->guard.opened_arg = b->http;
     if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-            CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
-            CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_USERAGENT, b->user_agent) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect) !=
             CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-        /* Set always: "" keeps curl from taking a proxy, or exceptions
-         * to one, from the environment. */
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, rq->errbuf) != CURLE_OK)
+        return -1;
+    if ((b->proxy_http != NULL || b->proxy_https != NULL) &&
         curl_easy_setopt(e, CURLOPT_PROXY, rq->proxy != NULL ? rq->proxy :
-            "") != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_NOPROXY, "") != CURLE_OK)
-        return -1;
-    if (b->resolve != NULL &&
-        curl_easy_setopt(e, CURLOPT_RESOLVE, b->resolve) != CURLE_OK)
-        return -1;
-    if (b->connect_to != NULL &&
-        curl_easy_setopt(e, CURLOPT_CONNECT_TO, b->connect_to) != CURLE_OK)
-        return -1;
-    if (b->ca_file != NULL &&
-        curl_easy_setopt(e, CURLOPT_CAINFO, b->ca_file) != CURLE_OK)
+            "") != CURLE_OK)
         return -1;
     /* Last: it also clears rq->guard's record of a previous request. */
     return lh_netguard_apply(e, &rq->guard);
+}
+
+int
+lh_request_setup(void *easy, const struct lh_request_base *b,
+    struct lh_request *rq, const char *url, unsigned timeout_ms)
+{
+    if (lh_request_prepare(easy, b) == -1 ||
+        (b->resolve != NULL &&
+            curl_easy_setopt(easy, CURLOPT_RESOLVE, b->resolve) != CURLE_OK))
+        return -1;
+    return lh_request_aim(easy, b, rq, url, timeout_ms);
 }

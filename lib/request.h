@@ -18,6 +18,7 @@
 #define LH_REQUEST_ERROR_SIZE   256
 
 struct curl_slist;
+struct lh_http;
 
 /* What the configuration says of every request; built once, read-only
  * afterwards, shared by every request made from it. */
@@ -31,6 +32,8 @@ struct lh_request_base {
     char *proxy_http;           /* the proxy of http URLs, or NULL */
     char *proxy_https;          /* of https URLs, or NULL */
     char *no_proxy;             /* hosts reached without it, or NULL */
+    struct lh_http *http;       /* told of each socket opened (its owner
+                                   sets it); NULL: none */
 };
 
 /* One transfer's own part of the set-up, filled in by curl and the guard
@@ -66,6 +69,20 @@ const char *lh_request_proxy(const struct lh_request_base *b,
 /* s is a proxy URL linkhealthd accepts: http, https, socks4, socks4a,
  * socks5 or socks5h, with a host. */
 bool lh_proxy_url_ok(const char *s);
+
+/*
+ * The set-up in two halves, for an easy handle used for many requests:
+ * lh_request_prepare once (protocols, no signals, User-Agent, TLS
+ * verification, CA file, connect_to, no proxy from the environment), then
+ * lh_request_aim for each request (url, its proxy, the time limits, the
+ * guard and the error text, as lh_request_setup says).  Neither sets b's
+ * resolve list: the caller gives each request the entries it needs.  0,
+ * or -1 when curl refused an option (out of memory): do not start, nor
+ * reuse, that handle.
+ */
+int lh_request_prepare(void *easy, const struct lh_request_base *b);
+int lh_request_aim(void *easy, const struct lh_request_base *b,
+    struct lh_request *rq, const char *url, unsigned timeout_ms);
 
 /*
  * Set up easy (a fresh CURL *) for url with what every request shares:

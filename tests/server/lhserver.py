@@ -225,6 +225,8 @@ class Server:
         self._open = {}             # id -> _Conn, still open
         self._reqs = []             # every counted _Req since the last reset
         self._tls_failures = 0
+        self._tls_handshakes = 0
+        self._tls_resumed = 0
         self._counters = collections.Counter()  # sequence position per key
         self._threads = set()
         self._lsock = None
@@ -316,6 +318,8 @@ class Server:
         connections                connections accepted
         open_connections           connections open now
         tls_handshake_failures     handshakes that failed
+        tls_handshakes             handshakes that succeeded
+        tls_resumed                of them, those that resumed a session
         requests, requests_by_method, requests_by_host
         log                        [(method, path, host), ...] in order
         A connection counts from accept to close, for each Host it carried;
@@ -333,7 +337,9 @@ class Server:
             reqs = list(self._reqs)
             out = {"connections": len(conns),
                    "open_connections": sum(c.closed is None for c in conns),
-                   "tls_handshake_failures": self._tls_failures}
+                   "tls_handshake_failures": self._tls_failures,
+                   "tls_handshakes": self._tls_handshakes,
+                   "tls_resumed": self._tls_resumed}
             cints = [(c.opened, c.end()) for c in conns]
             by_host = collections.defaultdict(list)
             for c in conns:
@@ -375,6 +381,7 @@ class Server:
             self._conns = [c for c in self._conns if c.closed is None]
             self._reqs = [r for r in self._reqs if r.end is None]
             self._tls_failures = 0
+            self._tls_handshakes = self._tls_resumed = 0
             self._counters.clear()
 
     # --- connections -----------------------------------------------------
@@ -449,6 +456,9 @@ class Server:
         sock.settimeout(self.handshake_timeout)
         try:
             sock.do_handshake()
+            with self._lock:
+                self._tls_handshakes += 1
+                self._tls_resumed += bool(sock.session_reused)
             return sock
         except (OSError, ValueError):
             with self._lock:
