@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """linkhealthd's benchmark runner (make bench; see bench/README.md).
 
-Starts its own targets on 127.0.0.1 (nginx with bench/nginx.conf.in, and
-bench/delayserver.py), runs linkhealthd --once and the curl command-line
-tool over the same URL lists, several times each, interleaved; times the
-directory parser against xmllint --html on one generated page (d), the
-daemon idle between cycles (e), and the status file and report of 100,000
-links against jq . on the same file (f); and prints one table of medians
-and ratios measured in this run.  Every run's figures go to
-BUILD/bench/results.json and results.csv.
+Starts its own targets on 127.0.0.1 (nginx with bench/nginx.conf.in, over
+HTTP and TLS, and bench/delayserver.py), runs linkhealthd --once and the
+curl command-line tool over the same URL lists, several times each,
+interleaved, and wrk on the same nginx; counts TLS session resumptions
+from nginx's log; times the directory parser against xmllint --html on one
+generated page (d), the daemon idle between cycles (e), and the status
+file and report of 100,000 links against dd conv=fsync and jq . on the
+same file (f); and prints one table of medians and ratios measured in this
+run.  Every run's figures go to BUILD/bench/results.json and results.csv.
+Host names resolve from a hosts file seen as /etc/hosts by the measured
+tools only (lhb-spawn -H), where a private mount namespace can be made.
 
 Each measured process is started by build/bench/lhb-spawn (bench/spawn.c),
 which forks it, reaps it with wait4 and reports that process's own CPU
@@ -17,19 +20,22 @@ time from fork to reap (CLOCK_MONOTONIC).  (wait4 straight from Python
 would count the Python runner's own memory in the child's ru_maxrss.)
 A run counts only if it was correct: linkhealthd exits 0 and its status
 file says every link is ok; curl exits 0 and printed "200 HEAD" once per
-URL; the parser found every organization without a warning and xmllint
-printed no error; the status writer wrote every link and jq exits 0; the
-idle daemon exits 0 on SIGTERM.
+URL; nginx logged every TLS request; wrk saw no error; the parser found
+every organization without a warning and xmllint printed no error; the
+status writer wrote every link, dd copied it and jq exits 0; the idle
+daemon exits 0 on SIGTERM.
 
 Everything is bounded: each run has a deadline (then it is killed and the
 benchmark fails), and the servers are stopped by their process ids in a
 finally block, on errors and on SIGTERM too.  No address but 127.0.0.1.
 
-Environment: BENCH_RUNS (timed runs per case, default 7), BENCH_FULL=0
-(skip the 100,000-URL case, which runs 3 times and only when the deadline
-leaves room for it), BENCH_DEADLINE (seconds for the whole run, default
-560), BENCH_IDLE_SECONDS (how long (e) watches the idle daemon, default 60;
-the targets scale with it).
+Environment: BENCH_RUNS (timed runs per case, default 7; (b) and (c) 5
+at most, (h) 3), BENCH_FULL=0 (skip the 100,000- and 300,000-URL cases,
+which also run only when the deadline leaves room for them), BENCH_DEADLINE (seconds for the whole run, default
+560), BENCH_IDLE_SECONDS (how long (e) watches the idle daemon, at least;
+default 60), BENCH_MILLION=1 ((m) at 1,000,000 URLs too), BENCH_ONLY
+(a comma-separated list of cases), BENCH_WRK_SECONDS (each wrk run, default
+3), BENCH_RESOLVE=1 (resolve lines even where a hosts file could be used).
 """
 import argparse
 import csv
@@ -810,7 +816,7 @@ B_RUNS = 5                          # (b)'s timed runs, at most BENCH_RUNS
 C_RUNS = 5                          # (c1), (c2)'s, likewise
 H_RUNS = 3                          # (h)'s, likewise
 JQ_RUNS = 3                         # jq's in (f), likewise
-RESERVE_S = 150                     # for (c), (d), (f) after the big ones
+RESERVE_S = 170                     # for (h), (c), (d), (f) after them
 
 
 def main():
@@ -865,6 +871,8 @@ def main():
         return min(cap, remaining)
 
     HOSTS, why = setup_hosts(out, NHOSTS)
+    if HOSTS and os.environ.get("BENCH_RESOLVE") == "1":
+        HOSTS, why = None, "BENCH_RESOLVE=1"
     names = ("names from a hosts file over /etc/hosts in a private mount "
              "namespace (lhb-spawn -H); no resolve lines" if HOSTS else
              "names from resolve lines (%d per tool): no private mount "
@@ -873,6 +881,7 @@ def main():
     raw = []
     servers = []
     results = {"names": names}
+    took_s = {}
     srv = {}
     idle = None
 
@@ -888,6 +897,17 @@ def main():
             return 4e-4
         _, alh, acu = results["a"][:3]
         return (median(alh, "wall_s") + median(acu, "wall_s")) / 10000
+
+    mark = [time.monotonic()]
+
+    def took(key):
+        """How long the case took, warm-up and generated files included:
+        on the screen and in results.json."""
+        now = time.monotonic()
+        took_s[key] = now - mark[0]
+        mark[0] = now
+        print("bench: %s took %.0f s" % (key.join("()"), took_s[key]),
+              flush=True)
 
     def fits(title, need):
         if end - time.monotonic() < need + RESERVE_S:
@@ -947,6 +967,7 @@ def main():
             "urls": case.nurls, "hosts": case.nhosts,
             "concurrency": case.conc, "per_host": case.per_host})
         results[key] = (case, got["lh"], got["curl"], got.get("wrk"))
+        took(key)
 
     def rss_case(keys):
         """Peak RSS at more URLs, once each: the slope from (b)."""
@@ -961,6 +982,7 @@ def main():
                 case.title, " and ".join(t[0] for t in tools)), flush=True)
             got = rotate(1, tools, raw, key, {"urls": case.nurls})
             results[key] = (case, got["lh"], got.get("curl"))
+            took(key)
 
     def parse_case():
         case = ParseCase(out)
@@ -977,6 +999,7 @@ def main():
         got = rotate(a.runs, tools, raw, "d", {"urls": D_ORGS})
         results["d"] = (case, got["lh-html"], got["xmllint"],
                         got["lh-json"])
+        took("d")
 
     def status_case():
         case = StatusCase(out)
@@ -990,6 +1013,7 @@ def main():
             t[1]("warmup")
         got = rotate(a.runs, tools, raw, "f", {"urls": F_LINKS})
         results["f"] = (case, got["lh"], got["jq"], got["dd"])
+        took("f")
 
     try:
         tlsdir = make_cert(out, NHOSTS)
@@ -1001,15 +1025,15 @@ def main():
             serve(out, binary, a.serve, make_case)
             return 0
         # (e) first: the daemon then sleeps through the other cases.
+        mark[0] = time.monotonic()
         if want("e"):
             print("bench: (e) idle daemon: %d links, interval 1h, watched "
                   "from its first cycle to the end (%.0f s at least)"
                   % (E_URLS, a.idle_seconds), flush=True)
             idle = start_idle(out, srv["nginx"], binary, left(60))
+            took("e")
         if want("a"):
             network_case("a", a.runs, with_wrk=True)
-        if want("h"):
-            network_case("h", min(a.runs, H_RUNS), tls=True)
         nb = min(a.runs, B_RUNS)
         if a.full and want("b") and fits(SPECS["b"][0], 1.2 * (nb + 1) *
                                          10 * per_url_s() * 10000):
@@ -1018,8 +1042,13 @@ def main():
         # Time per URL grows with the list (300k took 2x (a)'s half).
         need = 1.3 * per_url_s() * (300000 + (
             2000000 if a.million else 0))
-        if a.full and want("m") and fits("(m) the RSS slope", need):
+        # Without (b) no slope, unless (m) was asked for by itself.
+        if a.full and want("m") and "b" not in results and only != {"m"}:
+            print("bench: (m) skipped: its slope starts from (b)")
+        elif a.full and want("m") and fits("(m) the RSS slope", need):
             rss_case(keys)
+        if want("h"):
+            network_case("h", min(a.runs, H_RUNS), tls=True)
         if want("c"):
             for key in ("c1", "c2"):
                 network_case(key, min(a.runs, C_RUNS))
@@ -1038,7 +1067,7 @@ def main():
         for s in reversed(servers):
             s.stop()
         if raw:
-            write_raw(out, raw, names)
+            write_raw(out, raw, names, took_s)
 
     print_table(results, a.runs, time.monotonic() - start)
     print("raw figures (every run): %s/results.json, results.csv"
@@ -1075,7 +1104,7 @@ def serve(out, binary, seconds, make_case):
         pass
 
 
-def write_raw(out, raw, names):
+def write_raw(out, raw, names, took_s):
     meta = {"nproc": os.cpu_count(), "cpu": cpu_model(),
             "kernel": platform.release(), "curl": curl_version(),
             "wrk": tool_version(["wrk", "-v"]),
@@ -1083,7 +1112,8 @@ def write_raw(out, raw, names):
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                           time.gmtime())}
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"machine": meta, "runs": raw}, f, indent=1)
+        json.dump({"machine": meta, "case_seconds": took_s, "runs": raw}, f,
+                  indent=1)
         f.write("\n")
     with open(os.path.join(out, "results.csv"), "w", newline="") as f:
         # The cases record different figures: every field of any run.
