@@ -402,14 +402,18 @@ socks_close_all(struct lh_http *h)
 }
 
 /* fd's watcher, made (and the table grown) on its first use; NULL when
- * out of memory or libuv refuses the descriptor. */
+ * out of memory (*result CURLE_OUT_OF_MEMORY: the monitor's failure, not
+ * the link's) or libuv refuses the descriptor. */
 static struct sock *
-sock_get(struct lh_http *h, curl_socket_t fd)
+sock_get(struct lh_http *h, curl_socket_t fd, int *result)
 {
     struct sock *s;
 
-    if (fd < 0)
+    *result = (int)CURLE_OUT_OF_MEMORY;
+    if (fd < 0) {
+        *result = (int)CURLE_COULDNT_CONNECT;
         return NULL;
+    }
     if ((size_t)fd >= h->nsocks) {
         size_t n = h->nsocks > 0 ? h->nsocks : 64;
         struct sock **grown;
@@ -428,6 +432,7 @@ sock_get(struct lh_http *h, curl_socket_t fd)
         return NULL;
     if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
         free(s);
+        *result = (int)CURLE_COULDNT_CONNECT;
         return NULL;
     }
     s->h = h;
@@ -466,7 +471,7 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct lh_http *h = userp;
     struct sock *s;
-    int events = 0;
+    int events = 0, result;
 
     (void)socketp;
     if (what == CURL_POLL_REMOVE) {
@@ -487,8 +492,8 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         }
         return 0;
     }
-    if ((s = sock_get(h, fd)) == NULL) {
-        xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
+    if ((s = sock_get(h, fd, &result)) == NULL) {
+        xfer_break(h, easy, result);
         return 0;
     }
     if (what & CURL_POLL_IN)
