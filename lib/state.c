@@ -92,7 +92,7 @@ lh_link_free(struct lh_link *l)
     free(l->new_url);
     free(l->reason);
     free(l->inconclusive);
-    lh_result_cleanup(&l->result);
+    lh_last_cleanup(&l->last);
     page_free(l);
     free(l);
 }
@@ -190,9 +190,75 @@ lh_link_request_url(const struct lh_link *l)
 const char *
 lh_link_final_url(const struct lh_link *l)
 {
-    if (l->result.final_url == NULL && l->final_is_request)
+    if (l->last.final_url == NULL && l->last.final_is_request)
         return lh_link_request_url(l);
-    return l->result.final_url;
+    return l->last.final_url;
+}
+
+void
+lh_last_init(struct lh_last *last)
+{
+    memset(last, 0, sizeof(*last));
+    last->timings.dns_ms = last->timings.connect_ms = -1;
+    last->timings.tls_ms = last->timings.first_byte_ms = -1;
+    last->timings.total_ms = -1;
+}
+
+void
+lh_last_cleanup(struct lh_last *last)
+{
+    free(last->final_url);
+    free(last->error);
+    for (size_t i = 0; i < last->nhops; i++) {
+        free(last->hops[i].url);
+        free(last->hops[i].location);
+    }
+    free(last->hops);
+    lh_last_init(last);
+}
+
+bool
+lh_last_is_empty(const struct lh_last *last)
+{
+    struct lh_last empty;
+
+    lh_last_init(&empty);
+    return last->final_url == NULL && last->error == NULL &&
+        last->nhops == 0 && last->cert_expiry == 0 &&
+        last->checked_at == 0 && last->http_status == 0 &&
+        last->head_status == 0 && last->attempts == 0 &&
+        last->retries == 0 && last->method == 0 && last->fail == 0 &&
+        !last->final_is_request && !last->heard_back && !last->offline &&
+        memcmp(&last->timings, &empty.timings, sizeof(empty.timings)) == 0;
+}
+
+void
+lh_last_take(struct lh_last *last, struct lh_result *r)
+{
+    lh_last_cleanup(last);
+    last->heard_back = lh_result_heard_back(r);
+    last->offline = lh_result_offline(r);
+    last->final_is_request = r->final_url != NULL && r->url != NULL &&
+        r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
+    if (!last->final_is_request) {
+        last->final_url = r->final_url;
+        r->final_url = NULL;
+    }
+    last->error = r->error;
+    r->error = NULL;
+    last->hops = r->hops;
+    last->nhops = r->nhops;
+    r->hops = NULL;
+    r->nhops = 0;
+    last->timings = r->timings;
+    last->cert_expiry = r->cert_expiry;
+    last->checked_at = r->checked_at;
+    last->http_status = r->http_status;
+    last->head_status = r->head_status;
+    last->attempts = r->attempts;
+    last->retries = r->retries;
+    last->method = (unsigned char)r->method;
+    last->fail = (unsigned char)r->fail;
 }
 
 static char *
@@ -288,7 +354,7 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
             if ((l = calloc(1, sizeof(*l))) == NULL)
                 goto fail;
             fresh[nfresh++] = l;
-            lh_result_init(&l->result);
+            lh_last_init(&l->last);
             if (take) {
                 l->url = e->url;
                 e->url = NULL;
@@ -516,7 +582,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
 enum lh_cert_event
 lh_state_cert(struct lh_link *link, long long now, unsigned warn_days)
 {
-    long long expiry = link->checked ? link->result.cert_expiry : 0;
+    long long expiry = link->checked ? link->last.cert_expiry : 0;
     bool within;
 
     if (warn_days == 0) {
@@ -574,42 +640,37 @@ lh_page_memo_copy(struct lh_page_memo *dst, const struct lh_page_memo *src)
 }
 
 int
-lh_state_page(struct lh_link *link, const struct lh_verdict *v)
+lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
+    const struct lh_verdict *v, const char *request_url)
 {
-    const struct lh_result *r = &link->result;
-    struct lh_page_memo m;
-
-    if (r->page == NULL)
-        return 0;
-    lh_page_memo_init(&m);
-    m.read_at = r->checked_at;
-    m.read_mono_ms = r->checked_mono_ms;
-    m.bytes = r->page->bytes;
-    m.text_bytes = r->page->text_bytes;
-    m.text_hash = r->page->text_hash;
-    m.status = r->seen_status;
-    m.content_length = r->content_length;
-    m.state = LH_STATE_OK;
+    lh_page_memo_init(m);
+    m->read_at = r->checked_at;
+    m->read_mono_ms = r->checked_mono_ms;
+    m->bytes = r->page->bytes;
+    m->text_bytes = r->page->text_bytes;
+    m->text_hash = r->page->text_hash;
+    m->status = r->seen_status;
+    m->content_length = r->content_length;
+    m->state = LH_STATE_OK;
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
-        m.state = v->state;
-    if (dup_or_null(&m.title, r->page->title) == -1 ||
+        m->state = v->state;
+    if (dup_or_null(&m->title, r->page->title) == -1 ||
         /* Most pages are where they are listed: NULL says so. */
-        (r->seen_url != NULL && strcmp(r->seen_url,
-            lh_link_request_url(link)) != 0 &&
-            dup_or_null(&m.final_url, r->seen_url) == -1) ||
-        dup_or_null(&m.etag, r->etag) == -1 ||
-        dup_or_null(&m.last_modified, r->last_modified) == -1 ||
-        (m.state != LH_STATE_OK &&
-            dup_or_null(&m.reason, v->reason) == -1)) {
-        lh_page_memo_cleanup(&m);
-        page_free(link);
+        (r->seen_url != NULL && strcmp(r->seen_url, request_url) != 0 &&
+            dup_or_null(&m->final_url, r->seen_url) == -1) ||
+        dup_or_null(&m->etag, r->etag) == -1 ||
+        dup_or_null(&m->last_modified, r->last_modified) == -1 ||
+        (m->state != LH_STATE_OK &&
+            dup_or_null(&m->reason, v->reason) == -1)) {
+        lh_page_memo_cleanup(m);
         return -1;
     }
-    if (lh_link_page(link) == NULL) {
-        lh_page_memo_cleanup(&m);
-        return -1;
-    }
-    lh_page_memo_cleanup(link->page);
-    *link->page = m;
     return 0;
+}
+
+void
+lh_link_set_page(struct lh_link *l, struct lh_page_memo *m)
+{
+    page_free(l);
+    l->page = m;
 }

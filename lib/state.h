@@ -45,6 +45,35 @@ struct lh_page_memo {
     char *reason;               /* for stale and blocked */
 };
 
+/*
+ * What a link keeps of its last check: what the status document, the
+ * metrics, the report, the next cycle's judgement and a restart read.
+ * A check's full lh_result lives only while the check runs; it is
+ * converted when the check finishes (lh_last_take), for a million links
+ * hold one of these each.
+ */
+struct lh_last {
+    char *final_url;            /* last URL asked; NULL when nothing was
+                                   asked, or the request URL when
+                                   final_is_request (lh_link_final_url) */
+    char *error;                /* curl's error text or our own, or NULL */
+    struct lh_hop *hops;        /* the redirect chain, in order */
+    size_t nhops;
+    struct lh_timings timings;
+    long long cert_expiry;      /* leaf certificate notAfter; 0 unknown */
+    long long checked_at;       /* Unix time the check finished */
+    int http_status;            /* final status; 0 when none */
+    int head_status;            /* what HEAD got when GET was used */
+    int attempts;
+    int retries;
+    unsigned char method;       /* enum lh_method */
+    unsigned char fail;         /* enum lh_fail */
+    bool final_is_request;      /* the final URL was the request URL, not
+                                   stored twice */
+    bool heard_back;            /* lh_result_heard_back */
+    bool offline;               /* lh_result_offline */
+};
+
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;                  /* as listed: the key, and what people read */
@@ -63,11 +92,8 @@ struct lh_link {
     size_t order;               /* position in the current directory */
 
     /* The last check and its verdict. */
-    struct lh_result result;
-    bool checked;               /* result holds a finished check */
-    bool final_is_request;      /* its final URL was the request URL,
-                                   not stored twice: see
-                                   lh_link_final_url */
+    struct lh_last last;
+    bool checked;               /* last holds a finished check */
     enum lh_state verdict;
     char *reason;               /* one line; NULL before any verdict */
     char *new_url;              /* moved: where the directory should point */
@@ -158,10 +184,21 @@ void lh_link_free(struct lh_link *l);
 /* The address a check of l requests: its request_url, or (a link made
  * without one) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
-/* The last URL its last check asked: result.final_url, or the request
- * URL when final_is_request (the scheduler drops that copy from a
- * result it records); NULL when none. */
+/* The last URL its last check asked: last.final_url, or the request
+ * URL when last.final_is_request; NULL when none. */
 const char *lh_link_final_url(const struct lh_link *l);
+
+void lh_last_init(struct lh_last *last);
+void lh_last_cleanup(struct lh_last *last);
+/* Nothing known: as lh_last_init leaves it. */
+bool lh_last_is_empty(const struct lh_last *last);
+/*
+ * Make last (cleaned first) the record of the finished check r: its
+ * strings and chain are taken (r keeps the rest, for lh_result_cleanup);
+ * a final URL equal to the URL asked (r->url) with no redirect is not
+ * kept twice (final_is_request).
+ */
+void lh_last_take(struct lh_last *last, struct lh_result *r);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their
@@ -185,7 +222,7 @@ int lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
     void (*removed)(const struct lh_link *, void *), void *arg);
 
 /*
- * Record a verdict (the link's result must already hold the check) at
+ * Record a verdict (link->last must already hold the check) at
  * time now.  A good link turns bad only after fail_threshold bad verdicts
  * in a row; a bad one turns good after recover_threshold good verdicts.
  * A first verdict is taken as it is once it passes the same thresholds.
@@ -198,7 +235,7 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
 /*
  * Forget what the link's checks said (it is excluded now): reported state
  * and verdict unknown, no reason, history, counters, flapping, warning or
- * page.  Its last result stays, unused.
+ * page.  Its last check stays, unused.
  */
 void lh_state_forget(struct lh_link *link);
 
@@ -212,7 +249,7 @@ void lh_state_history_push(struct lh_link *link, enum lh_state state,
 
 /*
  * The link's check gave no verdict (lh_verdict.inconclusive): nothing is
- * recorded (state, verdict, reason, history and the last result stay);
+ * recorded (state, verdict, reason, history and the last check stay);
  * link->inconclusive gets reason (out of memory, the old one stays).
  * Returns true when the reason differs from the link's previous one.
  */
@@ -235,18 +272,15 @@ int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
 
 
 /*
- * Update link->cert_warning from the leaf certificate expiry of its last
- * check (link->result.cert_expiry) at time now; warn_days 0 turns the
- * warning off without an event.  A check that saw no certificate changes
- * nothing.
+ * The memo of the page check r read (r->page not NULL), under verdict v
+ * (kept when it is stale or blocked), for the link requesting
+ * request_url.  0, or -1 when out of memory (m then empty).
  */
-/*
- * After a verdict v on the link's last check: when that check read the
- * page, remember it (fingerprint, answer, and v when it is stale or
- * blocked).  0, or -1 when out of memory (the memo is then cleared, so
- * the page is read again).
- */
-int lh_state_page(struct lh_link *link, const struct lh_verdict *v);
+int lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
+    const struct lh_verdict *v, const char *request_url);
+/* The link's page memo becomes m (allocated; the link owns it now), the
+ * old one freed; NULL forgets the page, so it is read again. */
+void lh_link_set_page(struct lh_link *l, struct lh_page_memo *m);
 /* Copy src over dst (dst cleaned first).  0, or -1 when out of memory
  * (dst then empty). */
 int lh_page_memo_copy(struct lh_page_memo *dst,
@@ -257,6 +291,12 @@ void lh_page_memo_init(struct lh_page_memo *m);
 struct lh_page_memo *lh_link_page(struct lh_link *l);
 void lh_page_memo_cleanup(struct lh_page_memo *m);
 
+/*
+ * Update link->cert_warning from the leaf certificate expiry of its last
+ * check (link->last.cert_expiry) at time now; warn_days 0 turns the
+ * warning off without an event.  A check that saw no certificate changes
+ * nothing.
+ */
 enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,
     unsigned warn_days);
 

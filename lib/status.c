@@ -263,7 +263,7 @@ put_bool(struct emit *e, bool b)
 static void
 put_warnings(struct emit *e, const struct lh_link *l, long long now)
 {
-    long long expiry = l->result.cert_expiry;
+    long long expiry = l->last.cert_expiry;
     char when[32], text[96];
 
     PUT(e, ",\n      \"warnings\": [");
@@ -331,7 +331,7 @@ put_positive(struct emit *e, bool known, long long v)
 static void
 put_link(struct emit *e, const struct lh_link *l, long long now)
 {
-    const struct lh_result *r = &l->result;
+    const struct lh_last *r = &l->last;
     bool c = l->checked;
 
     PUT(e, "    {\n      \"name\": ");
@@ -384,13 +384,13 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
         put_char(e, '}');
     }
     PUT(e, "],\n      \"method\": ");
-    put_str(e, c ? lh_method_name(r->method) : NULL);
+    put_str(e, c ? lh_method_name((enum lh_method)r->method) : NULL);
     PUT(e, ",\n      \"head_status\": ");
     put_positive(e, c, r->head_status);
     PUT(e, ",\n      \"error\": ");
     put_str(e, c ? r->error : NULL);
     PUT(e, ",\n      \"failure\": ");
-    put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name(r->fail) : NULL);
+    put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name((enum lh_fail)r->fail) : NULL);
     PUT(e, ",\n      \"attempts\": ");
     put_ll(e, c ? r->attempts : 0);
     PUT(e, ",\n      \"retries\": ");
@@ -611,11 +611,11 @@ seed_last_check(struct lh_link *l, const cJSON *item)
 
     n = cJSON_GetObjectItemCaseSensitive(item, "http_status");
     if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
-        l->result.http_status = (int)n->valuedouble;
+        l->last.http_status = (int)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(item, "response_ms");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
-        l->result.timings.total_ms = n->valuedouble;
-    l->result.cert_expiry = json_time(item, "cert_expires_at");
+        l->last.timings.total_ms = n->valuedouble;
+    l->last.cert_expiry = json_time(item, "cert_expires_at");
 }
 
 static bool
@@ -765,7 +765,7 @@ seed_link(struct lh_links *links, const cJSON *item)
         return 0;
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return -1;
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
     if ((l->url = strdup(url)) == NULL ||
         /* Version 5; before, a link was requested as listed. */
         (l->request_url = strdup(req != NULL ? req : url)) == NULL ||
