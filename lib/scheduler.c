@@ -88,8 +88,12 @@ struct lh_scheduler {
     bool starting;          /* inside lh_scheduler_start: never finish */
 };
 
-static struct held nomem_mark;
+static struct held nomem_mark, inplace_mark;
 #define NOMEM (&nomem_mark)
+/* A link that had nothing to give back (never checked, nothing resumed)
+ * holds its verdict, reason and page memo itself until the cycle is
+ * judged: no struct held, and no second copy of the reason. */
+#define INPLACE (&inplace_mark)
 
 static void
 held_free(struct held *h)
@@ -117,6 +121,13 @@ restore(struct lh_scheduler *s, size_t i)
     if (held == NULL || held == NOMEM)
         return;
     lh_last_cleanup(&l->last);
+    if (held == INPLACE) {
+        free(l->reason);
+        l->reason = NULL;
+        l->verdict = LH_STATE_UNKNOWN;
+        lh_link_set_page(l, NULL);
+        return;
+    }
     if (held->prev != NULL) {
         l->last = *held->prev;
         free(held->prev);
@@ -227,18 +238,51 @@ keep_page_verdict(const struct lh_link *l, struct lh_result *r)
         r->kept_state = (int)l->page->state;
 }
 
+/* The link's memo of the page r read, allocated; NULL when out of
+ * memory (the page is then read again). */
+static struct lh_page_memo *
+memo_of(const struct lh_link *l, const struct lh_result *r,
+    const struct lh_verdict *v)
+{
+    struct lh_page_memo *m;
+
+    if ((m = malloc(sizeof(*m))) != NULL &&
+        lh_page_memo_make(m, r, v, lh_link_request_url(l)) == -1) {
+        free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+/* hold for a link with nothing to give back: see INPLACE. */
+static struct held *
+hold_in_place(struct lh_link *l, const struct lh_result *r,
+    const struct lh_verdict *v)
+{
+    if ((l->reason = strdup(v->reason)) == NULL)
+        return NULL;
+    l->verdict = v->state;
+    if (r->page != NULL)
+        l->page = memo_of(l, r, v);
+    return INPLACE;
+}
+
 /*
  * Link l's check r finished: its verdict, and what the link keeps of the
  * page it read, put aside; its previous check too, when it had one.
  * NULL when out of memory.
  */
 static struct held *
-hold(const struct lh_link *l, const struct lh_result *r,
+hold(struct lh_link *l, const struct lh_result *r,
     const struct lh_verdict *v)
 {
     struct held *h;
     size_t len = strlen(v->reason) + 1;
 
+    if (!l->checked && lh_last_is_empty(&l->last) && l->reason == NULL &&
+        l->verdict == LH_STATE_UNKNOWN && l->page == NULL &&
+        l->new_url == NULL && v->new_url == NULL && !lh_result_local(r))
+        return hold_in_place(l, r, v);
     if ((h = malloc(sizeof(*h) + len)) == NULL)
         return NULL;
     memset(h, 0, sizeof(*h));
@@ -253,11 +297,7 @@ hold(const struct lh_link *l, const struct lh_result *r,
     if (r->page != NULL && !h->local) {
         /* Without memory for its memo the page is read again. */
         h->page_read = true;
-        if ((h->page = malloc(sizeof(*h->page))) != NULL &&
-            lh_page_memo_make(h->page, r, v, lh_link_request_url(l)) == -1) {
-            free(h->page);
-            h->page = NULL;
-        }
+        h->page = memo_of(l, r, v);
     }
     return h;
 nomem:
@@ -276,7 +316,7 @@ record(struct lh_scheduler *s, size_t i)
     struct lh_transition t;
     struct lh_result oom;
 
-    if (held == NOMEM || held->local) {
+    if (held == NOMEM || (held != INPLACE && held->local)) {
         /* The monitor's own failure: no verdict, the link keeps its last
          * check; the reason is kept beside it. */
         memset(&t, 0, sizeof(t));
@@ -297,9 +337,14 @@ record(struct lh_scheduler *s, size_t i)
     }
     s->prev[i] = NULL;
     memset(&v, 0, sizeof(v));
-    v.state = (enum lh_state)held->state;
-    snprintf(v.reason, sizeof(v.reason), "%s", held->reason);
-    v.new_url = held->new_url;
+    if (held == INPLACE) {
+        v.state = l->verdict;
+        snprintf(v.reason, sizeof(v.reason), "%s", l->reason);
+    } else {
+        v.state = (enum lh_state)held->state;
+        snprintf(v.reason, sizeof(v.reason), "%s", held->reason);
+        v.new_url = held->new_url;
+    }
     /* An accept rule changes what is reported, not what the page said:
      * the page memo keeps the classifier's verdict (rule C6 then keeps
      * it, and the rule accepts it again). */
@@ -308,11 +353,13 @@ record(struct lh_scheduler *s, size_t i)
         l->url, l->last.http_status, &reported);
     lh_state_record(l, &reported, l->last.checked_at,
         s->p.fail_threshold, s->p.recover_threshold, &t);
-    if (held->page_read) {
-        lh_link_set_page(l, held->page);
-        held->page = NULL;
+    if (held != INPLACE) {
+        if (held->page_read) {
+            lh_link_set_page(l, held->page);
+            held->page = NULL;
+        }
+        held_free(held);    /* the previous check goes */
     }
-    held_free(held);    /* the previous check goes */
     t.cert = lh_state_cert(l, l->last.checked_at, s->p.cert_warn_days);
     t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
@@ -381,7 +428,7 @@ complete(struct job *j)
          * this check is the monitor's own failure. */
         s->prev[j->index] = NOMEM;
     } else {
-        if (held->prev != NULL) {
+        if (held != INPLACE && held->prev != NULL) {
             *held->prev = l->last;
             lh_last_init(&l->last);
         }

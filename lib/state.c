@@ -460,8 +460,9 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     link->inconclusive = NULL;
     /* The verdict's reason is a terminated string of at most
      * LH_REASON_MAX bytes.  Out of memory, the old reason stays: better
-     * stale than none. */
-    (void)lh_replace_string(&link->reason, v->reason);
+     * stale than none.  An unchanged one is not copied again. */
+    if (link->reason == NULL || strcmp(link->reason, v->reason) != 0)
+        (void)lh_replace_string(&link->reason, v->reason);
     free(link->new_url);
     /* The fix as an editor would paste it. */
     link->new_url = v->new_url != NULL ? lh_iri_display(v->new_url) : NULL;
