@@ -52,8 +52,81 @@ void
 lh_links_init(struct lh_links *links)
 {
     memset(links, 0, sizeof(*links));
-    /* The keys are the links' own URLs: each URL is stored once. */
-    lh_strmap_init_borrowed(&links->by_url);
+}
+
+static uint32_t
+url_hash(const char *url)
+{
+    unsigned long long h = lh_hash_str(url);
+
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The link of v, indexed by x, whose URL is url; NULL when none. */
+static struct lh_link *
+index_get(const struct lh_url_index *x, struct lh_link *const *v,
+    const char *url)
+{
+    uint32_t h;
+    size_t mask = x->cap - 1;
+
+    if (x->n == 0)
+        return NULL;
+    h = url_hash(url);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = x->slots[i];
+        struct lh_link *l;
+
+        if (s == 0)
+            return NULL;
+        l = v[(uint32_t)s - 1];
+        if ((uint32_t)(s >> 32) == h && strcmp(l->url, url) == 0)
+            return l;
+    }
+}
+
+static void
+index_place(uint64_t *slots, size_t cap, uint64_t s)
+{
+    size_t i = (size_t)(s >> 32) & (cap - 1);
+
+    while (slots[i] != 0)
+        i = (i + 1) & (cap - 1);
+    slots[i] = s;
+}
+
+/* Index v[i], whose URL is not indexed yet.  0, or -1 when out of
+ * memory (x unchanged). */
+static int
+index_put(struct lh_url_index *x, struct lh_link *const *v, size_t i)
+{
+    if (i >= UINT32_MAX)
+        return -1;
+    /* Doubled at 70% load: probes stay short. */
+    if ((x->n + 1) * 10 > x->cap * 7) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        uint64_t *slots = calloc(cap, sizeof(*slots));
+
+        if (slots == NULL)
+            return -1;
+        for (size_t k = 0; k < x->cap; k++)
+            if (x->slots[k] != 0)
+                index_place(slots, cap, x->slots[k]);
+        free(x->slots);
+        x->slots = slots;
+        x->cap = cap;
+    }
+    index_place(x->slots, x->cap,
+        (uint64_t)url_hash(v[i]->url) << 32 | (uint64_t)(i + 1));
+    x->n++;
+    return 0;
+}
+
+static void
+index_cleanup(struct lh_url_index *x)
+{
+    free(x->slots);
+    memset(x, 0, sizeof(*x));
 }
 
 static void
@@ -103,7 +176,7 @@ lh_links_cleanup(struct lh_links *links)
     for (size_t i = 0; i < links->n; i++)
         lh_link_free(links->v[i]);
     free(links->v);
-    lh_strmap_cleanup(&links->by_url, NULL);
+    index_cleanup(&links->by_url);
     memset(links, 0, sizeof(*links));
 }
 
@@ -157,7 +230,7 @@ lh_links_failing(const struct lh_links *links, unsigned fail_on)
 struct lh_link *
 lh_links_find(const struct lh_links *links, const char *url)
 {
-    return lh_strmap_get(&links->by_url, url);
+    return index_get(&links->by_url, links->v, url);
 }
 
 int
@@ -172,10 +245,10 @@ lh_links_append(struct lh_links *links, struct lh_link *l)
         links->v = grown;
         links->cap = cap;
     }
-    if (lh_strmap_put(&links->by_url, l->url, l) == -1)
+    links->v[links->n] = l;
+    if (index_put(&links->by_url, links->v, links->n) == -1)
         return -1;
-    l->order = links->n;
-    links->v[links->n++] = l;
+    links->n++;
     return 0;
 }
 
@@ -247,7 +320,7 @@ lh_last_take(struct lh_last *last, struct lh_result *r)
     last->error = r->error;
     r->error = NULL;
     last->hops = r->hops;
-    last->nhops = r->nhops;
+    last->nhops = (unsigned)r->nhops;
     r->hops = NULL;
     r->nhops = 0;
     last->timings = r->timings;
@@ -332,10 +405,10 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
 {
     struct lh_link **v = NULL, **fresh = NULL;
     size_t *entry = NULL;       /* v[i] comes from dir->entries[entry[i]] */
-    struct lh_strmap by_url;
+    struct lh_url_index by_url;
     size_t nfresh = 0;
 
-    lh_strmap_init_borrowed(&by_url);
+    memset(&by_url, 0, sizeof(by_url));
     if (dir->n > 0 &&
         ((v = calloc(dir->n, sizeof(*v))) == NULL ||
          (entry = calloc(dir->n, sizeof(*entry))) == NULL ||
@@ -346,9 +419,9 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
      * halfway leaves it as it was. */
     for (size_t i = 0; i < dir->n; i++) {
         struct lh_entry *e = &dir->entries[i];
-        struct lh_link *l = lh_strmap_get(&links->by_url, e->url);
+        struct lh_link *l = index_get(&links->by_url, links->v, e->url);
 
-        if (lh_strmap_get(&by_url, e->url) != NULL)
+        if (index_get(&by_url, v, e->url) != NULL)
             continue;   /* the parser drops duplicates; be safe anyway */
         if (l == NULL) {
             if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -367,10 +440,10 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
             if (take)
                 free_entry_strings(e);
         }
-        if (lh_strmap_put(&by_url, l->url, l) == -1)
+        v[by_url.n] = l;
+        entry[by_url.n] = i;
+        if (index_put(&by_url, v, by_url.n) == -1)
             goto fail;
-        entry[by_url.n - 1] = i;
-        v[by_url.n - 1] = l;
     }
 
     /* Commit: refresh kept entries, report and drop the rest. */
@@ -378,9 +451,8 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
         struct lh_link *l = v[i];
 
         /* An edited name or description; on failure the old text stays. */
-        if (lh_strmap_get(&links->by_url, l->url) == l)
+        if (index_get(&links->by_url, links->v, l->url) == l)
             (void)set_entry(l, &dir->entries[entry[i]]);
-        l->order = i;
     }
     for (size_t i = 0; i < nfresh; i++)
         if (added != NULL)
@@ -388,14 +460,14 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
     for (size_t i = 0; i < links->n; i++) {
         struct lh_link *l = links->v[i];
 
-        if (lh_strmap_get(&by_url, l->url) != l) {
+        if (index_get(&by_url, v, l->url) != l) {
             if (removed != NULL)
                 removed(l, arg);
             lh_link_free(l);
         }
     }
     free(links->v);
-    lh_strmap_cleanup(&links->by_url, NULL);
+    index_cleanup(&links->by_url);
     links->v = v;
     links->n = links->cap = by_url.n;
     links->by_url = by_url;
@@ -408,7 +480,7 @@ fail:
     free(fresh);
     free(entry);
     free(v);
-    lh_strmap_cleanup(&by_url, NULL);
+    index_cleanup(&by_url);
     return -1;
 }
 

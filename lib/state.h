@@ -58,22 +58,27 @@ struct lh_last {
                                    final_is_request (lh_link_final_url) */
     char *error;                /* curl's error text or our own, or NULL */
     struct lh_hop *hops;        /* the redirect chain, in order */
-    size_t nhops;
     struct lh_timings timings;
     long long cert_expiry;      /* leaf certificate notAfter; 0 unknown */
     long long checked_at;       /* Unix time the check finished */
+    unsigned nhops;
     int http_status;            /* final status; 0 when none */
     int head_status;            /* what HEAD got when GET was used */
     int attempts;
     int retries;
     unsigned char method;       /* enum lh_method */
     unsigned char fail;         /* enum lh_fail */
-    bool final_is_request;      /* the final URL was the request URL, not
+    bool final_is_request : 1;  /* the final URL was the request URL, not
                                    stored twice */
-    bool heard_back;            /* lh_result_heard_back */
-    bool offline;               /* lh_result_offline */
+    bool heard_back : 1;        /* lh_result_heard_back */
+    bool offline : 1;           /* lh_result_offline */
 };
 
+/*
+ * A link: what its entry says, its last check and what was made of it.
+ * A million of them are held: the fields are ordered so that none pads
+ * (320 bytes), enums that fit in a byte are kept in one.
+ */
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;                  /* as listed: the key, and what people read */
@@ -88,34 +93,28 @@ struct lh_link {
     char *name;
     char *region;
     char *description;
-    unsigned line;
-    size_t order;               /* position in the current directory */
 
     /* The last check and its verdict. */
     struct lh_last last;
-    bool checked;               /* last holds a finished check */
-    enum lh_state verdict;
     char *reason;               /* one line; NULL before any verdict */
     char *new_url;              /* moved: where the directory should point */
-
-    /* What is reported, after hysteresis. */
-    enum lh_state state;
-    long long since;            /* Unix time the reported state began */
-    unsigned consecutive_failures;  /* bad verdicts in a row */
-    unsigned consecutive_good;      /* good verdicts in a row */
-    unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
-    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each; 0: not
-                                               known (an older file's, or
-                                               one outside 1970-2106) */
-    unsigned nhistory;
-    bool flapping;              /* alternating between good and bad */
-    bool cert_warning;          /* its certificate is within cert_warn_days
-                                   of expiry */
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
                                    gave one */
     struct lh_page_memo *page;  /* its page when last read; NULL: never
                                    (most links, and a memo is 100 bytes) */
+
+    /* What is reported, after hysteresis. */
+    long long since;            /* Unix time the reported state began */
+    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each verdict
+                                               in history; 0: not known
+                                               (an older file's, or one
+                                               outside 1970-2106) */
+    unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest
+                                               first */
+    unsigned consecutive_failures;  /* bad verdicts in a row */
+    unsigned consecutive_good;      /* good verdicts in a row */
+    unsigned line;              /* the entry's line */
 
     /* The configuration's rules (rules.h). */
     unsigned excluded;          /* the exclude rule that keeps it from
@@ -123,12 +122,31 @@ struct lh_link {
                                    has no verdict and counts nowhere */
     unsigned accepted;          /* the accept rule that made its last
                                    verdict ok, or 0 */
+
+    unsigned char verdict;      /* enum lh_state of the last verdict */
+    unsigned char state;        /* enum lh_state reported */
+    unsigned char nhistory;
+    bool checked;               /* last holds a finished check */
+    bool flapping;              /* alternating between good and bad */
+    bool cert_warning;          /* its certificate is within cert_warn_days
+                                   of expiry */
+};
+
+/*
+ * The links by URL: open addressing over the table's own array, each
+ * slot a link's index and its URL's hash in eight bytes (a string map
+ * would take 24, and a million links fill two million slots).
+ */
+struct lh_url_index {
+    uint64_t *slots;            /* 0: empty; else hash << 32 | index + 1 */
+    size_t cap;                 /* a power of two, or 0 */
+    size_t n;
 };
 
 struct lh_links {
     struct lh_link **v;         /* in directory order */
     size_t n, cap;
-    struct lh_strmap by_url;
+    struct lh_url_index by_url;
 };
 
 /* What a check's certificate expiry did to a link's warning. */

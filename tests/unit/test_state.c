@@ -109,7 +109,6 @@ test_sync(void)
     CHECK(links.v[1] == one);
     CHECK_INT_EQ(LH_STATE_STALE, one->state);
     CHECK_INT_EQ(1234, one->since);
-    CHECK_INT_EQ(1, one->order);
     CHECK_INT_EQ(LH_STATE_UNKNOWN, links.v[2]->state);
     CHECK(lh_links_find(&links, "https://two.example/") == NULL);
     lh_links_cleanup(&links);
