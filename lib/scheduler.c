@@ -122,8 +122,7 @@ restore(struct lh_scheduler *s, size_t i)
         return;
     lh_last_cleanup(&l->last);
     if (held == INPLACE) {
-        free(l->reason);
-        l->reason = NULL;
+        (void)lh_link_set_reason(l, NULL);
         l->verdict = LH_STATE_UNKNOWN;
         lh_link_set_page(l, NULL);
         return;
@@ -259,7 +258,7 @@ static struct held *
 hold_in_place(struct lh_link *l, const struct lh_result *r,
     const struct lh_verdict *v)
 {
-    if ((l->reason = strdup(v->reason)) == NULL)
+    if (lh_link_set_reason(l, v->reason) == -1)
         return NULL;
     l->verdict = v->state;
     if (r->page != NULL)

@@ -163,7 +163,7 @@ lh_link_free(struct lh_link *l)
         free(l->description);
     }
     free(l->new_url);
-    free(l->reason);
+    (void)lh_link_set_reason(l, NULL);
     free(l->inconclusive);
     lh_last_cleanup(&l->last);
     page_free(l);
@@ -249,6 +249,81 @@ lh_links_append(struct lh_links *links, struct lh_link *l)
     if (index_put(&links->by_url, links->v, links->n) == -1)
         return -1;
     links->n++;
+    return 0;
+}
+
+/*
+ * Reasons are shared: most links say the same few things ("200 OK"), and
+ * a million copies of each add up.  A reason is the text of a struct
+ * shared_reason, counted and found by its text; the links of every
+ * table share the one pool (they live on the loop's thread).
+ */
+struct shared_reason {
+    size_t refs;
+    char text[];
+};
+
+static struct lh_strmap reasons;    /* keys: the texts, borrowed */
+
+static struct shared_reason *
+shared_of(char *text)
+{
+    return (struct shared_reason *)(text - offsetof(struct shared_reason,
+        text));
+}
+
+static void
+reason_release(char *text)
+{
+    struct shared_reason *r;
+
+    if (text == NULL)
+        return;
+    r = shared_of(text);
+    if (--r->refs > 0)
+        return;
+    (void)lh_strmap_del(&reasons, text);
+    free(r);
+    if (reasons.n == 0)
+        lh_strmap_cleanup(&reasons, NULL);
+}
+
+/* The shared copy of text, counted once more; NULL when out of memory. */
+static char *
+reason_acquire(const char *text)
+{
+    struct shared_reason *r;
+    size_t len;
+
+    if ((r = lh_strmap_get(&reasons, text)) != NULL) {
+        r->refs++;
+        return r->text;
+    }
+    len = strlen(text) + 1;
+    if ((r = malloc(sizeof(*r) + len)) == NULL)
+        return NULL;
+    r->refs = 1;
+    memcpy(r->text, text, len);
+    if (reasons.cap == 0)
+        lh_strmap_init_borrowed(&reasons);
+    if (lh_strmap_put(&reasons, r->text, r) == -1) {
+        free(r);
+        return NULL;
+    }
+    return r->text;
+}
+
+int
+lh_link_set_reason(struct lh_link *l, const char *reason)
+{
+    char *shared = NULL;
+
+    if (reason != NULL && l->reason != NULL && strcmp(reason, l->reason) == 0)
+        return 0;
+    if (reason != NULL && (shared = reason_acquire(reason)) == NULL)
+        return -1;
+    reason_release(l->reason);
+    l->reason = shared;
     return 0;
 }
 
@@ -532,9 +607,8 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     link->inconclusive = NULL;
     /* The verdict's reason is a terminated string of at most
      * LH_REASON_MAX bytes.  Out of memory, the old reason stays: better
-     * stale than none.  An unchanged one is not copied again. */
-    if (link->reason == NULL || strcmp(link->reason, v->reason) != 0)
-        (void)lh_replace_string(&link->reason, v->reason);
+     * stale than none. */
+    (void)lh_link_set_reason(link, v->reason);
     free(link->new_url);
     /* The fix as an editor would paste it. */
     link->new_url = v->new_url != NULL ? lh_iri_display(v->new_url) : NULL;
@@ -597,7 +671,7 @@ void
 lh_state_forget(struct lh_link *l)
 {
     l->state = l->verdict = LH_STATE_UNKNOWN;
-    free(l->reason);
+    (void)lh_link_set_reason(l, NULL);
     free(l->new_url);
     free(l->inconclusive);
     l->reason = l->new_url = l->inconclusive = NULL;
@@ -633,7 +707,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->state = src->state;
     dst->since = src->since;
     dst->verdict = src->verdict;
-    if (lh_replace_string(&dst->reason, src->reason) == -1)
+    if (lh_link_set_reason(dst, src->reason) == -1)
         return -1;
     dst->consecutive_failures = src->consecutive_failures;
     dst->consecutive_good = src->consecutive_good;

@@ -96,7 +96,8 @@ struct lh_link {
 
     /* The last check and its verdict. */
     struct lh_last last;
-    char *reason;               /* one line; NULL before any verdict */
+    char *reason;               /* one line; NULL before any verdict;
+                                   shared: set by lh_link_set_reason */
     char *new_url;              /* moved: where the directory should point */
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
@@ -199,6 +200,10 @@ struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 int lh_links_append(struct lh_links *links, struct lh_link *l);
 /* Free a link that is in no table.  NULL is a no-op. */
 void lh_link_free(struct lh_link *l);
+/* Set l->reason to a copy of reason (NULL: none), shared with every
+ * link that has the same (most say "200 OK").  0, or -1 when out of
+ * memory (the old one stays). */
+int lh_link_set_reason(struct lh_link *l, const char *reason);
 /* The address a check of l requests: its request_url, or (a link made
  * without one) its url. */
 const char *lh_link_request_url(const struct lh_link *l);

@@ -767,14 +767,16 @@ seed_link(struct lh_links *links, const cJSON *item)
         return -1;
     lh_last_init(&l->last);
     if ((l->url = strdup(url)) == NULL ||
-        /* Version 5; before, a link was requested as listed. */
-        (l->request_url = strdup(req != NULL ? req : url)) == NULL ||
+        /* Version 5; before, a link was requested as listed.  NULL:
+         * as listed (lh_link_request_url). */
+        (req != NULL && strcmp(req, url) != 0 &&
+            (l->request_url = strdup(req)) == NULL) ||
         (l->name = dup_text(json_str(item, "name"))) == NULL ||
         (l->region = dup_text(json_str(item, "region"))) == NULL ||
         (l->description = dup_text(json_str(item, "description"))) ==
             NULL ||
         (new_url != NULL && (l->new_url = strdup(new_url)) == NULL) ||
-        (reason != NULL && (l->reason = strdup(reason)) == NULL))
+        lh_link_set_reason(l, reason) == -1)
         goto nomem;
     l->state = st;
     /* Version 4: the rule that excluded the link or accepted its last
@@ -784,8 +786,7 @@ seed_link(struct lh_links *links, const cJSON *item)
         n->valuedouble < 1e9 ? (unsigned)n->valuedouble : 1;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "excluded"))) {
         l->excluded = rule;
-        free(l->reason);
-        l->reason = NULL;
+        (void)lh_link_set_reason(l, NULL);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item,
             "accepted"))) {
         l->accepted = rule;

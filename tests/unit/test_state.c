@@ -152,7 +152,7 @@ feed(const char *verdicts, unsigned fail, unsigned recover, char *out)
     }
     out[n] = '\0';
     free(l.new_url);
-    free(l.reason);
+    (void)lh_link_set_reason(&l, NULL);
     lh_last_cleanup(&l.last);
 }
 
@@ -217,7 +217,7 @@ test_history_and_counters(void)
     CHECK_INT_EQ(2000, l.history_at[LH_HISTORY_LEN - 1]);
     CHECK_INT_EQ(1019, l.history_at[LH_HISTORY_LEN - 2]);
     CHECK_INT_EQ(1005, l.history_at[0]);
-    free(l.reason);
+    (void)lh_link_set_reason(&l, NULL);
     free(l.new_url);
     lh_last_cleanup(&l.last);
 }

@@ -610,7 +610,8 @@ test_golden_document(void)
         l->note = strdup("host mixes scripts: \"\xd0\xb0\" and \"a\"");
         l->checked = true;
         l->state = l->verdict = LH_STATE_MOVED;
-        l->reason = strdup("301 to https://c.example/ \"new\"");
+        CHECK_INT_EQ(0, lh_link_set_reason(l,
+            "301 to https://c.example/ \"new\""));
         l->new_url = strdup("https://c.example/\xc3\xa9");
         l->since = 1794990000;
         l->consecutive_failures = 4294967295u;
@@ -667,7 +668,7 @@ test_golden_document(void)
         l->checked = true;
         l->state = LH_STATE_OK;
         l->verdict = LH_STATE_ERROR;
-        l->reason = strdup("HTTP 500");
+        CHECK_INT_EQ(0, lh_link_set_reason(l, "HTTP 500"));
         l->cert_warning = true;
         l->accepted = 7;
         l->inconclusive = strdup("out of memory \"here\"");
@@ -707,7 +708,7 @@ test_golden_document(void)
     CHECK(l != NULL && lh_links_append(&links, l) == 0);
     if (l != NULL) {
         l->state = l->verdict = LH_STATE_UNREACHABLE;
-        l->reason = strdup("DNS: no such host");
+        CHECK_INT_EQ(0, lh_link_set_reason(l, "DNS: no such host"));
         l->since = -5;
         l->last.cert_expiry = 1795000000;
     }
