@@ -794,13 +794,13 @@ lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
     m->read_at = r->checked_at;
     m->read_mono_ms = r->checked_mono_ms;
     m->bytes = r->page->bytes;
-    m->text_bytes = r->page->text_bytes;
+    m->text_bytes = (uint32_t)r->page->text_bytes;
     m->text_hash = r->page->text_hash;
-    m->status = r->seen_status;
+    m->status = (unsigned short)r->seen_status;
     m->content_length = r->content_length;
     m->state = LH_STATE_OK;
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
-        m->state = v->state;
+        m->state = (unsigned char)v->state;
     if (dup_or_null(&m->title, r->page->title) == -1 ||
         /* Most pages are where they are listed: NULL says so. */
         (r->seen_url != NULL && strcmp(r->seen_url, request_url) != 0 &&

@@ -33,16 +33,18 @@ struct lh_page_memo {
                                    clock (lh_check_now_ms); 0: not in this
                                    run (from the status file), never
                                    written */
-    char *title;                /* NULL: none */
-    size_t bytes;               /* HTML read */
-    size_t text_bytes;          /* visible text */
     unsigned long long text_hash;
-    int status;                 /* the answer it was read under */
+    long long content_length;   /* -1: unknown */
+    size_t bytes;               /* HTML read */
+    char *title;                /* NULL: none */
     char *final_url;            /* NULL: the link's own URL */
     char *etag, *last_modified;
-    long long content_length;   /* -1: unknown */
-    enum lh_state state;        /* stale or blocked from its page; else ok */
     char *reason;               /* for stale and blocked */
+    uint32_t text_bytes;        /* visible text (at most max_body_bytes,
+                                   16 MiB) */
+    unsigned short status;      /* the answer it was read under */
+    unsigned char state;        /* enum lh_state: stale or blocked from its
+                                   page; else ok */
 };
 
 /*
@@ -103,7 +105,7 @@ struct lh_link {
                                    monitor's own failure), NULL when it
                                    gave one */
     struct lh_page_memo *page;  /* its page when last read; NULL: never
-                                   (most links, and a memo is 100 bytes) */
+                                   (a link without content checks) */
 
     /* What is reported, after hysteresis. */
     long long since;            /* Unix time the reported state began */

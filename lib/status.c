@@ -300,7 +300,7 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     put_str(e, m->title);
     put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
-        m->bytes, m->text_bytes, m->text_hash, m->status);
+        m->bytes, (size_t)m->text_bytes, m->text_hash, m->status);
     put_str(e, m->final_url != NULL ? m->final_url : url);
     PUT(e, ", \"etag\": ");
     put_str(e, m->etag);
@@ -707,11 +707,13 @@ seed_page(struct lh_link *l, const cJSON *item)
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
         m->bytes = (size_t)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "text_bytes");
-    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
-        m->text_bytes = (size_t)n->valuedouble;
+    /* Never more than max_body_bytes (16 MiB) written. */
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 &&
+        n->valuedouble <= UINT32_MAX)
+        m->text_bytes = (uint32_t)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "status");
     if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
-        m->status = (int)n->valuedouble;
+        m->status = (unsigned short)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "content_length");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e15)
         m->content_length = (long long)n->valuedouble;
