@@ -152,10 +152,10 @@ lh_link_free(struct lh_link *l)
 {
     if (l == NULL)
         return;
-    free(l->url);
     if (l->text != NULL) {
-        free(l->text);
+        free(l->text);      /* the URL too */
     } else {
+        free(l->url);
         free(l->request_url);
         free(l->note);
         free(l->name);
@@ -421,29 +421,33 @@ put_text(char **p, const char *s)
 }
 
 /*
- * Replace a link's entry strings, all or nothing.  They go into one
- * block (l->text): at a million links, five allocations of a few bytes
- * each cost more than the text.  A request URL that is the URL itself
- * is not stored again (lh_link_request_url).
+ * Replace a link's URL (url, which may be its own) and entry strings, all
+ * or nothing.  They go into one block (l->text, the URL first): at a
+ * million links, six allocations of a few bytes each cost more than the
+ * text.  A request URL that is the URL itself is not stored again
+ * (lh_link_request_url).
  */
 static int
-set_entry(struct lh_link *l, const struct lh_entry *e)
+set_entry(struct lh_link *l, const char *url, const struct lh_entry *e)
 {
     const char *name = e->name != NULL ? e->name : "";
     const char *region = e->region != NULL ? e->region : "";
     const char *desc = e->description != NULL ? e->description : "";
     const char *req = e->request_url != NULL &&
-        strcmp(e->request_url, l->url) != 0 ? e->request_url : NULL;
-    size_t len = strlen(name) + strlen(region) + strlen(desc) + 3 +
-        (req != NULL ? strlen(req) + 1 : 0) +
+        strcmp(e->request_url, url) != 0 ? e->request_url : NULL;
+    size_t len = strlen(url) + strlen(name) + strlen(region) +
+        strlen(desc) + 4 + (req != NULL ? strlen(req) + 1 : 0) +
         (e->note != NULL ? strlen(e->note) + 1 : 0);
-    char *text, *p;
+    char *text, *p, *old_url = l->url;
 
     if ((text = p = malloc(len)) == NULL)
         return -1;
+    /* url may be the old block's: copied before that goes. */
+    l->url = put_text(&p, url);
     if (l->text != NULL) {
         free(l->text);
     } else {
+        free(old_url);
         free(l->name);
         free(l->region);
         free(l->description);
@@ -503,17 +507,14 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
                 goto fail;
             fresh[nfresh++] = l;
             lh_last_init(&l->last);
-            if (take) {
-                l->url = e->url;
-                e->url = NULL;
-            } else if ((l->url = strdup(e->url)) == NULL) {
-                goto fail;
-            }
-            if (set_entry(l, e) == -1)
+            if (set_entry(l, e->url, e) == -1)
                 goto fail;
             /* What was freed is what the next link is made of. */
-            if (take)
+            if (take) {
+                free(e->url);
+                e->url = NULL;
                 free_entry_strings(e);
+            }
         }
         v[by_url.n] = l;
         entry[by_url.n] = i;
@@ -527,7 +528,7 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
 
         /* An edited name or description; on failure the old text stays. */
         if (index_get(&links->by_url, links->v, l->url) == l)
-            (void)set_entry(l, &dir->entries[entry[i]]);
+            (void)set_entry(l, l->url, &dir->entries[entry[i]]);
     }
     for (size_t i = 0; i < nfresh; i++)
         if (added != NULL)

@@ -84,10 +84,11 @@ struct lh_last {
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;                  /* as listed: the key, and what people read */
-    char *text;                 /* the block holding the strings below, from
-                                   lh_links_sync; NULL: each is an
-                                   allocation of its own (a link made by
-                                   hand, or read from a status file) */
+    char *text;                 /* the block holding url (first) and the
+                                   strings below, from lh_links_sync;
+                                   NULL: each is an allocation of its own
+                                   (a link made by hand, or read from a
+                                   status file) */
     char *request_url;          /* what is requested (lh_iri_to_uri); NULL:
                                    url (lh_link_request_url) */
     char *note;                 /* the entry's note (a host that mixes
