@@ -248,12 +248,12 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
             l->inconclusive != NULL ? l->inconclusive : "inconclusive");
         return;
     }
-    lh_rfc3339(l->result.cert_expiry, when, sizeof(when));
+    lh_rfc3339(l->last.cert_expiry, when, sizeof(when));
     switch (t->cert) {
     case LH_CERT_ENTERED:
         log_warnx("%s [%s] %s: the certificate expires at %s, in %lld days "
             "(cert_warn_days %u)", l->name, l->region, l->url, when,
-            (l->result.cert_expiry - l->result.checked_at) / 86400,
+            (l->last.cert_expiry - l->last.checked_at) / 86400,
             m->cfg.cert_warn_days);
         break;
     case LH_CERT_RENEWED:

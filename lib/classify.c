@@ -443,21 +443,29 @@ lh_cycle_tally_init(struct lh_cycle_tally *t)
 void
 lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r)
 {
-    size_t f = (size_t)r->fail <= LH_FAIL_OTHER ? (size_t)r->fail :
+    lh_cycle_tally_count(t, lh_result_heard_back(r), lh_result_offline(r),
+        r->fail, r->error);
+}
+
+void
+lh_cycle_tally_count(struct lh_cycle_tally *t, bool heard_back,
+    bool offline, enum lh_fail fail, const char *error)
+{
+    size_t f = (size_t)fail <= LH_FAIL_OTHER ? (size_t)fail :
         LH_FAIL_OTHER;
 
     t->checks++;
-    if (lh_result_heard_back(r)) {
+    if (heard_back) {
         t->heard++;
         return;
     }
-    if (lh_result_offline(r))
+    if (offline)
         return;
-    if (lh_result_local(r)) {
+    if (fail == LH_FAIL_LOCAL || fail == LH_FAIL_DNS_NO_SERVER) {
+        /* lh_result_local */
         t->local++;
-        if (t->local_error[0] == '\0' && lh_classify_has_text(r->error))
-            snprintf(t->local_error, sizeof(t->local_error), "%s",
-                r->error);
+        if (t->local_error[0] == '\0' && lh_classify_has_text(error))
+            snprintf(t->local_error, sizeof(t->local_error), "%s", error);
     } else {
         t->silent++;
     }

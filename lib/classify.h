@@ -47,6 +47,11 @@ struct lh_cycle_tally {
 
 void lh_cycle_tally_init(struct lh_cycle_tally *t);
 void lh_cycle_tally_add(struct lh_cycle_tally *t, const struct lh_result *r);
+/* The same, from what a link keeps of a check (state.h's lh_last): was
+ * it heard back (lh_result_heard_back), decided offline
+ * (lh_result_offline), its failure and error text. */
+void lh_cycle_tally_count(struct lh_cycle_tally *t, bool heard_back,
+    bool offline, enum lh_fail fail, const char *error);
 
 /*
  * Is the cycle inconclusive: did the monitor fail to reach the network

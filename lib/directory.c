@@ -333,7 +333,8 @@ first_repeat(struct lh_dir_parser *p, unsigned line, const char *url,
 
     if ((r = calloc(1, sizeof(*r))) == NULL)
         return lh_dir_oom(p);
-    if (lh_strmap_put(&p->repeats, kept->request_url, r) == -1) {
+    if (lh_strmap_put(&p->repeats, kept->request_url != NULL ?
+            kept->request_url : kept->url, r) == -1) {
         free(r);
         return lh_dir_oom(p);
     }
@@ -405,13 +406,20 @@ keep_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     struct lh_entry *e;
     struct repeat *r;
     void **seen;
+    char *u, *key;
 
-    /* The entry's request form is the key: one string, one lookup. */
-    if (grow_entries(p) == -1)
+    /* The entry's request form is the key: one string, one lookup.  Most
+     * URLs are their own request form: that is not kept twice (the key
+     * is then the entry's url, and request_url NULL). */
+    if (grow_entries(p) == -1 || (u = strdup(url)) == NULL)
         return lh_dir_oom(p);
-    if ((seen = lh_strmap_ensure(&p->urls, *req)) == NULL)
+    key = strcmp(*req, u) == 0 ? u : *req;
+    if ((seen = lh_strmap_ensure(&p->urls, key)) == NULL) {
+        free(u);
         return lh_dir_oom(p);
+    }
     if (*seen != NULL) {
+        free(u);
         if ((r = lh_strmap_get(&p->repeats, *req)) != NULL)
             return count_repeat(p, r);
         return first_repeat(p, line, url, *name,
@@ -419,20 +427,24 @@ keep_entry(struct lh_dir_parser *p, unsigned line, const char *region,
     }
     e = &p->dir.entries[p->dir.n];
     memset(e, 0, sizeof(*e));
-    if ((e->region = strdup(region)) == NULL ||
-        (e->url = strdup(url)) == NULL) {
-        free(e->region);
-        lh_strmap_del(&p->urls, *req);
+    if ((e->region = strdup(region)) == NULL) {
+        lh_strmap_del(&p->urls, key);
+        free(u);
         return lh_dir_oom(p);
     }
-    e->request_url = *req;
+    e->url = u;
+    if (key == u) {
+        free(*req);
+    } else {
+        e->request_url = *req;
+    }
     e->name = *name;
     e->description = *desc;
     e->line = line;
     *req = *name = *desc = NULL;
     *seen = (void *)(uintptr_t)++p->dir.n;
     /* A look-alike host is worth a word, not a verdict. */
-    if (lh_iri_mixed_scripts(e->request_url, note, sizeof(note)) == 1 &&
+    if (lh_iri_mixed_scripts(key, note, sizeof(note)) == 1 &&
         ((e->note = strdup(note)) == NULL ||
         warn(p, line, "%s", note) == -1))
         return lh_dir_oom(p);

@@ -73,7 +73,8 @@ struct lh_entry {
     char *request_url;  /* what is requested (lh_iri_to_uri: A-labels,
                            percent-encoded, no fragment): what checks,
                            schedules, shards and duplicates go by; NULL
-                           (in entries made by hand) means url */
+                           means url (most URLs are their own request
+                           form, and entries made by hand) */
     char *note;         /* a sentence about the URL that changes no
                            verdict (a host that mixes scripts), or NULL */
 };

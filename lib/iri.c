@@ -222,6 +222,9 @@ lh_iri_to_uri(const char *iri, char **out, const char **why)
     }
     *o = '\0';
     free(ace);
+    /* The worst case was asked for; a million of them are kept. */
+    if ((o = realloc(*out, (size_t)(o - *out) + 1)) != NULL)
+        *out = o;
     return 0;
 }
 

@@ -206,18 +206,18 @@ link_http_status(struct out *o, const struct lh_link *l)
 {
     char v[16];
 
-    if (!l->checked || l->result.http_status <= 0)
+    if (!l->checked || l->last.http_status <= 0)
         return 0;
     if (link_labels(o, l) == -1)
         return -1;
-    snprintf(v, sizeof(v), "%d", l->result.http_status);
+    snprintf(v, sizeof(v), "%d", l->last.http_status);
     return link_sample(o, "linkhealthd_link_http_status", NULL, NULL, v);
 }
 
 static int
 link_duration(struct out *o, const struct lh_link *l)
 {
-    const struct lh_timings *t = &l->result.timings;
+    const struct lh_timings *t = &l->last.timings;
     const struct {
         const char *phase;
         double ms;
@@ -252,11 +252,11 @@ link_cert_expiry(struct out *o, const struct lh_link *l)
 {
     char v[32];
 
-    if (!l->checked || l->result.cert_expiry <= 0)
+    if (!l->checked || l->last.cert_expiry <= 0)
         return 0;
     if (link_labels(o, l) == -1)
         return -1;
-    snprintf(v, sizeof(v), "%lld", l->result.cert_expiry);
+    snprintf(v, sizeof(v), "%lld", l->last.cert_expiry);
     return link_sample(o, "linkhealthd_link_cert_expiry_timestamp_seconds",
         NULL, NULL, v);
 }

@@ -61,7 +61,7 @@ upper(FILE *f, const char *s)
 static void
 code_and_time(FILE *f, const struct lh_link *l)
 {
-    const struct lh_result *r = &l->result;
+    const struct lh_last *r = &l->last;
 
     if (r->http_status > 0)
         fprintf(f, "%d", r->http_status);

@@ -6,13 +6,15 @@
  * checks in flight (concurrency), and per link one pointer and one queue
  * index, so 1,000,000 links cost some 16 MB here.
  *
- * A finished check's result goes into its link at once, and the link's
- * previous result is put aside (nothing, for a link never checked) until
+ * A finished check is classified at once and its result, reduced to
+ * what a link keeps of it (lh_last), goes into its link; the link's
+ * previous one is put aside with the verdict (and the page memo) until
  * the cycle is judged: whether a verdict stands depends on every other
  * check (lh_classify_cycle), and an inconclusive cycle gives each link its
- * previous result back.  Holding results in the links rather than in a
- * job per link keeps one result per link, not two; nothing reads a link's
- * result before the cycle is judged (the status is written after).
+ * previous check back.  A full lh_result lives only while its check runs:
+ * a million links cannot each hold one until the cycle ends.  Nothing
+ * reads a link's last check before the cycle is judged (the status is
+ * written after).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,10 +34,22 @@ struct host {
     bool ready;             /* in the ready ring */
 };
 
-/* A link's previous result, put aside while the cycle is judged. */
+/*
+ * A finished check's verdict, and the link's previous check, put aside
+ * until the cycle is judged.  One allocation with the reason for a link
+ * checked the first time.
+ */
 struct held {
-    struct lh_result r;
-    bool final_is_request;
+    struct lh_last *prev;       /* the link's previous check; NULL: none */
+    struct lh_page_memo *page;  /* the page the check read, for the link
+                                   once the verdict stands */
+    char *new_url;              /* moved: where to; else NULL */
+    unsigned char state;        /* the verdict (enum lh_state) */
+    bool local;                 /* the monitor's own failure
+                                   (lh_result_local): no verdict */
+    bool page_read;             /* the check read the page (page NULL:
+                                   no memory for its memo) */
+    char reason[];              /* the verdict's */
 };
 
 /* A check in flight. */
@@ -58,9 +72,9 @@ struct lh_scheduler {
     struct job *jobs;       /* concurrency of them */
     size_t njobs;
     struct job *free_jobs;
-    /* Per link, once its check finished: its previous result (FRESH: it
-     * had none; NOMEM: none could be put aside, the new one was dropped
-     * and the link's result is still the previous one).  NULL while not
+    /* Per link, once its check finished: its verdict and previous check
+     * (NOMEM: none could be put aside, the new check was dropped and the
+     * link's last check is still the previous one).  NULL while not
      * finished. */
     struct held **prev;
     struct host *hosts;
@@ -74,81 +88,51 @@ struct lh_scheduler {
     bool starting;          /* inside lh_scheduler_start: never finish */
 };
 
-static struct held fresh_mark, nomem_mark;
-#define FRESH (&fresh_mark)
+static struct held nomem_mark, inplace_mark;
 #define NOMEM (&nomem_mark)
+/* A link that had nothing to give back (never checked, nothing resumed)
+ * holds its verdict, reason and page memo itself until the cycle is
+ * judged: no struct held, and no second copy of the reason. */
+#define INPLACE (&inplace_mark)
 
-/*
- * A finished result shares its link's URL: result.url is the request
- * URL the check was given, and the final URL of a check that asked that
- * URL alone is the same string.  Both copies go as the check finishes
- * (a million links would hold them until the cycle is judged); the
- * request URL is lent back to the result for the classifier, which reads
- * url and final_url (lh_classify_final_url gives url for a chain without
- * hops and no final_url), and the status shows it as the final URL
- * (lh_link_final_url).
- */
 static void
-share_urls(struct lh_link *l)
+held_free(struct held *h)
 {
-    struct lh_result *r = &l->result;
-
-    l->final_is_request = r->final_url != NULL && r->url != NULL &&
-        r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
-    if (l->final_is_request) {
-        free(r->final_url);
-        r->final_url = NULL;
+    if (h->prev != NULL) {
+        lh_last_cleanup(h->prev);
+        free(h->prev);
     }
-    free(r->url);
-    r->url = NULL;
+    if (h->page != NULL) {
+        lh_page_memo_cleanup(h->page);
+        free(h->page);
+    }
+    free(h->new_url);
+    free(h);
 }
 
-/* Lend the link's request URL to its result; unlend_url before the
- * result is cleaned up or kept. */
-static void
-lend_url(struct lh_link *l)
-{
-    l->result.url = (char *)lh_link_request_url(l);
-}
-
-static void
-unlend_url(struct lh_link *l)
-{
-    l->result.url = NULL;
-}
-
-/* Give link i its previous result back: its check does not count. */
+/* Give link i its previous check back: its check does not count. */
 static void
 restore(struct lh_scheduler *s, size_t i)
 {
     struct lh_link *l = s->links->v[i];
-    struct held *prev = s->prev[i];
+    struct held *held = s->prev[i];
 
     s->prev[i] = NULL;
-    if (prev == NULL || prev == NOMEM)
+    if (held == NULL || held == NOMEM)
         return;
-    lh_result_cleanup(&l->result);
-    if (prev == FRESH) {
-        lh_result_init(&l->result);
-        l->final_is_request = false;
-    } else {
-        l->result = prev->r;
-        l->final_is_request = prev->final_is_request;
-        free(prev);
+    lh_last_cleanup(&l->last);
+    if (held == INPLACE) {
+        (void)lh_link_set_reason(l, NULL);
+        l->verdict = LH_STATE_UNKNOWN;
+        lh_link_set_page(l, NULL);
+        return;
     }
-}
-
-/* The check of link i stands: its previous result goes. */
-static void
-forget_prev(struct lh_scheduler *s, size_t i)
-{
-    struct held *prev = s->prev[i];
-
-    s->prev[i] = NULL;
-    if (prev != NULL && prev != FRESH && prev != NOMEM) {
-        lh_result_cleanup(&prev->r);
-        free(prev);
+    if (held->prev != NULL) {
+        l->last = *held->prev;
+        free(held->prev);
+        held->prev = NULL;
     }
+    held_free(held);
 }
 
 /* What stands for a check whose result could not be kept. */
@@ -161,16 +145,6 @@ nomem_result(struct lh_result *r)
     r->fail = LH_FAIL_LOCAL;
     r->error = text;        /* never freed: r is never cleaned up */
     r->attempts = 1;
-}
-
-/* A result as lh_result_init leaves it, and no more. */
-static bool
-result_is_fresh(const struct lh_result *r)
-{
-    struct lh_result fresh;
-
-    lh_result_init(&fresh);
-    return memcmp(r, &fresh, sizeof(fresh)) == 0;
 }
 
 static void
@@ -248,9 +222,8 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
  * (classify_page.c, rule C6).
  */
 static void
-keep_page_verdict(struct lh_link *l)
+keep_page_verdict(const struct lh_link *l, struct lh_result *r)
 {
-    struct lh_result *r = &l->result;
     struct lh_page_seen seen;
 
     if (r->page != NULL || l->page == NULL || l->page->read_at == 0 ||
@@ -264,50 +237,129 @@ keep_page_verdict(struct lh_link *l)
         r->kept_state = (int)l->page->state;
 }
 
+/* The link's memo of the page r read, allocated; NULL when out of
+ * memory (the page is then read again). */
+static struct lh_page_memo *
+memo_of(const struct lh_link *l, const struct lh_result *r,
+    const struct lh_verdict *v)
+{
+    struct lh_page_memo *m;
+
+    if ((m = malloc(sizeof(*m))) != NULL &&
+        lh_page_memo_make(m, r, v, lh_link_request_url(l)) == -1) {
+        free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+/* hold for a link with nothing to give back: see INPLACE. */
+static struct held *
+hold_in_place(struct lh_link *l, const struct lh_result *r,
+    const struct lh_verdict *v)
+{
+    if (lh_link_set_reason(l, v->reason) == -1)
+        return NULL;
+    l->verdict = v->state;
+    if (r->page != NULL)
+        l->page = memo_of(l, r, v);
+    return INPLACE;
+}
+
+/*
+ * Link l's check r finished: its verdict, and what the link keeps of the
+ * page it read, put aside; its previous check too, when it had one.
+ * NULL when out of memory.
+ */
+static struct held *
+hold(struct lh_link *l, const struct lh_result *r,
+    const struct lh_verdict *v)
+{
+    struct held *h;
+    size_t len = strlen(v->reason) + 1;
+
+    if (!l->checked && lh_last_is_empty(&l->last) && l->reason == NULL &&
+        l->verdict == LH_STATE_UNKNOWN && l->page == NULL &&
+        l->new_url == NULL && v->new_url == NULL && !lh_result_local(r))
+        return hold_in_place(l, r, v);
+    if ((h = malloc(sizeof(*h) + len)) == NULL)
+        return NULL;
+    memset(h, 0, sizeof(*h));
+    memcpy(h->reason, v->reason, len);
+    h->state = (unsigned char)v->state;
+    h->local = lh_result_local(r);
+    if (v->new_url != NULL && (h->new_url = strdup(v->new_url)) == NULL)
+        goto nomem;
+    if ((l->checked || !lh_last_is_empty(&l->last)) &&
+        (h->prev = malloc(sizeof(*h->prev))) == NULL)
+        goto nomem;
+    if (r->page != NULL && !h->local) {
+        /* Without memory for its memo the page is read again. */
+        h->page_read = true;
+        h->page = memo_of(l, r, v);
+    }
+    return h;
+nomem:
+    held_free(h);
+    return NULL;
+}
+
 /* Verdict, state, report of link i, whose check finished, in a
  * conclusive cycle. */
 static void
 record(struct lh_scheduler *s, size_t i)
 {
     struct lh_link *l = s->links->v[i];
+    struct held *held = s->prev[i];
     struct lh_verdict v, reported;
     struct lh_transition t;
     struct lh_result oom;
 
-    if (s->prev[i] == NOMEM || lh_result_local(&l->result)) {
+    if (held == NOMEM || (held != INPLACE && held->local)) {
         /* The monitor's own failure: no verdict, the link keeps its last
-         * result; the reason is kept beside it. */
-        nomem_result(&oom);
-        lend_url(l);
-        lh_classify(s->prev[i] == NOMEM ? &oom : &l->result, &v);
-        unlend_url(l);
-        restore(s, i);
+         * check; the reason is kept beside it. */
         memset(&t, 0, sizeof(t));
         t.from = t.to = l->state;
         t.inconclusive = true;
-        t.inconclusive_new = lh_state_inconclusive(l, v.reason);
+        if (held == NOMEM) {
+            nomem_result(&oom);
+            oom.url = (char *)lh_link_request_url(l);
+            lh_classify(&oom, &v);
+            t.inconclusive_new = lh_state_inconclusive(l, v.reason);
+        } else {
+            t.inconclusive_new = lh_state_inconclusive(l, held->reason);
+        }
+        restore(s, i);
         if (s->link_cb != NULL)
             s->link_cb(l, &t, s->arg);
         return;
     }
-    /* The link keeps the newest result; the old one goes. */
-    forget_prev(s, i);
-    lend_url(l);
-    keep_page_verdict(l);
-    lh_classify(&l->result, &v);
+    s->prev[i] = NULL;
+    memset(&v, 0, sizeof(v));
+    if (held == INPLACE) {
+        v.state = l->verdict;
+        snprintf(v.reason, sizeof(v.reason), "%s", l->reason);
+    } else {
+        v.state = (enum lh_state)held->state;
+        snprintf(v.reason, sizeof(v.reason), "%s", held->reason);
+        v.new_url = held->new_url;
+    }
     /* An accept rule changes what is reported, not what the page said:
      * the page memo keeps the classifier's verdict (rule C6 then keeps
      * it, and the rule accepts it again). */
     reported = v;
     l->accepted = s->p.rules == NULL ? 0 : lh_rules_accept(s->p.rules,
-        l->url, l->result.http_status, &reported);
-    /* new_url is borrowed from the result the link now owns. */
-    lh_state_record(l, &reported, l->result.checked_at,
+        l->url, l->last.http_status, &reported);
+    lh_state_record(l, &reported, l->last.checked_at,
         s->p.fail_threshold, s->p.recover_threshold, &t);
-    (void)lh_state_page(l, &v);     /* a failure: the page is read again */
-    lh_result_drop_page(&l->result);
-    t.cert = lh_state_cert(l, l->result.checked_at, s->p.cert_warn_days);
-    unlend_url(l);
+    if (held != INPLACE) {
+        if (held->page_read) {
+            lh_link_set_page(l, held->page);
+            held->page = NULL;
+        }
+        held_free(held);    /* the previous check goes */
+    }
+    t.cert = lh_state_cert(l, l->last.checked_at, s->p.cert_warn_days);
     t.inconclusive = t.inconclusive_new = false;
     if (s->link_cb != NULL)
         s->link_cb(l, &t, s->arg);
@@ -324,13 +376,15 @@ judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
     nomem_result(&oom);
     lh_cycle_tally_init(&tally);
     for (size_t i = 0; i < s->links->n; i++) {
-        struct lh_link *l = s->links->v[i];
+        const struct lh_last *last = &s->links->v[i]->last;
 
         if (s->prev[i] == NULL)
             continue;
-        lend_url(l);
-        lh_cycle_tally_add(&tally, s->prev[i] == NOMEM ? &oom : &l->result);
-        unlend_url(l);
+        if (s->prev[i] == NOMEM)
+            lh_cycle_tally_add(&tally, &oom);
+        else
+            lh_cycle_tally_count(&tally, last->heard_back, last->offline,
+                (enum lh_fail)last->fail, last->error);
     }
     o->checks = tally.checks;
     o->heard = tally.heard;
@@ -347,34 +401,42 @@ judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
 }
 
 /*
- * The check of j is over: its result goes into its link, the link's
- * previous one aside; the job is free again; then the next check.
+ * The check of j is over: it is classified, and goes into its link, the
+ * link's previous check aside; the job is free again; then the next
+ * check.
  */
 static void
 complete(struct job *j)
 {
     struct lh_scheduler *s = j->sched;
     struct lh_link *l = s->links->v[j->index];
+    struct lh_result *r = &j->result;
     struct host *h = j->host;
-    struct held *prev = FRESH;
+    struct lh_verdict v;
+    struct held *held;
+    char *own_url = r->url;
 
-    if (l->checked || !result_is_fresh(&l->result)) {
-        if ((prev = malloc(sizeof(*prev))) != NULL) {
-            prev->r = l->result;
-            prev->final_is_request = l->final_is_request;
-        }
-    }
-    if (prev == NULL) {
-        /* Nowhere to put the previous result: the link keeps it, and
+    /* The classifier reads the URL asked as the link has it: the
+     * request URL (the check's own copy is the same string, or NULL
+     * when it never started). */
+    r->url = (char *)lh_link_request_url(l);
+    keep_page_verdict(l, r);
+    lh_classify(r, &v);
+    if ((held = hold(l, r, &v)) == NULL) {
+        /* Nowhere to put the previous check: the link keeps it, and
          * this check is the monitor's own failure. */
         s->prev[j->index] = NOMEM;
-        lh_result_cleanup(&j->result);
     } else {
-        s->prev[j->index] = prev;
-        l->result = j->result;
-        share_urls(l);
+        if (held != INPLACE && held->prev != NULL) {
+            *held->prev = l->last;
+            lh_last_init(&l->last);
+        }
+        lh_last_take(&l->last, r);
+        s->prev[j->index] = held;
     }
-    lh_result_init(&j->result);
+    r->url = own_url;
+    lh_result_cleanup(r);
+    lh_result_init(r);
     j->check = NULL;
     j->next_free = s->free_jobs;
     s->free_jobs = j;

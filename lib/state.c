@@ -52,8 +52,81 @@ void
 lh_links_init(struct lh_links *links)
 {
     memset(links, 0, sizeof(*links));
-    /* The keys are the links' own URLs: each URL is stored once. */
-    lh_strmap_init_borrowed(&links->by_url);
+}
+
+static uint32_t
+url_hash(const char *url)
+{
+    unsigned long long h = lh_hash_str(url);
+
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The link of v, indexed by x, whose URL is url; NULL when none. */
+static struct lh_link *
+index_get(const struct lh_url_index *x, struct lh_link *const *v,
+    const char *url)
+{
+    uint32_t h;
+    size_t mask = x->cap - 1;
+
+    if (x->n == 0)
+        return NULL;
+    h = url_hash(url);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = x->slots[i];
+        struct lh_link *l;
+
+        if (s == 0)
+            return NULL;
+        l = v[(uint32_t)s - 1];
+        if ((uint32_t)(s >> 32) == h && strcmp(l->url, url) == 0)
+            return l;
+    }
+}
+
+static void
+index_place(uint64_t *slots, size_t cap, uint64_t s)
+{
+    size_t i = (size_t)(s >> 32) & (cap - 1);
+
+    while (slots[i] != 0)
+        i = (i + 1) & (cap - 1);
+    slots[i] = s;
+}
+
+/* Index v[i], whose URL is not indexed yet.  0, or -1 when out of
+ * memory (x unchanged). */
+static int
+index_put(struct lh_url_index *x, struct lh_link *const *v, size_t i)
+{
+    if (i >= UINT32_MAX)
+        return -1;
+    /* Doubled at 70% load: probes stay short. */
+    if ((x->n + 1) * 10 > x->cap * 7) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        uint64_t *slots = calloc(cap, sizeof(*slots));
+
+        if (slots == NULL)
+            return -1;
+        for (size_t k = 0; k < x->cap; k++)
+            if (x->slots[k] != 0)
+                index_place(slots, cap, x->slots[k]);
+        free(x->slots);
+        x->slots = slots;
+        x->cap = cap;
+    }
+    index_place(x->slots, x->cap,
+        (uint64_t)url_hash(v[i]->url) << 32 | (uint64_t)(i + 1));
+    x->n++;
+    return 0;
+}
+
+static void
+index_cleanup(struct lh_url_index *x)
+{
+    free(x->slots);
+    memset(x, 0, sizeof(*x));
 }
 
 static void
@@ -79,10 +152,10 @@ lh_link_free(struct lh_link *l)
 {
     if (l == NULL)
         return;
-    free(l->url);
     if (l->text != NULL) {
-        free(l->text);
+        free(l->text);      /* the URL too */
     } else {
+        free(l->url);
         free(l->request_url);
         free(l->note);
         free(l->name);
@@ -90,9 +163,9 @@ lh_link_free(struct lh_link *l)
         free(l->description);
     }
     free(l->new_url);
-    free(l->reason);
+    (void)lh_link_set_reason(l, NULL);
     free(l->inconclusive);
-    lh_result_cleanup(&l->result);
+    lh_last_cleanup(&l->last);
     page_free(l);
     free(l);
 }
@@ -103,7 +176,7 @@ lh_links_cleanup(struct lh_links *links)
     for (size_t i = 0; i < links->n; i++)
         lh_link_free(links->v[i]);
     free(links->v);
-    lh_strmap_cleanup(&links->by_url, NULL);
+    index_cleanup(&links->by_url);
     memset(links, 0, sizeof(*links));
 }
 
@@ -157,7 +230,7 @@ lh_links_failing(const struct lh_links *links, unsigned fail_on)
 struct lh_link *
 lh_links_find(const struct lh_links *links, const char *url)
 {
-    return lh_strmap_get(&links->by_url, url);
+    return index_get(&links->by_url, links->v, url);
 }
 
 int
@@ -172,10 +245,85 @@ lh_links_append(struct lh_links *links, struct lh_link *l)
         links->v = grown;
         links->cap = cap;
     }
-    if (lh_strmap_put(&links->by_url, l->url, l) == -1)
+    links->v[links->n] = l;
+    if (index_put(&links->by_url, links->v, links->n) == -1)
         return -1;
-    l->order = links->n;
-    links->v[links->n++] = l;
+    links->n++;
+    return 0;
+}
+
+/*
+ * Reasons are shared: most links say the same few things ("200 OK"), and
+ * a million copies of each add up.  A reason is the text of a struct
+ * shared_reason, counted and found by its text; the links of every
+ * table share the one pool (they live on the loop's thread).
+ */
+struct shared_reason {
+    size_t refs;
+    char text[];
+};
+
+static struct lh_strmap reasons;    /* keys: the texts, borrowed */
+
+static struct shared_reason *
+shared_of(char *text)
+{
+    return (struct shared_reason *)(text - offsetof(struct shared_reason,
+        text));
+}
+
+static void
+reason_release(char *text)
+{
+    struct shared_reason *r;
+
+    if (text == NULL)
+        return;
+    r = shared_of(text);
+    if (--r->refs > 0)
+        return;
+    (void)lh_strmap_del(&reasons, text);
+    free(r);
+    if (reasons.n == 0)
+        lh_strmap_cleanup(&reasons, NULL);
+}
+
+/* The shared copy of text, counted once more; NULL when out of memory. */
+static char *
+reason_acquire(const char *text)
+{
+    struct shared_reason *r;
+    size_t len;
+
+    if ((r = lh_strmap_get(&reasons, text)) != NULL) {
+        r->refs++;
+        return r->text;
+    }
+    len = strlen(text) + 1;
+    if ((r = malloc(sizeof(*r) + len)) == NULL)
+        return NULL;
+    r->refs = 1;
+    memcpy(r->text, text, len);
+    if (reasons.cap == 0)
+        lh_strmap_init_borrowed(&reasons);
+    if (lh_strmap_put(&reasons, r->text, r) == -1) {
+        free(r);
+        return NULL;
+    }
+    return r->text;
+}
+
+int
+lh_link_set_reason(struct lh_link *l, const char *reason)
+{
+    char *shared = NULL;
+
+    if (reason != NULL && l->reason != NULL && strcmp(reason, l->reason) == 0)
+        return 0;
+    if (reason != NULL && (shared = reason_acquire(reason)) == NULL)
+        return -1;
+    reason_release(l->reason);
+    l->reason = shared;
     return 0;
 }
 
@@ -190,9 +338,75 @@ lh_link_request_url(const struct lh_link *l)
 const char *
 lh_link_final_url(const struct lh_link *l)
 {
-    if (l->result.final_url == NULL && l->final_is_request)
+    if (l->last.final_url == NULL && l->last.final_is_request)
         return lh_link_request_url(l);
-    return l->result.final_url;
+    return l->last.final_url;
+}
+
+void
+lh_last_init(struct lh_last *last)
+{
+    memset(last, 0, sizeof(*last));
+    last->timings.dns_ms = last->timings.connect_ms = -1;
+    last->timings.tls_ms = last->timings.first_byte_ms = -1;
+    last->timings.total_ms = -1;
+}
+
+void
+lh_last_cleanup(struct lh_last *last)
+{
+    free(last->final_url);
+    free(last->error);
+    for (size_t i = 0; i < last->nhops; i++) {
+        free(last->hops[i].url);
+        free(last->hops[i].location);
+    }
+    free(last->hops);
+    lh_last_init(last);
+}
+
+bool
+lh_last_is_empty(const struct lh_last *last)
+{
+    struct lh_last empty;
+
+    lh_last_init(&empty);
+    return last->final_url == NULL && last->error == NULL &&
+        last->nhops == 0 && last->cert_expiry == 0 &&
+        last->checked_at == 0 && last->http_status == 0 &&
+        last->head_status == 0 && last->attempts == 0 &&
+        last->retries == 0 && last->method == 0 && last->fail == 0 &&
+        !last->final_is_request && !last->heard_back && !last->offline &&
+        memcmp(&last->timings, &empty.timings, sizeof(empty.timings)) == 0;
+}
+
+void
+lh_last_take(struct lh_last *last, struct lh_result *r)
+{
+    lh_last_cleanup(last);
+    last->heard_back = lh_result_heard_back(r);
+    last->offline = lh_result_offline(r);
+    last->final_is_request = r->final_url != NULL && r->url != NULL &&
+        r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
+    if (!last->final_is_request) {
+        last->final_url = r->final_url;
+        r->final_url = NULL;
+    }
+    last->error = r->error;
+    r->error = NULL;
+    last->hops = r->hops;
+    last->nhops = (unsigned)r->nhops;
+    r->hops = NULL;
+    r->nhops = 0;
+    last->timings = r->timings;
+    last->cert_expiry = r->cert_expiry;
+    last->checked_at = r->checked_at;
+    last->http_status = r->http_status;
+    last->head_status = r->head_status;
+    last->attempts = r->attempts;
+    last->retries = r->retries;
+    last->method = (unsigned char)r->method;
+    last->fail = (unsigned char)r->fail;
 }
 
 static char *
@@ -207,29 +421,33 @@ put_text(char **p, const char *s)
 }
 
 /*
- * Replace a link's entry strings, all or nothing.  They go into one
- * block (l->text): at a million links, five allocations of a few bytes
- * each cost more than the text.  A request URL that is the URL itself
- * is not stored again (lh_link_request_url).
+ * Replace a link's URL (url, which may be its own) and entry strings, all
+ * or nothing.  They go into one block (l->text, the URL first): at a
+ * million links, six allocations of a few bytes each cost more than the
+ * text.  A request URL that is the URL itself is not stored again
+ * (lh_link_request_url).
  */
 static int
-set_entry(struct lh_link *l, const struct lh_entry *e)
+set_entry(struct lh_link *l, const char *url, const struct lh_entry *e)
 {
     const char *name = e->name != NULL ? e->name : "";
     const char *region = e->region != NULL ? e->region : "";
     const char *desc = e->description != NULL ? e->description : "";
     const char *req = e->request_url != NULL &&
-        strcmp(e->request_url, l->url) != 0 ? e->request_url : NULL;
-    size_t len = strlen(name) + strlen(region) + strlen(desc) + 3 +
-        (req != NULL ? strlen(req) + 1 : 0) +
+        strcmp(e->request_url, url) != 0 ? e->request_url : NULL;
+    size_t len = strlen(url) + strlen(name) + strlen(region) +
+        strlen(desc) + 4 + (req != NULL ? strlen(req) + 1 : 0) +
         (e->note != NULL ? strlen(e->note) + 1 : 0);
-    char *text, *p;
+    char *text, *p, *old_url = l->url;
 
     if ((text = p = malloc(len)) == NULL)
         return -1;
+    /* url may be the old block's: copied before that goes. */
+    l->url = put_text(&p, url);
     if (l->text != NULL) {
         free(l->text);
     } else {
+        free(old_url);
         free(l->name);
         free(l->region);
         free(l->description);
@@ -266,10 +484,10 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
 {
     struct lh_link **v = NULL, **fresh = NULL;
     size_t *entry = NULL;       /* v[i] comes from dir->entries[entry[i]] */
-    struct lh_strmap by_url;
+    struct lh_url_index by_url;
     size_t nfresh = 0;
 
-    lh_strmap_init_borrowed(&by_url);
+    memset(&by_url, 0, sizeof(by_url));
     if (dir->n > 0 &&
         ((v = calloc(dir->n, sizeof(*v))) == NULL ||
          (entry = calloc(dir->n, sizeof(*entry))) == NULL ||
@@ -280,31 +498,28 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
      * halfway leaves it as it was. */
     for (size_t i = 0; i < dir->n; i++) {
         struct lh_entry *e = &dir->entries[i];
-        struct lh_link *l = lh_strmap_get(&links->by_url, e->url);
+        struct lh_link *l = index_get(&links->by_url, links->v, e->url);
 
-        if (lh_strmap_get(&by_url, e->url) != NULL)
+        if (index_get(&by_url, v, e->url) != NULL)
             continue;   /* the parser drops duplicates; be safe anyway */
         if (l == NULL) {
             if ((l = calloc(1, sizeof(*l))) == NULL)
                 goto fail;
             fresh[nfresh++] = l;
-            lh_result_init(&l->result);
-            if (take) {
-                l->url = e->url;
-                e->url = NULL;
-            } else if ((l->url = strdup(e->url)) == NULL) {
-                goto fail;
-            }
-            if (set_entry(l, e) == -1)
+            lh_last_init(&l->last);
+            if (set_entry(l, e->url, e) == -1)
                 goto fail;
             /* What was freed is what the next link is made of. */
-            if (take)
+            if (take) {
+                free(e->url);
+                e->url = NULL;
                 free_entry_strings(e);
+            }
         }
-        if (lh_strmap_put(&by_url, l->url, l) == -1)
+        v[by_url.n] = l;
+        entry[by_url.n] = i;
+        if (index_put(&by_url, v, by_url.n) == -1)
             goto fail;
-        entry[by_url.n - 1] = i;
-        v[by_url.n - 1] = l;
     }
 
     /* Commit: refresh kept entries, report and drop the rest. */
@@ -312,9 +527,8 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
         struct lh_link *l = v[i];
 
         /* An edited name or description; on failure the old text stays. */
-        if (lh_strmap_get(&links->by_url, l->url) == l)
-            (void)set_entry(l, &dir->entries[entry[i]]);
-        l->order = i;
+        if (index_get(&links->by_url, links->v, l->url) == l)
+            (void)set_entry(l, l->url, &dir->entries[entry[i]]);
     }
     for (size_t i = 0; i < nfresh; i++)
         if (added != NULL)
@@ -322,14 +536,14 @@ sync(struct lh_links *links, struct lh_directory *dir, bool take,
     for (size_t i = 0; i < links->n; i++) {
         struct lh_link *l = links->v[i];
 
-        if (lh_strmap_get(&by_url, l->url) != l) {
+        if (index_get(&by_url, v, l->url) != l) {
             if (removed != NULL)
                 removed(l, arg);
             lh_link_free(l);
         }
     }
     free(links->v);
-    lh_strmap_cleanup(&links->by_url, NULL);
+    index_cleanup(&links->by_url);
     links->v = v;
     links->n = links->cap = by_url.n;
     links->by_url = by_url;
@@ -342,7 +556,7 @@ fail:
     free(fresh);
     free(entry);
     free(v);
-    lh_strmap_cleanup(&by_url, NULL);
+    index_cleanup(&by_url);
     return -1;
 }
 
@@ -395,7 +609,7 @@ lh_state_record(struct lh_link *link, const struct lh_verdict *v,
     /* The verdict's reason is a terminated string of at most
      * LH_REASON_MAX bytes.  Out of memory, the old reason stays: better
      * stale than none. */
-    (void)lh_replace_string(&link->reason, v->reason);
+    (void)lh_link_set_reason(link, v->reason);
     free(link->new_url);
     /* The fix as an editor would paste it. */
     link->new_url = v->new_url != NULL ? lh_iri_display(v->new_url) : NULL;
@@ -458,7 +672,7 @@ void
 lh_state_forget(struct lh_link *l)
 {
     l->state = l->verdict = LH_STATE_UNKNOWN;
-    free(l->reason);
+    (void)lh_link_set_reason(l, NULL);
     free(l->new_url);
     free(l->inconclusive);
     l->reason = l->new_url = l->inconclusive = NULL;
@@ -494,7 +708,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
     dst->state = src->state;
     dst->since = src->since;
     dst->verdict = src->verdict;
-    if (lh_replace_string(&dst->reason, src->reason) == -1)
+    if (lh_link_set_reason(dst, src->reason) == -1)
         return -1;
     dst->consecutive_failures = src->consecutive_failures;
     dst->consecutive_good = src->consecutive_good;
@@ -516,7 +730,7 @@ lh_state_seed(struct lh_link *dst, const struct lh_link *src)
 enum lh_cert_event
 lh_state_cert(struct lh_link *link, long long now, unsigned warn_days)
 {
-    long long expiry = link->checked ? link->result.cert_expiry : 0;
+    long long expiry = link->checked ? link->last.cert_expiry : 0;
     bool within;
 
     if (warn_days == 0) {
@@ -574,42 +788,37 @@ lh_page_memo_copy(struct lh_page_memo *dst, const struct lh_page_memo *src)
 }
 
 int
-lh_state_page(struct lh_link *link, const struct lh_verdict *v)
+lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
+    const struct lh_verdict *v, const char *request_url)
 {
-    const struct lh_result *r = &link->result;
-    struct lh_page_memo m;
-
-    if (r->page == NULL)
-        return 0;
-    lh_page_memo_init(&m);
-    m.read_at = r->checked_at;
-    m.read_mono_ms = r->checked_mono_ms;
-    m.bytes = r->page->bytes;
-    m.text_bytes = r->page->text_bytes;
-    m.text_hash = r->page->text_hash;
-    m.status = r->seen_status;
-    m.content_length = r->content_length;
-    m.state = LH_STATE_OK;
+    lh_page_memo_init(m);
+    m->read_at = r->checked_at;
+    m->read_mono_ms = r->checked_mono_ms;
+    m->bytes = r->page->bytes;
+    m->text_bytes = (uint32_t)r->page->text_bytes;
+    m->text_hash = r->page->text_hash;
+    m->status = (unsigned short)r->seen_status;
+    m->content_length = r->content_length;
+    m->state = LH_STATE_OK;
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
-        m.state = v->state;
-    if (dup_or_null(&m.title, r->page->title) == -1 ||
+        m->state = (unsigned char)v->state;
+    if (dup_or_null(&m->title, r->page->title) == -1 ||
         /* Most pages are where they are listed: NULL says so. */
-        (r->seen_url != NULL && strcmp(r->seen_url,
-            lh_link_request_url(link)) != 0 &&
-            dup_or_null(&m.final_url, r->seen_url) == -1) ||
-        dup_or_null(&m.etag, r->etag) == -1 ||
-        dup_or_null(&m.last_modified, r->last_modified) == -1 ||
-        (m.state != LH_STATE_OK &&
-            dup_or_null(&m.reason, v->reason) == -1)) {
-        lh_page_memo_cleanup(&m);
-        page_free(link);
+        (r->seen_url != NULL && strcmp(r->seen_url, request_url) != 0 &&
+            dup_or_null(&m->final_url, r->seen_url) == -1) ||
+        dup_or_null(&m->etag, r->etag) == -1 ||
+        dup_or_null(&m->last_modified, r->last_modified) == -1 ||
+        (m->state != LH_STATE_OK &&
+            dup_or_null(&m->reason, v->reason) == -1)) {
+        lh_page_memo_cleanup(m);
         return -1;
     }
-    if (lh_link_page(link) == NULL) {
-        lh_page_memo_cleanup(&m);
-        return -1;
-    }
-    lh_page_memo_cleanup(link->page);
-    *link->page = m;
     return 0;
+}
+
+void
+lh_link_set_page(struct lh_link *l, struct lh_page_memo *m)
+{
+    page_free(l);
+    l->page = m;
 }

@@ -33,25 +33,62 @@ struct lh_page_memo {
                                    clock (lh_check_now_ms); 0: not in this
                                    run (from the status file), never
                                    written */
-    char *title;                /* NULL: none */
-    size_t bytes;               /* HTML read */
-    size_t text_bytes;          /* visible text */
     unsigned long long text_hash;
-    int status;                 /* the answer it was read under */
+    long long content_length;   /* -1: unknown */
+    size_t bytes;               /* HTML read */
+    char *title;                /* NULL: none */
     char *final_url;            /* NULL: the link's own URL */
     char *etag, *last_modified;
-    long long content_length;   /* -1: unknown */
-    enum lh_state state;        /* stale or blocked from its page; else ok */
     char *reason;               /* for stale and blocked */
+    uint32_t text_bytes;        /* visible text (at most max_body_bytes,
+                                   16 MiB) */
+    unsigned short status;      /* the answer it was read under */
+    unsigned char state;        /* enum lh_state: stale or blocked from its
+                                   page; else ok */
 };
 
+/*
+ * What a link keeps of its last check: what the status document, the
+ * metrics, the report, the next cycle's judgement and a restart read.
+ * A check's full lh_result lives only while the check runs; it is
+ * converted when the check finishes (lh_last_take), for a million links
+ * hold one of these each.
+ */
+struct lh_last {
+    char *final_url;            /* last URL asked; NULL when nothing was
+                                   asked, or the request URL when
+                                   final_is_request (lh_link_final_url) */
+    char *error;                /* curl's error text or our own, or NULL */
+    struct lh_hop *hops;        /* the redirect chain, in order */
+    struct lh_timings timings;
+    long long cert_expiry;      /* leaf certificate notAfter; 0 unknown */
+    long long checked_at;       /* Unix time the check finished */
+    unsigned nhops;
+    int http_status;            /* final status; 0 when none */
+    int head_status;            /* what HEAD got when GET was used */
+    int attempts;
+    int retries;
+    unsigned char method;       /* enum lh_method */
+    unsigned char fail;         /* enum lh_fail */
+    bool final_is_request : 1;  /* the final URL was the request URL, not
+                                   stored twice */
+    bool heard_back : 1;        /* lh_result_heard_back */
+    bool offline : 1;           /* lh_result_offline */
+};
+
+/*
+ * A link: what its entry says, its last check and what was made of it.
+ * A million of them are held: the fields are ordered so that none pads
+ * (320 bytes), enums that fit in a byte are kept in one.
+ */
 struct lh_link {
     /* From the directory entry; owned. */
     char *url;                  /* as listed: the key, and what people read */
-    char *text;                 /* the block holding the strings below, from
-                                   lh_links_sync; NULL: each is an
-                                   allocation of its own (a link made by
-                                   hand, or read from a status file) */
+    char *text;                 /* the block holding url (first) and the
+                                   strings below, from lh_links_sync;
+                                   NULL: each is an allocation of its own
+                                   (a link made by hand, or read from a
+                                   status file) */
     char *request_url;          /* what is requested (lh_iri_to_uri); NULL:
                                    url (lh_link_request_url) */
     char *note;                 /* the entry's note (a host that mixes
@@ -59,37 +96,29 @@ struct lh_link {
     char *name;
     char *region;
     char *description;
-    unsigned line;
-    size_t order;               /* position in the current directory */
 
     /* The last check and its verdict. */
-    struct lh_result result;
-    bool checked;               /* result holds a finished check */
-    bool final_is_request;      /* its final URL was the request URL,
-                                   not stored twice: see
-                                   lh_link_final_url */
-    enum lh_state verdict;
-    char *reason;               /* one line; NULL before any verdict */
+    struct lh_last last;
+    char *reason;               /* one line; NULL before any verdict;
+                                   shared: set by lh_link_set_reason */
     char *new_url;              /* moved: where the directory should point */
-
-    /* What is reported, after hysteresis. */
-    enum lh_state state;
-    long long since;            /* Unix time the reported state began */
-    unsigned consecutive_failures;  /* bad verdicts in a row */
-    unsigned consecutive_good;      /* good verdicts in a row */
-    unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest first */
-    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each; 0: not
-                                               known (an older file's, or
-                                               one outside 1970-2106) */
-    unsigned nhistory;
-    bool flapping;              /* alternating between good and bad */
-    bool cert_warning;          /* its certificate is within cert_warn_days
-                                   of expiry */
     char *inconclusive;         /* why its last check gave no verdict (the
                                    monitor's own failure), NULL when it
                                    gave one */
     struct lh_page_memo *page;  /* its page when last read; NULL: never
-                                   (most links, and a memo is 100 bytes) */
+                                   (a link without content checks) */
+
+    /* What is reported, after hysteresis. */
+    long long since;            /* Unix time the reported state began */
+    uint32_t history_at[LH_HISTORY_LEN];    /* Unix time of each verdict
+                                               in history; 0: not known
+                                               (an older file's, or one
+                                               outside 1970-2106) */
+    unsigned char history[LH_HISTORY_LEN];  /* recent verdicts, oldest
+                                               first */
+    unsigned consecutive_failures;  /* bad verdicts in a row */
+    unsigned consecutive_good;      /* good verdicts in a row */
+    unsigned line;              /* the entry's line */
 
     /* The configuration's rules (rules.h). */
     unsigned excluded;          /* the exclude rule that keeps it from
@@ -97,12 +126,31 @@ struct lh_link {
                                    has no verdict and counts nowhere */
     unsigned accepted;          /* the accept rule that made its last
                                    verdict ok, or 0 */
+
+    unsigned char verdict;      /* enum lh_state of the last verdict */
+    unsigned char state;        /* enum lh_state reported */
+    unsigned char nhistory;
+    bool checked;               /* last holds a finished check */
+    bool flapping;              /* alternating between good and bad */
+    bool cert_warning;          /* its certificate is within cert_warn_days
+                                   of expiry */
+};
+
+/*
+ * The links by URL: open addressing over the table's own array, each
+ * slot a link's index and its URL's hash in eight bytes (a string map
+ * would take 24, and a million links fill two million slots).
+ */
+struct lh_url_index {
+    uint64_t *slots;            /* 0: empty; else hash << 32 | index + 1 */
+    size_t cap;                 /* a power of two, or 0 */
+    size_t n;
 };
 
 struct lh_links {
     struct lh_link **v;         /* in directory order */
     size_t n, cap;
-    struct lh_strmap by_url;
+    struct lh_url_index by_url;
 };
 
 /* What a check's certificate expiry did to a link's warning. */
@@ -155,13 +203,28 @@ struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 int lh_links_append(struct lh_links *links, struct lh_link *l);
 /* Free a link that is in no table.  NULL is a no-op. */
 void lh_link_free(struct lh_link *l);
+/* Set l->reason to a copy of reason (NULL: none), shared with every
+ * link that has the same (most say "200 OK").  0, or -1 when out of
+ * memory (the old one stays). */
+int lh_link_set_reason(struct lh_link *l, const char *reason);
 /* The address a check of l requests: its request_url, or (a link made
  * without one) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
-/* The last URL its last check asked: result.final_url, or the request
- * URL when final_is_request (the scheduler drops that copy from a
- * result it records); NULL when none. */
+/* The last URL its last check asked: last.final_url, or the request
+ * URL when last.final_is_request; NULL when none. */
 const char *lh_link_final_url(const struct lh_link *l);
+
+void lh_last_init(struct lh_last *last);
+void lh_last_cleanup(struct lh_last *last);
+/* Nothing known: as lh_last_init leaves it. */
+bool lh_last_is_empty(const struct lh_last *last);
+/*
+ * Make last (cleaned first) the record of the finished check r: its
+ * strings and chain are taken (r keeps the rest, for lh_result_cleanup);
+ * a final URL equal to the URL asked (r->url) with no redirect is not
+ * kept twice (final_is_request).
+ */
+void lh_last_take(struct lh_last *last, struct lh_result *r);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their
@@ -185,7 +248,7 @@ int lh_links_sync_take(struct lh_links *links, struct lh_directory *dir,
     void (*removed)(const struct lh_link *, void *), void *arg);
 
 /*
- * Record a verdict (the link's result must already hold the check) at
+ * Record a verdict (link->last must already hold the check) at
  * time now.  A good link turns bad only after fail_threshold bad verdicts
  * in a row; a bad one turns good after recover_threshold good verdicts.
  * A first verdict is taken as it is once it passes the same thresholds.
@@ -198,7 +261,7 @@ void lh_state_record(struct lh_link *link, const struct lh_verdict *v,
 /*
  * Forget what the link's checks said (it is excluded now): reported state
  * and verdict unknown, no reason, history, counters, flapping, warning or
- * page.  Its last result stays, unused.
+ * page.  Its last check stays, unused.
  */
 void lh_state_forget(struct lh_link *link);
 
@@ -212,7 +275,7 @@ void lh_state_history_push(struct lh_link *link, enum lh_state state,
 
 /*
  * The link's check gave no verdict (lh_verdict.inconclusive): nothing is
- * recorded (state, verdict, reason, history and the last result stay);
+ * recorded (state, verdict, reason, history and the last check stay);
  * link->inconclusive gets reason (out of memory, the old one stays).
  * Returns true when the reason differs from the link's previous one.
  */
@@ -235,18 +298,15 @@ int lh_state_seed(struct lh_link *dst, const struct lh_link *src);
 
 
 /*
- * Update link->cert_warning from the leaf certificate expiry of its last
- * check (link->result.cert_expiry) at time now; warn_days 0 turns the
- * warning off without an event.  A check that saw no certificate changes
- * nothing.
+ * The memo of the page check r read (r->page not NULL), under verdict v
+ * (kept when it is stale or blocked), for the link requesting
+ * request_url.  0, or -1 when out of memory (m then empty).
  */
-/*
- * After a verdict v on the link's last check: when that check read the
- * page, remember it (fingerprint, answer, and v when it is stale or
- * blocked).  0, or -1 when out of memory (the memo is then cleared, so
- * the page is read again).
- */
-int lh_state_page(struct lh_link *link, const struct lh_verdict *v);
+int lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
+    const struct lh_verdict *v, const char *request_url);
+/* The link's page memo becomes m (allocated; the link owns it now), the
+ * old one freed; NULL forgets the page, so it is read again. */
+void lh_link_set_page(struct lh_link *l, struct lh_page_memo *m);
 /* Copy src over dst (dst cleaned first).  0, or -1 when out of memory
  * (dst then empty). */
 int lh_page_memo_copy(struct lh_page_memo *dst,
@@ -257,6 +317,12 @@ void lh_page_memo_init(struct lh_page_memo *m);
 struct lh_page_memo *lh_link_page(struct lh_link *l);
 void lh_page_memo_cleanup(struct lh_page_memo *m);
 
+/*
+ * Update link->cert_warning from the leaf certificate expiry of its last
+ * check (link->last.cert_expiry) at time now; warn_days 0 turns the
+ * warning off without an event.  A check that saw no certificate changes
+ * nothing.
+ */
 enum lh_cert_event lh_state_cert(struct lh_link *link, long long now,
     unsigned warn_days);
 

@@ -263,7 +263,7 @@ put_bool(struct emit *e, bool b)
 static void
 put_warnings(struct emit *e, const struct lh_link *l, long long now)
 {
-    long long expiry = l->result.cert_expiry;
+    long long expiry = l->last.cert_expiry;
     char when[32], text[96];
 
     PUT(e, ",\n      \"warnings\": [");
@@ -300,7 +300,7 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     put_str(e, m->title);
     put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
-        m->bytes, m->text_bytes, m->text_hash, m->status);
+        m->bytes, (size_t)m->text_bytes, m->text_hash, m->status);
     put_str(e, m->final_url != NULL ? m->final_url : url);
     PUT(e, ", \"etag\": ");
     put_str(e, m->etag);
@@ -331,7 +331,7 @@ put_positive(struct emit *e, bool known, long long v)
 static void
 put_link(struct emit *e, const struct lh_link *l, long long now)
 {
-    const struct lh_result *r = &l->result;
+    const struct lh_last *r = &l->last;
     bool c = l->checked;
 
     PUT(e, "    {\n      \"name\": ");
@@ -384,13 +384,13 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
         put_char(e, '}');
     }
     PUT(e, "],\n      \"method\": ");
-    put_str(e, c ? lh_method_name(r->method) : NULL);
+    put_str(e, c ? lh_method_name((enum lh_method)r->method) : NULL);
     PUT(e, ",\n      \"head_status\": ");
     put_positive(e, c, r->head_status);
     PUT(e, ",\n      \"error\": ");
     put_str(e, c ? r->error : NULL);
     PUT(e, ",\n      \"failure\": ");
-    put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name(r->fail) : NULL);
+    put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name((enum lh_fail)r->fail) : NULL);
     PUT(e, ",\n      \"attempts\": ");
     put_ll(e, c ? r->attempts : 0);
     PUT(e, ",\n      \"retries\": ");
@@ -611,11 +611,11 @@ seed_last_check(struct lh_link *l, const cJSON *item)
 
     n = cJSON_GetObjectItemCaseSensitive(item, "http_status");
     if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
-        l->result.http_status = (int)n->valuedouble;
+        l->last.http_status = (int)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(item, "response_ms");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e9)
-        l->result.timings.total_ms = n->valuedouble;
-    l->result.cert_expiry = json_time(item, "cert_expires_at");
+        l->last.timings.total_ms = n->valuedouble;
+    l->last.cert_expiry = json_time(item, "cert_expires_at");
 }
 
 static bool
@@ -707,11 +707,13 @@ seed_page(struct lh_link *l, const cJSON *item)
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
         m->bytes = (size_t)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "text_bytes");
-    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e12)
-        m->text_bytes = (size_t)n->valuedouble;
+    /* Never more than max_body_bytes (16 MiB) written. */
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 &&
+        n->valuedouble <= UINT32_MAX)
+        m->text_bytes = (uint32_t)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "status");
     if (cJSON_IsNumber(n) && n->valuedouble >= 100 && n->valuedouble < 1000)
-        m->status = (int)n->valuedouble;
+        m->status = (unsigned short)n->valuedouble;
     n = cJSON_GetObjectItemCaseSensitive(pg, "content_length");
     if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e15)
         m->content_length = (long long)n->valuedouble;
@@ -765,16 +767,18 @@ seed_link(struct lh_links *links, const cJSON *item)
         return 0;
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return -1;
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
     if ((l->url = strdup(url)) == NULL ||
-        /* Version 5; before, a link was requested as listed. */
-        (l->request_url = strdup(req != NULL ? req : url)) == NULL ||
+        /* Version 5; before, a link was requested as listed.  NULL:
+         * as listed (lh_link_request_url). */
+        (req != NULL && strcmp(req, url) != 0 &&
+            (l->request_url = strdup(req)) == NULL) ||
         (l->name = dup_text(json_str(item, "name"))) == NULL ||
         (l->region = dup_text(json_str(item, "region"))) == NULL ||
         (l->description = dup_text(json_str(item, "description"))) ==
             NULL ||
         (new_url != NULL && (l->new_url = strdup(new_url)) == NULL) ||
-        (reason != NULL && (l->reason = strdup(reason)) == NULL))
+        lh_link_set_reason(l, reason) == -1)
         goto nomem;
     l->state = st;
     /* Version 4: the rule that excluded the link or accepted its last
@@ -784,8 +788,7 @@ seed_link(struct lh_links *links, const cJSON *item)
         n->valuedouble < 1e9 ? (unsigned)n->valuedouble : 1;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "excluded"))) {
         l->excluded = rule;
-        free(l->reason);
-        l->reason = NULL;
+        (void)lh_link_set_reason(l, NULL);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item,
             "accepted"))) {
         l->accepted = rule;

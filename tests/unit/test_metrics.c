@@ -13,7 +13,7 @@
 #include "metrics.h"
 #include "test.h"
 
-/* A link as a sync or a resume leaves it: unchecked, result unknown. */
+/* A link as a sync or a resume leaves it: unchecked, last check unknown. */
 static struct lh_link *
 mk(struct lh_links *links, const char *region, const char *name,
     const char *url, enum lh_state st, long long since)
@@ -22,7 +22,7 @@ mk(struct lh_links *links, const char *region, const char *name,
 
     if (l == NULL)
         abort();
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
     if ((l->url = strdup(url)) == NULL || (l->name = strdup(name)) == NULL ||
         (l->region = strdup(region)) == NULL ||
         (l->description = strdup("")) == NULL)
@@ -43,14 +43,14 @@ mk_checked(struct lh_links *links, const char *region, const char *name,
     struct lh_link *l = mk(links, region, name, url, st, 1700000000);
 
     l->checked = true;
-    l->result.http_status = http_status;
-    l->result.timings.dns_ms = 1.5;
-    l->result.timings.connect_ms = 2.25;
-    l->result.timings.tls_ms = 10;
-    l->result.timings.first_byte_ms = 40.125;
-    l->result.timings.total_ms = 1234.5;
-    l->result.cert_expiry = 1800000000;
-    l->result.checked_at = 1700000100;
+    l->last.http_status = http_status;
+    l->last.timings.dns_ms = 1.5;
+    l->last.timings.connect_ms = 2.25;
+    l->last.timings.tls_ms = 10;
+    l->last.timings.first_byte_ms = 40.125;
+    l->last.timings.total_ms = 1234.5;
+    l->last.cert_expiry = 1800000000;
+    l->last.checked_at = 1700000100;
     return l;
 }
 
@@ -370,19 +370,19 @@ test_unknown_left_out(void)
     char *text;
 
     lh_links_init(&links);
-    /* Resumed from a previous run: what --show reads is in the result,
+    /* Resumed from a previous run: what --show reads is in its last check,
      * but it is not this run's check. */
     l = mk(&links, "R", "Resumed", "https://resumed.test/", LH_STATE_OK,
         1690000000);
-    l->result.http_status = 200;
-    l->result.timings.total_ms = 12;
-    l->result.cert_expiry = 1800000000;
+    l->last.http_status = 200;
+    l->last.timings.total_ms = 12;
+    l->last.cert_expiry = 1800000000;
     /* Checked, no answer, no certificate, only some phases reached. */
     l = mk_checked(&links, "R", "Down", "https://down.test/",
         LH_STATE_UNREACHABLE, 0);
-    l->result.cert_expiry = 0;
-    l->result.timings.tls_ms = -1;
-    l->result.timings.first_byte_ms = -1;
+    l->last.cert_expiry = 0;
+    l->last.timings.tls_ms = -1;
+    l->last.timings.first_byte_ms = -1;
     /* Never judged: no since. */
     mk(&links, "R", "New", "https://new.test/", LH_STATE_UNKNOWN, 0);
     text = capture(&info, &links);

@@ -109,7 +109,6 @@ test_sync(void)
     CHECK(links.v[1] == one);
     CHECK_INT_EQ(LH_STATE_STALE, one->state);
     CHECK_INT_EQ(1234, one->since);
-    CHECK_INT_EQ(1, one->order);
     CHECK_INT_EQ(LH_STATE_UNKNOWN, links.v[2]->state);
     CHECK(lh_links_find(&links, "https://two.example/") == NULL);
     lh_links_cleanup(&links);
@@ -136,7 +135,7 @@ feed(const char *verdicts, unsigned fail, unsigned recover, char *out)
     size_t n = 0;
 
     memset(&l, 0, sizeof(l));
-    lh_result_init(&l.result);
+    lh_last_init(&l.last);
     for (const char *p = verdicts; *p != '\0'; p++) {
         enum lh_state s = *p == 'o' ? LH_STATE_OK : *p == 'm' ?
             LH_STATE_MOVED : *p == 's' ? LH_STATE_STALE : LH_STATE_ERROR;
@@ -153,8 +152,8 @@ feed(const char *verdicts, unsigned fail, unsigned recover, char *out)
     }
     out[n] = '\0';
     free(l.new_url);
-    free(l.reason);
-    lh_result_cleanup(&l.result);
+    (void)lh_link_set_reason(&l, NULL);
+    lh_last_cleanup(&l.last);
 }
 
 static void
@@ -198,7 +197,7 @@ test_history_and_counters(void)
         verdict(LH_STATE_OK);
 
     memset(&l, 0, sizeof(l));
-    lh_result_init(&l.result);
+    lh_last_init(&l.last);
     for (int i = 0; i < 20; i++)
         lh_state_record(&l, &bad, 1000 + i, 2, 1, &t);
     CHECK_INT_EQ(20, l.consecutive_failures);
@@ -218,9 +217,9 @@ test_history_and_counters(void)
     CHECK_INT_EQ(2000, l.history_at[LH_HISTORY_LEN - 1]);
     CHECK_INT_EQ(1019, l.history_at[LH_HISTORY_LEN - 2]);
     CHECK_INT_EQ(1005, l.history_at[0]);
-    free(l.reason);
+    (void)lh_link_set_reason(&l, NULL);
     free(l.new_url);
-    lh_result_cleanup(&l.result);
+    lh_last_cleanup(&l.last);
 }
 
 /* Certificate warnings: one event on entering the window, one on leaving
@@ -250,11 +249,11 @@ test_cert_window(void)
     struct lh_link l;
 
     memset(&l, 0, sizeof(l));
-    lh_result_init(&l.result);
+    lh_last_init(&l.last);
     l.checked = true;
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         TEST_ROW_BEGIN();
-        l.result.cert_expiry = steps[i].expiry == LLONG_MIN ? 0 :
+        l.last.cert_expiry = steps[i].expiry == LLONG_MIN ? 0 :
             now + steps[i].expiry * 86400;
         CHECK_INT_EQ(steps[i].event, lh_state_cert(&l, now,
             steps[i].warn_days));
@@ -264,7 +263,7 @@ test_cert_window(void)
     /* A link resumed from a previous run has no check of its own. */
     l.checked = false;
     l.cert_warning = false;
-    l.result.cert_expiry = now + 86400;
+    l.last.cert_expiry = now + 86400;
     CHECK_INT_EQ(LH_CERT_NONE, lh_state_cert(&l, now, 14));
     CHECK(!l.cert_warning);
 }

@@ -327,7 +327,7 @@ test_page_memo(void)
     lh_links_init(&seed);
     if ((l = calloc(1, sizeof(*l))) == NULL)
         exit(EXIT_FAILURE);
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
     l->url = strdup("https://example.org/p");
     l->name = strdup("P");
     l->region = strdup("");
@@ -518,7 +518,7 @@ test_long_strings(void)
     lh_links_init(&links);
     CHECK((l = calloc(1, sizeof(*l))) != NULL);
     if (l != NULL) {
-        lh_result_init(&l->result);
+        lh_last_init(&l->last);
         l->url = strdup("https://a.example/");
         l->name = name;
         name = NULL;
@@ -554,7 +554,7 @@ made_link(const char *url, const char *name)
 
     if (l == NULL)
         return NULL;
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
     l->url = strdup(url);
     l->name = strdup(name);
     l->region = strdup("R\xc3\xa9gion \"1\"");
@@ -589,6 +589,7 @@ test_golden_document(void)
     };
     struct lh_links links;
     struct lh_link *l;
+    struct lh_result r;
     const char *golden = getenv("LH_WRITE_GOLDEN");
     char *doc = NULL, *want = NULL, err[256];
     size_t len = 0, wantlen = 0;
@@ -609,32 +610,37 @@ test_golden_document(void)
         l->note = strdup("host mixes scripts: \"\xd0\xb0\" and \"a\"");
         l->checked = true;
         l->state = l->verdict = LH_STATE_MOVED;
-        l->reason = strdup("301 to https://c.example/ \"new\"");
+        CHECK_INT_EQ(0, lh_link_set_reason(l,
+            "301 to https://c.example/ \"new\""));
         l->new_url = strdup("https://c.example/\xc3\xa9");
         l->since = 1794990000;
         l->consecutive_failures = 4294967295u;
         l->flapping = true;
         l->cert_warning = true;
-        l->result.http_status = 200;
-        l->result.head_status = 405;
-        l->result.method = LH_METHOD_GET;
-        l->result.final_url = strdup("https://c.example/\xc3\xa9");
-        CHECK_INT_EQ(0, lh_result_add_hop(&l->result,
+        lh_result_init(&r);
+        r.http_status = 200;
+        r.head_status = 405;
+        r.method = LH_METHOD_GET;
+        r.final_url = strdup("https://c.example/\xc3\xa9");
+        CHECK_INT_EQ(0, lh_result_add_hop(&r,
             "https://b.example/%C3%A9t%C3%A9", 301,
             "https://c.example/\x01"));
-        CHECK_INT_EQ(0, lh_result_add_hop(&l->result, "https://c.example/",
+        CHECK_INT_EQ(0, lh_result_add_hop(&r, "https://c.example/",
             308, NULL));
-        l->result.error = strdup("curl: (56) \"recv\" failure\r\n");
-        l->result.fail = LH_FAIL_RESET;
-        l->result.attempts = 3;
-        l->result.retries = -1;
-        l->result.checked_at = 1795000059;
-        l->result.cert_expiry = 1794000000;
-        l->result.timings.dns_ms = ms[0];
-        l->result.timings.connect_ms = ms[1];
-        l->result.timings.tls_ms = ms[2];
-        l->result.timings.first_byte_ms = ms[3];
-        l->result.timings.total_ms = ms[4];
+        r.error = strdup("curl: (56) \"recv\" failure\r\n");
+        r.fail = LH_FAIL_RESET;
+        r.attempts = 3;
+        r.retries = -1;
+        r.checked_at = 1795000059;
+        r.cert_expiry = 1794000000;
+        r.timings.dns_ms = ms[0];
+        r.timings.connect_ms = ms[1];
+        r.timings.tls_ms = ms[2];
+        r.timings.first_byte_ms = ms[3];
+        r.timings.total_ms = ms[4];
+        /* What a link keeps of the check, as the scheduler makes it. */
+        lh_last_take(&l->last, &r);
+        lh_result_cleanup(&r);
         for (unsigned i = 0; i < LH_HISTORY_LEN + 2; i++)
             lh_state_history_push(l, (enum lh_state)(i % LH_STATE_COUNT),
                 i % 5 == 0 ? 0 : 1795000000 + (long long)i * 3600);
@@ -662,19 +668,19 @@ test_golden_document(void)
         l->checked = true;
         l->state = LH_STATE_OK;
         l->verdict = LH_STATE_ERROR;
-        l->reason = strdup("HTTP 500");
+        CHECK_INT_EQ(0, lh_link_set_reason(l, "HTTP 500"));
         l->cert_warning = true;
         l->accepted = 7;
         l->inconclusive = strdup("out of memory \"here\"");
-        l->result.http_status = 500;
-        l->result.final_url = strdup("http://d.example/");
-        l->result.checked_at = 1795000060;
-        l->result.cert_expiry = 1795000061 + 20 * 86400 + 5;
-        l->result.timings.dns_ms = ms[5];
-        l->result.timings.connect_ms = ms[6];
-        l->result.timings.tls_ms = ms[7];
-        l->result.timings.first_byte_ms = ms[8];
-        l->result.timings.total_ms = ms[9];
+        l->last.http_status = 500;
+        l->last.final_url = strdup("http://d.example/");
+        l->last.checked_at = 1795000060;
+        l->last.cert_expiry = 1795000061 + 20 * 86400 + 5;
+        l->last.timings.dns_ms = ms[5];
+        l->last.timings.connect_ms = ms[6];
+        l->last.timings.tls_ms = ms[7];
+        l->last.timings.first_byte_ms = ms[8];
+        l->last.timings.total_ms = ms[9];
         lh_state_history_push(l, LH_STATE_OK, 1795000060);
         CHECK(lh_link_page(l) != NULL);
         if (l->page == NULL)
@@ -690,11 +696,11 @@ test_golden_document(void)
         l->excluded = 12;
         l->accepted = 3;
         l->checked = true;
-        l->result.timings.dns_ms = ms[10];
-        l->result.timings.connect_ms = ms[11];
-        l->result.timings.tls_ms = ms[12];
-        l->result.timings.first_byte_ms = -1;
-        l->result.timings.total_ms = -1;
+        l->last.timings.dns_ms = ms[10];
+        l->last.timings.connect_ms = ms[11];
+        l->last.timings.tls_ms = ms[12];
+        l->last.timings.first_byte_ms = -1;
+        l->last.timings.total_ms = -1;
     }
 
     /* A resumed link: a reason, not checked in this run. */
@@ -702,9 +708,9 @@ test_golden_document(void)
     CHECK(l != NULL && lh_links_append(&links, l) == 0);
     if (l != NULL) {
         l->state = l->verdict = LH_STATE_UNREACHABLE;
-        l->reason = strdup("DNS: no such host");
+        CHECK_INT_EQ(0, lh_link_set_reason(l, "DNS: no such host"));
         l->since = -5;
-        l->result.cert_expiry = 1795000000;
+        l->last.cert_expiry = 1795000000;
     }
 
     CHECK((f = open_memstream(&doc, &len)) != NULL);
