@@ -129,6 +129,15 @@ def cycle_at_least(n):
     return lambda s: s.get("cycle", {}).get("number", 0) >= n
 
 
+def gone(pid):
+    """pid has ended: no such process, or a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def conf(directory, **kw):
     c = dict(BASE)
     c["directory"] = directory
@@ -403,15 +412,23 @@ def script(text):
     return path
 
 
-@test(deadline=90)
-def on_change_gets_the_document_and_environment():
+def on_change_daemon(body, timeout, paths=("/bad/1",)):
+    """A daemon checking paths of a fresh site, whose on_change runs the
+    shell body ({o} in it: a fresh folder) with on_change_timeout.
+    Returns the site, the daemon and the folder."""
     srv = site()
     out = lhtest.tmpdir()
-    prog = script('cat > "%s/stdin.$$"\nenv > "%s/env.$$"\nexit 3\n'
-                  % (out, out))
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1"),
-                                                 srv.url("/good")]),
-                    on_change=prog, on_change_timeout="10s"))
+    prog = script(body.format(o=out))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url(p) for p in paths]),
+                    on_change=prog, on_change_timeout=timeout))
+    return srv, d, out
+
+
+@test(deadline=90)
+def on_change_gets_the_document_and_environment():
+    srv, d, out = on_change_daemon(
+        'cat > "{o}/stdin.$$"\nenv > "{o}/env.$$"\nexit 3\n', "10s",
+        ("/bad/1", "/good"))
     d.wait_log("exit status 3")
     s = d.wait_status(cycle_at_least(d.status()["cycle"]["number"] + 2))
     check(s is not None, "cycles went on")
@@ -442,13 +459,10 @@ def on_change_gets_the_document_and_environment():
 
 @test(deadline=90)
 def on_change_that_hangs_is_killed():
-    srv = site()
-    out = lhtest.tmpdir()
     # It ignores SIGTERM, and so does the child it leaves behind.
-    prog = script("trap '' TERM\nsleep 300 &\necho $! > %s/child\n"
-                  "while :; do sleep 1; done\n" % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="1s"))
+    _, d, out = on_change_daemon("trap '' TERM\nsleep 300 &\n"
+                                 "echo $! > {o}/child\n"
+                                 "while :; do sleep 1; done\n", "1s")
     d.wait_log("(on_change_timeout): SIGTERM")
     d.wait_log("SIGKILL")
     d.wait_log("killed by signal 9")
@@ -457,38 +471,24 @@ def on_change_that_hangs_is_killed():
     with open(os.path.join(out, "child")) as f:
         child = int(f.read())
 
-    def gone():
-        try:
-            with open("/proc/%d/stat" % child) as f:
-                return f.read().split(")")[-1].split()[0] in ("Z", "X")
-        except OSError:
-            return True
-    check(wait_for(gone, timeout=10), "its child was killed with it")
+    check(wait_for(lambda: gone(child), timeout=10),
+          "its child was killed with it")
     d.check_stop()
 
 
 @test(deadline=90)
 def a_stop_ends_a_running_on_change():
-    srv = site()
-    out = lhtest.tmpdir()
     # It reads its input to the end first: the daemon's end of the pipe
     # is closed by then, only the process is left to stop.
-    prog = script("cat > /dev/null\necho $$ > %s/pid\nsleep 300\n" % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="1h"))
+    _, d, out = on_change_daemon(
+        "cat > /dev/null\necho $$ > {o}/pid\nsleep 300\n", "1h")
     pidfile = os.path.join(out, "pid")
     wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read(),
              timeout=30, what="the program's start")
     d.check_stop()
     pid = int(open(pidfile).read())
 
-    def gone():
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                return f.read().split(")")[-1].split()[0] in ("Z", "X")
-        except OSError:
-            return True
-    check(wait_for(gone, timeout=10), "the program got SIGTERM")
+    check(wait_for(lambda: gone(pid), timeout=10), "the program got SIGTERM")
 
 
 @test(deadline=90)
@@ -559,11 +559,7 @@ def on_change_never_runs_twice_at_once():
 
 @test(deadline=90)
 def on_change_that_finishes_in_time_is_not_killed():
-    srv = site()
-    out = lhtest.tmpdir()
-    prog = script('cat > "%s/ran.$$"\n' % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="5s"))
+    _, d, out = on_change_daemon('cat > "{o}/ran.$$"\n', "5s")
     wait_for(lambda: os.listdir(out), timeout=30, what="a run")
     s = d.wait_status(cycle_at_least(d.status()["cycle"]["number"] + 2))
     check(s is not None, "cycles went on")
