@@ -1,8 +1,13 @@
 /*
  * monitor: cycles, directory re-reads, transitions to the log, status
- * writes, reloads and a clean stop.  One uv_timer_t schedules cycles; a
- * fresh http engine is made for each cycle and closed after it, so that
- * between cycles no socket or timer of ours can wake the process.
+ * writes, reloads and a clean stop.  One uv_timer_t schedules cycles.
+ * One http engine (one curl multi handle) serves the whole run: the
+ * directory download, every cycle's checks and the webhooks' POSTs, so
+ * connections are reused across them; it is closed at the stop.  Between
+ * cycles it holds kept-alive connections without watching them (and no
+ * timer): nothing of ours wakes the process.  What must be new each
+ * cycle is the checker's (check.h: TLS sessions, and a fresh connection
+ * for each server's first request).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -45,8 +50,8 @@ struct lh_monitor {
     bool have_next_cfg;
     uv_timer_t timer;
 
-    struct lh_http *http;           /* during a cycle only */
-    struct lh_checker *checker;
+    struct lh_http *http;           /* from start to stop */
+    struct lh_checker *checker;     /* during a cycle only */
     struct lh_fetch *fetch;
     struct lh_scheduler *sched;     /* the checks of the running cycle */
 
@@ -343,18 +348,30 @@ http_closed_cb(void *arg)
     maybe_stopped(m);
 }
 
-/* Close the per-cycle engine. */
+/* The cycle's checker goes; the engine stays. */
 static void
-engine_close(struct lh_monitor *m)
+checker_end(struct lh_monitor *m)
 {
-    if (m->checker != NULL) {
-        lh_checker_free(m->checker);
-        m->checker = NULL;
-    }
-    if (m->http != NULL) {
-        lh_http_close(m->http, http_closed_cb, m);
-        m->http = NULL;
-    }
+    lh_checker_free(m->checker);
+    m->checker = NULL;
+}
+
+/*
+ * The engine's connection cap: the cycle's checks (its concurrency,
+ * within the descriptor limit) and one POST per webhook beside them, so
+ * that neither ever waits in curl's queue for the other (a check that
+ * waited would time out for our own reason).  No cap per host: the
+ * scheduler caps hosts, and a curl cap would also queue redirect hops
+ * to a busy host, where they time out as "no connection".
+ */
+static void
+engine_limits(struct lh_monitor *m)
+{
+    long total = (long)(m->concurrency > 0 ? m->concurrency :
+        m->cfg.concurrency) + (long)m->cfg.nwebhooks;
+
+    if (m->http != NULL && lh_http_set_limits(m->http, 0, total) == -1)
+        log_warnx("out of memory: the connection cap stays as it was");
 }
 
 static void timer_cb(uv_timer_t *timer);
@@ -441,6 +458,7 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     lh_log_set_level(m->cfg.log_level);
+    engine_limits(m);
     if (m->webhooks != NULL)
         lh_webhooks_configure(m->webhooks, &m->cfg);
     if (m->hook != NULL)
@@ -516,7 +534,7 @@ cycle_end(struct lh_monitor *m)
 
     m->busy = false;
     m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
-    engine_close(m);
+    checker_end(m);
     if (m->mode == LH_MONITOR_LIST) {
         lh_monitor_stop(m);
         return;
@@ -984,15 +1002,7 @@ cycle_begin(struct lh_monitor *m)
             m->full_wait_ms += (double)(random() %
                 ((long)m->cfg.jitter_ms + 1));
     }
-    /* The scheduler caps hosts; a curl cap would also queue redirect hops
-     * to a busy host, where they time out as "no connection". */
-    m->http = lh_http_new(m->loop, 0, m->concurrency, err, sizeof(err));
-    if (m->http == NULL) {
-        log_err("cycle %llu: %s", m->cycle_no, err);
-        cycle_end(m);
-        return;
-    }
-    m->open_handles++;
+    engine_limits(m);
     if (m->retry) {
         /* A few links checked again: the directory waits for the next
          * full cycle. */
@@ -1040,19 +1050,27 @@ lh_monitor_start(struct uv_loop_s *loop, struct lh_config *cfg,
     m->hooks = *hooks;
     lh_links_init(&m->links);
     lh_links_init(&m->seed);
+    /* Bounds for the first cycle; each cycle sets its own. */
+    if ((m->http = lh_http_new(loop, 0, (long)cfg->concurrency +
+            (long)cfg->nwebhooks, err, errlen)) == NULL) {
+        free(m);
+        return NULL;
+    }
     if ((rc = uv_timer_init(loop, &m->timer)) != 0) {
         snprintf(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+        lh_http_close(m->http, NULL, NULL);     /* frees itself */
         free(m);
         return NULL;
     }
     m->timer.data = m;
-    m->open_handles = 1;
+    m->open_handles = 2;    /* the timer and the engine */
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
     if (mode == LH_MONITOR_DAEMON) {
         load_seed(m);
-        if ((m->webhooks = lh_webhooks_new(loop, &m->cfg)) == NULL ||
+        if ((m->webhooks = lh_webhooks_new(loop, m->http,
+                &m->cfg)) == NULL ||
             (m->hook = lh_hook_new(loop)) == NULL)
             log_warnx("out of memory: no webhook or on_change");
         if (m->webhooks != NULL)
@@ -1169,7 +1187,7 @@ lh_monitor_stop(struct lh_monitor *m)
         m->sched = NULL;
     }
     parse_cancel(m);        /* freed in parse_done */
-    engine_close(m);
+    checker_end(m);
     /* What was checked before the stop is kept. */
     if (interrupted && m->have_dir && m->mode != LH_MONITOR_LIST) {
         m->busy = false;
@@ -1188,6 +1206,10 @@ lh_monitor_stop(struct lh_monitor *m)
         lh_hook_close(m->hook, notifier_closed_cb, m);
         m->hook = NULL;
     }
+    /* Last: the webhooks' POSTs were on it.  It cancels what is left and
+     * closes its connections. */
+    lh_http_close(m->http, http_closed_cb, m);
+    m->http = NULL;
     uv_timer_stop(&m->timer);
     uv_close((uv_handle_t *)&m->timer, timer_closed_cb);
 }

@@ -231,6 +231,19 @@ drain(struct lh_http *h)
     }
 }
 
+/* h's connection cache bounds on multi.  0, or -1 when curl refused. */
+static int
+multi_limits(struct lh_http *h, CURLM *multi)
+{
+    return curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+            h->max_host_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+            h->max_total_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+            h->max_total_connections > 0 ?
+                h->max_total_connections * 4 : 0L) ? -1 : 0;
+}
+
 /* A new multi handle for h, with its callbacks and limits. */
 static CURLM *
 multi_open(struct lh_http *h)
@@ -243,13 +256,7 @@ multi_open(struct lh_http *h)
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, h) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, h) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-            h->max_host_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-            h->max_total_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-            h->max_total_connections > 0 ?
-                h->max_total_connections * 4 : 0L)) {
+        multi_limits(h, multi) == -1) {
         (void)curl_multi_cleanup(multi);
         return NULL;
     }
@@ -586,6 +593,27 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     }
     h->timer.data = h;
     return h;
+}
+
+int
+lh_http_set_limits(struct lh_http *h, long max_host_connections,
+    long max_total_connections)
+{
+    long host = h->max_host_connections, total = h->max_total_connections;
+
+    if (host == max_host_connections && total == max_total_connections)
+        return 0;
+    h->max_host_connections = max_host_connections;
+    h->max_total_connections = max_total_connections;
+    /* Setting longs allocates nothing; a multi handle made later (after
+     * renew_multi) takes the new bounds from h. */
+    if (h->multi != NULL && multi_limits(h, h->multi) == -1) {
+        h->max_host_connections = host;
+        h->max_total_connections = total;
+        (void)multi_limits(h, h->multi);
+        return -1;
+    }
+    return 0;
 }
 
 static void

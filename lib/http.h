@@ -35,6 +35,14 @@ struct lh_http *lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     long max_total_connections, char *err, size_t errlen);
 
 /*
+ * New bounds for the connection cache (as lh_http_new's), from the next
+ * connection on: a long-lived h follows each cycle's concurrency.  0, or
+ * -1 when curl refused them (the old ones stay).
+ */
+int lh_http_set_limits(struct lh_http *h, long max_host_connections,
+    long max_total_connections);
+
+/*
  * Start easy (fully set up by the caller) after delay_ms (0: now).  On
  * success returns 0 and cb runs exactly once, unless the transfer is
  * cancelled first.  On failure returns -1, cb never runs, and err says why.
