@@ -530,5 +530,36 @@ def each_cycle_starts_with_a_full_handshake():
                    for l in d.status()["links"])), "expiry of %s" % u)
 
 
+@test(deadline=90)
+def each_cycle_meets_a_kept_alive_server_anew():
+    # The engine outlives cycles, with its connections kept alive between
+    # them (curl would reuse an idle one for two minutes; the interval is
+    # 200 ms).  A cycle's first request to a server still opens a
+    # connection of its own: a full handshake, its certificate seen, every
+    # cycle.  Control: within a cycle, the server's connection is reused.
+    srv = serve({"/": {"status": 200, "prefix": True}},
+                tls=lhtest.cert("server"))
+    urls = [srv.url("/p%d" % i) for i in range(3)]
+    d = lhtest.Daemon(dict(FAST, directory=lhtest.write_list_directory(urls),
+                           concurrency=1, per_host_concurrency=1,
+                           ca_file=lhtest.ca_file(), interval="200ms",
+                           jitter=0))
+    s = d.wait_status(lambda s: s["cycle"]["number"] >= 3)
+    check(s is not None, "three cycles (log: %s)" % d.output()[-400:])
+    d.stop()
+    done = d.status()["cycle"]["number"]
+    st = srv.stats(log=False)
+    full = st["tls_handshakes"] - st["tls_resumed"]
+    check(done <= full <= done + 1, "one full handshake per cycle: %d "
+          "cycles, %r" % (done, st))
+    check(done <= st["connections"] <= done + 1, "one connection per "
+          "cycle: %d cycles, %r" % (done, st))
+    check(st["requests"] >= 3 * done, "every link checked each cycle: "
+          "%d cycles, %r" % (done, st))
+    for u in urls:
+        check(any(l["url"] == u and l.get("cert_expires_at")
+                  for l in d.status()["links"]), "expiry of %s" % u)
+
+
 if __name__ == "__main__":
     lhtest.main()
