@@ -485,5 +485,58 @@ def overrunning_cycle_is_not_overlapped():
     d.check_stop()
 
 
+def switches(pid):
+    """Context switches of every thread of pid so far: each is a wake-up
+    (or a preemption while awake)."""
+    n = 0
+    for status in glob.glob("/proc/%d/task/*/status" % pid):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches",
+                                        "nonvoluntary_ctxt_switches")):
+                        n += int(line.split()[1])
+        except OSError:
+            pass                # a thread that just ended
+    return n
+
+
+@test(deadline=60)
+def idle_daemon_sleeps_with_connections_kept_alive():
+    # Between cycles the engine keeps its connections (the directory
+    # download's, the checks', the webhook's) without watching them: when
+    # their servers go away the daemon does not wake.  Control: the same
+    # count sees a daemon that cycles every 200 ms.
+    links = serve({"/ok": 200, "/gone": 404})
+    dsrv = serve({"/d.txt": {"body": "%s A\n%s B\n" % (
+        links.url("/ok"), links.url("/gone"))}, "/hook": 200})
+    d = Daemon(config(dsrv.url("/d.txt"), interval="60s",
+                      webhook=dsrv.url("/hook"), fail_threshold=1,
+                      retry_interval=0))
+    lhtest.wait_for(lambda: any(q["path"] == "/hook"
+                                for q in dsrv.requests()),
+                    timeout=30, what="the POST")
+    time.sleep(0.5)             # the cycle and the POST are over
+    kept = (links.stats(log=False)["open_connections"] +
+            dsrv.stats(log=False)["open_connections"])
+    check(kept >= 2, "connections kept alive (%d)" % kept)
+    links.stop()
+    dsrv.stop()
+    time.sleep(0.5)
+    before = switches(d.proc.pid)
+    time.sleep(2)
+    woke = switches(d.proc.pid) - before
+    check_eq(0, woke, "wake-ups in 2 s of idling (log: %s)"
+             % d.output()[-300:])
+    d.check_stop()
+    busy = Daemon(config(lhtest.write_list_directory([]), interval="200ms"))
+    busy.wait_status(cycle_at_least(1))
+    before = switches(busy.proc.pid)
+    time.sleep(1)
+    check(switches(busy.proc.pid) - before >= 3, "control: a daemon that "
+          "cycles is seen waking")
+    busy.check_stop()
+
+
 if __name__ == "__main__":
     lhtest.main()
