@@ -941,14 +941,18 @@ read_directory_file(struct lh_monitor *m)
 /*
  * Checks in flight, within what the descriptor limit allows: a check may
  * hold a socket, and a name lookup a socket pair, so each gets 3, after
- * what is open already and a reserve.  Running out of descriptors would
- * make our own limit look like dead links.
+ * what is open already, a socket per webhook and a reserve.  The
+ * connections the engine keeps alive from earlier cycles are not counted
+ * as open: curl reuses them, or closes them to make room (its cap).
+ * Running out of descriptors would make our own limit look like dead
+ * links.
  */
 static unsigned
 fd_budget(struct lh_monitor *m)
 {
     struct rlimit rl;
-    unsigned open_fds = 0, budget;
+    unsigned long long used;
+    unsigned open_fds = 0, kept, budget;
     DIR *d;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
@@ -960,8 +964,10 @@ fd_budget(struct lh_monitor *m)
     } else {
         open_fds = 16;
     }
-    budget = rl.rlim_cur > open_fds + 16 ?
-        (unsigned)((rl.rlim_cur - open_fds - 16) / 3) : 0;
+    kept = lh_http_sockets(m->http);
+    used = (unsigned long long)(open_fds > kept ? open_fds - kept : 0) +
+        16 + (m->webhooks != NULL ? m->cfg.nwebhooks : 0);
+    budget = rl.rlim_cur > used ? (unsigned)((rl.rlim_cur - used) / 3) : 0;
     if (budget < 1)
         budget = 1;
     if (budget >= m->cfg.concurrency)

@@ -768,6 +768,16 @@ lh_http_active(const struct lh_http *h)
     return h->nxfers;
 }
 
+unsigned
+lh_http_sockets(const struct lh_http *h)
+{
+    unsigned n = 0;
+
+    for (size_t fd = 0; fd < h->nsocks; fd++)
+        n += h->socks[fd] != NULL;
+    return n;
+}
+
 static void
 maybe_finish_close(struct lh_http *h)
 {

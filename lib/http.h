@@ -2,7 +2,10 @@
  * http: the one module that knows both libuv and libcurl.  It drives a
  * curl multi handle from a uv loop with the multi_socket API (socket and
  * timer callbacks, no polling) and tells the owner of each transfer when
- * it is done.  It knows nothing of links or states.
+ * it is done.  It knows nothing of links or states.  The daemon makes one
+ * for its whole run (monitor.c), shared by the directory download, the
+ * checks and the webhooks: between transfers it keeps connections alive
+ * without watching them, and runs no timer, so an idle loop sleeps.
  */
 #ifndef LH_HTTP_H
 #define LH_HTTP_H
@@ -84,6 +87,11 @@ struct uv_loop_s *lh_http_loop(const struct lh_http *h);
 
 /* Transfers started and not yet done or cancelled. */
 unsigned lh_http_active(const struct lh_http *h);
+
+/* Descriptors of curl's connections that h holds, kept-alive ones
+ * included: each is reused or closed to make room before curl opens
+ * one beyond the cap. */
+unsigned lh_http_sockets(const struct lh_http *h);
 
 /*
  * Cancel everything, close every handle and free h; closed_cb (may be

@@ -3,6 +3,7 @@ one case per verdict rule, and a load case counted by the server."""
 
 import os
 import re
+import resource
 import shutil
 
 import lhtest
@@ -344,6 +345,28 @@ def descriptor_limit_throttles_instead_of_failing():
     check_eq(2000, ((r.status or {}).get("summary") or {}).get("ok"),
              "every link ok, none unreachable for our own limit")
     check_in("descriptor limit 64", r.stderr, "the clamp is logged")
+
+
+@test(deadline=90)
+def descriptor_clamp_holds_across_cycles():
+    # The engine keeps connections alive from one cycle to the next; they
+    # are its own to reuse or to close, not descriptors taken: every cycle
+    # gets the same clamp, logged once.  Control: the clamp is logged.
+    hosts = ["g%d.lh.test" % i for i in range(8)]
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    urls = [srv.url("/n%d" % i, hosts[i % 8]) for i in range(64)]
+    d = lhtest.Daemon(dict(FAST, concurrency=64, per_host_concurrency=4,
+                           resolve=srv.resolve(*hosts), interval="200ms",
+                           jitter=0,
+                           directory=lhtest.write_list_directory(urls)),
+                      limits={resource.RLIMIT_NOFILE: 64})
+    s = d.wait_status(lambda s: s["cycle"]["number"] >= 4)
+    check(s is not None, "four cycles (log: %s)" % d.output()[-400:])
+    d.stop()
+    clamps = [l for l in d.output().splitlines() if "descriptor limit" in l]
+    check_eq(1, len(clamps), "clamp lines over %s cycles: %r" % (
+        (s or {}).get("cycle", {}).get("number"), clamps))
+    check_eq(64, ((s or {}).get("summary") or {}).get("ok"), "every link ok")
 
 
 @test
