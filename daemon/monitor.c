@@ -428,6 +428,17 @@ same_string(const char *a, const char *b)
     return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
+static bool
+same_strings(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
 /* Take *cfg (moved).  Another directory or format: the old one's
  * validators and byte hash must not stand for the new one; other
  * settings of the reading: the same bytes may read otherwise.  A parse
@@ -454,6 +465,11 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
             cfg->shard_count);
         m->dir_len = SIZE_MAX;      /* same bytes, other links: re-parse */
     }
+    /* The engine's curl keeps the resolve entries it was given: one
+     * removed must not answer for its name any longer. */
+    if (m->http != NULL && !same_strings(m->cfg.resolve, m->cfg.nresolve,
+            cfg->resolve, cfg->nresolve))
+        lh_http_forget(m->http);
     lh_config_cleanup(&m->cfg);
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));

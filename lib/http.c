@@ -66,6 +66,7 @@ struct lh_http {
     unsigned closing;       /* uv handles whose close callback is due */
     unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
+    bool forget;            /* replace multi once no transfer is in it */
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
@@ -639,6 +640,31 @@ delay_cb(uv_timer_t *timer)
     x->in_multi = true;
 }
 
+/* lh_http_forget's work, when it is due and no transfer is in flight:
+ * the multi handle goes with its connections and names, and multi_get
+ * makes the next one. */
+static void
+forget_now(struct lh_http *h)
+{
+    if (!h->forget || h->nxfers > 0)
+        return;
+    h->forget = false;
+    if (h->multi == NULL)
+        return;
+    /* As in renew_multi: what socket_cb leaves is closed below. */
+    (void)curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+    socks_close_all(h);
+    (void)uv_timer_stop(&h->timer);
+}
+
+void
+lh_http_forget(struct lh_http *h)
+{
+    h->forget = true;
+    forget_now(h);
+}
+
 static int
 start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     lh_http_done_cb cb, void *arg, char *err, size_t errlen)
@@ -651,6 +677,7 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
         lh_seterr(err, errlen, "shutting down");
         return -1;
     }
+    forget_now(h);
     if ((x = calloc(1, sizeof(*x))) == NULL) {
         lh_seterr(err, errlen, "out of memory");
         return -1;

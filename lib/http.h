@@ -46,6 +46,15 @@ int lh_http_set_limits(struct lh_http *h, long max_host_connections,
     long max_total_connections);
 
 /*
+ * Forget the connections and the names curl keeps: its multi handle is
+ * replaced now when no transfer is in flight, else at the first start
+ * when none is.  For a new configuration whose resolve entries changed:
+ * curl keeps an entry it was given for good, beyond the list that gave
+ * it.
+ */
+void lh_http_forget(struct lh_http *h);
+
+/*
  * Start easy (fully set up by the caller) after delay_ms (0: now).  On
  * success returns 0 and cb runs exactly once, unless the transfer is
  * cancelled first.  On failure returns -1, cb never runs, and err says why.

@@ -375,6 +375,36 @@ def unusable_previous_status_is_set_aside():
 
 
 @test(deadline=60)
+def a_resolve_entry_a_reload_removes_answers_no_more():
+    # The engine lives across reloads, and curl keeps for good a resolve
+    # entry it was given: one the new configuration removes must not
+    # still take the directory download to its address.  Control: before
+    # the reload, that entry is what finds the server.
+    site = serve({"/ok": 200})
+    dsrv = serve({"/dir.txt": {"status": 200,
+                               "body": site.url("/ok") + " Org\n"}})
+    d = Daemon(config(dsrv.url("/dir.txt", "dir.lh.test"), interval="1h",
+                      directory_format="list",
+                      resolve=dsrv.resolve("dir.lh.test")))
+    s = d.wait_status(cycle_at_least(1))
+    check_eq(([site.url("/ok")], None),
+             (list(by_url(s)), ((s or {}).get("directory") or {}).get(
+                 "error")), "control: links from the URL")
+    check_eq(1, len(dsrv.requests()), "control: one fetch")
+    with open(d.conf_path) as f:
+        lines = [l for l in f.read().splitlines()
+                 if not l.startswith("resolve")]
+    with open(d.conf_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    d.proc.send_signal(signal.SIGHUP)
+    s = d.wait_status(cycle_at_least(2), timeout=20)
+    check_eq(1, len(dsrv.requests()), "no fetch through the removed entry")
+    check_in("dir.lh.test", ((s or {}).get("directory") or {}).get(
+        "error") or "", "the directory's error after the reload")
+    d.check_stop()
+
+
+@test(deadline=60)
 def signals_reload_check_now_and_stop():
     srv = serve({"/": {"status": 200, "prefix": True}})
     path = lhtest.write_list_directory([srv.url("/a")])

@@ -355,6 +355,51 @@ test_set_limits(void)
     cleanup_recs(&c);
 }
 
+/*
+ * lh_http_forget drops the kept-alive connections at once when nothing is
+ * in flight (the next transfer connects anew), and waits for the first
+ * start with nothing in flight otherwise.
+ */
+static void
+test_forget(void)
+{
+    static struct ctx c;
+
+    CHECK_INT_EQ(0, setup(&c, 0, 0));
+    if (c.http == NULL)
+        return;
+    CHECK_INT_EQ(0, start(&c, &c.recs[0], "/ok", 0));
+    CHECK_INT_EQ(0, start(&c, &c.recs[1], "/ok", 0));
+    c.nwant = 2;
+    run(&c);
+    CHECK_INT_EQ(2, c.srv.accepted);
+    CHECK_INT_EQ(2, lh_http_sockets(c.http));
+    lh_http_forget(c.http);
+    CHECK_INT_EQ(0, lh_http_sockets(c.http));
+    CHECK_INT_EQ(0, start(&c, &c.recs[2], "/ok", 0));
+    CHECK_INT_EQ(0, start(&c, &c.recs[3], "/ok", 0));
+    c.nwant = 4;
+    run(&c);
+    CHECK_INT_EQ(4, c.srv.accepted);
+    /* With a transfer in flight (on one of the two connections): kept
+     * until a start finds none in flight, and then the other one, idle,
+     * goes too: the next transfer connects anew. */
+    CHECK_INT_EQ(0, start(&c, &c.recs[4], "/hang", 0));
+    run_for(&c, 100, NULL);
+    run(&c);
+    CHECK_INT_EQ(4, c.srv.accepted);
+    lh_http_forget(c.http);
+    CHECK_INT_EQ(2, lh_http_sockets(c.http));
+    lh_http_cancel(c.http, c.recs[4].easy);
+    CHECK_INT_EQ(0, start(&c, &c.recs[5], "/ok", 0));
+    c.nwant = 5;
+    run(&c);
+    CHECK_INT_EQ(5, c.srv.accepted);
+    CHECK_INT_EQ(200, c.recs[5].status);
+    teardown(&c);
+    cleanup_recs(&c);
+}
+
 static void
 probe(struct ctx *c)
 {
@@ -721,6 +766,7 @@ main(void)
     RUN_TEST(test_concurrent);
     RUN_TEST(test_connection_limit);
     RUN_TEST(test_set_limits);
+    RUN_TEST(test_forget);
     RUN_TEST(test_delay);
     RUN_TEST(test_fail);
     RUN_TEST(test_cancel_in_flight);
