@@ -425,6 +425,30 @@ def webhooks_go_through_the_monitors_engine():
                   "not reused (requests %r)" % reqs)
 
 
+@test(deadline=90)
+def a_hanging_webhook_holds_up_no_check():
+    # One check at a time, and a POST that hangs for the whole test: the
+    # engine has room for it beside the checks, which go on, cycle after
+    # cycle, with their verdicts.  (Were the POST to take the checks'
+    # connection, they would wait for it and time out.)
+    srv = serve({"/ok": 200, "/gone": 404})
+    rcv = Receiver(("hang",))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/ok"),
+                                                 srv.url("/gone")]),
+                    webhook=rcv.url(), webhook_timeout="60s",
+                    concurrency=1, per_host_concurrency=1))
+    wait_for(lambda: rcv.all(), timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4), timeout=30)
+    check(s is not None, "four cycles")
+    check_eq({srv.url("/ok"): "ok", srv.url("/gone"): "stale"},
+             {l["url"]: l["state"] for l in (s or {}).get("links", [])},
+             "the verdicts while the POST hangs")
+    check_eq(None, ((s or {}).get("cycle") or {}).get("inconclusive"),
+             "the cycle is conclusive")
+    check_eq(1, len(rcv.all()), "one POST, still in flight")
+    d.check_stop()
+
+
 @test(deadline=60)
 def a_webhooks_connection_takes_no_check_past_the_guard():
     # The webhook lives on a private address the guard refuses for links
