@@ -66,6 +66,7 @@ struct lh_http {
     unsigned closing;       /* uv handles whose close callback is due */
     unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
+    bool forget;            /* replace multi once no transfer is in it */
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
@@ -231,6 +232,19 @@ drain(struct lh_http *h)
     }
 }
 
+/* h's connection cache bounds on multi.  0, or -1 when curl refused. */
+static int
+multi_limits(struct lh_http *h, CURLM *multi)
+{
+    return curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+            h->max_host_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+            h->max_total_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+            h->max_total_connections > 0 ?
+                h->max_total_connections * 4 : 0L) ? -1 : 0;
+}
+
 /* A new multi handle for h, with its callbacks and limits. */
 static CURLM *
 multi_open(struct lh_http *h)
@@ -243,13 +257,7 @@ multi_open(struct lh_http *h)
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, h) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, h) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-            h->max_host_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-            h->max_total_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-            h->max_total_connections > 0 ?
-                h->max_total_connections * 4 : 0L)) {
+        multi_limits(h, multi) == -1) {
         (void)curl_multi_cleanup(multi);
         return NULL;
     }
@@ -588,6 +596,27 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     return h;
 }
 
+int
+lh_http_set_limits(struct lh_http *h, long max_host_connections,
+    long max_total_connections)
+{
+    long host = h->max_host_connections, total = h->max_total_connections;
+
+    if (host == max_host_connections && total == max_total_connections)
+        return 0;
+    h->max_host_connections = max_host_connections;
+    h->max_total_connections = max_total_connections;
+    /* Setting longs allocates nothing; a multi handle made later (after
+     * renew_multi) takes the new bounds from h. */
+    if (h->multi != NULL && multi_limits(h, h->multi) == -1) {
+        h->max_host_connections = host;
+        h->max_total_connections = total;
+        (void)multi_limits(h, h->multi);
+        return -1;
+    }
+    return 0;
+}
+
 static void
 delay_cb(uv_timer_t *timer)
 {
@@ -611,6 +640,31 @@ delay_cb(uv_timer_t *timer)
     x->in_multi = true;
 }
 
+/* lh_http_forget's work, when it is due and no transfer is in flight:
+ * the multi handle goes with its connections and names, and multi_get
+ * makes the next one. */
+static void
+forget_now(struct lh_http *h)
+{
+    if (!h->forget || h->nxfers > 0)
+        return;
+    h->forget = false;
+    if (h->multi == NULL)
+        return;
+    /* As in renew_multi: what socket_cb leaves is closed below. */
+    (void)curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+    socks_close_all(h);
+    (void)uv_timer_stop(&h->timer);
+}
+
+void
+lh_http_forget(struct lh_http *h)
+{
+    h->forget = true;
+    forget_now(h);
+}
+
 static int
 start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     lh_http_done_cb cb, void *arg, char *err, size_t errlen)
@@ -623,6 +677,7 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
         lh_seterr(err, errlen, "shutting down");
         return -1;
     }
+    forget_now(h);
     if ((x = calloc(1, sizeof(*x))) == NULL) {
         lh_seterr(err, errlen, "out of memory");
         return -1;
@@ -738,6 +793,16 @@ unsigned
 lh_http_active(const struct lh_http *h)
 {
     return h->nxfers;
+}
+
+unsigned
+lh_http_sockets(const struct lh_http *h)
+{
+    unsigned n = 0;
+
+    for (size_t fd = 0; fd < h->nsocks; fd++)
+        n += h->socks[fd] != NULL;
+    return n;
 }
 
 static void

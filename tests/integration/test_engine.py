@@ -3,6 +3,7 @@ one case per verdict rule, and a load case counted by the server."""
 
 import os
 import re
+import resource
 import shutil
 
 import lhtest
@@ -346,6 +347,28 @@ def descriptor_limit_throttles_instead_of_failing():
     check_in("descriptor limit 64", r.stderr, "the clamp is logged")
 
 
+@test(deadline=90)
+def descriptor_clamp_holds_across_cycles():
+    # The engine keeps connections alive from one cycle to the next; they
+    # are its own to reuse or to close, not descriptors taken: every cycle
+    # gets the same clamp, logged once.  Control: the clamp is logged.
+    hosts = ["g%d.lh.test" % i for i in range(8)]
+    srv = serve({"/": {"status": 200, "prefix": True}})
+    urls = [srv.url("/n%d" % i, hosts[i % 8]) for i in range(64)]
+    d = lhtest.Daemon(dict(FAST, concurrency=64, per_host_concurrency=4,
+                           resolve=srv.resolve(*hosts), interval="200ms",
+                           jitter=0,
+                           directory=lhtest.write_list_directory(urls)),
+                      limits={resource.RLIMIT_NOFILE: 64})
+    s = d.wait_status(lambda s: s["cycle"]["number"] >= 4)
+    check(s is not None, "four cycles (log: %s)" % d.output()[-400:])
+    d.stop()
+    clamps = [l for l in d.output().splitlines() if "descriptor limit" in l]
+    check_eq(1, len(clamps), "clamp lines over %s cycles: %r" % (
+        (s or {}).get("cycle", {}).get("number"), clamps))
+    check_eq(64, ((s or {}).get("summary") or {}).get("ok"), "every link ok")
+
+
 @test
 def status_file_schema():
     srv = serve({"/ok": 200, "/gone": 410})
@@ -528,6 +551,37 @@ def each_cycle_starts_with_a_full_handshake():
         check((d.status()["links"] and
                any(l["url"] == u and l.get("cert_expires_at")
                    for l in d.status()["links"])), "expiry of %s" % u)
+
+
+@test(deadline=90)
+def each_cycle_meets_a_kept_alive_server_anew():
+    # The engine outlives cycles, with its connections kept alive between
+    # them (curl would reuse an idle one for two minutes; the interval is
+    # 200 ms).  A cycle's first request to a server still opens a
+    # connection of its own: a full handshake, its certificate seen, every
+    # cycle.  Control: within a cycle, the server's connection is reused.
+    srv = serve({"/": {"status": 200, "prefix": True}},
+                tls=lhtest.cert("server"))
+    urls = [srv.url("/p%d" % i) for i in range(3)]
+    d = lhtest.Daemon(dict(FAST, directory=lhtest.write_list_directory(urls),
+                           concurrency=1, per_host_concurrency=1,
+                           ca_file=lhtest.ca_file(), interval="200ms",
+                           jitter=0))
+    s = d.wait_status(lambda s: s["cycle"]["number"] >= 3)
+    check(s is not None, "three cycles (log: %s)" % d.output()[-400:])
+    d.stop()
+    done = d.status()["cycle"]["number"]
+    st = srv.stats(log=False)
+    full = st["tls_handshakes"] - st["tls_resumed"]
+    check(done <= full <= done + 1, "one full handshake per cycle: %d "
+          "cycles, %r" % (done, st))
+    check(done <= st["connections"] <= done + 1, "one connection per "
+          "cycle: %d cycles, %r" % (done, st))
+    check(st["requests"] >= 3 * done, "every link checked each cycle: "
+          "%d cycles, %r" % (done, st))
+    for u in urls:
+        check(any(l["url"] == u and l.get("cert_expires_at")
+                  for l in d.status()["links"]), "expiry of %s" % u)
 
 
 if __name__ == "__main__":

@@ -404,6 +404,83 @@ def the_private_address_guard_is_not_for_webhooks():
     d.check_stop()
 
 
+@test(deadline=60)
+def webhooks_go_through_the_monitors_engine():
+    # One engine (one curl multi handle) serves the directory download,
+    # the checks and the webhooks: the POST goes on the connection the
+    # download left open to the same server (the server counts them), not
+    # on one of an engine of its own.  Control: when the download's answer
+    # closes its connection, the POST opens one, and that is seen.
+    for keep in (True, False):
+        links = serve({"/gone": 404})
+        dsrv = serve({"/d.txt": {"body": "%s Alpha\n" % links.url("/gone"),
+                                 "keep_alive": keep},
+                      "/hook": 200})
+        d = Daemon(conf(dsrv.url("/d.txt"), webhook=dsrv.url("/hook")))
+        wait_for(lambda: any(q["path"] == "/hook" for q in dsrv.requests()),
+                 timeout=30, what="the POST (keep_alive %s)" % keep)
+        d.check_stop()
+        reqs = dsrv.requests()
+        got = [q["conn"] for q in reqs if q["path"] == "/d.txt"]
+        post = [q["conn"] for q in reqs if q["path"] == "/hook"]
+        if not got or not post:
+            fail("requests: %r" % [(q["method"], q["path"]) for q in reqs])
+            continue
+        if keep:
+            check_eq(got[0], post[0], "the POST on the download's "
+                     "connection (requests %r)" % reqs)
+        else:
+            check(post[0] not in got, "control: a closed connection is "
+                  "not reused (requests %r)" % reqs)
+
+
+@test(deadline=90)
+def a_hanging_webhook_holds_up_no_check():
+    # One check at a time, and a POST that hangs for the whole test: the
+    # engine has room for it beside the checks, which go on, cycle after
+    # cycle, with their verdicts.  (Were the POST to take the checks'
+    # connection, they would wait for it and time out.)
+    srv = serve({"/ok": 200, "/gone": 404})
+    rcv = Receiver(("hang",))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/ok"),
+                                                 srv.url("/gone")]),
+                    webhook=rcv.url(), webhook_timeout="60s",
+                    concurrency=1, per_host_concurrency=1))
+    wait_for(lambda: rcv.all(), timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4), timeout=30)
+    check(s is not None, "four cycles")
+    check_eq({srv.url("/ok"): "ok", srv.url("/gone"): "stale"},
+             {l["url"]: l["state"] for l in (s or {}).get("links", [])},
+             "the verdicts while the POST hangs")
+    check_eq(None, ((s or {}).get("cycle") or {}).get("inconclusive"),
+             "the cycle is conclusive")
+    check_eq(1, len(rcv.all()), "one POST, still in flight")
+    d.check_stop()
+
+
+@test(deadline=60)
+def a_webhooks_connection_takes_no_check_past_the_guard():
+    # The webhook lives on a private address the guard refuses for links
+    # (allow_private = no), and its POST leaves a kept-alive connection
+    # there.  A link to that same server, checked in the next cycles,
+    # must not ride on it: each request of a server not yet answered in
+    # the cycle connects afresh, through the guard.
+    srv = serve({"/hook": 200, "/inside": 200})
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/inside")]),
+                    webhook=srv.url("/hook"), allow_private="no"))
+    wait_for(lambda: any(q["path"] == "/hook" for q in srv.requests()),
+             timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4))
+    check(s is not None, "four cycles")
+    d.check_stop()
+    paths = [q["path"] for q in srv.requests()]
+    check_eq([], [p for p in paths if p != "/hook"], "the link's requests "
+             "(all: %r)" % paths)
+    # Control: the link was checked, and refused, in every cycle.
+    link = ((d.status() or {}).get("links") or [{}])[0]
+    check_in("private address", link.get("reason") or "", "its reason")
+
+
 def script(text):
     path = os.path.join(lhtest.tmpdir(), "hook.sh")
     with open(path, "w") as f:
