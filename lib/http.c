@@ -6,13 +6,16 @@
  * curl_multi_info_read after every action.  No polling loop, no threads.
  *
  * Each socket has one uv_poll_t for its whole life, in a table indexed by
- * descriptor: stopped when curl says CURL_POLL_REMOVE (a kept-alive
- * connection between transfers), started again on the next add, closed
- * when curl closes the socket (CURLOPT_CLOSESOCKETFUNCTION, which every
- * started transfer gets).  A kept-alive connection so costs three
- * epoll_ctl per transfer (stop, and libuv's delete-then-add on start)
- * instead of six and an ioctl for a poll handle made and closed each
- * time.
+ * descriptor, closed when curl closes the socket
+ * (CURLOPT_CLOSESOCKETFUNCTION, which every started transfer gets).  When
+ * curl says CURL_POLL_REMOVE (a kept-alive connection between transfers)
+ * the watcher stays armed, only marked idle and unreferenced: the next
+ * transfer on the connection asks for the same events, and then there is
+ * nothing to do.  Stopping it would cost three epoll_ctl per transfer
+ * (libuv's uv_poll_stop deletes, and its uv_poll_start deletes again
+ * before it adds).  An idle watcher that fires (the server closed the
+ * connection, or sent what nobody asked for) is stopped then: the loop
+ * wakes once for it, as it would for curl's own check before reuse.
  *
  * Started transfers own CURLOPT_PRIVATE and CURLOPT_CLOSESOCKETFUNCTION of
  * their easy handle.
@@ -51,6 +54,7 @@ struct sock {
     struct lh_http *h;
     curl_socket_t fd;
     int events;             /* started with these; 0: stopped */
+    bool idle;              /* curl said remove: armed, not referenced */
     uv_poll_t poll;
 };
 
@@ -81,6 +85,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp);
 static int closesocket_cb(void *clientp, curl_socket_t fd);
 static void socks_close_all(struct lh_http *h);
+static void sock_stop(struct sock *s);
 
 static void
 handle_closed_cb(uv_handle_t *handle)
@@ -359,6 +364,15 @@ poll_cb(uv_poll_t *poll, int status, int events)
 
     if (h->multi == NULL)   /* not reached: renew_multi closes every poll */
         return;
+    if (s->idle) {
+        /*
+         * Curl watches no idle connection: it finds a closed one when
+         * it next looks for a connection to reuse, and drops it then.
+         * Calling it here would only run its timers.
+         */
+        sock_stop(s);
+        return;
+    }
     if (status < 0) {
         flags = CURL_CSELECT_ERR;
     } else {
@@ -382,6 +396,18 @@ timeout_cb(uv_timer_t *timer)
         action_result(h, curl_multi_socket_action(h->multi,
             CURL_SOCKET_TIMEOUT, 0, &running));
     drain(h);
+}
+
+/* Stop s's watcher; the next add starts it afresh. */
+static void
+sock_stop(struct sock *s)
+{
+    (void)uv_poll_stop(&s->poll);   /* returns 0 */
+    s->events = 0;
+    if (s->idle) {
+        s->idle = false;
+        uv_ref((uv_handle_t *)&s->poll);
+    }
 }
 
 /*
@@ -470,9 +496,10 @@ xfer_break(struct lh_http *h, CURL *easy, int result)
 
 /*
  * CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd.  Remove only
- * stops the watcher: a kept-alive connection is asked for again by the
- * next transfer, and its watcher goes when curl closes the socket
- * (closesocket_cb).
+ * marks the watcher idle: a kept-alive connection is asked for again by
+ * the next transfer, most often for the same events, and its watcher goes
+ * when curl closes the socket (closesocket_cb).  An idle watcher holds no
+ * reference on the loop, as a stopped one would not.
  */
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -494,9 +521,9 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
          */
         if (fcntl(fd, F_GETFD) == -1) {
             sock_close(h, fd);
-        } else if (s->events != 0) {
-            (void)uv_poll_stop(&s->poll);   /* returns 0 */
-            s->events = 0;
+        } else if (s->events != 0 && !s->idle) {
+            s->idle = true;
+            uv_unref((uv_handle_t *)&s->poll);
         }
         return 0;
     }
@@ -508,11 +535,14 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
+    if (s->idle) {
+        s->idle = false;
+        uv_ref((uv_handle_t *)&s->poll);
+    }
     if (events == s->events)
         return 0;
     if (uv_poll_start(&s->poll, events, poll_cb) != 0) {
-        (void)uv_poll_stop(&s->poll);
-        s->events = 0;
+        sock_stop(s);
         xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
         return 0;
     }
@@ -543,14 +573,19 @@ lh_http_socket_opened(struct lh_http *h, int fd)
      * address without closesocket_cb, and says nothing when another
      * attempt's socket gets the same number and wants the same events:
      * the old descriptor left epoll when it was closed, so the watcher is
-     * started afresh for the new one.
+     * started afresh for the new one.  An idle watcher's socket was
+     * closed the same way: curl asks for the new one's events itself.
      */
     if (fd < 0 || (size_t)fd >= h->nsocks || (s = h->socks[fd]) == NULL ||
         s->events == 0)
         return;
+    if (s->idle) {
+        sock_stop(s);
+        return;
+    }
     (void)uv_poll_stop(&s->poll);
     if (uv_poll_start(&s->poll, s->events, poll_cb) != 0)
-        s->events = 0;  /* curl's timeouts end the transfer */
+        sock_stop(s);   /* curl's timeouts end the transfer */
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle.  Calling
