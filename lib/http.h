@@ -50,6 +50,11 @@ int lh_http_start(struct lh_http *h, void *easy, unsigned delay_ms,
 int lh_http_fail(struct lh_http *h, void *easy, int result,
     lh_http_done_cb cb, void *arg, char *err, size_t errlen);
 
+/* A transfer started with a delay that has not run out starts now (on
+ * the next loop turn), as if its delay had been 0.  A no-op for any
+ * other handle. */
+void lh_http_hasten(struct lh_http *h, void *easy);
+
 /* Stop a started transfer: its callback will not run.  The easy handle
  * stays the caller's.  A no-op for a handle that is not started. */
 void lh_http_cancel(struct lh_http *h, void *easy);

@@ -503,6 +503,39 @@ def tls_sessions_are_not_shared_between_servers():
           None not in ea | eb, "each server its expiry: %r %r" % (ea, eb))
 
 
+@test
+def concurrent_first_checks_of_a_tls_server_resume():
+    # Four checks of one TLS server start together at the cycle's start,
+    # each on a connection of its own: the first one's handshake is full,
+    # the other three wait for it and resume its session (counted by the
+    # server), and every link has the certificate's expiry.
+    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False,
+                       "delay": 0.3}}, tls=lhtest.cert("server"))
+    urls = [srv.url("/p%d" % i) for i in range(4)]
+    r = once(urls, concurrency=4, per_host_concurrency=4,
+             ca_file=lhtest.ca_file())
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    st = srv.stats(log=False)
+    check_eq(4, st["tls_handshakes"], "handshakes")
+    check_eq(3, st["tls_resumed"], "resumed handshakes")
+    check_eq(3, st["max_active_requests"], "the others at once, after it")
+    expiry = {(r.link(u) or {}).get("cert_expires_at") for u in urls}
+    check(len(expiry) == 1 and None not in expiry,
+          "every link has cert_expires_at: %r" % expiry)
+
+
+@test
+def concurrent_first_checks_of_a_plain_server_do_not_wait():
+    # Control: over plain HTTP nothing waits: the four go at once.
+    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False,
+                       "delay": 0.3}})
+    urls = [srv.url("/p%d" % i) for i in range(4)]
+    r = once(urls, concurrency=4, per_host_concurrency=4)
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    check_eq(4, srv.stats(log=False)["max_active_requests"],
+             "requests at once")
+
+
 @test(deadline=90)
 def each_cycle_starts_with_a_full_handshake():
     # Sessions live for one cycle: its first connection to a server shows
