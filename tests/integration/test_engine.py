@@ -4,6 +4,9 @@ one case per verdict rule, and a load case counted by the server."""
 import os
 import re
 import shutil
+import socket
+import threading
+import time
 
 import lhtest
 from lhtest import check, check_eq, check_in, serve, test
@@ -522,6 +525,46 @@ def concurrent_first_checks_of_a_tls_server_resume():
     expiry = {(r.link(u) or {}).get("cert_expires_at") for u in urls}
     check(len(expiry) == 1 and None not in expiry,
           "every link has cert_expires_at: %r" % expiry)
+
+
+@test
+def a_silent_tls_server_holds_its_other_checks_a_second_at_most():
+    # A server that takes connections and never says a word: its first
+    # check leads and waits for its answer, the others wait for the
+    # leader at most 1 s (check.c's WARMUP_MS), then try on their own;
+    # each check fails on its own time-out.
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    accepted, held = [], []
+
+    def take():
+        while True:
+            try:
+                c, _ = lsock.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            held.append(c)
+
+    threading.Thread(target=take, daemon=True).start()
+    port = lsock.getsockname()[1]
+    urls = ["https://127.0.0.1:%d/p%d" % (port, i) for i in range(3)]
+    try:
+        r = once(urls, concurrency=3, per_host_concurrency=3,
+                 timeout="2s", allow_private="yes")
+    finally:
+        lsock.close()
+        for c in held:
+            c.close()
+    check_eq(3, len(accepted), "connections: %r" % accepted)
+    if len(accepted) == 3:
+        late = accepted[-1] - accepted[0]
+        check(0.8 <= late <= 1.6, "the others went about 1 s after the "
+              "first, not at once nor after its time-out: %.2f s" % late)
+    for u in urls:
+        l = r.link(u) or {}
+        check_eq("unreachable", l.get("state"), "state of %s" % u)
 
 
 @test
