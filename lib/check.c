@@ -852,6 +852,8 @@ done_cb(void *easy, int result, void *arg)
     (void)easy;             /* c->easy */
     if (c->leads != NULL)
         warmup_over(c->leads);  /* its session is cached, if any */
+    if (c->parked != NULL)
+        unpark(c);          /* it went on its own, at its delay's end */
     if (code == CURLE_OUT_OF_MEMORY)
         c->easy_tainted = true;
     if (c->probing) {
