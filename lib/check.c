@@ -34,6 +34,7 @@
 #define DNS_TRY_MIN_MS  100         /* one DNS try: connect_timeout / 3, */
 #define DNS_TRY_MAX_MS  5000        /* within these */
 #define SHARES_MAX      64          /* TLS session caches, 8 sessions each */
+#define WARMUP_MS       1000        /* a TLS server's warm-up, at most */
 
 double
 lh_check_now_ms(void)
@@ -104,14 +105,14 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     lh_strmap_init(&ck->head_refused);
     lh_strmap_init(&ck->certs);
     lh_strmap_init(&ck->met);
+    lh_strmap_init(&ck->tls_servers);
     if (lh_request_base_init(&ck->base, cfg, err, errlen) == -1) {
         lh_checker_free(ck);
         return NULL;
     }
     ck->base.http = http;
     ck->pool_max = cfg->concurrency;
-    ck->nshares = cfg->concurrency < SHARES_MAX ? cfg->concurrency :
-        SHARES_MAX;
+    ck->nshares = SHARES_MAX;
     if ((ck->pool = calloc(ck->pool_max, sizeof(*ck->pool))) == NULL ||
         (ck->shares = calloc(ck->nshares, sizeof(*ck->shares))) == NULL ||
         resolve_split(ck) == -1)
@@ -137,6 +138,139 @@ nomem:
     lh_seterr(err, errlen, "out of memory");
     lh_checker_free(ck);
     return NULL;
+}
+
+/*
+ * A TLS server (site) this cycle: the share that caches its sessions,
+ * and its warm-up.
+ *
+ * Shares are handed out in turn, a server's on its first request: curl
+ * keeps 8 sessions per share and forgets the least recently used, so a
+ * session stays while fewer than 8 x SHARES_MAX newer servers came (a
+ * hash of the name put up to 10 of 100 like names in one share and let
+ * some in none).
+ *
+ * The warm-up: at a cycle's start the scheduler starts several checks of
+ * a host at once, and each would open a connection of its own and, no
+ * session being cached yet, make a full handshake.  So the first request
+ * of the cycle to a server leads, and the others that come while it runs
+ * wait until it is over: by then its session is in the share (a TLS 1.3
+ * ticket comes after the handshake, before the answer) and they resume
+ * it.  The leader's full handshake shows the certificate, whose expiry
+ * is recorded.  A server that does not answer holds its other requests
+ * back WARMUP_MS at most from the leader's start, on top of the per-host
+ * cap; plain HTTP never waits.  A waiting request is a transfer started
+ * with a delay, hastened when the leader is over; its try's time runs
+ * from when it goes.
+ */
+struct tls_server {
+    struct lh_checker *ck;
+    size_t share;               /* its index in ck->shares */
+    struct lh_check *leader;    /* NULL once over: nobody waits */
+    struct lh_check *parked;    /* the requests waiting, in a list */
+    double until;               /* monotonic ms: they go anyway */
+};
+
+static void
+unpark(struct lh_check *c)
+{
+    if (c->park_prev != NULL)
+        c->park_prev->park_next = c->park_next;
+    else
+        c->parked->parked = c->park_next;
+    if (c->park_next != NULL)
+        c->park_next->park_prev = c->park_prev;
+    c->park_prev = c->park_next = NULL;
+    c->parked = NULL;
+}
+
+/* The warm-up is over: each request waiting for it goes now. */
+static void
+warmup_over(struct tls_server *sv)
+{
+    double now = lh_check_now_ms();
+    struct lh_check *c;
+
+    if (sv->leader != NULL)
+        sv->leader->leads = NULL;
+    sv->leader = NULL;
+    while ((c = sv->parked) != NULL) {
+        unpark(c);
+        if (c->park_until > now)
+            c->started -= c->park_until - now;
+        /* Set up while the server was new to this cycle: once the
+         * leader was answered, its connection may serve the next. */
+        if (lh_http_hasten(sv->ck->http, c->easy) &&
+            lh_strmap_get(&sv->ck->met, c->site) != NULL)
+            (void)curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 0L);
+    }
+}
+
+static void
+tls_server_free(void *v)
+{
+    warmup_over(v);
+    free(v);
+}
+
+/*
+ * The TLS server of c's request, made on its first request of the cycle
+ * (which then leads its warm-up); NULL for plain HTTP, an unparsable URL,
+ * or out of memory (the request then goes at once, its sessions in a
+ * share picked by a hash).
+ */
+static struct tls_server *
+tls_server(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    struct tls_server **slot, *sv;
+
+    if (c->site[0] == '\0' || !lh_check_is_https(c->url))
+        return NULL;
+    if ((slot = (struct tls_server **)lh_strmap_ensure(&ck->tls_servers,
+            c->site)) == NULL)
+        return NULL;
+    if (*slot != NULL)
+        return *slot;
+    if ((sv = calloc(1, sizeof(*sv))) == NULL) {
+        (void)lh_strmap_del(&ck->tls_servers, c->site);
+        return NULL;
+    }
+    sv->ck = ck;
+    sv->share = ck->next_share++ % ck->nshares;
+    sv->leader = c;
+    sv->until = lh_check_now_ms() + WARMUP_MS;
+    c->leads = *slot = sv;
+    return sv;
+}
+
+/* How long c's request waits for its server's warm-up: 0 to go now. */
+static unsigned
+warmup_wait(const struct lh_check *c)
+{
+    const struct tls_server *sv = c->server;
+    double now;
+
+    if (sv == NULL || sv->leader == NULL || sv->leader == c)
+        return 0;
+    now = lh_check_now_ms();
+    return sv->until > now ? (unsigned)(sv->until - now) + 1 : 0;
+}
+
+/* c's request, started with a delay of wait ms, waits for its server. */
+static void
+park(struct lh_check *c, unsigned wait)
+{
+    struct tls_server *sv = c->server;
+
+    c->park_until = lh_check_now_ms() + wait;
+    c->started += wait;
+    c->parked = sv;
+    c->park_prev = NULL;
+    c->park_next = sv->parked;
+    if (sv->parked != NULL)
+        sv->parked->park_prev = c;
+    sv->parked = c;
 }
 
 /*
@@ -166,6 +300,7 @@ forget_hosts(struct lh_checker *ck)
     lh_strmap_cleanup(&ck->certs, free);
     lh_strmap_cleanup(&ck->met, NULL);
     lh_strmap_cleanup(&ck->probes, lh_check_probe_free);
+    lh_strmap_cleanup(&ck->tls_servers, tls_server_free);
 }
 
 void
@@ -291,12 +426,10 @@ static CURLSH *
 share_for(struct lh_check *c)
 {
     struct lh_checker *ck = c->ck;
-    unsigned long h = 5381;
     CURLSH **slot;
 
-    for (const char *p = c->site; *p != '\0'; p++)
-        h = h * 33 + (unsigned char)*p;
-    slot = &ck->shares[h % ck->nshares];
+    slot = &ck->shares[c->server != NULL ? c->server->share :
+        lh_hash_str(c->site) % ck->nshares];
     if (*slot == NULL && (*slot = curl_share_init()) != NULL &&
         curl_share_setopt(*slot, CURLSHOPT_SHARE,
             CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
@@ -388,6 +521,7 @@ int
 lh_check_send_request(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
+    unsigned wait = 0;
     char err[256];
     int rc;
 
@@ -399,6 +533,7 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
     if (c->page_on && c->method == LH_METHOD_GET && c->page_buf == NULL &&
         (c->page_buf = malloc(c->ck->max_body_bytes)) == NULL)
         return lh_check_request_failed(c, "out of memory");
+    c->server = tls_server(c);
     if (lh_request_aim(c->easy, &ck->base, &c->rq, c->url,
             time_left_ms(c)) == -1 || setup_own(c) == -1) {
         c->easy_tainted = true;
@@ -419,8 +554,12 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
         rc = lh_http_fail(ck->http, c->easy, CURLE_COULDNT_RESOLVE_HOST,
             done_cb, c, err, sizeof(err));
     } else {
-        rc = lh_http_start(ck->http, c->easy, delay_ms, done_cb, c, err,
-            sizeof(err));
+        if (delay_ms == 0)
+            wait = warmup_wait(c);
+        rc = lh_http_start(ck->http, c->easy, delay_ms + wait, done_cb, c,
+            err, sizeof(err));
+        if (rc == 0 && wait > 0)
+            park(c, wait);
     }
     if (rc == -1) {
         c->easy_tainted = true;     /* perhaps out of memory in curl */
@@ -432,6 +571,10 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
 static void
 check_free(struct lh_check *c)
 {
+    if (c->leads != NULL)
+        warmup_over(c->leads);
+    if (c->parked != NULL)
+        unpark(c);
     if (c->dnsq != NULL)
         lh_dns_cancel(c->dnsq);
     curl_slist_free_all(c->resolve);
@@ -724,6 +867,10 @@ done_cb(void *easy, int result, void *arg)
     if (code == CURLE_OK && c->site[0] != '\0' &&
         lh_strmap_get(&c->ck->met, c->site) == NULL)
         (void)lh_strmap_put(&c->ck->met, c->site, c->ck);
+    if (c->leads != NULL)
+        warmup_over(c->leads);  /* its session is cached, if any */
+    if (c->parked != NULL)
+        unpark(c);          /* it went on its own, at its delay's end */
     if (c->probing) {
         lh_check_probe_done(c, code);
         return;

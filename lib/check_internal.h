@@ -49,11 +49,14 @@ struct lh_checker {
     size_t npool, pool_max;
     size_t lent;                    /* handles held by checks */
     /* TLS sessions, shared by the handles: a site's sessions in the
-     * share its name hashes to (curl keeps 8 per share).  New each cycle,
+     * share it was given (curl keeps 8 per share).  New each cycle,
      * so that each server's first connection of a cycle is a full
      * handshake. */
     CURLSH **shares;                /* NULL slots: made when first used */
-    size_t nshares;
+    size_t nshares, next_share;
+    /* The TLS servers of this cycle: site -> struct tls_server *, its
+     * share and its warm-up (check.c says why). */
+    struct lh_strmap tls_servers;
     /* base.resolve, entry by entry: lh_check_resolve_list. */
     struct curl_slist *resolve_one;
     size_t nresolve_one;
@@ -63,6 +66,7 @@ struct lh_checker {
 /* A server's answer to a random path, defined in check_page.c; only pointed to
  * elsewhere. */
 struct probe;
+struct tls_server;
 
 struct lh_check {
     struct lh_checker *ck;
@@ -80,6 +84,14 @@ struct lh_check {
     unsigned fd_waits;      /* requests put off for want of a socket */
     double started;         /* monotonic ms at the start of this try */
     double check_started;   /* monotonic ms at lh_check_start */
+    /* Its request's TLS server (NULL: plain HTTP), and the warm-up it
+     * leads, or waits for (then in that server's list of parked
+     * requests). */
+    struct tls_server *server;
+    struct tls_server *leads;
+    struct tls_server *parked;
+    struct lh_check *park_prev, *park_next;
+    double park_until;      /* monotonic ms its parked request is due */
     /* Per request, reset by lh_check_response_reset; cf_mitigated,
      * body_bytes and the sniff also at each status line (an interim 1xx
      * comes first). */

@@ -805,6 +805,20 @@ lh_http_cancel(struct lh_http *h, void *easy)
         xfer_cancel(x);
 }
 
+bool
+lh_http_hasten(struct lh_http *h, void *easy)
+{
+    struct xfer *x = NULL;
+
+    /* Restarting an initialized timer with a callback cannot fail. */
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
+        x == NULL || x->h != h || !x->has_timer || x->in_multi ||
+        x->fail >= 0)
+        return false;
+    (void)uv_timer_start(&x->delay, delay_cb, 0, 0);
+    return true;
+}
+
 int
 lh_http_slist_append(struct curl_slist **list, char *const *v, size_t n)
 {

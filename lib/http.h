@@ -10,6 +10,7 @@
 #ifndef LH_HTTP_H
 #define LH_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Neither curl.h nor uv.h is included here: users of this header know one
@@ -69,6 +70,12 @@ int lh_http_start(struct lh_http *h, void *easy, unsigned delay_ms,
  */
 int lh_http_fail(struct lh_http *h, void *easy, int result,
     lh_http_done_cb cb, void *arg, char *err, size_t errlen);
+
+/* A transfer started with a delay that has not run out starts now (on
+ * the next loop turn), as if its delay had been 0: true, and its easy
+ * handle may still take options until then.  False, and nothing done,
+ * for any other handle. */
+bool lh_http_hasten(struct lh_http *h, void *easy);
 
 /* Stop a started transfer: its callback will not run.  The easy handle
  * stays the caller's.  A no-op for a handle that is not started. */

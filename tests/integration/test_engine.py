@@ -5,6 +5,9 @@ import os
 import re
 import resource
 import shutil
+import socket
+import threading
+import time
 
 import lhtest
 from lhtest import check, check_eq, check_in, serve, test
@@ -577,6 +580,79 @@ def tls_sessions_are_not_shared_between_servers():
           for i in range(3)}
     check(len(ea) == 1 and len(eb) == 1 and ea != eb and
           None not in ea | eb, "each server its expiry: %r %r" % (ea, eb))
+
+
+@test
+def concurrent_first_checks_of_a_tls_server_resume():
+    # Four checks of one TLS server start together at the cycle's start,
+    # each on a connection of its own: the first one's handshake is full,
+    # the other three wait for it and resume its session (counted by the
+    # server), and every link has the certificate's expiry.
+    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False,
+                       "delay": 0.3}}, tls=lhtest.cert("server"))
+    urls = [srv.url("/p%d" % i) for i in range(4)]
+    r = once(urls, concurrency=4, per_host_concurrency=4,
+             ca_file=lhtest.ca_file())
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    st = srv.stats(log=False)
+    check_eq(4, st["tls_handshakes"], "handshakes")
+    check_eq(3, st["tls_resumed"], "resumed handshakes")
+    check_eq(3, st["max_active_requests"], "the others at once, after it")
+    expiry = {(r.link(u) or {}).get("cert_expires_at") for u in urls}
+    check(len(expiry) == 1 and None not in expiry,
+          "every link has cert_expires_at: %r" % expiry)
+
+
+@test
+def a_silent_tls_server_holds_its_other_checks_a_second_at_most():
+    # A server that takes connections and never says a word: its first
+    # check leads and waits for its answer, the others wait for the
+    # leader at most 1 s (check.c's WARMUP_MS), then try on their own;
+    # each check fails on its own time-out.
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    accepted, held = [], []
+
+    def take():
+        while True:
+            try:
+                c, _ = lsock.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            held.append(c)
+
+    threading.Thread(target=take, daemon=True).start()
+    port = lsock.getsockname()[1]
+    urls = ["https://127.0.0.1:%d/p%d" % (port, i) for i in range(3)]
+    try:
+        r = once(urls, concurrency=3, per_host_concurrency=3,
+                 timeout="2s", allow_private="yes")
+    finally:
+        lsock.close()
+        for c in held:
+            c.close()
+    check_eq(3, len(accepted), "connections: %r" % accepted)
+    if len(accepted) == 3:
+        late = accepted[-1] - accepted[0]
+        check(0.8 <= late <= 1.6, "the others went about 1 s after the "
+              "first, not at once nor after its time-out: %.2f s" % late)
+    for u in urls:
+        l = r.link(u) or {}
+        check_eq("unreachable", l.get("state"), "state of %s" % u)
+
+
+@test
+def concurrent_first_checks_of_a_plain_server_do_not_wait():
+    # Control: over plain HTTP nothing waits: the four go at once.
+    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False,
+                       "delay": 0.3}})
+    urls = [srv.url("/p%d" % i) for i in range(4)]
+    r = once(urls, concurrency=4, per_host_concurrency=4)
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    check_eq(4, srv.stats(log=False)["max_active_requests"],
+             "requests at once")
 
 
 @test(deadline=90)
