@@ -127,28 +127,34 @@ make_link(size_t i)
 {
     struct lh_transition t;
     struct lh_verdict v;
+    struct lh_result r;
     struct lh_link *l;
 
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return NULL;
-    lh_result_init(&l->result);
+    lh_last_init(&l->last);
+    lh_result_init(&r);
     l->url = format(i % 5 ? "https://org%06zu.example.org/%s/%s" :
         "http://org%06zu.example.org/%s/%s.html", i);
     l->name = format("%zu %s & %s Association", i);
     l->region = format("Region %zu: %s", i / 500);
     l->description = description(i);
     l->line = (unsigned)(100 + 3 * i);
-    l->order = i;
     if (l->url == NULL || l->name == NULL || l->region == NULL ||
-        l->description == NULL || fill_result(&l->result, l->url, i) == -1)
+        l->description == NULL || fill_result(&r, l->url, i) == -1)
         goto fail;
-    lh_classify(&l->result, &v);
+    /* As the scheduler does: classified, then kept as the link's last
+     * check. */
+    lh_classify(&r, &v);
+    lh_last_take(&l->last, &r);
+    lh_result_cleanup(&r);
     for (int c = 0; c < CYCLES; c++)
         lh_state_record(l, &v, NOW - 900LL * (CYCLES - 1 - c), 2, 1, &t);
     if (l->reason == NULL)
         goto fail;
     return l;
 fail:
+    lh_result_cleanup(&r);
     lh_link_free(l);
     return NULL;
 }
