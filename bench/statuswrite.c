@@ -127,6 +127,7 @@ make_link(size_t i)
 {
     struct lh_transition t;
     struct lh_verdict v;
+    char *url = NULL, *name = NULL, *region = NULL, *desc = NULL;
     struct lh_result r;
     struct lh_link *l;
 
@@ -134,15 +135,22 @@ make_link(size_t i)
         return NULL;
     lh_last_init(&l->last);
     lh_result_init(&r);
-    l->url = format(i % 5 ? "https://org%06zu.example.org/%s/%s" :
+    url = format(i % 5 ? "https://org%06zu.example.org/%s/%s" :
         "http://org%06zu.example.org/%s/%s.html", i);
-    l->name = format("%zu %s & %s Association", i);
-    l->region = format("Region %zu: %s", i / 500);
-    l->description = description(i);
+    name = format("%zu %s & %s Association", i);
+    region = format("Region %zu: %s", i / 500);
+    desc = description(i);
     l->line = (unsigned)(100 + 3 * i);
-    if (l->url == NULL || l->name == NULL || l->region == NULL ||
-        l->description == NULL || fill_result(&r, l->url, i) == -1)
+    if (url == NULL || name == NULL || region == NULL || desc == NULL ||
+        lh_link_set_text(l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = region, .description = desc }) == -1 ||
+        fill_result(&r, l->url, i) == -1)
         goto fail;
+    free(url);
+    free(name);
+    free(region);
+    free(desc);
+    url = name = region = desc = NULL;
     /* As the scheduler does: classified, then kept as the link's last
      * check. */
     lh_classify(&r, &v);
@@ -154,6 +162,10 @@ make_link(size_t i)
         goto fail;
     return l;
 fail:
+    free(url);
+    free(name);
+    free(region);
+    free(desc);
     lh_result_cleanup(&r);
     lh_link_free(l);
     return NULL;

@@ -152,16 +152,7 @@ lh_link_free(struct lh_link *l)
 {
     if (l == NULL)
         return;
-    if (l->text != NULL) {
-        free(l->text);      /* the URL too */
-    } else {
-        free(l->url);
-        free(l->request_url);
-        free(l->note);
-        free(l->name);
-        free(l->region);
-        free(l->description);
-    }
+    free(l->url);           /* the entry's strings too */
     free(l->new_url);
     (void)lh_link_set_reason(l, NULL);
     free(l->inconclusive);
@@ -327,14 +318,59 @@ lh_link_set_reason(struct lh_link *l, const char *reason)
     return 0;
 }
 
+/*
+ * A link's block (l->url) holds its URL, request URL ("": the URL
+ * itself), note ("": none), name, region and description, in this order,
+ * each terminated: the URL is read most, then the request URL.
+ */
+enum { TEXT_URL, TEXT_REQUEST, TEXT_NOTE, TEXT_NAME, TEXT_REGION,
+    TEXT_DESCRIPTION };
+
+/* The string number k of the block. */
+static const char *
+text_at(const struct lh_link *l, int k)
+{
+    const char *p = l->url;
+
+    while (k-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
 const char *
 lh_link_request_url(const struct lh_link *l)
 {
-    return l->request_url != NULL ? l->request_url : l->url;
+    const char *req = text_at(l, TEXT_REQUEST);
+
+    return *req != '\0' ? req : l->url;
 }
 
-/* Copy s to *p, NUL included, and move *p past it; returns where it
- * went. */
+const char *
+lh_link_note(const struct lh_link *l)
+{
+    const char *note = text_at(l, TEXT_NOTE);
+
+    return *note != '\0' ? note : NULL;
+}
+
+const char *
+lh_link_name(const struct lh_link *l)
+{
+    return text_at(l, TEXT_NAME);
+}
+
+const char *
+lh_link_region(const struct lh_link *l)
+{
+    return text_at(l, TEXT_REGION);
+}
+
+const char *
+lh_link_description(const struct lh_link *l)
+{
+    return text_at(l, TEXT_DESCRIPTION);
+}
+
 const char *
 lh_link_final_url(const struct lh_link *l)
 {
@@ -409,57 +445,58 @@ lh_last_take(struct lh_last *last, struct lh_result *r)
     last->fail = (unsigned char)r->fail;
 }
 
-static char *
+/* Copy s to *p, NUL included, and move *p past it. */
+static void
 put_text(char **p, const char *s)
 {
-    char *at = *p;
     size_t n = strlen(s) + 1;
 
-    memcpy(at, s, n);
+    memcpy(*p, s, n);
     *p += n;
-    return at;
 }
 
-/*
- * Replace a link's URL (url, which may be its own) and entry strings, all
- * or nothing.  They go into one block (l->text, the URL first): at a
- * million links, six allocations of a few bytes each cost more than the
- * text.  A request URL that is the URL itself is not stored again
- * (lh_link_request_url).
- */
+int
+lh_link_set_text(struct lh_link *l, const struct lh_link_text *t)
+{
+    /* A request URL that is the URL itself is not stored again. */
+    const char *req = t->request_url != NULL &&
+        strcmp(t->request_url, t->url) != 0 ? t->request_url : "";
+    const char *s[] = {
+        [TEXT_URL] = t->url,
+        [TEXT_REQUEST] = req,
+        [TEXT_NOTE] = t->note != NULL ? t->note : "",
+        [TEXT_NAME] = t->name != NULL ? t->name : "",
+        [TEXT_REGION] = t->region != NULL ? t->region : "",
+        [TEXT_DESCRIPTION] = t->description != NULL ? t->description : ""
+    };
+    size_t len = 0;
+    char *text, *p;
+
+    for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+        len += strlen(s[k]) + 1;
+    if ((text = p = malloc(len)) == NULL)
+        return -1;
+    /* t may point into the old block: copied before that goes. */
+    for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+        put_text(&p, s[k]);
+    free(l->url);
+    l->url = text;
+    return 0;
+}
+
+/* Replace a link's URL (url, which may be its own) and entry strings
+ * with e's, all or nothing. */
 static int
 set_entry(struct lh_link *l, const char *url, const struct lh_entry *e)
 {
-    const char *name = e->name != NULL ? e->name : "";
-    const char *region = e->region != NULL ? e->region : "";
-    const char *desc = e->description != NULL ? e->description : "";
-    const char *req = e->request_url != NULL &&
-        strcmp(e->request_url, url) != 0 ? e->request_url : NULL;
-    size_t len = strlen(url) + strlen(name) + strlen(region) +
-        strlen(desc) + 4 + (req != NULL ? strlen(req) + 1 : 0) +
-        (e->note != NULL ? strlen(e->note) + 1 : 0);
-    char *text, *p, *old_url = l->url;
+    struct lh_link_text t = {
+        .url = url, .request_url = e->request_url, .note = e->note,
+        .name = e->name, .region = e->region,
+        .description = e->description
+    };
 
-    if ((text = p = malloc(len)) == NULL)
+    if (lh_link_set_text(l, &t) == -1)
         return -1;
-    /* url may be the old block's: copied before that goes. */
-    l->url = put_text(&p, url);
-    if (l->text != NULL) {
-        free(l->text);
-    } else {
-        free(old_url);
-        free(l->name);
-        free(l->region);
-        free(l->description);
-        free(l->request_url);
-        free(l->note);
-    }
-    l->text = text;
-    l->name = put_text(&p, name);
-    l->region = put_text(&p, region);
-    l->description = put_text(&p, desc);
-    l->request_url = req != NULL ? put_text(&p, req) : NULL;
-    l->note = e->note != NULL ? put_text(&p, e->note) : NULL;
     l->line = e->line;
     return 0;
 }

@@ -83,19 +83,11 @@ struct lh_last {
  */
 struct lh_link {
     /* From the directory entry; owned. */
-    char *url;                  /* as listed: the key, and what people read */
-    char *text;                 /* the block holding url (first) and the
-                                   strings below, from lh_links_sync;
-                                   NULL: each is an allocation of its own
-                                   (a link made by hand, or read from a
-                                   status file) */
-    char *request_url;          /* what is requested (lh_iri_to_uri); NULL:
-                                   url (lh_link_request_url) */
-    char *note;                 /* the entry's note (a host that mixes
-                                   scripts), or NULL */
-    char *name;
-    char *region;
-    char *description;
+    char *url;                  /* as listed: the key, and what people read;
+                                   the first of the entry's strings, one
+                                   block (lh_link_set_text), read with
+                                   lh_link_name and the others: a pointer
+                                   each would cost a million links 40 MB */
 
     /* The last check and its verdict. */
     struct lh_last last;
@@ -203,12 +195,29 @@ struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 int lh_links_append(struct lh_links *links, struct lh_link *l);
 /* Free a link that is in no table.  NULL is a no-op. */
 void lh_link_free(struct lh_link *l);
+/* A link's entry strings, for lh_link_set_text; NULL: none (url must
+ * not be NULL). */
+struct lh_link_text {
+    const char *url;
+    const char *request_url;    /* NULL, or the URL itself: as listed */
+    const char *note;
+    const char *name, *region, *description;
+};
+/* Make t (which may point into l's own block) l's URL and entry strings,
+ * all or nothing: 0, or -1 when out of memory (l unchanged). */
+int lh_link_set_text(struct lh_link *l, const struct lh_link_text *t);
+/* The entry's note (a host that mixes scripts), or NULL. */
+const char *lh_link_note(const struct lh_link *l);
+/* The entry's name, region and description; "" when it has none. */
+const char *lh_link_name(const struct lh_link *l);
+const char *lh_link_region(const struct lh_link *l);
+const char *lh_link_description(const struct lh_link *l);
 /* Set l->reason to a copy of reason (NULL: none), shared with every
  * link that has the same (most say "200 OK").  0, or -1 when out of
  * memory (the old one stays). */
 int lh_link_set_reason(struct lh_link *l, const char *reason);
-/* The address a check of l requests: its request_url, or (a link made
- * without one) its url. */
+/* The address a check of l requests: its request URL, or (one listed
+ * as it is requested) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
 /* The last URL its last check asked: last.final_url, or the request
  * URL when last.final_is_request; NULL when none. */

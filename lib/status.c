@@ -263,12 +263,13 @@ put_bool(struct emit *e, bool b)
 static void
 put_warnings(struct emit *e, const struct lh_link *l, long long now)
 {
+    const char *note = lh_link_note(l);
     long long expiry = l->last.cert_expiry;
     char when[32], text[96];
 
     PUT(e, ",\n      \"warnings\": [");
-    if (l->note != NULL)
-        put_str(e, l->note);
+    if (note != NULL)
+        put_str(e, note);
     if (l->cert_warning && expiry > 0) {
         lh_rfc3339(expiry, when, sizeof(when));
         if (expiry <= now)
@@ -277,7 +278,7 @@ put_warnings(struct emit *e, const struct lh_link *l, long long now)
         else
             snprintf(text, sizeof(text), "%s %lld days (%s)",
                 LH_CERT_WARNING_EXPIRES, (expiry - now) / 86400, when);
-        if (l->note != NULL)
+        if (note != NULL)
             PUT(e, ", ");
         put_str(e, text);
     }
@@ -335,15 +336,15 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     bool c = l->checked;
 
     PUT(e, "    {\n      \"name\": ");
-    put_str(e, l->name);
+    put_str(e, lh_link_name(l));
     PUT(e, ",\n      \"region\": ");
-    put_str(e, l->region);
+    put_str(e, lh_link_region(l));
     PUT(e, ",\n      \"url\": ");
     put_str(e, l->url);
     PUT(e, ",\n      \"request_url\": ");
     put_str(e, lh_link_request_url(l));
     PUT(e, ",\n      \"description\": ");
-    put_str(e, l->description);
+    put_str(e, lh_link_description(l));
     PUT(e, ",\n      \"state\": ");
     put_str(e, lh_state_name(l->state));
     PUT(e, ",\n      \"verdict\": ");
@@ -595,13 +596,6 @@ json_time(const cJSON *obj, const char *key)
     return t;
 }
 
-/* A copy of s, or of "" for NULL; NULL only when out of memory. */
-static char *
-dup_text(const char *s)
-{
-    return strdup(s != NULL ? s : "");
-}
-
 /* What the last check saw, for a report of the file (--show); a resumed
  * link is not "checked", so none of it is written back. */
 static void
@@ -756,6 +750,7 @@ seed_link(struct lh_links *links, const cJSON *item)
     const char *verdict = json_str(item, "verdict");
     const char *new_url = json_str(item, "new_url");
     const char *req = json_str(item, "request_url");
+    struct lh_link_text text;
     const cJSON *n;
     struct lh_link *l;
     enum lh_state st;
@@ -768,15 +763,14 @@ seed_link(struct lh_links *links, const cJSON *item)
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return -1;
     lh_last_init(&l->last);
-    if ((l->url = strdup(url)) == NULL ||
-        /* Version 5; before, a link was requested as listed.  NULL:
-         * as listed (lh_link_request_url). */
-        (req != NULL && strcmp(req, url) != 0 &&
-            (l->request_url = strdup(req)) == NULL) ||
-        (l->name = dup_text(json_str(item, "name"))) == NULL ||
-        (l->region = dup_text(json_str(item, "region"))) == NULL ||
-        (l->description = dup_text(json_str(item, "description"))) ==
-            NULL ||
+    memset(&text, 0, sizeof(text));     /* no note: it is the entry's */
+    text.url = url;
+    /* Version 5; before, a link was requested as listed. */
+    text.request_url = req;
+    text.name = json_str(item, "name");
+    text.region = json_str(item, "region");
+    text.description = json_str(item, "description");
+    if (lh_link_set_text(l, &text) == -1 ||
         (new_url != NULL && (l->new_url = strdup(new_url)) == NULL) ||
         lh_link_set_reason(l, reason) == -1)
         goto nomem;

@@ -105,7 +105,7 @@ test_sync(void)
     CHECK_STR_EQ("https://two.example/", last_removed);
     /* New order, state kept, text refreshed. */
     CHECK_STR_EQ("https://three.example/", links.v[0]->url);
-    CHECK_STR_EQ("Three renamed", links.v[0]->name);
+    CHECK_STR_EQ("Three renamed", lh_link_name(links.v[0]));
     CHECK(links.v[1] == one);
     CHECK_INT_EQ(LH_STATE_STALE, one->state);
     CHECK_INT_EQ(1234, one->since);

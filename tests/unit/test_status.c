@@ -30,8 +30,8 @@ test_real_document(void)
     if (seed.n == 11) {
         l = seed.v[0];
         CHECK_STR_EQ("https://www.walsnet.org/", l->url);
-        CHECK_STR_EQ("World Association of Lesson Studies (WALS)", l->name);
-        CHECK_STR_EQ("Global", l->region);
+        CHECK_STR_EQ("World Association of Lesson Studies (WALS)", lh_link_name(l));
+        CHECK_STR_EQ("Global", lh_link_region(l));
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->state);
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->verdict);
         CHECK_STR_EQ("DNS: no such host", l->reason);
@@ -154,8 +154,8 @@ test_skipped_entries(void)
         CHECK_INT_EQ(3, seed.v[0]->nhistory);
         CHECK_INT_EQ(3, seed.v[0]->consecutive_good);
         CHECK_STR_EQ("http://c.test/", seed.v[1]->url);
-        CHECK_STR_EQ("", seed.v[1]->name);
-        CHECK_STR_EQ("", seed.v[1]->region);
+        CHECK_STR_EQ("", lh_link_name(seed.v[1]));
+        CHECK_STR_EQ("", lh_link_region(seed.v[1]));
         CHECK_INT_EQ(0, seed.v[1]->since);
         CHECK_INT_EQ(0, seed.v[1]->consecutive_failures);
         CHECK(!seed.v[1]->flapping);
@@ -298,7 +298,7 @@ test_round_trip(void)
     for (size_t i = 0; i < seed.n && i < again.n; i++) {
         TEST_ROW_BEGIN();
         CHECK_STR_EQ(seed.v[i]->url, again.v[i]->url);
-        CHECK_STR_EQ(seed.v[i]->name, again.v[i]->name);
+        CHECK_STR_EQ(lh_link_name(seed.v[i]), lh_link_name(again.v[i]));
         CHECK_INT_EQ(seed.v[i]->state, again.v[i]->state);
         CHECK_INT_EQ(seed.v[i]->since, again.v[i]->since);
         CHECK_INT_EQ(seed.v[i]->nhistory, again.v[i]->nhistory);
@@ -328,11 +328,9 @@ test_page_memo(void)
     if ((l = calloc(1, sizeof(*l))) == NULL)
         exit(EXIT_FAILURE);
     lh_last_init(&l->last);
-    l->url = strdup("https://example.org/p");
-    l->name = strdup("P");
-    l->region = strdup("");
-    l->description = strdup("");
-    if (lh_link_page(l) == NULL)
+    if (lh_link_set_text(l, &(struct lh_link_text){
+            .url = "https://example.org/p", .name = "P" }) == -1 ||
+        lh_link_page(l) == NULL)
         exit(EXIT_FAILURE);
     l->page->read_at = 1700000000;
     l->page->title = strdup("Page \"not\" found");
@@ -461,10 +459,10 @@ test_string_escapes(void)
         TEST_ROW_BEGIN();
         doc = NULL;
         len = 0;
-        free(seed.v[0]->name);
-        CHECK((seed.v[0]->name = strdup(rows[i].name)) != NULL);
+        CHECK_INT_EQ(0, lh_link_set_text(seed.v[0], &(struct lh_link_text){
+            .url = seed.v[0]->url, .name = rows[i].name }));
         CHECK((f = open_memstream(&doc, &len)) != NULL);
-        if (f != NULL && seed.v[0]->name != NULL) {
+        if (f != NULL) {
             CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
             CHECK_INT_EQ(0, fclose(f));
             snprintf(want, sizeof(want), "\"name\": %s,", rows[i].json);
@@ -473,7 +471,7 @@ test_string_escapes(void)
                 NULL, err, sizeof(err)));
             CHECK_STR_EQ("", err);
             if (again.n > 0)
-                CHECK_STR_EQ(rows[i].back, again.v[0]->name);
+                CHECK_STR_EQ(rows[i].back, lh_link_name(again.v[0]));
             lh_links_cleanup(&again);
         }
         free(doc);
@@ -519,9 +517,8 @@ test_long_strings(void)
     CHECK((l = calloc(1, sizeof(*l))) != NULL);
     if (l != NULL) {
         lh_last_init(&l->last);
-        l->url = strdup("https://a.example/");
-        l->name = name;
-        name = NULL;
+        CHECK_INT_EQ(0, lh_link_set_text(l, &(struct lh_link_text){
+            .url = "https://a.example/", .name = name }));
         CHECK_INT_EQ(0, lh_links_append(&links, l));
     }
     CHECK((f = open_memstream(&doc, &len)) != NULL);
@@ -555,11 +552,13 @@ made_link(const char *url, const char *name)
     if (l == NULL)
         return NULL;
     lh_last_init(&l->last);
-    l->url = strdup(url);
-    l->name = strdup(name);
-    l->region = strdup("R\xc3\xa9gion \"1\"");
-    l->description = strdup("tab\there, line\nbreak, \x01\x1f\x7f, "
-        "bad \xff\xc0\xaf, cut \xe2\x82");
+    if (lh_link_set_text(l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = "R\xc3\xa9gion \"1\"",
+            .description = "tab\there, line\nbreak, \x01\x1f\x7f, "
+            "bad \xff\xc0\xaf, cut \xe2\x82" }) == -1) {
+        lh_link_free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -606,8 +605,12 @@ test_golden_document(void)
         "B \xf0\x9f\x8c\x8d");
     CHECK(l != NULL && lh_links_append(&links, l) == 0);
     if (l != NULL) {
-        l->request_url = strdup("https://b.example/%C3%A9t%C3%A9");
-        l->note = strdup("host mixes scripts: \"\xd0\xb0\" and \"a\"");
+        CHECK_INT_EQ(0, lh_link_set_text(l, &(struct lh_link_text){
+            .url = l->url,
+            .request_url = "https://b.example/%C3%A9t%C3%A9",
+            .note = "host mixes scripts: \"\xd0\xb0\" and \"a\"",
+            .name = lh_link_name(l), .region = lh_link_region(l),
+            .description = lh_link_description(l) }));
         l->checked = true;
         l->state = l->verdict = LH_STATE_MOVED;
         CHECK_INT_EQ(0, lh_link_set_reason(l,
