@@ -154,7 +154,8 @@ make_link(size_t i)
     /* As the scheduler does: classified, then kept as the link's last
      * check. */
     lh_classify(&r, &v);
-    lh_last_take(&l->last, &r);
+    if (lh_last_take(&l->last, &r) == -1)
+        goto fail;
     lh_result_cleanup(&r);
     for (int c = 0; c < CYCLES; c++)
         lh_state_record(l, &v, NOW - 900LL * (CYCLES - 1 - c), 2, 1, &t);

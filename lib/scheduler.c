@@ -384,7 +384,7 @@ judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
             lh_cycle_tally_add(&tally, &oom);
         else
             lh_cycle_tally_count(&tally, last->heard_back, last->offline,
-                (enum lh_fail)last->fail, last->error);
+                (enum lh_fail)last->fail, lh_last_error(last));
     }
     o->checks = tally.checks;
     o->heard = tally.heard;
@@ -431,8 +431,12 @@ complete(struct job *j)
             *held->prev = l->last;
             lh_last_init(&l->last);
         }
-        lh_last_take(&l->last, r);
         s->prev[j->index] = held;
+        if (lh_last_take(&l->last, r) == -1) {
+            /* No room for its chain or error: as if none for held. */
+            restore(s, j->index);
+            s->prev[j->index] = NOMEM;
+        }
     }
     r->url = own_url;
     lh_result_cleanup(r);

@@ -374,9 +374,24 @@ lh_link_description(const struct lh_link *l)
 const char *
 lh_link_final_url(const struct lh_link *l)
 {
-    if (l->last.final_url == NULL && l->last.final_is_request)
+    const struct lh_last_extra *x = l->last.extra;
+
+    if ((x == NULL || x->final_url == NULL) && l->last.final_is_request)
         return lh_link_request_url(l);
-    return l->last.final_url;
+    return x != NULL ? x->final_url : NULL;
+}
+
+const char *
+lh_last_error(const struct lh_last *last)
+{
+    return last->extra != NULL ? last->extra->error : NULL;
+}
+
+const struct lh_hop *
+lh_last_hops(const struct lh_last *last, size_t *n)
+{
+    *n = last->extra != NULL ? last->extra->nhops : 0;
+    return *n > 0 ? last->extra->hops : NULL;
 }
 
 void
@@ -388,16 +403,25 @@ lh_last_init(struct lh_last *last)
     last->timings.total_ms = -1;
 }
 
+static void
+extra_free(struct lh_last_extra *x)
+{
+    if (x == NULL)
+        return;
+    free(x->final_url);
+    free(x->error);
+    for (size_t i = 0; i < x->nhops; i++) {
+        free(x->hops[i].url);
+        free(x->hops[i].location);
+    }
+    free(x->hops);
+    free(x);
+}
+
 void
 lh_last_cleanup(struct lh_last *last)
 {
-    free(last->final_url);
-    free(last->error);
-    for (size_t i = 0; i < last->nhops; i++) {
-        free(last->hops[i].url);
-        free(last->hops[i].location);
-    }
-    free(last->hops);
+    extra_free(last->extra);
     lh_last_init(last);
 }
 
@@ -407,8 +431,7 @@ lh_last_is_empty(const struct lh_last *last)
     struct lh_last empty;
 
     lh_last_init(&empty);
-    return last->final_url == NULL && last->error == NULL &&
-        last->nhops == 0 && last->cert_expiry == 0 &&
+    return last->extra == NULL && last->cert_expiry == 0 &&
         last->checked_at == 0 && last->http_status == 0 &&
         last->head_status == 0 && last->attempts == 0 &&
         last->retries == 0 && last->method == 0 && last->fail == 0 &&
@@ -416,24 +439,60 @@ lh_last_is_empty(const struct lh_last *last)
         memcmp(&last->timings, &empty.timings, sizeof(empty.timings)) == 0;
 }
 
-void
+/* last's extra, made when it has none; NULL when out of memory. */
+static struct lh_last_extra *
+extra_of(struct lh_last *last)
+{
+    if (last->extra == NULL)
+        last->extra = calloc(1, sizeof(*last->extra));
+    return last->extra;
+}
+
+int
+lh_last_set_final_url(struct lh_last *last, const char *url)
+{
+    char *copy = NULL;
+
+    if (url == NULL && last->extra == NULL)
+        return 0;
+    if ((url != NULL && (copy = strdup(url)) == NULL) ||
+        extra_of(last) == NULL) {
+        free(copy);
+        return -1;
+    }
+    free(last->extra->final_url);
+    last->extra->final_url = copy;
+    return 0;
+}
+
+int
 lh_last_take(struct lh_last *last, struct lh_result *r)
 {
-    lh_last_cleanup(last);
-    last->heard_back = lh_result_heard_back(r);
-    last->offline = lh_result_offline(r);
-    last->final_is_request = r->final_url != NULL && r->url != NULL &&
+    bool final_is_request = r->final_url != NULL && r->url != NULL &&
         r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
-    if (!last->final_is_request) {
-        last->final_url = r->final_url;
-        r->final_url = NULL;
+    bool heard_back = lh_result_heard_back(r);
+    bool offline = lh_result_offline(r);
+    struct lh_last_extra *x;
+
+    lh_last_cleanup(last);
+    if ((!final_is_request && r->final_url != NULL) || r->error != NULL ||
+        r->nhops > 0) {
+        if ((x = extra_of(last)) == NULL)
+            return -1;
+        if (!final_is_request) {
+            x->final_url = r->final_url;
+            r->final_url = NULL;
+        }
+        x->error = r->error;
+        r->error = NULL;
+        x->hops = r->hops;
+        x->nhops = r->nhops;
+        r->hops = NULL;
+        r->nhops = 0;
     }
-    last->error = r->error;
-    r->error = NULL;
-    last->hops = r->hops;
-    last->nhops = (unsigned)r->nhops;
-    r->hops = NULL;
-    r->nhops = 0;
+    last->final_is_request = final_is_request;
+    last->heard_back = heard_back;
+    last->offline = offline;
     last->timings = r->timings;
     last->cert_expiry = r->cert_expiry;
     last->checked_at = r->checked_at;
@@ -443,6 +502,7 @@ lh_last_take(struct lh_last *last, struct lh_result *r)
     last->retries = r->retries;
     last->method = (unsigned char)r->method;
     last->fail = (unsigned char)r->fail;
+    return 0;
 }
 
 /* Copy s to *p, NUL included, and move *p past it. */

@@ -48,6 +48,21 @@ struct lh_page_memo {
 };
 
 /*
+ * What few checks leave: a redirect chain, an error text, a final URL
+ * that is not the one asked.  Held apart, and only by a check that left
+ * any (struct lh_last's extra), so that the million that did not spend
+ * no pointer on each.
+ */
+struct lh_last_extra {
+    char *final_url;            /* last URL asked; NULL when nothing was
+                                   asked, or the request URL when
+                                   final_is_request (lh_link_final_url) */
+    char *error;                /* curl's error text or our own, or NULL */
+    struct lh_hop *hops;        /* the redirect chain, in order */
+    size_t nhops;
+};
+
+/*
  * What a link keeps of its last check: what the status document, the
  * metrics, the report, the next cycle's judgement and a restart read.
  * A check's full lh_result lives only while the check runs; it is
@@ -55,15 +70,12 @@ struct lh_page_memo {
  * hold one of these each.
  */
 struct lh_last {
-    char *final_url;            /* last URL asked; NULL when nothing was
-                                   asked, or the request URL when
-                                   final_is_request (lh_link_final_url) */
-    char *error;                /* curl's error text or our own, or NULL */
-    struct lh_hop *hops;        /* the redirect chain, in order */
+    struct lh_last_extra *extra;    /* NULL: no chain, error or final URL
+                                       of its own (lh_last_error and the
+                                       others read it) */
     struct lh_timings timings;
     long long cert_expiry;      /* leaf certificate notAfter; 0 unknown */
     long long checked_at;       /* Unix time the check finished */
-    unsigned nhops;
     int http_status;            /* final status; 0 when none */
     int head_status;            /* what HEAD got when GET was used */
     int attempts;
@@ -219,9 +231,14 @@ int lh_link_set_reason(struct lh_link *l, const char *reason);
 /* The address a check of l requests: its request URL, or (one listed
  * as it is requested) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
-/* The last URL its last check asked: last.final_url, or the request
+/* The last URL its last check asked: its extra's final_url, or the request
  * URL when last.final_is_request; NULL when none. */
 const char *lh_link_final_url(const struct lh_link *l);
+
+/* The last check's error text, or NULL. */
+const char *lh_last_error(const struct lh_last *last);
+/* Its redirect chain, in order, and how many hops: 0 (NULL) for none. */
+const struct lh_hop *lh_last_hops(const struct lh_last *last, size_t *n);
 
 void lh_last_init(struct lh_last *last);
 void lh_last_cleanup(struct lh_last *last);
@@ -231,9 +248,14 @@ bool lh_last_is_empty(const struct lh_last *last);
  * Make last (cleaned first) the record of the finished check r: its
  * strings and chain are taken (r keeps the rest, for lh_result_cleanup);
  * a final URL equal to the URL asked (r->url) with no redirect is not
- * kept twice (final_is_request).
+ * kept twice (final_is_request).  0, or -1 when out of memory for its
+ * extra (last then keeps neither the chain, the error nor the final
+ * URL; r still has them).
  */
-void lh_last_take(struct lh_last *last, struct lh_result *r);
+int lh_last_take(struct lh_last *last, struct lh_result *r);
+/* Give last the final URL url (a copy; NULL: none), as a check would
+ * have left it.  0, or -1 when out of memory. */
+int lh_last_set_final_url(struct lh_last *last, const char *url);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their

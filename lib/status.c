@@ -333,6 +333,8 @@ static void
 put_link(struct emit *e, const struct lh_link *l, long long now)
 {
     const struct lh_last *r = &l->last;
+    size_t nhops;
+    const struct lh_hop *hops = lh_last_hops(r, &nhops);
     bool c = l->checked;
 
     PUT(e, "    {\n      \"name\": ");
@@ -371,17 +373,17 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     PUT(e, ",\n      \"new_url\": ");
     put_str(e, l->new_url);
     PUT(e, ",\n      \"redirects\": ");
-    put_ull(e, c ? r->nhops : 0);
+    put_ull(e, c ? nhops : 0);
     PUT(e, ",\n      \"redirect_chain\": [");
-    for (size_t i = 0; c && i < r->nhops; i++) {
+    for (size_t i = 0; c && i < nhops; i++) {
         if (i > 0)
             PUT(e, ", ");
         PUT(e, "{\"url\": ");
-        put_str(e, r->hops[i].url);
+        put_str(e, hops[i].url);
         PUT(e, ", \"status\": ");
-        put_ll(e, r->hops[i].status);
+        put_ll(e, hops[i].status);
         PUT(e, ", \"location\": ");
-        put_str(e, r->hops[i].location);
+        put_str(e, hops[i].location);
         put_char(e, '}');
     }
     PUT(e, "],\n      \"method\": ");
@@ -389,7 +391,7 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     PUT(e, ",\n      \"head_status\": ");
     put_positive(e, c, r->head_status);
     PUT(e, ",\n      \"error\": ");
-    put_str(e, c ? r->error : NULL);
+    put_str(e, c ? lh_last_error(r) : NULL);
     PUT(e, ",\n      \"failure\": ");
     put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name((enum lh_fail)r->fail) : NULL);
     PUT(e, ",\n      \"attempts\": ");

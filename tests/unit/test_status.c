@@ -642,7 +642,7 @@ test_golden_document(void)
         r.timings.first_byte_ms = ms[3];
         r.timings.total_ms = ms[4];
         /* What a link keeps of the check, as the scheduler makes it. */
-        lh_last_take(&l->last, &r);
+        CHECK_INT_EQ(0, lh_last_take(&l->last, &r));
         lh_result_cleanup(&r);
         for (unsigned i = 0; i < LH_HISTORY_LEN + 2; i++)
             lh_state_history_push(l, (enum lh_state)(i % LH_STATE_COUNT),
@@ -676,7 +676,8 @@ test_golden_document(void)
         l->accepted = 7;
         l->inconclusive = strdup("out of memory \"here\"");
         l->last.http_status = 500;
-        l->last.final_url = strdup("http://d.example/");
+        CHECK_INT_EQ(0, lh_last_set_final_url(&l->last,
+            "http://d.example/"));
         l->last.checked_at = 1795000060;
         l->last.cert_expiry = 1795000061 + 20 * 86400 + 5;
         l->last.timings.dns_ms = ms[5];
