@@ -853,31 +853,61 @@ lh_page_memo_init(struct lh_page_memo *m)
 void
 lh_page_memo_cleanup(struct lh_page_memo *m)
 {
-    free(m->title);
-    free(m->final_url);
-    free(m->etag);
-    free(m->last_modified);
-    free(m->reason);
+    free(m->strings);
     lh_page_memo_init(m);
 }
 
-static int
-dup_or_null(char **dst, const char *s)
+const char *
+lh_page_memo_text(const struct lh_page_memo *m, enum lh_memo_text k)
 {
-    *dst = NULL;
-    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
+    const char *p = m->strings;
+
+    if (!(m->has & 1u << k))
+        return NULL;
+    for (unsigned i = 0; i < (unsigned)k; i++)
+        if (m->has & 1u << i)
+            p += strlen(p) + 1;
+    return p;
+}
+
+int
+lh_page_memo_set_text(struct lh_page_memo *m,
+    const char *const text[LH_MEMO_NTEXT])
+{
+    unsigned char has = 0;
+    char *block = NULL, *p = NULL;
+    size_t len = 0;
+
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++) {
+        if (text[k] != NULL) {
+            len += strlen(text[k]) + 1;
+            has |= (unsigned char)(1u << k);
+        }
+    }
+    if (len > 0 && (block = p = malloc(len)) == NULL)
+        return -1;
+    /* text may be the old block's: copied before that goes. */
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++)
+        if (text[k] != NULL)
+            put_text(&p, text[k]);
+    free(m->strings);
+    m->strings = block;
+    m->has = has;
+    return 0;
 }
 
 int
 lh_page_memo_copy(struct lh_page_memo *dst, const struct lh_page_memo *src)
 {
+    const char *text[LH_MEMO_NTEXT];
+
     lh_page_memo_cleanup(dst);
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++)
+        text[k] = lh_page_memo_text(src, (enum lh_memo_text)k);
     *dst = *src;
-    if (dup_or_null(&dst->title, src->title) == -1 ||
-        dup_or_null(&dst->final_url, src->final_url) == -1 ||
-        dup_or_null(&dst->etag, src->etag) == -1 ||
-        dup_or_null(&dst->last_modified, src->last_modified) == -1 ||
-        dup_or_null(&dst->reason, src->reason) == -1) {
+    dst->strings = NULL;
+    dst->has = 0;
+    if (lh_page_memo_set_text(dst, text) == -1) {
         lh_page_memo_cleanup(dst);
         return -1;
     }
@@ -888,6 +918,8 @@ int
 lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
     const struct lh_verdict *v, const char *request_url)
 {
+    const char *text[LH_MEMO_NTEXT];
+
     lh_page_memo_init(m);
     m->read_at = r->checked_at;
     m->read_mono_ms = r->checked_mono_ms;
@@ -899,18 +931,14 @@ lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
     m->state = LH_STATE_OK;
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
         m->state = (unsigned char)v->state;
-    if (dup_or_null(&m->title, r->page->title) == -1 ||
-        /* Most pages are where they are listed: NULL says so. */
-        (r->seen_url != NULL && strcmp(r->seen_url, request_url) != 0 &&
-            dup_or_null(&m->final_url, r->seen_url) == -1) ||
-        dup_or_null(&m->etag, r->etag) == -1 ||
-        dup_or_null(&m->last_modified, r->last_modified) == -1 ||
-        (m->state != LH_STATE_OK &&
-            dup_or_null(&m->reason, v->reason) == -1)) {
-        lh_page_memo_cleanup(m);
-        return -1;
-    }
-    return 0;
+    text[LH_MEMO_TITLE] = r->page->title;
+    /* Most pages are where they are listed: NULL says so. */
+    text[LH_MEMO_FINAL_URL] = r->seen_url != NULL &&
+        strcmp(r->seen_url, request_url) != 0 ? r->seen_url : NULL;
+    text[LH_MEMO_ETAG] = r->etag;
+    text[LH_MEMO_LAST_MODIFIED] = r->last_modified;
+    text[LH_MEMO_REASON] = m->state != LH_STATE_OK ? v->reason : NULL;
+    return lh_page_memo_set_text(m, text);
 }
 
 void

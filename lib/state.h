@@ -27,6 +27,16 @@
  * cycles and restarts: its fingerprint, the answer it was read under
  * (what the next checks compare) and the verdict it had then.
  */
+/* A page memo's strings, read with lh_page_memo_text. */
+enum lh_memo_text {
+    LH_MEMO_TITLE,              /* NULL: none */
+    LH_MEMO_FINAL_URL,          /* NULL: the link's own URL */
+    LH_MEMO_ETAG,
+    LH_MEMO_LAST_MODIFIED,
+    LH_MEMO_REASON,             /* for stale and blocked */
+    LH_MEMO_NTEXT
+};
+
 struct lh_page_memo {
     long long read_at;          /* Unix time; 0: never read */
     double read_mono_ms;        /* when read in this run, on the monotonic
@@ -36,15 +46,17 @@ struct lh_page_memo {
     unsigned long long text_hash;
     long long content_length;   /* -1: unknown */
     size_t bytes;               /* HTML read */
-    char *title;                /* NULL: none */
-    char *final_url;            /* NULL: the link's own URL */
-    char *etag, *last_modified;
-    char *reason;               /* for stale and blocked */
+    char *strings;              /* the strings it has, one after another
+                                   in the order of enum lh_memo_text; NULL
+                                   when none (an answer that is not HTML):
+                                   a pointer each would take a million
+                                   links' memos from 64 to 96 bytes */
     uint32_t text_bytes;        /* visible text (at most max_body_bytes,
                                    16 MiB) */
     unsigned short status;      /* the answer it was read under */
     unsigned char state;        /* enum lh_state: stale or blocked from its
                                    page; else ok */
+    unsigned char has;          /* string k is in strings: bit k */
 };
 
 /*
@@ -343,6 +355,13 @@ void lh_link_set_page(struct lh_link *l, struct lh_page_memo *m);
 int lh_page_memo_copy(struct lh_page_memo *dst,
     const struct lh_page_memo *src);
 void lh_page_memo_init(struct lh_page_memo *m);
+/* The memo's string k, or NULL when it has none. */
+const char *lh_page_memo_text(const struct lh_page_memo *m,
+    enum lh_memo_text k);
+/* Make text[k] (NULL: none; they may be m's own) the memo's strings, all
+ * or nothing: 0, or -1 when out of memory (m unchanged). */
+int lh_page_memo_set_text(struct lh_page_memo *m,
+    const char *const text[LH_MEMO_NTEXT]);
 /* The link's page memo, made (empty: never read) when it has none; NULL
  * when out of memory.  The link owns it. */
 struct lh_page_memo *lh_link_page(struct lh_link *l);

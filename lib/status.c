@@ -290,6 +290,8 @@ put_warnings(struct emit *e, const struct lh_link *l, long long now)
 static void
 put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
 {
+    const char *final_url;
+
     PUT(e, ",\n      \"page\": ");
     if (m == NULL || m->read_at <= 0) {
         PUT(e, "null");
@@ -298,15 +300,16 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     PUT(e, "{\"read_at\": ");
     put_time(e, m->read_at);
     PUT(e, ", \"title\": ");
-    put_str(e, m->title);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_TITLE));
     put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
         m->bytes, (size_t)m->text_bytes, m->text_hash, m->status);
-    put_str(e, m->final_url != NULL ? m->final_url : url);
+    final_url = lh_page_memo_text(m, LH_MEMO_FINAL_URL);
+    put_str(e, final_url != NULL ? final_url : url);
     PUT(e, ", \"etag\": ");
-    put_str(e, m->etag);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_ETAG));
     PUT(e, ", \"last_modified\": ");
-    put_str(e, m->last_modified);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_LAST_MODIFIED));
     PUT(e, ", \"content_length\": ");
     if (m->content_length >= 0)
         put_ll(e, m->content_length);
@@ -315,7 +318,7 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     PUT(e, ", \"verdict\": ");
     put_str(e, lh_state_name(m->state));
     PUT(e, ", \"reason\": ");
-    put_str(e, m->reason);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_REASON));
     put_char(e, '}');
 }
 
@@ -670,12 +673,6 @@ same_url(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static int
-dup_opt(char **dst, const char *s)
-{
-    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
-}
-
 /*
  * The page's memo ("page"), so that a restart neither reads every page
  * again nor forgets what a page said.  A memo that is not whole (no
@@ -688,6 +685,7 @@ seed_page(struct lh_link *l, const cJSON *item)
     const cJSON *pg = cJSON_GetObjectItemCaseSensitive(item, "page"), *n;
     struct lh_page_memo memo, *m = &memo;
     const char *hash = json_str(pg, "text_hash");
+    const char *text[LH_MEMO_NTEXT];
     enum lh_state st;
     char *end;
 
@@ -718,13 +716,15 @@ seed_page(struct lh_link *l, const cJSON *item)
         (st == LH_STATE_STALE || st == LH_STATE_BLOCKED) &&
         json_str(pg, "reason") != NULL)
         m->state = st;
-    if (dup_opt(&m->title, json_str(pg, "title")) == -1 ||
-        (!same_url(json_str(pg, "final_url"), lh_link_request_url(l)) &&
-            dup_opt(&m->final_url, json_str(pg, "final_url")) == -1) ||
-        dup_opt(&m->etag, json_str(pg, "etag")) == -1 ||
-        dup_opt(&m->last_modified, json_str(pg, "last_modified")) == -1 ||
-        (m->state != LH_STATE_OK &&
-            dup_opt(&m->reason, json_str(pg, "reason")) == -1)) {
+    text[LH_MEMO_TITLE] = json_str(pg, "title");
+    text[LH_MEMO_FINAL_URL] = json_str(pg, "final_url");
+    if (same_url(text[LH_MEMO_FINAL_URL], lh_link_request_url(l)))
+        text[LH_MEMO_FINAL_URL] = NULL;
+    text[LH_MEMO_ETAG] = json_str(pg, "etag");
+    text[LH_MEMO_LAST_MODIFIED] = json_str(pg, "last_modified");
+    text[LH_MEMO_REASON] = m->state != LH_STATE_OK ?
+        json_str(pg, "reason") : NULL;
+    if (lh_page_memo_set_text(m, text) == -1) {
         lh_page_memo_cleanup(m);
         return -1;
     }

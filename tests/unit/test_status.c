@@ -333,16 +333,19 @@ test_page_memo(void)
         lh_link_page(l) == NULL)
         exit(EXIT_FAILURE);
     l->page->read_at = 1700000000;
-    l->page->title = strdup("Page \"not\" found");
     l->page->bytes = 1234;
     l->page->text_bytes = 56;
     l->page->text_hash = 0xfedcba9876543210ull;
     l->page->status = 200;
-    l->page->final_url = strdup("https://example.org/p");
-    l->page->etag = strdup("\"v1\"");
     l->page->content_length = 1234;
     l->page->state = LH_STATE_STALE;
-    l->page->reason = strdup("soft 404 (the page says \"Page not found\")");
+    CHECK_INT_EQ(0, lh_page_memo_set_text(l->page, (const char *[]){
+        [LH_MEMO_TITLE] = "Page \"not\" found",
+        [LH_MEMO_FINAL_URL] = "https://example.org/p",
+        [LH_MEMO_ETAG] = "\"v1\"",
+        [LH_MEMO_LAST_MODIFIED] = NULL,
+        [LH_MEMO_REASON] = "soft 404 (the page says \"Page not found\")"
+    }));
     CHECK_INT_EQ(0, lh_links_append(&seed, l));
     CHECK((f = open_memstream(&doc, &len)) != NULL);
     if (f == NULL)
@@ -359,17 +362,20 @@ test_page_memo(void)
         if (m == NULL)
             exit(EXIT_FAILURE);
         CHECK_INT_EQ(1700000000, m->read_at);
-        CHECK_STR_EQ("Page \"not\" found", m->title);
+        CHECK_STR_EQ("Page \"not\" found",
+            lh_page_memo_text(m, LH_MEMO_TITLE));
         CHECK_INT_EQ(1234, m->bytes);
         CHECK_INT_EQ(56, m->text_bytes);
         CHECK(m->text_hash == 0xfedcba9876543210ull);
         CHECK_INT_EQ(200, m->status);
-        CHECK_STR_EQ(NULL, m->final_url);   /* the link's own URL */
-        CHECK_STR_EQ("\"v1\"", m->etag);
-        CHECK_STR_EQ(NULL, m->last_modified);
+        /* The link's own URL. */
+        CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_FINAL_URL));
+        CHECK_STR_EQ("\"v1\"", lh_page_memo_text(m, LH_MEMO_ETAG));
+        CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_LAST_MODIFIED));
         CHECK_INT_EQ(1234, m->content_length);
         CHECK_INT_EQ(LH_STATE_STALE, m->state);
-        CHECK_STR_EQ(l->page->reason, m->reason);
+        CHECK_STR_EQ(lh_page_memo_text(l->page, LH_MEMO_REASON),
+            lh_page_memo_text(m, LH_MEMO_REASON));
     }
     lh_links_cleanup(&again);
     lh_links_cleanup(&seed);
@@ -404,7 +410,7 @@ test_page_memo(void)
                 if (m != NULL) {
                     CHECK(m->read_at > 0);
                     CHECK_INT_EQ(LH_STATE_OK, m->state);
-                    CHECK_STR_EQ(NULL, m->reason);
+                    CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_REASON));
                 }
             }
             lh_links_cleanup(&again);
@@ -651,16 +657,19 @@ test_golden_document(void)
         if (l->page == NULL)
             exit(EXIT_FAILURE);
         l->page->read_at = 1795000000;
-        l->page->title = strdup("T\xc3\xaftle \"x\" \x02");
         l->page->bytes = 123456;
         l->page->text_bytes = 789;
         l->page->text_hash = 0xfedcba9876543210ull;
         l->page->status = 203;
-        l->page->etag = strdup("W/\"abc\"");
-        l->page->last_modified = strdup("Sat, 05 Dec 2026 08:00:00 GMT");
         l->page->content_length = 9876543210ll;
         l->page->state = LH_STATE_STALE;
-        l->page->reason = strdup("stale: \"under construction\"");
+        CHECK_INT_EQ(0, lh_page_memo_set_text(l->page, (const char *[]){
+            [LH_MEMO_TITLE] = "T\xc3\xaftle \"x\" \x02",
+            [LH_MEMO_FINAL_URL] = NULL,
+            [LH_MEMO_ETAG] = "W/\"abc\"",
+            [LH_MEMO_LAST_MODIFIED] = "Sat, 05 Dec 2026 08:00:00 GMT",
+            [LH_MEMO_REASON] = "stale: \"under construction\""
+        }));
     }
 
     /* Checked, a certificate expiring, other timings, a page read at
