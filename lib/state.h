@@ -22,11 +22,6 @@
 #define LH_FLAP_CHANGES 4
 #define LH_FLAP_CLEAR 1
 
-/*
- * A link's page when it was last read (a content check), kept across
- * cycles and restarts: its fingerprint, the answer it was read under
- * (what the next checks compare) and the verdict it had then.
- */
 /* A page memo's strings, read with lh_page_memo_text. */
 enum lh_memo_text {
     LH_MEMO_TITLE,              /* NULL: none */
@@ -37,6 +32,11 @@ enum lh_memo_text {
     LH_MEMO_NTEXT
 };
 
+/*
+ * A link's page when it was last read (a content check), kept across
+ * cycles and restarts: its fingerprint, the answer it was read under
+ * (what the next checks compare) and the verdict it had then.
+ */
 struct lh_page_memo {
     long long read_at;          /* Unix time; 0: never read */
     double read_mono_ms;        /* when read in this run, on the monotonic
@@ -62,8 +62,8 @@ struct lh_page_memo {
 /*
  * What few checks leave: a redirect chain, an error text, a final URL
  * that is not the one asked.  Held apart, and only by a check that left
- * any (struct lh_last's extra), so that the million that did not spend
- * no pointer on each.
+ * any (struct lh_last's extra): a link whose check left none pays one
+ * pointer for them, not three and a count.
  */
 struct lh_last_extra {
     char *final_url;            /* last URL asked; NULL when nothing was
@@ -103,7 +103,8 @@ struct lh_last {
 /*
  * A link: what its entry says, its last check and what was made of it.
  * A million of them are held: the fields are ordered so that none pads
- * (320 bytes), enums that fit in a byte are kept in one.
+ * (248 bytes), enums that fit in a byte are kept in one, and what few
+ * links have is held apart (last.extra, page).
  */
 struct lh_link {
     /* From the directory entry; owned. */
@@ -111,7 +112,7 @@ struct lh_link {
                                    the first of the entry's strings, one
                                    block (lh_link_set_text), read with
                                    lh_link_name and the others: a pointer
-                                   each would cost a million links 40 MB */
+                                   each would cost a million links 48 MB */
 
     /* The last check and its verdict. */
     struct lh_last last;
@@ -243,8 +244,8 @@ int lh_link_set_reason(struct lh_link *l, const char *reason);
 /* The address a check of l requests: its request URL, or (one listed
  * as it is requested) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
-/* The last URL its last check asked: its extra's final_url, or the request
- * URL when last.final_is_request; NULL when none. */
+/* The last URL its last check asked: last.extra's final_url, or the
+ * request URL when last.final_is_request; NULL when none. */
 const char *lh_link_final_url(const struct lh_link *l);
 
 /* The last check's error text, or NULL. */

@@ -30,7 +30,8 @@ test_real_document(void)
     if (seed.n == 11) {
         l = seed.v[0];
         CHECK_STR_EQ("https://www.walsnet.org/", l->url);
-        CHECK_STR_EQ("World Association of Lesson Studies (WALS)", lh_link_name(l));
+        CHECK_STR_EQ("World Association of Lesson Studies (WALS)",
+            lh_link_name(l));
         CHECK_STR_EQ("Global", lh_link_region(l));
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->state);
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->verdict);
