@@ -1,8 +1,13 @@
 /*
  * monitor: cycles, directory re-reads, transitions to the log, status
- * writes, reloads and a clean stop.  One uv_timer_t schedules cycles; a
- * fresh http engine is made for each cycle and closed after it, so that
- * between cycles no socket or timer of ours can wake the process.
+ * writes, reloads and a clean stop.  One uv_timer_t schedules cycles.
+ * One http engine (one curl multi handle) serves the whole run: the
+ * directory download, every cycle's checks and the webhooks' POSTs, so
+ * connections are reused across them; it is closed at the stop.  Between
+ * cycles it holds kept-alive connections without watching them (and no
+ * timer): nothing of ours wakes the process.  What must be new each
+ * cycle is the checker's (check.h: TLS sessions, and a fresh connection
+ * for each server's first request).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -45,8 +50,8 @@ struct lh_monitor {
     bool have_next_cfg;
     uv_timer_t timer;
 
-    struct lh_http *http;           /* during a cycle only */
-    struct lh_checker *checker;
+    struct lh_http *http;           /* from start to stop */
+    struct lh_checker *checker;     /* during a cycle only */
     struct lh_fetch *fetch;
     struct lh_scheduler *sched;     /* the checks of the running cycle */
 
@@ -344,18 +349,30 @@ http_closed_cb(void *arg)
     maybe_stopped(m);
 }
 
-/* Close the per-cycle engine. */
+/* The cycle's checker goes; the engine stays. */
 static void
-engine_close(struct lh_monitor *m)
+checker_end(struct lh_monitor *m)
 {
-    if (m->checker != NULL) {
-        lh_checker_free(m->checker);
-        m->checker = NULL;
-    }
-    if (m->http != NULL) {
-        lh_http_close(m->http, http_closed_cb, m);
-        m->http = NULL;
-    }
+    lh_checker_free(m->checker);
+    m->checker = NULL;
+}
+
+/*
+ * The engine's connection cap: the cycle's checks (its concurrency,
+ * within the descriptor limit) and one POST per webhook beside them, so
+ * that neither ever waits in curl's queue for the other (a check that
+ * waited would time out for our own reason).  No cap per host: the
+ * scheduler caps hosts, and a curl cap would also queue redirect hops
+ * to a busy host, where they time out as "no connection".
+ */
+static void
+engine_limits(struct lh_monitor *m)
+{
+    long total = (long)(m->concurrency > 0 ? m->concurrency :
+        m->cfg.concurrency) + (long)m->cfg.nwebhooks;
+
+    if (m->http != NULL && lh_http_set_limits(m->http, 0, total) == -1)
+        log_warnx("out of memory: the connection cap stays as it was");
 }
 
 static void timer_cb(uv_timer_t *timer);
@@ -412,6 +429,17 @@ same_string(const char *a, const char *b)
     return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
+static bool
+same_strings(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
 /* Take *cfg (moved).  Another directory or format: the old one's
  * validators and byte hash must not stand for the new one; other
  * settings of the reading: the same bytes may read otherwise.  A parse
@@ -438,10 +466,16 @@ use_config(struct lh_monitor *m, struct lh_config *cfg)
             cfg->shard_count);
         m->dir_len = SIZE_MAX;      /* same bytes, other links: re-parse */
     }
+    /* The engine's curl keeps the resolve entries it was given: one
+     * removed must not answer for its name any longer. */
+    if (m->http != NULL && !same_strings(m->cfg.resolve, m->cfg.nresolve,
+            cfg->resolve, cfg->nresolve))
+        lh_http_forget(m->http);
     lh_config_cleanup(&m->cfg);
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     lh_log_set_level(m->cfg.log_level);
+    engine_limits(m);
     if (m->webhooks != NULL)
         lh_webhooks_configure(m->webhooks, &m->cfg);
     if (m->hook != NULL)
@@ -517,7 +551,7 @@ cycle_end(struct lh_monitor *m)
 
     m->busy = false;
     m->last_cycle_ms = loop_ms(m) - m->cycle_started_ms;
-    engine_close(m);
+    checker_end(m);
     if (m->mode == LH_MONITOR_LIST) {
         lh_monitor_stop(m);
         return;
@@ -924,14 +958,18 @@ read_directory_file(struct lh_monitor *m)
 /*
  * Checks in flight, within what the descriptor limit allows: a check may
  * hold a socket, and a name lookup a socket pair, so each gets 3, after
- * what is open already and a reserve.  Running out of descriptors would
- * make our own limit look like dead links.
+ * what is open already, a socket per webhook and a reserve.  The
+ * connections the engine keeps alive from earlier cycles are not counted
+ * as open: curl reuses them, or closes them to make room (its cap).
+ * Running out of descriptors would make our own limit look like dead
+ * links.
  */
 static unsigned
 fd_budget(struct lh_monitor *m)
 {
     struct rlimit rl;
-    unsigned open_fds = 0, budget;
+    unsigned long long used;
+    unsigned open_fds = 0, kept, budget;
     DIR *d;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
@@ -943,8 +981,10 @@ fd_budget(struct lh_monitor *m)
     } else {
         open_fds = 16;
     }
-    budget = rl.rlim_cur > open_fds + 16 ?
-        (unsigned)((rl.rlim_cur - open_fds - 16) / 3) : 0;
+    kept = lh_http_sockets(m->http);
+    used = (unsigned long long)(open_fds > kept ? open_fds - kept : 0) +
+        16 + (m->webhooks != NULL ? m->cfg.nwebhooks : 0);
+    budget = rl.rlim_cur > used ? (unsigned)((rl.rlim_cur - used) / 3) : 0;
     if (budget < 1)
         budget = 1;
     if (budget >= m->cfg.concurrency)
@@ -985,15 +1025,7 @@ cycle_begin(struct lh_monitor *m)
             m->full_wait_ms += (double)(random() %
                 ((long)m->cfg.jitter_ms + 1));
     }
-    /* The scheduler caps hosts; a curl cap would also queue redirect hops
-     * to a busy host, where they time out as "no connection". */
-    m->http = lh_http_new(m->loop, 0, m->concurrency, err, sizeof(err));
-    if (m->http == NULL) {
-        log_err("cycle %llu: %s", m->cycle_no, err);
-        cycle_end(m);
-        return;
-    }
-    m->open_handles++;
+    engine_limits(m);
     if (m->retry) {
         /* A few links checked again: the directory waits for the next
          * full cycle. */
@@ -1041,19 +1073,27 @@ lh_monitor_start(struct uv_loop_s *loop, struct lh_config *cfg,
     m->hooks = *hooks;
     lh_links_init(&m->links);
     lh_links_init(&m->seed);
+    /* Bounds for the first cycle; each cycle sets its own. */
+    if ((m->http = lh_http_new(loop, 0, (long)cfg->concurrency +
+            (long)cfg->nwebhooks, err, errlen)) == NULL) {
+        free(m);
+        return NULL;
+    }
     if ((rc = uv_timer_init(loop, &m->timer)) != 0) {
         snprintf(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
+        lh_http_close(m->http, NULL, NULL);     /* frees itself */
         free(m);
         return NULL;
     }
     m->timer.data = m;
-    m->open_handles = 1;
+    m->open_handles = 2;    /* the timer and the engine */
     m->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
     if (mode == LH_MONITOR_DAEMON) {
         load_seed(m);
-        if ((m->webhooks = lh_webhooks_new(loop, &m->cfg)) == NULL ||
+        if ((m->webhooks = lh_webhooks_new(loop, m->http,
+                &m->cfg)) == NULL ||
             (m->hook = lh_hook_new(loop)) == NULL)
             log_warnx("out of memory: no webhook or on_change");
         if (m->webhooks != NULL)
@@ -1170,7 +1210,7 @@ lh_monitor_stop(struct lh_monitor *m)
         m->sched = NULL;
     }
     parse_cancel(m);        /* freed in parse_done */
-    engine_close(m);
+    checker_end(m);
     /* What was checked before the stop is kept. */
     if (interrupted && m->have_dir && m->mode != LH_MONITOR_LIST) {
         m->busy = false;
@@ -1189,6 +1229,10 @@ lh_monitor_stop(struct lh_monitor *m)
         lh_hook_close(m->hook, notifier_closed_cb, m);
         m->hook = NULL;
     }
+    /* Last: the webhooks' POSTs were on it.  It cancels what is left and
+     * closes its connections. */
+    lh_http_close(m->http, http_closed_cb, m);
+    m->http = NULL;
     uv_timer_stop(&m->timer);
     uv_close((uv_handle_t *)&m->timer, timer_closed_cb);
 }

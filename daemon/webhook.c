@@ -1,8 +1,8 @@
 /*
- * webhook: the queue of notifications and its delivery.  An http engine
- * of its own is made while something is owed and closed when nothing is,
- * so that, as between cycles, an idle daemon has no socket or timer of
- * ours but this one's retry timer.  A webhook's URL may hold its secret
+ * webhook: the queue of notifications and its delivery, on the monitor's
+ * http engine (the multi handle the checks use, sized for one POST per
+ * webhook beside them): while nothing is owed, nothing of ours but the
+ * retry timer's stopped handle.  A webhook's URL may hold its secret
  * (Slack's do): logs name it by host only, and the queue file by a hash.
  */
 #include <stdio.h>
@@ -42,7 +42,7 @@ struct target {
 struct lh_webhooks {
     uv_loop_t *loop;
     uv_timer_t timer;
-    struct lh_http *http;       /* while something is owed */
+    struct lh_http *http;       /* the monitor's: borrowed */
     struct lh_request_base base;
     bool have_base;
     struct target *t;
@@ -52,7 +52,7 @@ struct lh_webhooks {
     char *path;                 /* the queue file */
     struct lh_notice_queue q;
     char *save_error;           /* the last write error logged */
-    unsigned open;              /* handles and engines to close */
+    unsigned open;              /* handles to close: the timer */
     bool closing;
     void (*closed)(void *);
     void *closed_arg;
@@ -145,9 +145,9 @@ load(struct lh_webhooks *w)
 }
 
 static void
-http_closed_cb(void *arg)
+timer_closed_cb(uv_handle_t *h)
 {
-    struct lh_webhooks *w = arg;
+    struct lh_webhooks *w = h->data;
 
     w->open--;
     if (w->closing && w->open == 0) {
@@ -168,15 +168,6 @@ cancel_all(struct lh_webhooks *w)
             lh_post_cancel(w->t[i].post);
             w->t[i].post = NULL;
         }
-    }
-}
-
-static void
-engine_close(struct lh_webhooks *w)
-{
-    if (w->http != NULL) {
-        lh_http_close(w->http, http_closed_cb, w);
-        w->http = NULL;
     }
 }
 
@@ -253,12 +244,11 @@ timer_cb(uv_timer_t *timer)
     pump(timer->data);
 }
 
-/* Start what is owed and may go now; close the engine when nothing is. */
+/* Start what is owed and may go now. */
 static void
 pump(struct lh_webhooks *w)
 {
     double now;
-    bool busy = false;
     char err[1024];
 
     if (w->closing)
@@ -269,21 +259,10 @@ pump(struct lh_webhooks *w)
         long e;
         char *body;
 
-        if (t->post != NULL) {
-            busy = true;
-            continue;
-        }
-        if ((e = lh_notice_queue_next(&w->q, t->key)) < 0 ||
+        if (t->post != NULL ||
+            (e = lh_notice_queue_next(&w->q, t->key)) < 0 ||
             t->next_ms > now)
             continue;
-        if (w->http == NULL) {
-            if ((w->http = lh_http_new(w->loop, 0, 0, err,
-                    sizeof(err))) == NULL) {
-                failed(w, t, err);
-                continue;
-            }
-            w->open++;
-        }
         /* The queue holds only documents that parsed (ours, or checked
          * when the file was read): a body that cannot be made is memory
          * running out, and tried again like a failed delivery. */
@@ -296,14 +275,9 @@ pump(struct lh_webhooks *w)
         t->post = lh_post_start(w->http, &w->base, t->url, body,
             w->timeout_ms, post_done_cb, t, err, sizeof(err));
         free(body);
-        if (t->post == NULL) {
+        if (t->post == NULL)
             failed(w, t, err);
-            continue;
-        }
-        busy = true;
     }
-    if (!busy)
-        engine_close(w);
     arm(w, now);
 }
 
@@ -369,6 +343,7 @@ set_base(struct lh_webhooks *w, const struct lh_config *cfg)
     /* The administrator named these URLs: the guard against links that
      * lead inside the network is not for them. */
     w->base.guard.allow_private = true;
+    w->base.http = w->http;
 }
 
 void
@@ -390,7 +365,8 @@ lh_webhooks_configure(struct lh_webhooks *w, const struct lh_config *cfg)
 }
 
 struct lh_webhooks *
-lh_webhooks_new(struct uv_loop_s *loop, const struct lh_config *cfg)
+lh_webhooks_new(struct uv_loop_s *loop, struct lh_http *http,
+    const struct lh_config *cfg)
 {
     struct lh_webhooks *w;
     char path[4096];
@@ -406,6 +382,7 @@ lh_webhooks_new(struct uv_loop_s *loop, const struct lh_config *cfg)
         return NULL;
     }
     w->loop = loop;
+    w->http = http;
     w->timer.data = w;
     w->open = 1;
     load(w);
@@ -439,12 +416,6 @@ lh_webhooks_send(struct lh_webhooks *w, const char *doc)
     pump(w);
 }
 
-static void
-timer_closed_cb(uv_handle_t *h)
-{
-    http_closed_cb(h->data);
-}
-
 void
 lh_webhooks_close(struct lh_webhooks *w, void (*closed)(void *), void *arg)
 {
@@ -452,7 +423,6 @@ lh_webhooks_close(struct lh_webhooks *w, void (*closed)(void *), void *arg)
     w->closed = closed;
     w->closed_arg = arg;
     cancel_all(w);
-    engine_close(w);
     for (size_t k = 0; k < w->nt; k++)
         free(w->t[k].url);
     free(w->t);

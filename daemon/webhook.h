@@ -11,6 +11,7 @@
 #include "config.h"
 
 struct uv_loop_s;
+struct lh_http;
 struct lh_webhooks;
 
 /* The file the queue is kept in, for a status file: "<status_file>.outbox"
@@ -20,11 +21,12 @@ int lh_webhooks_queue_path(const char *status_file, char *buf, size_t len);
 /*
  * Start with cfg's webhooks (copied) and the queue its status file's
  * outbox holds (a file that cannot be read is logged and set aside);
- * what is owed is sent at once.  NULL when out of memory or the loop
- * refuses a timer.
+ * what is owed is sent at once, through http (the monitor's engine,
+ * borrowed: it must outlive w, so close w first).  NULL when out of
+ * memory or the loop refuses a timer.
  */
 struct lh_webhooks *lh_webhooks_new(struct uv_loop_s *loop,
-    const struct lh_config *cfg);
+    struct lh_http *http, const struct lh_config *cfg);
 
 /* A reload: webhooks, format and timeout from cfg; a webhook no longer
  * listed is owed nothing any more. */

@@ -103,6 +103,7 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     lh_strmap_init(&ck->probes);
     lh_strmap_init(&ck->head_refused);
     lh_strmap_init(&ck->certs);
+    lh_strmap_init(&ck->met);
     if (lh_request_base_init(&ck->base, cfg, err, errlen) == -1) {
         lh_checker_free(ck);
         return NULL;
@@ -163,6 +164,7 @@ forget_hosts(struct lh_checker *ck)
 {
     lh_strmap_cleanup(&ck->head_refused, NULL);
     lh_strmap_cleanup(&ck->certs, free);
+    lh_strmap_cleanup(&ck->met, NULL);
     lh_strmap_cleanup(&ck->probes, lh_check_probe_free);
 }
 
@@ -334,7 +336,8 @@ time_left_ms(const struct lh_check *c)
  * What only a check sets, per request: curl follows no redirect (we do,
  * hop by hop; the probe alone lets curl follow), our header and body
  * callbacks get c, the method (no body for HEAD), the certificate chain
- * when this site's expiry is not known yet, the site's TLS sessions, and
+ * when this site's expiry is not known yet, a connection of its own until
+ * the site answered in this cycle (ck->met), the site's TLS sessions, and
  * the resolve list.  0, or -1 when curl refused an option or out of
  * memory.
  */
@@ -358,6 +361,9 @@ setup_own(struct lh_check *c)
             curl_easy_setopt(e, CURLOPT_HTTPGET, 1L)) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_CERTINFO, lh_check_is_https(c->url) &&
             lh_strmap_get(&ck->certs, c->site) == NULL ? 1L : 0L) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT,
+            lh_strmap_get(&ck->met, c->site) == NULL ? 1L : 0L) ==
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_SHARE, share) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_RESOLVE, resolve) == CURLE_OK ? 0 : -1;
@@ -713,6 +719,11 @@ done_cb(void *easy, int result, void *arg)
     (void)easy;             /* c->easy */
     if (code == CURLE_OUT_OF_MEMORY)
         c->easy_tainted = true;
+    /* Answered over a connection of this cycle: the site's later requests
+     * may reuse one.  Out of memory, they just connect afresh. */
+    if (code == CURLE_OK && c->site[0] != '\0' &&
+        lh_strmap_get(&c->ck->met, c->site) == NULL)
+        (void)lh_strmap_put(&c->ck->met, c->site, c->ck);
     if (c->probing) {
         lh_check_probe_done(c, code);
         return;

@@ -31,9 +31,13 @@ struct lh_checker *lh_checker_new(struct lh_http *http,
 /* All checks must be finished or cancelled first.  NULL is a no-op. */
 void lh_checker_free(struct lh_checker *ck);
 
-/* Forget what was learnt about hosts (HEAD refused, certificates, and
- * the TLS sessions when no check is in flight): each cycle starts
- * afresh.  A checker is made for one cycle, and its sessions go with it. */
+/* Forget what was learnt about hosts (HEAD refused, certificates, the
+ * servers that answered, and the TLS sessions when no check is in
+ * flight): each cycle starts afresh.  A checker is made for one cycle,
+ * and its sessions go with it.  http may outlive it, with connections
+ * kept alive: a server's requests open connections of their own until
+ * one is answered in this cycle, so a connection of an earlier cycle
+ * never stands for the server now (its address, its certificate). */
 void lh_checker_new_cycle(struct lh_checker *ck);
 
 /*

@@ -321,8 +321,11 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     c->dns_ms = a->ms > 0 ? a->ms : -1;
     /* This request's resolve entry: its own answer (the configured ones
      * join it only where curl may look up other names,
-     * lh_check_resolve_list). */
-    if (asprintf(&entry, "%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
+     * lh_check_resolve_list).  "+": it ages out of the DNS cache of the
+     * multi handle, which lives as long as the daemon, as curl's own
+     * answers do; an entry without it would stay there for good, one per
+     * name ever checked. */
+    if (asprintf(&entry, "+%s%s:%ld:%s", c->dns_name, c->dns_dot ? "." : "",
             c->dns_port, a->addrs) < 0 ||
         (list = curl_slist_append(NULL, entry)) == NULL) {
         free(entry);

@@ -33,6 +33,12 @@ struct lh_checker {
      * server, with its own certificate. */
     struct lh_strmap head_refused;  /* site -> non-NULL: HEAD refused */
     struct lh_strmap certs;         /* site -> long long *: leaf expiry */
+    /* site -> non-NULL: a request of it was answered in this cycle.  The
+     * engine outlives cycles with its kept-alive connections, so until
+     * then each request opens a connection of its own (FRESH_CONNECT):
+     * each cycle meets each server anew (its address as looked up now,
+     * its certificate in a full handshake), as its first visitor would. */
+    struct lh_strmap met;
     unsigned content_interval_ms;
     bool content_checks;
     struct lh_strmap probes;        /* site -> struct probe *, this cycle */

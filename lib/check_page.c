@@ -563,18 +563,11 @@ probe_end(struct lh_check *c, struct probe *pb)
     lh_check_finish(c);
 }
 
-/* What the server answered, the page read with it (NULL: none); false
- * when out of memory. */
+/* What the server answered (its final URL is pb's already), the page
+ * read with it (NULL: none); false when out of memory. */
 static bool
-probe_record(struct lh_check *c, struct probe *pb, long status,
-    const struct lh_page *pg)
+probe_record(struct probe *pb, long status, const struct lh_page *pg)
 {
-    char *eff = NULL;
-
-    if (curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) !=
-            CURLE_OK || eff == NULL ||
-        (pb->final_url = strdup(eff)) == NULL)
-        return false;
     pb->status = (int)status;
     if (pg != NULL) {
         pb->text_bytes = pg->text_bytes;
@@ -595,7 +588,7 @@ probe_parsed(struct lh_check *c, struct lh_page *pg, int rc, long status)
         lh_check_finish(c);
         return;
     }
-    pb->ok = rc == 0 && probe_record(c, pb, status, pg);
+    pb->ok = rc == 0 && probe_record(pb, status, pg);
     probe_end(c, pb);
 }
 
@@ -625,9 +618,10 @@ lh_check_probe_done(struct lh_check *c, CURLcode code)
         curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status) ==
             CURLE_OK &&
         curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
-            CURLE_OK && eff != NULL) {
+            CURLE_OK && eff != NULL &&
+        (pb->final_url = strdup(eff)) != NULL) {
         if (status < 200 || status > 299)
-            pb->ok = probe_record(c, pb, status, NULL);
+            pb->ok = probe_record(pb, status, NULL);
         else if (parse_page(c, eff, status, probe_parsed) == 0)
             return;
     }

@@ -122,7 +122,7 @@ done_cb(void *easy, int result, void *arg)
             "allow_networks)", f->url, f->rq.guard.refused);
     } else if (code != CURLE_OK) {
         snprintf(f->res.error, sizeof(f->res.error), "%s: %s", f->url,
-            f->rq.errbuf[0] ? f->rq.errbuf : curl_easy_strerror(code));
+            lh_request_error(&f->rq, result));
     } else if (status == 200 || status == 304) {
         f->res.status = (int)status;
         if (f->res.body == NULL && status == 200 &&
@@ -178,8 +178,6 @@ setup_own(struct lh_fetch *f)
     ok = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
             f->rq.proxy == NULL ? 1L : 0L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) == CURLE_OK &&
-        /* A check reusing this connection would see no certificate. */
-        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEDATA, f) == CURLE_OK &&
@@ -200,8 +198,7 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
     char why[256];
 
     if ((f = calloc(1, sizeof(*f))) == NULL ||
-        (f->url = strdup(url)) == NULL ||
-        (f->easy = curl_easy_init()) == NULL) {
+        (f->url = strdup(url)) == NULL) {
         lh_seterr(err, errlen, "%s: out of memory", url);
         goto fail;
     }
@@ -221,7 +218,7 @@ lh_fetch_start(struct lh_http *http, const char *url, const char *etag,
         lh_seterr(err, errlen, "%s: out of memory", url);
         goto fail;
     }
-    if (lh_request_setup(f->easy, &f->base, &f->rq, url, 0) == -1 ||
+    if ((f->easy = lh_request_new(&f->base, &f->rq, url, 0)) == NULL ||
         setup_own(f) == -1) {
         lh_seterr(err, errlen, "%s: curl_easy_setopt failed", url);
         goto fail;

@@ -6,13 +6,16 @@
  * curl_multi_info_read after every action.  No polling loop, no threads.
  *
  * Each socket has one uv_poll_t for its whole life, in a table indexed by
- * descriptor: stopped when curl says CURL_POLL_REMOVE (a kept-alive
- * connection between transfers), started again on the next add, closed
- * when curl closes the socket (CURLOPT_CLOSESOCKETFUNCTION, which every
- * started transfer gets).  A kept-alive connection so costs three
- * epoll_ctl per transfer (stop, and libuv's delete-then-add on start)
- * instead of six and an ioctl for a poll handle made and closed each
- * time.
+ * descriptor, closed when curl closes the socket
+ * (CURLOPT_CLOSESOCKETFUNCTION, which every started transfer gets).  When
+ * curl says CURL_POLL_REMOVE (a kept-alive connection between transfers)
+ * the watcher stays armed, only marked idle and unreferenced: the next
+ * transfer on the connection asks for the same events, and then there is
+ * nothing to do.  Stopping it would cost three epoll_ctl per transfer
+ * (libuv's uv_poll_stop deletes, and its uv_poll_start deletes again
+ * before it adds).  An idle watcher that fires (the server closed the
+ * connection, or sent what nobody asked for) is stopped then: the loop
+ * wakes once for it, as it would for curl's own check before reuse.
  *
  * Started transfers own CURLOPT_PRIVATE and CURLOPT_CLOSESOCKETFUNCTION of
  * their easy handle.
@@ -51,6 +54,7 @@ struct sock {
     struct lh_http *h;
     curl_socket_t fd;
     int events;             /* started with these; 0: stopped */
+    bool idle;              /* curl said remove: armed, not referenced */
     uv_poll_t poll;
 };
 
@@ -66,6 +70,7 @@ struct lh_http {
     unsigned closing;       /* uv handles whose close callback is due */
     unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
+    bool forget;            /* replace multi once no transfer is in it */
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
@@ -80,6 +85,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp);
 static int closesocket_cb(void *clientp, curl_socket_t fd);
 static void socks_close_all(struct lh_http *h);
+static void sock_stop(struct sock *s);
 
 static void
 handle_closed_cb(uv_handle_t *handle)
@@ -231,6 +237,19 @@ drain(struct lh_http *h)
     }
 }
 
+/* h's connection cache bounds on multi.  0, or -1 when curl refused. */
+static int
+multi_limits(struct lh_http *h, CURLM *multi)
+{
+    return curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+            h->max_host_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+            h->max_total_connections) ||
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+            h->max_total_connections > 0 ?
+                h->max_total_connections * 4 : 0L) ? -1 : 0;
+}
+
 /* A new multi handle for h, with its callbacks and limits. */
 static CURLM *
 multi_open(struct lh_http *h)
@@ -243,13 +262,7 @@ multi_open(struct lh_http *h)
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, h) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb) ||
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, h) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-            h->max_host_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-            h->max_total_connections) ||
-        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-            h->max_total_connections > 0 ?
-                h->max_total_connections * 4 : 0L)) {
+        multi_limits(h, multi) == -1) {
         (void)curl_multi_cleanup(multi);
         return NULL;
     }
@@ -351,6 +364,15 @@ poll_cb(uv_poll_t *poll, int status, int events)
 
     if (h->multi == NULL)   /* not reached: renew_multi closes every poll */
         return;
+    if (s->idle) {
+        /*
+         * Curl watches no idle connection: it finds a closed one when
+         * it next looks for a connection to reuse, and drops it then.
+         * Calling it here would only run its timers.
+         */
+        sock_stop(s);
+        return;
+    }
     if (status < 0) {
         flags = CURL_CSELECT_ERR;
     } else {
@@ -374,6 +396,18 @@ timeout_cb(uv_timer_t *timer)
         action_result(h, curl_multi_socket_action(h->multi,
             CURL_SOCKET_TIMEOUT, 0, &running));
     drain(h);
+}
+
+/* Stop s's watcher; the next add starts it afresh. */
+static void
+sock_stop(struct sock *s)
+{
+    (void)uv_poll_stop(&s->poll);   /* returns 0 */
+    s->events = 0;
+    if (s->idle) {
+        s->idle = false;
+        uv_ref((uv_handle_t *)&s->poll);
+    }
 }
 
 /*
@@ -462,9 +496,10 @@ xfer_break(struct lh_http *h, CURL *easy, int result)
 
 /*
  * CURLMOPT_SOCKETFUNCTION: watch what curl asks for on fd.  Remove only
- * stops the watcher: a kept-alive connection is asked for again by the
- * next transfer, and its watcher goes when curl closes the socket
- * (closesocket_cb).
+ * marks the watcher idle: a kept-alive connection is asked for again by
+ * the next transfer, most often for the same events, and its watcher goes
+ * when curl closes the socket (closesocket_cb).  An idle watcher holds no
+ * reference on the loop, as a stopped one would not.
  */
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
@@ -486,9 +521,9 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
          */
         if (fcntl(fd, F_GETFD) == -1) {
             sock_close(h, fd);
-        } else if (s->events != 0) {
-            (void)uv_poll_stop(&s->poll);   /* returns 0 */
-            s->events = 0;
+        } else if (s->events != 0 && !s->idle) {
+            s->idle = true;
+            uv_unref((uv_handle_t *)&s->poll);
         }
         return 0;
     }
@@ -500,11 +535,14 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
+    if (s->idle) {
+        s->idle = false;
+        uv_ref((uv_handle_t *)&s->poll);
+    }
     if (events == s->events)
         return 0;
     if (uv_poll_start(&s->poll, events, poll_cb) != 0) {
-        (void)uv_poll_stop(&s->poll);
-        s->events = 0;
+        sock_stop(s);
         xfer_break(h, easy, (int)CURLE_COULDNT_CONNECT);
         return 0;
     }
@@ -535,14 +573,19 @@ lh_http_socket_opened(struct lh_http *h, int fd)
      * address without closesocket_cb, and says nothing when another
      * attempt's socket gets the same number and wants the same events:
      * the old descriptor left epoll when it was closed, so the watcher is
-     * started afresh for the new one.
+     * started afresh for the new one.  An idle watcher's socket was
+     * closed the same way: curl asks for the new one's events itself.
      */
     if (fd < 0 || (size_t)fd >= h->nsocks || (s = h->socks[fd]) == NULL ||
         s->events == 0)
         return;
+    if (s->idle) {
+        sock_stop(s);
+        return;
+    }
     (void)uv_poll_stop(&s->poll);
     if (uv_poll_start(&s->poll, s->events, poll_cb) != 0)
-        s->events = 0;  /* curl's timeouts end the transfer */
+        sock_stop(s);   /* curl's timeouts end the transfer */
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle.  Calling
@@ -588,6 +631,27 @@ lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     return h;
 }
 
+int
+lh_http_set_limits(struct lh_http *h, long max_host_connections,
+    long max_total_connections)
+{
+    long host = h->max_host_connections, total = h->max_total_connections;
+
+    if (host == max_host_connections && total == max_total_connections)
+        return 0;
+    h->max_host_connections = max_host_connections;
+    h->max_total_connections = max_total_connections;
+    /* Setting longs allocates nothing; a multi handle made later (after
+     * renew_multi) takes the new bounds from h. */
+    if (h->multi != NULL && multi_limits(h, h->multi) == -1) {
+        h->max_host_connections = host;
+        h->max_total_connections = total;
+        (void)multi_limits(h, h->multi);
+        return -1;
+    }
+    return 0;
+}
+
 static void
 delay_cb(uv_timer_t *timer)
 {
@@ -611,6 +675,31 @@ delay_cb(uv_timer_t *timer)
     x->in_multi = true;
 }
 
+/* lh_http_forget's work, when it is due and no transfer is in flight:
+ * the multi handle goes with its connections and names, and multi_get
+ * makes the next one. */
+static void
+forget_now(struct lh_http *h)
+{
+    if (!h->forget || h->nxfers > 0)
+        return;
+    h->forget = false;
+    if (h->multi == NULL)
+        return;
+    /* As in renew_multi: what socket_cb leaves is closed below. */
+    (void)curl_multi_cleanup(h->multi);
+    h->multi = NULL;
+    socks_close_all(h);
+    (void)uv_timer_stop(&h->timer);
+}
+
+void
+lh_http_forget(struct lh_http *h)
+{
+    h->forget = true;
+    forget_now(h);
+}
+
 static int
 start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
     lh_http_done_cb cb, void *arg, char *err, size_t errlen)
@@ -623,6 +712,7 @@ start(struct lh_http *h, void *easy, unsigned delay_ms, int fail,
         lh_seterr(err, errlen, "shutting down");
         return -1;
     }
+    forget_now(h);
     if ((x = calloc(1, sizeof(*x))) == NULL) {
         lh_seterr(err, errlen, "out of memory");
         return -1;
@@ -738,6 +828,16 @@ unsigned
 lh_http_active(const struct lh_http *h)
 {
     return h->nxfers;
+}
+
+unsigned
+lh_http_sockets(const struct lh_http *h)
+{
+    unsigned n = 0;
+
+    for (size_t fd = 0; fd < h->nsocks; fd++)
+        n += h->socks[fd] != NULL;
+    return n;
 }
 
 static void

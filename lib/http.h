@@ -2,7 +2,10 @@
  * http: the one module that knows both libuv and libcurl.  It drives a
  * curl multi handle from a uv loop with the multi_socket API (socket and
  * timer callbacks, no polling) and tells the owner of each transfer when
- * it is done.  It knows nothing of links or states.
+ * it is done.  It knows nothing of links or states.  The daemon makes one
+ * for its whole run (monitor.c), shared by the directory download, the
+ * checks and the webhooks: between transfers it keeps connections alive
+ * without watching them, and runs no timer, so an idle loop sleeps.
  */
 #ifndef LH_HTTP_H
 #define LH_HTTP_H
@@ -33,6 +36,23 @@ typedef void (*lh_http_closed_cb)(void *arg);
  */
 struct lh_http *lh_http_new(struct uv_loop_s *loop, long max_host_connections,
     long max_total_connections, char *err, size_t errlen);
+
+/*
+ * New bounds for the connection cache (as lh_http_new's), from the next
+ * connection on: a long-lived h follows each cycle's concurrency.  0, or
+ * -1 when curl refused them (the old ones stay).
+ */
+int lh_http_set_limits(struct lh_http *h, long max_host_connections,
+    long max_total_connections);
+
+/*
+ * Forget the connections and the names curl keeps: its multi handle is
+ * replaced now when no transfer is in flight, else at the first start
+ * when none is.  For a new configuration whose resolve entries changed:
+ * curl keeps an entry it was given for good, beyond the list that gave
+ * it.
+ */
+void lh_http_forget(struct lh_http *h);
 
 /*
  * Start easy (fully set up by the caller) after delay_ms (0: now).  On
@@ -76,6 +96,11 @@ struct uv_loop_s *lh_http_loop(const struct lh_http *h);
 
 /* Transfers started and not yet done or cancelled. */
 unsigned lh_http_active(const struct lh_http *h);
+
+/* Descriptors of curl's connections that h holds, kept-alive ones
+ * included: each is reused or closed to make room before curl opens
+ * one beyond the cap. */
+unsigned lh_http_sockets(const struct lh_http *h);
 
 /*
  * Cancel everything, close every handle and free h; closed_cb (may be

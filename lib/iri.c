@@ -403,7 +403,12 @@ lh_iri_mixed_scripts(const char *url, char *note, size_t len)
     char *uri = NULL, *host = NULL, *uni = NULL, scripts[128];
     int rc = 0;
 
-    /* An ASCII host is Latin and common characters alone. */
+    /* An ASCII host is Latin and common characters alone.  Most URLs
+     * are ASCII without an A-label anywhere: their host is one of those,
+     * found without the copies below (once per link and cycle). */
+    if (strstr(url, "xn--") == NULL &&
+        !lh_iri_has_nonascii(url, strlen(url)))
+        return 0;
     if (lh_iri_to_uri(url, &uri, &why) != 0 || lh_url_parse(uri, &u) == -1 ||
         u.ipv6 || (host = strndup(u.host, u.hostlen)) == NULL ||
         strstr(host, "xn--") == NULL) {

@@ -1,7 +1,7 @@
 /*
- * post: a webhook's POST on the shared multi handle (http.c), the common
- * set-up from request.c, and the verdict on its answer: 2xx delivered,
- * anything else not.
+ * post: a webhook's POST on the monitor's multi handle (http.c), the
+ * common set-up from request.c, and the verdict on its answer: 2xx
+ * delivered, anything else not.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +51,7 @@ done_cb(void *easy, int result, void *arg)
 
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     if (code != CURLE_OK)
-        snprintf(why, sizeof(why), "%s", p->rq.errbuf[0] ? p->rq.errbuf :
-            curl_easy_strerror(code));
+        snprintf(why, sizeof(why), "%s", lh_request_error(&p->rq, result));
     else if (status < 200 || status > 299)
         snprintf(why, sizeof(why), "HTTP %ld", status);
     p->cb(code == CURLE_OK && status >= 200 && status <= 299 ? NULL : why,
@@ -69,7 +68,7 @@ lh_post_start(struct lh_http *http, const struct lh_request_base *base,
     struct curl_slist *more;
 
     if ((p = calloc(1, sizeof(*p))) == NULL ||
-        (p->easy = curl_easy_init()) == NULL ||
+        (p->easy = lh_request_new(base, &p->rq, url, timeout_ms)) == NULL ||
         (p->headers = curl_slist_append(NULL,
             "Content-Type: application/json")) == NULL ||
         (more = curl_slist_append(p->headers, "Expect:")) == NULL) {
@@ -81,8 +80,7 @@ lh_post_start(struct lh_http *http, const struct lh_request_base *base,
     p->cb = cb;
     p->arg = arg;
     /* No redirects: a POST moved elsewhere is a configuration to fix. */
-    if (lh_request_setup(p->easy, base, &p->rq, url, timeout_ms) == -1 ||
-        curl_easy_setopt(p->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+    if (curl_easy_setopt(p->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
         curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, p->headers) !=
             CURLE_OK ||
         curl_easy_setopt(p->easy, CURLOPT_POSTFIELDSIZE_LARGE,

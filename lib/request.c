@@ -249,3 +249,25 @@ lh_request_setup(void *easy, const struct lh_request_base *b,
         return -1;
     return lh_request_aim(easy, b, rq, url, timeout_ms);
 }
+
+void *
+lh_request_new(const struct lh_request_base *b, struct lh_request *rq,
+    const char *url, unsigned timeout_ms)
+{
+    CURL *e;
+
+    if ((e = curl_easy_init()) == NULL)
+        return NULL;
+    if (lh_request_setup(e, b, rq, url, timeout_ms) == -1) {
+        curl_easy_cleanup(e);
+        return NULL;
+    }
+    return e;
+}
+
+const char *
+lh_request_error(const struct lh_request *rq, int result)
+{
+    return rq->errbuf[0] != '\0' ? rq->errbuf :
+        curl_easy_strerror((CURLcode)result);
+}

@@ -100,4 +100,17 @@ int lh_request_aim(void *easy, const struct lh_request_base *b,
 int lh_request_setup(void *easy, const struct lh_request_base *b,
     struct lh_request *rq, const char *url, unsigned timeout_ms);
 
+/*
+ * A new easy handle (a CURL *) set up by lh_request_setup, for a request
+ * made once (the directory download, a webhook's POST), its sockets told
+ * to b's http: NULL when out of memory or curl refused an option.  The
+ * caller cleans it up with curl_easy_cleanup.
+ */
+void *lh_request_new(const struct lh_request_base *b, struct lh_request *rq,
+    const char *url, unsigned timeout_ms);
+
+/* Why a finished request failed with result (a CURLcode): curl's error
+ * text in rq, else the code's.  Valid while rq is. */
+const char *lh_request_error(const struct lh_request *rq, int result);
+
 #endif

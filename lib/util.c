@@ -303,6 +303,16 @@ lh_text_escape_file(FILE *f, const char *s)
     char one[8];
 
     while (*u != '\0') {
+        /* A run of printable ASCII is copied as it is, in one write (the
+         * report has a few such texts per link). */
+        for (n = 0; u[n] >= 0x20 && u[n] < 0x7f; n++)
+            ;
+        if (n > 0) {
+            if (fwrite(u, 1, n, f) != n)
+                return -1;
+            u += n;
+            continue;
+        }
         n = escape_char(u, one, &took);
         if (fwrite(one, 1, n, f) != n)
             return -1;

@@ -204,6 +204,22 @@ def tmpdir():
     return tempfile.mkdtemp(dir=_tmp_root)
 
 
+def build_shim(name):
+    """Compile tests/shim/<name>.c into a preloadable library in a fresh
+    folder; its path.  RuntimeError with the compiler's words if it
+    does not build."""
+    src = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "shim", name + ".c")
+    out = os.path.join(tmpdir(), name + ".so")
+    cc = os.environ.get("CC", "cc")
+    p = subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wall", "-Wextra",
+                        "-Werror", "-o", out, src, "-ldl"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("building %s: %s" % (src, p.stderr[-500:]))
+    return out
+
+
 def clean_env(extra=None):
     """os.environ without proxy settings (so curl and libcurl go straight
     to 127.0.0.1) or a JOURNAL_STREAM of ours, plus extra."""

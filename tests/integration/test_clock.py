@@ -13,14 +13,11 @@ import calendar
 import json
 import os
 import re
-import subprocess
 import time
 
 import lhtest
 from lhtest import Daemon, check, check_eq, check_in, serve, test
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHIM_SRC = os.path.join(os.path.dirname(HERE), "shim", "clockshift.c")
 DAY = 86400
 
 FAST = {"timeout": "3s", "connect_timeout": "2s", "retries": 0,
@@ -36,24 +33,14 @@ def html(body):
                         "ETag": '"v1"'}}
 
 
-def build_shim():
-    out = os.path.join(lhtest.tmpdir(), "clockshift.so")
-    cc = os.environ.get("CC", "cc")
-    p = subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wall", "-Wextra",
-                        "-Werror", "-o", out, SHIM_SRC, "-ldl"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("building the shim: " + p.stderr[-500:])
-    return out
-
-
 class Clock:
     """The daemon's wall clock: set(seconds) shifts it from the real one."""
 
     def __init__(self):
         self.path = os.path.join(lhtest.tmpdir(), "shift")
         self.set(0)
-        self.env = {"LD_PRELOAD": build_shim(), "CLOCKSHIFT_FILE": self.path}
+        self.env = {"LD_PRELOAD": lhtest.build_shim("clockshift"),
+                    "CLOCKSHIFT_FILE": self.path}
         if os.environ.get("LH_SANITIZER"):
             # The shim comes before the sanitizer's runtime; it replaces
             # no function the sanitizer needs first.

@@ -375,6 +375,36 @@ def unusable_previous_status_is_set_aside():
 
 
 @test(deadline=60)
+def a_resolve_entry_a_reload_removes_answers_no_more():
+    # The engine lives across reloads, and curl keeps for good a resolve
+    # entry it was given: one the new configuration removes must not
+    # still take the directory download to its address.  Control: before
+    # the reload, that entry is what finds the server.
+    site = serve({"/ok": 200})
+    dsrv = serve({"/dir.txt": {"status": 200,
+                               "body": site.url("/ok") + " Org\n"}})
+    d = Daemon(config(dsrv.url("/dir.txt", "dir.lh.test"), interval="1h",
+                      directory_format="list",
+                      resolve=dsrv.resolve("dir.lh.test")))
+    s = d.wait_status(cycle_at_least(1))
+    check_eq(([site.url("/ok")], None),
+             (list(by_url(s)), ((s or {}).get("directory") or {}).get(
+                 "error")), "control: links from the URL")
+    check_eq(1, len(dsrv.requests()), "control: one fetch")
+    with open(d.conf_path) as f:
+        lines = [l for l in f.read().splitlines()
+                 if not l.startswith("resolve")]
+    with open(d.conf_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    d.proc.send_signal(signal.SIGHUP)
+    s = d.wait_status(cycle_at_least(2), timeout=20)
+    check_eq(1, len(dsrv.requests()), "no fetch through the removed entry")
+    check_in("dir.lh.test", ((s or {}).get("directory") or {}).get(
+        "error") or "", "the directory's error after the reload")
+    d.check_stop()
+
+
+@test(deadline=60)
 def signals_reload_check_now_and_stop():
     srv = serve({"/": {"status": 200, "prefix": True}})
     path = lhtest.write_list_directory([srv.url("/a")])
@@ -483,6 +513,59 @@ def overrunning_cycle_is_not_overlapped():
     st = srv.stats(log=False)
     check_eq(1, st["max_active_requests"], "never two checks at once")
     d.check_stop()
+
+
+def switches(pid):
+    """Context switches of every thread of pid so far: each is a wake-up
+    (or a preemption while awake)."""
+    n = 0
+    for status in glob.glob("/proc/%d/task/*/status" % pid):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches",
+                                        "nonvoluntary_ctxt_switches")):
+                        n += int(line.split()[1])
+        except OSError:
+            pass                # a thread that just ended
+    return n
+
+
+@test(deadline=60)
+def idle_daemon_sleeps_with_connections_kept_alive():
+    # Between cycles the engine keeps its connections (the directory
+    # download's, the checks', the webhook's) without watching them: when
+    # their servers go away the daemon does not wake.  Control: the same
+    # count sees a daemon that cycles every 200 ms.
+    links = serve({"/ok": 200, "/gone": 404})
+    dsrv = serve({"/d.txt": {"body": "%s A\n%s B\n" % (
+        links.url("/ok"), links.url("/gone"))}, "/hook": 200})
+    d = Daemon(config(dsrv.url("/d.txt"), interval="60s",
+                      webhook=dsrv.url("/hook"), fail_threshold=1,
+                      retry_interval=0))
+    lhtest.wait_for(lambda: any(q["path"] == "/hook"
+                                for q in dsrv.requests()),
+                    timeout=30, what="the POST")
+    time.sleep(0.5)             # the cycle and the POST are over
+    kept = (links.stats(log=False)["open_connections"] +
+            dsrv.stats(log=False)["open_connections"])
+    check(kept >= 2, "connections kept alive (%d)" % kept)
+    links.stop()
+    dsrv.stop()
+    time.sleep(0.5)
+    before = switches(d.proc.pid)
+    time.sleep(2)
+    woke = switches(d.proc.pid) - before
+    check_eq(0, woke, "wake-ups in 2 s of idling (log: %s)"
+             % d.output()[-300:])
+    d.check_stop()
+    busy = Daemon(config(lhtest.write_list_directory([]), interval="200ms"))
+    busy.wait_status(cycle_at_least(1))
+    before = switches(busy.proc.pid)
+    time.sleep(1)
+    check(switches(busy.proc.pid) - before >= 3, "control: a daemon that "
+          "cycles is seen waking")
+    busy.check_stop()
 
 
 if __name__ == "__main__":

@@ -129,6 +129,15 @@ def cycle_at_least(n):
     return lambda s: s.get("cycle", {}).get("number", 0) >= n
 
 
+def gone(pid):
+    """pid has ended: no such process, or a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def conf(directory, **kw):
     c = dict(BASE)
     c["directory"] = directory
@@ -395,6 +404,83 @@ def the_private_address_guard_is_not_for_webhooks():
     d.check_stop()
 
 
+@test(deadline=60)
+def webhooks_go_through_the_monitors_engine():
+    # One engine (one curl multi handle) serves the directory download,
+    # the checks and the webhooks: the POST goes on the connection the
+    # download left open to the same server (the server counts them), not
+    # on one of an engine of its own.  Control: when the download's answer
+    # closes its connection, the POST opens one, and that is seen.
+    for keep in (True, False):
+        links = serve({"/gone": 404})
+        dsrv = serve({"/d.txt": {"body": "%s Alpha\n" % links.url("/gone"),
+                                 "keep_alive": keep},
+                      "/hook": 200})
+        d = Daemon(conf(dsrv.url("/d.txt"), webhook=dsrv.url("/hook")))
+        wait_for(lambda: any(q["path"] == "/hook" for q in dsrv.requests()),
+                 timeout=30, what="the POST (keep_alive %s)" % keep)
+        d.check_stop()
+        reqs = dsrv.requests()
+        got = [q["conn"] for q in reqs if q["path"] == "/d.txt"]
+        post = [q["conn"] for q in reqs if q["path"] == "/hook"]
+        if not got or not post:
+            fail("requests: %r" % [(q["method"], q["path"]) for q in reqs])
+            continue
+        if keep:
+            check_eq(got[0], post[0], "the POST on the download's "
+                     "connection (requests %r)" % reqs)
+        else:
+            check(post[0] not in got, "control: a closed connection is "
+                  "not reused (requests %r)" % reqs)
+
+
+@test(deadline=90)
+def a_hanging_webhook_holds_up_no_check():
+    # One check at a time, and a POST that hangs for the whole test: the
+    # engine has room for it beside the checks, which go on, cycle after
+    # cycle, with their verdicts.  (Were the POST to take the checks'
+    # connection, they would wait for it and time out.)
+    srv = serve({"/ok": 200, "/gone": 404})
+    rcv = Receiver(("hang",))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/ok"),
+                                                 srv.url("/gone")]),
+                    webhook=rcv.url(), webhook_timeout="60s",
+                    concurrency=1, per_host_concurrency=1))
+    wait_for(lambda: rcv.all(), timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4), timeout=30)
+    check(s is not None, "four cycles")
+    check_eq({srv.url("/ok"): "ok", srv.url("/gone"): "stale"},
+             {l["url"]: l["state"] for l in (s or {}).get("links", [])},
+             "the verdicts while the POST hangs")
+    check_eq(None, ((s or {}).get("cycle") or {}).get("inconclusive"),
+             "the cycle is conclusive")
+    check_eq(1, len(rcv.all()), "one POST, still in flight")
+    d.check_stop()
+
+
+@test(deadline=60)
+def a_webhooks_connection_takes_no_check_past_the_guard():
+    # The webhook lives on a private address the guard refuses for links
+    # (allow_private = no), and its POST leaves a kept-alive connection
+    # there.  A link to that same server, checked in the next cycles,
+    # must not ride on it: each request of a server not yet answered in
+    # the cycle connects afresh, through the guard.
+    srv = serve({"/hook": 200, "/inside": 200})
+    d = Daemon(conf(lhtest.write_list_directory([srv.url("/inside")]),
+                    webhook=srv.url("/hook"), allow_private="no"))
+    wait_for(lambda: any(q["path"] == "/hook" for q in srv.requests()),
+             timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4))
+    check(s is not None, "four cycles")
+    d.check_stop()
+    paths = [q["path"] for q in srv.requests()]
+    check_eq([], [p for p in paths if p != "/hook"], "the link's requests "
+             "(all: %r)" % paths)
+    # Control: the link was checked, and refused, in every cycle.
+    link = ((d.status() or {}).get("links") or [{}])[0]
+    check_in("private address", link.get("reason") or "", "its reason")
+
+
 def script(text):
     path = os.path.join(lhtest.tmpdir(), "hook.sh")
     with open(path, "w") as f:
@@ -403,15 +489,23 @@ def script(text):
     return path
 
 
-@test(deadline=90)
-def on_change_gets_the_document_and_environment():
+def on_change_daemon(body, timeout, paths=("/bad/1",)):
+    """A daemon checking paths of a fresh site, whose on_change runs the
+    shell body ({o} in it: a fresh folder) with on_change_timeout.
+    Returns the site, the daemon and the folder."""
     srv = site()
     out = lhtest.tmpdir()
-    prog = script('cat > "%s/stdin.$$"\nenv > "%s/env.$$"\nexit 3\n'
-                  % (out, out))
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1"),
-                                                 srv.url("/good")]),
-                    on_change=prog, on_change_timeout="10s"))
+    prog = script(body.format(o=out))
+    d = Daemon(conf(lhtest.write_list_directory([srv.url(p) for p in paths]),
+                    on_change=prog, on_change_timeout=timeout))
+    return srv, d, out
+
+
+@test(deadline=90)
+def on_change_gets_the_document_and_environment():
+    srv, d, out = on_change_daemon(
+        'cat > "{o}/stdin.$$"\nenv > "{o}/env.$$"\nexit 3\n', "10s",
+        ("/bad/1", "/good"))
     d.wait_log("exit status 3")
     s = d.wait_status(cycle_at_least(d.status()["cycle"]["number"] + 2))
     check(s is not None, "cycles went on")
@@ -442,13 +536,10 @@ def on_change_gets_the_document_and_environment():
 
 @test(deadline=90)
 def on_change_that_hangs_is_killed():
-    srv = site()
-    out = lhtest.tmpdir()
     # It ignores SIGTERM, and so does the child it leaves behind.
-    prog = script("trap '' TERM\nsleep 300 &\necho $! > %s/child\n"
-                  "while :; do sleep 1; done\n" % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="1s"))
+    _, d, out = on_change_daemon("trap '' TERM\nsleep 300 &\n"
+                                 "echo $! > {o}/child\n"
+                                 "while :; do sleep 1; done\n", "1s")
     d.wait_log("(on_change_timeout): SIGTERM")
     d.wait_log("SIGKILL")
     d.wait_log("killed by signal 9")
@@ -457,38 +548,24 @@ def on_change_that_hangs_is_killed():
     with open(os.path.join(out, "child")) as f:
         child = int(f.read())
 
-    def gone():
-        try:
-            with open("/proc/%d/stat" % child) as f:
-                return f.read().split(")")[-1].split()[0] in ("Z", "X")
-        except OSError:
-            return True
-    check(wait_for(gone, timeout=10), "its child was killed with it")
+    check(wait_for(lambda: gone(child), timeout=10),
+          "its child was killed with it")
     d.check_stop()
 
 
 @test(deadline=90)
 def a_stop_ends_a_running_on_change():
-    srv = site()
-    out = lhtest.tmpdir()
     # It reads its input to the end first: the daemon's end of the pipe
     # is closed by then, only the process is left to stop.
-    prog = script("cat > /dev/null\necho $$ > %s/pid\nsleep 300\n" % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="1h"))
+    _, d, out = on_change_daemon(
+        "cat > /dev/null\necho $$ > {o}/pid\nsleep 300\n", "1h")
     pidfile = os.path.join(out, "pid")
     wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read(),
              timeout=30, what="the program's start")
     d.check_stop()
     pid = int(open(pidfile).read())
 
-    def gone():
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                return f.read().split(")")[-1].split()[0] in ("Z", "X")
-        except OSError:
-            return True
-    check(wait_for(gone, timeout=10), "the program got SIGTERM")
+    check(wait_for(lambda: gone(pid), timeout=10), "the program got SIGTERM")
 
 
 @test(deadline=90)
@@ -559,11 +636,7 @@ def on_change_never_runs_twice_at_once():
 
 @test(deadline=90)
 def on_change_that_finishes_in_time_is_not_killed():
-    srv = site()
-    out = lhtest.tmpdir()
-    prog = script('cat > "%s/ran.$$"\n' % out)
-    d = Daemon(conf(lhtest.write_list_directory([srv.url("/bad/1")]),
-                    on_change=prog, on_change_timeout="5s"))
+    _, d, out = on_change_daemon('cat > "{o}/ran.$$"\n', "5s")
     wait_for(lambda: os.listdir(out), timeout=30, what="a run")
     s = d.wait_status(cycle_at_least(d.status()["cycle"]["number"] + 2))
     check(s is not None, "cycles went on")

@@ -33,21 +33,8 @@ import sys
 import lhtest
 from lhtest import check, check_eq, fail, serve, test
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHIM_SRC = os.path.join(os.path.dirname(HERE), "shim", "failmalloc.c")
 RUN_TIMEOUT = 10        # a run takes well under a second
 MAX_BAD = 5             # stop a sweep after this many bad runs
-
-
-def build_shim():
-    out = os.path.join(lhtest.tmpdir(), "failmalloc.so")
-    cc = os.environ.get("CC", "cc")
-    p = subprocess.run([cc, "-shared", "-fPIC", "-O1", "-Wall", "-Wextra",
-                        "-Werror", "-o", out, SHIM_SRC, "-ldl"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("building the shim: " + p.stderr[-500:])
-    return out
 
 
 def links_server():
@@ -98,7 +85,7 @@ def write_markdown_directory(urls, folder):
 
 class Setup:
     def __init__(self, html=False, markdown=False):
-        self.shim = build_shim()
+        self.shim = lhtest.build_shim("failmalloc")
         self.srv, self.urls = links_server()
         self.folder = lhtest.tmpdir()
         if html:
@@ -329,28 +316,41 @@ def markdown_directory_allocation_failures_end_the_cycle():
     directory_sweep("Markdown", "list", markdown=True)
 
 
-@test(deadline=60)
-def daemon_survives_allocation_failures_over_cycles():
-    shim = build_shim()
-    srv, urls = links_server()
-    # The first cycle (about 3,600 allocations) runs clean, so there is a
-    # list to keep; from then on every 97th allocation fails: reading the
-    # directory each cycle (the last good list stays), checks, status.
-    d = lhtest.Daemon({"directory": lhtest.write_list_directory(urls),
-                       "interval": "100ms", "jitter": 0, "retries": 0,
-                       "timeout": "5s", "connect_timeout": "2s"},
+def survive_cycles(config, shim, after, every):
+    """Run the daemon on config (100 ms cycles) with every Nth allocation
+    failing from the after-th on, until 15 cycles have run; then stop it.
+    It must still be running and exit 0 on SIGTERM.  Returns the last
+    status document (None when 15 cycles never ran) and the daemon's
+    output (None when it died)."""
+    d = lhtest.Daemon(dict({"interval": "100ms", "jitter": 0, "retries": 0,
+                            "timeout": "5s", "connect_timeout": "2s"},
+                           **config),
                       env={"LD_PRELOAD": shim, "FAIL_FROM": "uv_run",
-                           "FAIL_AFTER": "5000", "FAIL_EVERY": "97"})
+                           "FAIL_AFTER": str(after),
+                           "FAIL_EVERY": str(every)})
     st = d.wait_status(lambda s: s.get("cycle", {}).get("number", 0) >= 15,
                        timeout=40)
     alive = d.proc.poll() is None
     rc = d.stop()
+    out = d.output()
     if not check(alive, "still running after the cycles (exit %r): %s"
-                 % (rc, d.output()[-500:])):
-        return
+                 % (rc, out[-500:])):
+        return None, None
     check(st is not None, "15 cycles ran under allocation failures: %s"
-          % d.output()[-300:])
+          % out[-300:])
     check_eq(0, rc, "exit status after SIGTERM")
+    return st, out
+
+
+@test(deadline=60)
+def daemon_survives_allocation_failures_over_cycles():
+    shim = lhtest.build_shim("failmalloc")
+    srv, urls = links_server()
+    # The first cycle (about 3,600 allocations) runs clean, so there is a
+    # list to keep; from then on every 97th allocation fails: reading the
+    # directory each cycle (the last good list stays), checks, status.
+    st, _ = survive_cycles({"directory": lhtest.write_list_directory(urls)},
+                           shim, after=5000, every=97)
     if st is not None:
         missing = set(urls) - {link.get("url") for link in st["links"]}
         check(not missing, "%d links missing from the status file"
@@ -361,7 +361,7 @@ def daemon_survives_allocation_failures_over_cycles():
 def notifications_survive_allocation_failures():
     # A link goes bad in every cycle, so each makes a notification for a
     # webhook and an on_change program while every 89th allocation fails.
-    shim = build_shim()
+    shim = lhtest.build_shim("failmalloc")
     srv = serve(dict({"/l%d" % k: {"sequence": [{"status": 200}] * k +
                                    [{"status": 404}]} for k in range(1, 30)},
                      **{"/hook": 200}))
@@ -370,30 +370,18 @@ def notifications_survive_allocation_failures():
     with open(prog, "w") as f:
         f.write("#!/bin/sh\ncat > /dev/null\n")
     os.chmod(prog, 0o755)
-    d = lhtest.Daemon({"directory": lhtest.write_list_directory(
-                           [srv.url("/l%d" % k) for k in range(1, 30)]),
-                       "interval": "100ms", "jitter": 0, "retries": 0,
-                       "timeout": "5s", "connect_timeout": "2s",
-                       "fail_threshold": 1, "retry_interval": 0,
-                       "content_checks": "no", "webhook": srv.url("/hook"),
-                       "on_change": prog},
-                      env={"LD_PRELOAD": shim, "FAIL_FROM": "uv_run",
-                           "FAIL_AFTER": "3000", "FAIL_EVERY": "89"})
-    st = d.wait_status(lambda s: s.get("cycle", {}).get("number", 0) >= 15,
-                       timeout=40)
-    alive = d.proc.poll() is None
-    rc = d.stop()
-    if not check(alive, "still running after the cycles (exit %r): %s"
-                 % (rc, d.output()[-500:])):
+    st, out = survive_cycles({"directory": lhtest.write_list_directory(
+                                  [srv.url("/l%d" % k) for k in range(1, 30)]),
+                              "fail_threshold": 1, "retry_interval": 0,
+                              "content_checks": "no",
+                              "webhook": srv.url("/hook"), "on_change": prog},
+                             shim, after=3000, every=89)
+    if out is None:
         return
-    check(st is not None, "15 cycles ran under allocation failures: %s"
-          % d.output()[-300:])
-    check_eq(0, rc, "exit status after SIGTERM")
     # The notification path was taken: a notification was delivered, kept
     # for a retry, or given up with a message saying so. Which of these
     # happens depends on where the failures fall, and that moves with the
     # machine (the allocations before the first cycle differ).
-    out = d.output()
     said = [m for m in ("webhook 127.0.0.1", "no notification",
                         "a notification is lost",
                         "left out of the notification") if m in out]

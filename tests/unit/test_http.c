@@ -2,8 +2,8 @@
  * Tests of http.c's contract against the tiny HTTP/1.1 server of httpd.h,
  * which runs in this process, on the same uv loop, bound to 127.0.0.1:
  * completion exactly once, delayed starts, lh_http_fail, cancel, close
- * with transfers in flight, a server that hangs up, and
- * lh_http_slist_append.
+ * with transfers in flight, a server that hangs up, connection caps set
+ * later, and lh_http_slist_append.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -316,6 +316,88 @@ static void
 test_connection_limit(void)
 {
     concurrent(2, 2);
+}
+
+/*
+ * lh_http_set_limits reaches curl at once, and the kept-alive connections
+ * are counted by lh_http_sockets: 30 transfers over at most 2
+ * connections, then 30 more over more than 2, at most 8.
+ */
+static void
+test_set_limits(void)
+{
+    static struct ctx c;
+    const unsigned n = 30;
+    unsigned first;
+
+    CHECK_INT_EQ(0, setup(&c, 0, 2));
+    if (c.http == NULL)
+        return;
+    CHECK_INT_EQ(0, lh_http_sockets(c.http));
+    for (unsigned i = 0; i < n; i++)
+        CHECK_INT_EQ(0, start(&c, &c.recs[i], "/ok", 0));
+    c.nwant = n;
+    run(&c);
+    first = c.srv.accepted;
+    CHECK(first >= 1 && first <= 2);
+    CHECK_INT_EQ(first, lh_http_sockets(c.http));
+    CHECK_INT_EQ(0, lh_http_set_limits(c.http, 0, 8));
+    for (unsigned i = n; i < 2 * n; i++)
+        CHECK_INT_EQ(0, start(&c, &c.recs[i], "/ok", 0));
+    c.nwant = 2 * n;
+    run(&c);
+    CHECK_INT_EQ(2 * n, c.srv.requests);
+    CHECK(c.srv.accepted > 2 && c.srv.accepted <= 8);
+    CHECK_INT_EQ(c.srv.accepted, lh_http_sockets(c.http));
+    teardown(&c);
+    for (unsigned i = 0; i < 2 * n; i++)
+        CHECK_INT_EQ(200, c.recs[i].status);
+    cleanup_recs(&c);
+}
+
+/*
+ * lh_http_forget drops the kept-alive connections at once when nothing is
+ * in flight (the next transfer connects anew), and waits for the first
+ * start with nothing in flight otherwise.
+ */
+static void
+test_forget(void)
+{
+    static struct ctx c;
+
+    CHECK_INT_EQ(0, setup(&c, 0, 0));
+    if (c.http == NULL)
+        return;
+    CHECK_INT_EQ(0, start(&c, &c.recs[0], "/ok", 0));
+    CHECK_INT_EQ(0, start(&c, &c.recs[1], "/ok", 0));
+    c.nwant = 2;
+    run(&c);
+    CHECK_INT_EQ(2, c.srv.accepted);
+    CHECK_INT_EQ(2, lh_http_sockets(c.http));
+    lh_http_forget(c.http);
+    CHECK_INT_EQ(0, lh_http_sockets(c.http));
+    CHECK_INT_EQ(0, start(&c, &c.recs[2], "/ok", 0));
+    CHECK_INT_EQ(0, start(&c, &c.recs[3], "/ok", 0));
+    c.nwant = 4;
+    run(&c);
+    CHECK_INT_EQ(4, c.srv.accepted);
+    /* With a transfer in flight (on one of the two connections): kept
+     * until a start finds none in flight, and then the other one, idle,
+     * goes too: the next transfer connects anew. */
+    CHECK_INT_EQ(0, start(&c, &c.recs[4], "/hang", 0));
+    run_for(&c, 100, NULL);
+    run(&c);
+    CHECK_INT_EQ(4, c.srv.accepted);
+    lh_http_forget(c.http);
+    CHECK_INT_EQ(2, lh_http_sockets(c.http));
+    lh_http_cancel(c.http, c.recs[4].easy);
+    CHECK_INT_EQ(0, start(&c, &c.recs[5], "/ok", 0));
+    c.nwant = 5;
+    run(&c);
+    CHECK_INT_EQ(5, c.srv.accepted);
+    CHECK_INT_EQ(200, c.recs[5].status);
+    teardown(&c);
+    cleanup_recs(&c);
 }
 
 static void
@@ -683,6 +765,8 @@ main(void)
         return EXIT_FAILURE;
     RUN_TEST(test_concurrent);
     RUN_TEST(test_connection_limit);
+    RUN_TEST(test_set_limits);
+    RUN_TEST(test_forget);
     RUN_TEST(test_delay);
     RUN_TEST(test_fail);
     RUN_TEST(test_cancel_in_flight);
