@@ -340,7 +340,8 @@ test_page_memo(void)
     l->page->status = 200;
     l->page->content_length = 1234;
     l->page->state = LH_STATE_STALE;
-    CHECK_INT_EQ(0, lh_page_memo_set_text(l->page, (const char *[]){
+    CHECK_INT_EQ(0, lh_page_memo_set_text(l->page,
+        (const char *[LH_MEMO_NTEXT]){
         [LH_MEMO_TITLE] = "Page \"not\" found",
         [LH_MEMO_FINAL_URL] = "https://example.org/p",
         [LH_MEMO_ETAG] = "\"v1\"",
@@ -664,7 +665,8 @@ test_golden_document(void)
         l->page->status = 203;
         l->page->content_length = 9876543210ll;
         l->page->state = LH_STATE_STALE;
-        CHECK_INT_EQ(0, lh_page_memo_set_text(l->page, (const char *[]){
+        CHECK_INT_EQ(0, lh_page_memo_set_text(l->page,
+        (const char *[LH_MEMO_NTEXT]){
             [LH_MEMO_TITLE] = "T\xc3\xaftle \"x\" \x02",
             [LH_MEMO_FINAL_URL] = NULL,
             [LH_MEMO_ETAG] = "W/\"abc\"",
