@@ -127,28 +127,47 @@ make_link(size_t i)
 {
     struct lh_transition t;
     struct lh_verdict v;
+    char *url = NULL, *name = NULL, *region = NULL, *desc = NULL;
+    struct lh_result r;
     struct lh_link *l;
 
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return NULL;
-    lh_result_init(&l->result);
-    l->url = format(i % 5 ? "https://org%06zu.example.org/%s/%s" :
+    lh_last_init(&l->last);
+    lh_result_init(&r);
+    url = format(i % 5 ? "https://org%06zu.example.org/%s/%s" :
         "http://org%06zu.example.org/%s/%s.html", i);
-    l->name = format("%zu %s & %s Association", i);
-    l->region = format("Region %zu: %s", i / 500);
-    l->description = description(i);
+    name = format("%zu %s & %s Association", i);
+    region = format("Region %zu: %s", i / 500);
+    desc = description(i);
     l->line = (unsigned)(100 + 3 * i);
-    l->order = i;
-    if (l->url == NULL || l->name == NULL || l->region == NULL ||
-        l->description == NULL || fill_result(&l->result, l->url, i) == -1)
+    if (url == NULL || name == NULL || region == NULL || desc == NULL ||
+        lh_link_set_text(l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = region, .description = desc }) == -1 ||
+        fill_result(&r, l->url, i) == -1)
         goto fail;
-    lh_classify(&l->result, &v);
+    free(url);
+    free(name);
+    free(region);
+    free(desc);
+    url = name = region = desc = NULL;
+    /* As the scheduler does: classified, then kept as the link's last
+     * check. */
+    lh_classify(&r, &v);
+    if (lh_last_take(&l->last, &r) == -1)
+        goto fail;
+    lh_result_cleanup(&r);
     for (int c = 0; c < CYCLES; c++)
         lh_state_record(l, &v, NOW - 900LL * (CYCLES - 1 - c), 2, 1, &t);
     if (l->reason == NULL)
         goto fail;
     return l;
 fail:
+    free(url);
+    free(name);
+    free(region);
+    free(desc);
+    lh_result_cleanup(&r);
     lh_link_free(l);
     return NULL;
 }

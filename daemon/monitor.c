@@ -223,20 +223,23 @@ load_seed(struct lh_monitor *m)
 
 /* --- links and transitions -------------------------------------------- */
 
+/* A link as the log names it: "%s [%s] %s", its name, region and URL. */
+#define WHO(l) lh_link_name(l), lh_link_region(l), (l)->url
+
 static void
 added_cb(const struct lh_link *l, void *arg)
 {
     struct lh_monitor *m = arg;
 
     if (m->have_dir)
-        log_info("added: %s [%s] %s", l->name, l->region, l->url);
+        log_info("added: %s [%s] %s", WHO(l));
 }
 
 static void
 removed_cb(const struct lh_link *l, void *arg)
 {
     (void)arg;
-    log_info("removed: %s [%s] %s", l->name, l->region, l->url);
+    log_info("removed: %s [%s] %s", WHO(l));
 }
 
 static void
@@ -249,7 +252,7 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
     if (t->inconclusive) {
         /* The monitor's own failure on this check: said once per reason. */
         lh_log(t->inconclusive_new ? LOG_WARNING : LOG_DEBUG,
-            "%s [%s] %s: no verdict, %s", l->name, l->region, l->url,
+            "%s [%s] %s: no verdict, %s", WHO(l),
             l->inconclusive != NULL ? l->inconclusive : "inconclusive");
         return;
     }
@@ -257,31 +260,30 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
     switch (t->cert) {
     case LH_CERT_ENTERED:
         log_warnx("%s [%s] %s: the certificate expires at %s, in %lld days "
-            "(cert_warn_days %u)", l->name, l->region, l->url, when,
+            "(cert_warn_days %u)", WHO(l), when,
             (l->last.cert_expiry - l->last.checked_at) / 86400,
             m->cfg.cert_warn_days);
         break;
     case LH_CERT_RENEWED:
         log_notice("%s [%s] %s: the certificate was renewed, it now expires "
-            "at %s", l->name, l->region, l->url, when);
+            "at %s", WHO(l), when);
         break;
     case LH_CERT_NONE:
         break;
     }
     if (t->flap_started) {
         log_warnx("%s [%s] %s: flapping (%u changes between good and bad "
-            "in the last %d checks), now %s (%s)", l->name, l->region,
-            l->url, t->flap_changes, LH_FLAP_WINDOW,
-            lh_state_name(l->verdict), l->reason);
+            "in the last %d checks), now %s (%s)", WHO(l), t->flap_changes,
+            LH_FLAP_WINDOW, lh_state_name(l->verdict), l->reason);
         return;
     }
     if (t->flap_ended) {
-        log_notice("%s [%s] %s: no longer flapping, %s (%s)", l->name,
-            l->region, l->url, lh_state_name(l->state), l->reason);
+        log_notice("%s [%s] %s: no longer flapping, %s (%s)", WHO(l),
+            lh_state_name(l->state), l->reason);
         return;
     }
     if (!t->changed || l->flapping) {
-        lh_log(LOG_DEBUG, "%s [%s] %s: %s (%s)", l->name, l->region, l->url,
+        lh_log(LOG_DEBUG, "%s [%s] %s: %s (%s)", WHO(l),
             lh_state_name(l->verdict), l->reason);
         return;
     }
@@ -296,7 +298,7 @@ link_cb(struct lh_link *l, const struct lh_transition *t, void *arg)
         prio = LOG_INFO;
     else
         prio = LOG_NOTICE;
-    lh_log(prio, "%s [%s] %s: %s -> %s (%s)", l->name, l->region, l->url,
+    lh_log(prio, "%s [%s] %s: %s -> %s (%s)", WHO(l),
         lh_state_name(t->from), lh_state_name(t->to), l->reason);
     /* A first good verdict is no news to send (a start would send every
      * link); a first bad one is. */
@@ -323,13 +325,12 @@ apply_rules(struct lh_monitor *m)
 
         if (rule != 0 && l->excluded == 0) {
             lh_log(m->have_dir ? LOG_INFO : LOG_DEBUG, "%s [%s] %s: "
-                "excluded by rule %u, not checked", l->name, l->region,
-                l->url, rule);
+                "excluded by rule %u, not checked", WHO(l), rule);
             lh_state_forget(l);
             first++;
         } else if (rule == 0 && l->excluded != 0) {
             log_info("%s [%s] %s: no longer excluded, checked from now on",
-                l->name, l->region, l->url);
+                WHO(l));
         }
         l->excluded = rule;
     }

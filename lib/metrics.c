@@ -110,8 +110,8 @@ static int
 link_labels(struct out *o, const struct lh_link *l)
 {
     o->lb.len = 0;
-    if (labels_add(&o->lb, "region", l->region) == -1 ||
-        labels_add(&o->lb, "name", l->name) == -1 ||
+    if (labels_add(&o->lb, "region", lh_link_region(l)) == -1 ||
+        labels_add(&o->lb, "name", lh_link_name(l)) == -1 ||
         labels_add(&o->lb, "url", l->url) == -1)
         return -1;
     if (o->shard[0] != '\0') {

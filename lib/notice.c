@@ -110,8 +110,8 @@ lh_notice_add(struct lh_notice *n, const struct lh_link *l,
     }
     if ((t = cJSON_CreateObject()) == NULL)
         return -1;
-    if (!add_text(t, "organization", l->name) ||
-        !add_text(t, "region", l->region) ||
+    if (!add_text(t, "organization", lh_link_name(l)) ||
+        !add_text(t, "region", lh_link_region(l)) ||
         !add_text(t, "url", l->url) ||
         !add_text(t, "from", lh_state_name(from)) ||
         !add_text(t, "to", lh_state_name(to)) ||

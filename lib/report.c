@@ -39,14 +39,23 @@ text(FILE *f, const char *s)
     (void)lh_text_escape_file(f, s);
 }
 
+/* A link's region, "-" when it has none. */
+static const char *
+region_of(const struct lh_link *l)
+{
+    const char *region = lh_link_region(l);
+
+    return region[0] != '\0' ? region : "-";
+}
+
 /* "  Region: Name  URL", the one-line form of a link. */
 static void
 link_line(FILE *f, const struct lh_link *l)
 {
     fputs("  ", f);
-    text(f, l->region[0] ? l->region : "-");
+    text(f, region_of(l));
     fputs(": ", f);
-    text(f, l->name);
+    text(f, lh_link_name(l));
     fputs("  ", f);
     text(f, l->url);
 }
@@ -150,9 +159,9 @@ lh_report_text(FILE *f, const struct lh_links *links, bool colour,
                 continue;
             }
             fprintf(f, "  %s", bold);
-            text(f, l->region[0] ? l->region : "-");
+            text(f, region_of(l));
             fprintf(f, "%s: ", reset);
-            text(f, l->name);
+            text(f, lh_link_name(l));
             fputs("\n      ", f);
             text(f, l->url);
             fputs("\n      ", f);
@@ -265,9 +274,9 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
                 continue;
             fprintf(f, "| %s%s%s | ", s == LH_STATE_OK ? "" : "**",
                 lh_state_name(s), s == LH_STATE_OK ? "" : "**");
-            md_text(f, l->name);
+            md_text(f, lh_link_name(l));
             fputs(" | ", f);
-            md_text(f, l->region[0] ? l->region : "-");
+            md_text(f, region_of(l));
             fputs(" | ", f);
             md_url(f, l->url);
             fputs(" | ", f);
@@ -289,9 +298,9 @@ lh_report_markdown(FILE *f, const struct lh_links *links, double duration_ms)
         if (!l->excluded)
             continue;
         fputs("| excluded | ", f);
-        md_text(f, l->name);
+        md_text(f, lh_link_name(l));
         fputs(" | ", f);
-        md_text(f, l->region[0] ? l->region : "-");
+        md_text(f, region_of(l));
         fputs(" | ", f);
         md_url(f, l->url);
         fprintf(f, " | excluded by rule %u, not checked |  |\n",

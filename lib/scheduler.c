@@ -209,10 +209,11 @@ page_seen(const struct lh_link *l, struct lh_page_seen *seen)
     seen->read_at = m->read_at;
     seen->read_mono_ms = m->read_mono_ms;
     seen->status = m->status;
-    seen->final_url = m->final_url != NULL ? m->final_url :
-        lh_link_request_url(l);
-    seen->etag = m->etag;
-    seen->last_modified = m->last_modified;
+    seen->final_url = lh_page_memo_text(m, LH_MEMO_FINAL_URL);
+    if (seen->final_url == NULL)
+        seen->final_url = lh_link_request_url(l);
+    seen->etag = lh_page_memo_text(m, LH_MEMO_ETAG);
+    seen->last_modified = lh_page_memo_text(m, LH_MEMO_LAST_MODIFIED);
     seen->content_length = m->content_length;
 }
 
@@ -227,13 +228,15 @@ keep_page_verdict(const struct lh_link *l, struct lh_result *r)
     struct lh_page_seen seen;
 
     if (r->page != NULL || l->page == NULL || l->page->read_at == 0 ||
-        l->page->state == LH_STATE_OK || l->page->reason == NULL ||
+        l->page->state == LH_STATE_OK ||
+        lh_page_memo_text(l->page, LH_MEMO_REASON) == NULL ||
         r->seen_status == 0)
         return;
     page_seen(l, &seen);
     if (lh_check_answer_changed(&seen, r))
         return;
-    if ((r->kept_reason = strdup(l->page->reason)) != NULL)
+    if ((r->kept_reason = strdup(lh_page_memo_text(l->page,
+            LH_MEMO_REASON))) != NULL)
         r->kept_state = (int)l->page->state;
 }
 
@@ -384,7 +387,7 @@ judge(struct lh_scheduler *s, struct lh_scheduler_outcome *o)
             lh_cycle_tally_add(&tally, &oom);
         else
             lh_cycle_tally_count(&tally, last->heard_back, last->offline,
-                (enum lh_fail)last->fail, last->error);
+                (enum lh_fail)last->fail, lh_last_error(last));
     }
     o->checks = tally.checks;
     o->heard = tally.heard;
@@ -431,8 +434,12 @@ complete(struct job *j)
             *held->prev = l->last;
             lh_last_init(&l->last);
         }
-        lh_last_take(&l->last, r);
         s->prev[j->index] = held;
+        if (lh_last_take(&l->last, r) == -1) {
+            /* No room for its chain or error: as if none for held. */
+            restore(s, j->index);
+            s->prev[j->index] = NOMEM;
+        }
     }
     r->url = own_url;
     lh_result_cleanup(r);

@@ -152,16 +152,7 @@ lh_link_free(struct lh_link *l)
 {
     if (l == NULL)
         return;
-    if (l->text != NULL) {
-        free(l->text);      /* the URL too */
-    } else {
-        free(l->url);
-        free(l->request_url);
-        free(l->note);
-        free(l->name);
-        free(l->region);
-        free(l->description);
-    }
+    free(l->url);           /* the entry's strings too */
     free(l->new_url);
     (void)lh_link_set_reason(l, NULL);
     free(l->inconclusive);
@@ -327,20 +318,80 @@ lh_link_set_reason(struct lh_link *l, const char *reason)
     return 0;
 }
 
+/*
+ * A link's block (l->url) holds its URL, request URL ("": the URL
+ * itself), note ("": none), name, region and description, in this order,
+ * each terminated: the URL is read most, then the request URL.
+ */
+enum { TEXT_URL, TEXT_REQUEST, TEXT_NOTE, TEXT_NAME, TEXT_REGION,
+    TEXT_DESCRIPTION };
+
+/* The string number k of the block. */
+static const char *
+text_at(const struct lh_link *l, int k)
+{
+    const char *p = l->url;
+
+    while (k-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
 const char *
 lh_link_request_url(const struct lh_link *l)
 {
-    return l->request_url != NULL ? l->request_url : l->url;
+    const char *req = text_at(l, TEXT_REQUEST);
+
+    return *req != '\0' ? req : l->url;
 }
 
-/* Copy s to *p, NUL included, and move *p past it; returns where it
- * went. */
+const char *
+lh_link_note(const struct lh_link *l)
+{
+    const char *note = text_at(l, TEXT_NOTE);
+
+    return *note != '\0' ? note : NULL;
+}
+
+const char *
+lh_link_name(const struct lh_link *l)
+{
+    return text_at(l, TEXT_NAME);
+}
+
+const char *
+lh_link_region(const struct lh_link *l)
+{
+    return text_at(l, TEXT_REGION);
+}
+
+const char *
+lh_link_description(const struct lh_link *l)
+{
+    return text_at(l, TEXT_DESCRIPTION);
+}
+
 const char *
 lh_link_final_url(const struct lh_link *l)
 {
-    if (l->last.final_url == NULL && l->last.final_is_request)
+    const struct lh_last_extra *x = l->last.extra;
+
+    if ((x == NULL || x->final_url == NULL) && l->last.final_is_request)
         return lh_link_request_url(l);
-    return l->last.final_url;
+    return x != NULL ? x->final_url : NULL;
+}
+
+const char *
+lh_last_error(const struct lh_last *last)
+{
+    return last->extra != NULL ? last->extra->error : NULL;
+}
+
+const struct lh_hop *
+lh_last_hops(const struct lh_last *last, size_t *n)
+{
+    *n = last->extra != NULL ? last->extra->nhops : 0;
+    return *n > 0 ? last->extra->hops : NULL;
 }
 
 void
@@ -352,16 +403,25 @@ lh_last_init(struct lh_last *last)
     last->timings.total_ms = -1;
 }
 
+static void
+extra_free(struct lh_last_extra *x)
+{
+    if (x == NULL)
+        return;
+    free(x->final_url);
+    free(x->error);
+    for (size_t i = 0; i < x->nhops; i++) {
+        free(x->hops[i].url);
+        free(x->hops[i].location);
+    }
+    free(x->hops);
+    free(x);
+}
+
 void
 lh_last_cleanup(struct lh_last *last)
 {
-    free(last->final_url);
-    free(last->error);
-    for (size_t i = 0; i < last->nhops; i++) {
-        free(last->hops[i].url);
-        free(last->hops[i].location);
-    }
-    free(last->hops);
+    extra_free(last->extra);
     lh_last_init(last);
 }
 
@@ -371,8 +431,7 @@ lh_last_is_empty(const struct lh_last *last)
     struct lh_last empty;
 
     lh_last_init(&empty);
-    return last->final_url == NULL && last->error == NULL &&
-        last->nhops == 0 && last->cert_expiry == 0 &&
+    return last->extra == NULL && last->cert_expiry == 0 &&
         last->checked_at == 0 && last->http_status == 0 &&
         last->head_status == 0 && last->attempts == 0 &&
         last->retries == 0 && last->method == 0 && last->fail == 0 &&
@@ -380,24 +439,60 @@ lh_last_is_empty(const struct lh_last *last)
         memcmp(&last->timings, &empty.timings, sizeof(empty.timings)) == 0;
 }
 
-void
+/* last's extra, made when it has none; NULL when out of memory. */
+static struct lh_last_extra *
+extra_of(struct lh_last *last)
+{
+    if (last->extra == NULL)
+        last->extra = calloc(1, sizeof(*last->extra));
+    return last->extra;
+}
+
+int
+lh_last_set_final_url(struct lh_last *last, const char *url)
+{
+    char *copy = NULL;
+
+    if (url == NULL && last->extra == NULL)
+        return 0;
+    if ((url != NULL && (copy = strdup(url)) == NULL) ||
+        extra_of(last) == NULL) {
+        free(copy);
+        return -1;
+    }
+    free(last->extra->final_url);
+    last->extra->final_url = copy;
+    return 0;
+}
+
+int
 lh_last_take(struct lh_last *last, struct lh_result *r)
 {
-    lh_last_cleanup(last);
-    last->heard_back = lh_result_heard_back(r);
-    last->offline = lh_result_offline(r);
-    last->final_is_request = r->final_url != NULL && r->url != NULL &&
+    bool final_is_request = r->final_url != NULL && r->url != NULL &&
         r->nhops == 0 && strcmp(r->final_url, r->url) == 0;
-    if (!last->final_is_request) {
-        last->final_url = r->final_url;
-        r->final_url = NULL;
+    bool heard_back = lh_result_heard_back(r);
+    bool offline = lh_result_offline(r);
+    struct lh_last_extra *x;
+
+    lh_last_cleanup(last);
+    if ((!final_is_request && r->final_url != NULL) || r->error != NULL ||
+        r->nhops > 0) {
+        if ((x = extra_of(last)) == NULL)
+            return -1;
+        if (!final_is_request) {
+            x->final_url = r->final_url;
+            r->final_url = NULL;
+        }
+        x->error = r->error;
+        r->error = NULL;
+        x->hops = r->hops;
+        x->nhops = r->nhops;
+        r->hops = NULL;
+        r->nhops = 0;
     }
-    last->error = r->error;
-    r->error = NULL;
-    last->hops = r->hops;
-    last->nhops = (unsigned)r->nhops;
-    r->hops = NULL;
-    r->nhops = 0;
+    last->final_is_request = final_is_request;
+    last->heard_back = heard_back;
+    last->offline = offline;
     last->timings = r->timings;
     last->cert_expiry = r->cert_expiry;
     last->checked_at = r->checked_at;
@@ -407,59 +502,61 @@ lh_last_take(struct lh_last *last, struct lh_result *r)
     last->retries = r->retries;
     last->method = (unsigned char)r->method;
     last->fail = (unsigned char)r->fail;
+    return 0;
 }
 
-static char *
+/* Copy s to *p, NUL included, and move *p past it. */
+static void
 put_text(char **p, const char *s)
 {
-    char *at = *p;
     size_t n = strlen(s) + 1;
 
-    memcpy(at, s, n);
+    memcpy(*p, s, n);
     *p += n;
-    return at;
 }
 
-/*
- * Replace a link's URL (url, which may be its own) and entry strings, all
- * or nothing.  They go into one block (l->text, the URL first): at a
- * million links, six allocations of a few bytes each cost more than the
- * text.  A request URL that is the URL itself is not stored again
- * (lh_link_request_url).
- */
+int
+lh_link_set_text(struct lh_link *l, const struct lh_link_text *t)
+{
+    /* A request URL that is the URL itself is not stored again. */
+    const char *req = t->request_url != NULL &&
+        strcmp(t->request_url, t->url) != 0 ? t->request_url : "";
+    const char *s[] = {
+        [TEXT_URL] = t->url,
+        [TEXT_REQUEST] = req,
+        [TEXT_NOTE] = t->note != NULL ? t->note : "",
+        [TEXT_NAME] = t->name != NULL ? t->name : "",
+        [TEXT_REGION] = t->region != NULL ? t->region : "",
+        [TEXT_DESCRIPTION] = t->description != NULL ? t->description : ""
+    };
+    size_t len = 0;
+    char *text, *p;
+
+    for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+        len += strlen(s[k]) + 1;
+    if ((text = p = malloc(len)) == NULL)
+        return -1;
+    /* t may point into the old block: copied before that goes. */
+    for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+        put_text(&p, s[k]);
+    free(l->url);
+    l->url = text;
+    return 0;
+}
+
+/* Replace a link's URL (url, which may be its own) and entry strings
+ * with e's, all or nothing. */
 static int
 set_entry(struct lh_link *l, const char *url, const struct lh_entry *e)
 {
-    const char *name = e->name != NULL ? e->name : "";
-    const char *region = e->region != NULL ? e->region : "";
-    const char *desc = e->description != NULL ? e->description : "";
-    const char *req = e->request_url != NULL &&
-        strcmp(e->request_url, url) != 0 ? e->request_url : NULL;
-    size_t len = strlen(url) + strlen(name) + strlen(region) +
-        strlen(desc) + 4 + (req != NULL ? strlen(req) + 1 : 0) +
-        (e->note != NULL ? strlen(e->note) + 1 : 0);
-    char *text, *p, *old_url = l->url;
+    struct lh_link_text t = {
+        .url = url, .request_url = e->request_url, .note = e->note,
+        .name = e->name, .region = e->region,
+        .description = e->description
+    };
 
-    if ((text = p = malloc(len)) == NULL)
+    if (lh_link_set_text(l, &t) == -1)
         return -1;
-    /* url may be the old block's: copied before that goes. */
-    l->url = put_text(&p, url);
-    if (l->text != NULL) {
-        free(l->text);
-    } else {
-        free(old_url);
-        free(l->name);
-        free(l->region);
-        free(l->description);
-        free(l->request_url);
-        free(l->note);
-    }
-    l->text = text;
-    l->name = put_text(&p, name);
-    l->region = put_text(&p, region);
-    l->description = put_text(&p, desc);
-    l->request_url = req != NULL ? put_text(&p, req) : NULL;
-    l->note = e->note != NULL ? put_text(&p, e->note) : NULL;
     l->line = e->line;
     return 0;
 }
@@ -756,31 +853,61 @@ lh_page_memo_init(struct lh_page_memo *m)
 void
 lh_page_memo_cleanup(struct lh_page_memo *m)
 {
-    free(m->title);
-    free(m->final_url);
-    free(m->etag);
-    free(m->last_modified);
-    free(m->reason);
+    free(m->strings);
     lh_page_memo_init(m);
 }
 
-static int
-dup_or_null(char **dst, const char *s)
+const char *
+lh_page_memo_text(const struct lh_page_memo *m, enum lh_memo_text k)
 {
-    *dst = NULL;
-    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
+    const char *p = m->strings;
+
+    if (!(m->has & 1u << k))
+        return NULL;
+    for (unsigned i = 0; i < (unsigned)k; i++)
+        if (m->has & 1u << i)
+            p += strlen(p) + 1;
+    return p;
+}
+
+int
+lh_page_memo_set_text(struct lh_page_memo *m,
+    const char *const text[LH_MEMO_NTEXT])
+{
+    unsigned char has = 0;
+    char *block = NULL, *p = NULL;
+    size_t len = 0;
+
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++) {
+        if (text[k] != NULL) {
+            len += strlen(text[k]) + 1;
+            has |= (unsigned char)(1u << k);
+        }
+    }
+    if (len > 0 && (block = p = malloc(len)) == NULL)
+        return -1;
+    /* text may be the old block's: copied before that goes. */
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++)
+        if (text[k] != NULL)
+            put_text(&p, text[k]);
+    free(m->strings);
+    m->strings = block;
+    m->has = has;
+    return 0;
 }
 
 int
 lh_page_memo_copy(struct lh_page_memo *dst, const struct lh_page_memo *src)
 {
+    const char *text[LH_MEMO_NTEXT];
+
     lh_page_memo_cleanup(dst);
+    for (unsigned k = 0; k < LH_MEMO_NTEXT; k++)
+        text[k] = lh_page_memo_text(src, (enum lh_memo_text)k);
     *dst = *src;
-    if (dup_or_null(&dst->title, src->title) == -1 ||
-        dup_or_null(&dst->final_url, src->final_url) == -1 ||
-        dup_or_null(&dst->etag, src->etag) == -1 ||
-        dup_or_null(&dst->last_modified, src->last_modified) == -1 ||
-        dup_or_null(&dst->reason, src->reason) == -1) {
+    dst->strings = NULL;
+    dst->has = 0;
+    if (lh_page_memo_set_text(dst, text) == -1) {
         lh_page_memo_cleanup(dst);
         return -1;
     }
@@ -791,6 +918,8 @@ int
 lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
     const struct lh_verdict *v, const char *request_url)
 {
+    const char *text[LH_MEMO_NTEXT];
+
     lh_page_memo_init(m);
     m->read_at = r->checked_at;
     m->read_mono_ms = r->checked_mono_ms;
@@ -802,18 +931,14 @@ lh_page_memo_make(struct lh_page_memo *m, const struct lh_result *r,
     m->state = LH_STATE_OK;
     if (v->state == LH_STATE_STALE || v->state == LH_STATE_BLOCKED)
         m->state = (unsigned char)v->state;
-    if (dup_or_null(&m->title, r->page->title) == -1 ||
-        /* Most pages are where they are listed: NULL says so. */
-        (r->seen_url != NULL && strcmp(r->seen_url, request_url) != 0 &&
-            dup_or_null(&m->final_url, r->seen_url) == -1) ||
-        dup_or_null(&m->etag, r->etag) == -1 ||
-        dup_or_null(&m->last_modified, r->last_modified) == -1 ||
-        (m->state != LH_STATE_OK &&
-            dup_or_null(&m->reason, v->reason) == -1)) {
-        lh_page_memo_cleanup(m);
-        return -1;
-    }
-    return 0;
+    text[LH_MEMO_TITLE] = r->page->title;
+    /* Most pages are where they are listed: NULL says so. */
+    text[LH_MEMO_FINAL_URL] = r->seen_url != NULL &&
+        strcmp(r->seen_url, request_url) != 0 ? r->seen_url : NULL;
+    text[LH_MEMO_ETAG] = r->etag;
+    text[LH_MEMO_LAST_MODIFIED] = r->last_modified;
+    text[LH_MEMO_REASON] = m->state != LH_STATE_OK ? v->reason : NULL;
+    return lh_page_memo_set_text(m, text);
 }
 
 void

@@ -22,6 +22,16 @@
 #define LH_FLAP_CHANGES 4
 #define LH_FLAP_CLEAR 1
 
+/* A page memo's strings, read with lh_page_memo_text. */
+enum lh_memo_text {
+    LH_MEMO_TITLE,              /* NULL: none */
+    LH_MEMO_FINAL_URL,          /* NULL: the link's own URL */
+    LH_MEMO_ETAG,
+    LH_MEMO_LAST_MODIFIED,
+    LH_MEMO_REASON,             /* for stale and blocked */
+    LH_MEMO_NTEXT
+};
+
 /*
  * A link's page when it was last read (a content check), kept across
  * cycles and restarts: its fingerprint, the answer it was read under
@@ -36,15 +46,32 @@ struct lh_page_memo {
     unsigned long long text_hash;
     long long content_length;   /* -1: unknown */
     size_t bytes;               /* HTML read */
-    char *title;                /* NULL: none */
-    char *final_url;            /* NULL: the link's own URL */
-    char *etag, *last_modified;
-    char *reason;               /* for stale and blocked */
+    char *strings;              /* the strings it has, one after another
+                                   in the order of enum lh_memo_text; NULL
+                                   when none (an answer that is not HTML):
+                                   a pointer each would take a million
+                                   links' memos from 64 to 96 bytes */
     uint32_t text_bytes;        /* visible text (at most max_body_bytes,
                                    16 MiB) */
     unsigned short status;      /* the answer it was read under */
     unsigned char state;        /* enum lh_state: stale or blocked from its
                                    page; else ok */
+    unsigned char has;          /* string k is in strings: bit k */
+};
+
+/*
+ * What few checks leave: a redirect chain, an error text, a final URL
+ * that is not the one asked.  Held apart, and only by a check that left
+ * any (struct lh_last's extra): a link whose check left none pays one
+ * pointer for them, not three and a count.
+ */
+struct lh_last_extra {
+    char *final_url;            /* last URL asked; NULL when nothing was
+                                   asked, or the request URL when
+                                   final_is_request (lh_link_final_url) */
+    char *error;                /* curl's error text or our own, or NULL */
+    struct lh_hop *hops;        /* the redirect chain, in order */
+    size_t nhops;
 };
 
 /*
@@ -55,15 +82,12 @@ struct lh_page_memo {
  * hold one of these each.
  */
 struct lh_last {
-    char *final_url;            /* last URL asked; NULL when nothing was
-                                   asked, or the request URL when
-                                   final_is_request (lh_link_final_url) */
-    char *error;                /* curl's error text or our own, or NULL */
-    struct lh_hop *hops;        /* the redirect chain, in order */
+    struct lh_last_extra *extra;    /* NULL: no chain, error or final URL
+                                       of its own (lh_last_error and the
+                                       others read it) */
     struct lh_timings timings;
     long long cert_expiry;      /* leaf certificate notAfter; 0 unknown */
     long long checked_at;       /* Unix time the check finished */
-    unsigned nhops;
     int http_status;            /* final status; 0 when none */
     int head_status;            /* what HEAD got when GET was used */
     int attempts;
@@ -79,23 +103,16 @@ struct lh_last {
 /*
  * A link: what its entry says, its last check and what was made of it.
  * A million of them are held: the fields are ordered so that none pads
- * (320 bytes), enums that fit in a byte are kept in one.
+ * (248 bytes), enums that fit in a byte are kept in one, and what few
+ * links have is held apart (last.extra, page).
  */
 struct lh_link {
     /* From the directory entry; owned. */
-    char *url;                  /* as listed: the key, and what people read */
-    char *text;                 /* the block holding url (first) and the
-                                   strings below, from lh_links_sync;
-                                   NULL: each is an allocation of its own
-                                   (a link made by hand, or read from a
-                                   status file) */
-    char *request_url;          /* what is requested (lh_iri_to_uri); NULL:
-                                   url (lh_link_request_url) */
-    char *note;                 /* the entry's note (a host that mixes
-                                   scripts), or NULL */
-    char *name;
-    char *region;
-    char *description;
+    char *url;                  /* as listed: the key, and what people read;
+                                   the first of the entry's strings, one
+                                   block (lh_link_set_text), read with
+                                   lh_link_name and the others: a pointer
+                                   each would cost a million links 48 MB */
 
     /* The last check and its verdict. */
     struct lh_last last;
@@ -203,16 +220,38 @@ struct lh_link *lh_links_find(const struct lh_links *links, const char *url);
 int lh_links_append(struct lh_links *links, struct lh_link *l);
 /* Free a link that is in no table.  NULL is a no-op. */
 void lh_link_free(struct lh_link *l);
+/* A link's entry strings, for lh_link_set_text; NULL: none (url must
+ * not be NULL). */
+struct lh_link_text {
+    const char *url;
+    const char *request_url;    /* NULL, or the URL itself: as listed */
+    const char *note;
+    const char *name, *region, *description;
+};
+/* Make t (which may point into l's own block) l's URL and entry strings,
+ * all or nothing: 0, or -1 when out of memory (l unchanged). */
+int lh_link_set_text(struct lh_link *l, const struct lh_link_text *t);
+/* The entry's note (a host that mixes scripts), or NULL. */
+const char *lh_link_note(const struct lh_link *l);
+/* The entry's name, region and description; "" when it has none. */
+const char *lh_link_name(const struct lh_link *l);
+const char *lh_link_region(const struct lh_link *l);
+const char *lh_link_description(const struct lh_link *l);
 /* Set l->reason to a copy of reason (NULL: none), shared with every
  * link that has the same (most say "200 OK").  0, or -1 when out of
  * memory (the old one stays). */
 int lh_link_set_reason(struct lh_link *l, const char *reason);
-/* The address a check of l requests: its request_url, or (a link made
- * without one) its url. */
+/* The address a check of l requests: its request URL, or (one listed
+ * as it is requested) its url. */
 const char *lh_link_request_url(const struct lh_link *l);
-/* The last URL its last check asked: last.final_url, or the request
- * URL when last.final_is_request; NULL when none. */
+/* The last URL its last check asked: last.extra's final_url, or the
+ * request URL when last.final_is_request; NULL when none. */
 const char *lh_link_final_url(const struct lh_link *l);
+
+/* The last check's error text, or NULL. */
+const char *lh_last_error(const struct lh_last *last);
+/* Its redirect chain, in order, and how many hops: 0 (NULL) for none. */
+const struct lh_hop *lh_last_hops(const struct lh_last *last, size_t *n);
 
 void lh_last_init(struct lh_last *last);
 void lh_last_cleanup(struct lh_last *last);
@@ -222,9 +261,14 @@ bool lh_last_is_empty(const struct lh_last *last);
  * Make last (cleaned first) the record of the finished check r: its
  * strings and chain are taken (r keeps the rest, for lh_result_cleanup);
  * a final URL equal to the URL asked (r->url) with no redirect is not
- * kept twice (final_is_request).
+ * kept twice (final_is_request).  0, or -1 when out of memory for its
+ * extra (last then keeps neither the chain, the error nor the final
+ * URL; r still has them).
  */
-void lh_last_take(struct lh_last *last, struct lh_result *r);
+int lh_last_take(struct lh_last *last, struct lh_result *r);
+/* Give last the final URL url (a copy; NULL: none), as a check would
+ * have left it.  0, or -1 when out of memory. */
+int lh_last_set_final_url(struct lh_last *last, const char *url);
 
 /*
  * Make the table match dir: links whose URL is still listed keep their
@@ -312,6 +356,13 @@ void lh_link_set_page(struct lh_link *l, struct lh_page_memo *m);
 int lh_page_memo_copy(struct lh_page_memo *dst,
     const struct lh_page_memo *src);
 void lh_page_memo_init(struct lh_page_memo *m);
+/* The memo's string k, or NULL when it has none. */
+const char *lh_page_memo_text(const struct lh_page_memo *m,
+    enum lh_memo_text k);
+/* Make text[k] (NULL: none; they may be m's own) the memo's strings, all
+ * or nothing: 0, or -1 when out of memory (m unchanged). */
+int lh_page_memo_set_text(struct lh_page_memo *m,
+    const char *const text[LH_MEMO_NTEXT]);
 /* The link's page memo, made (empty: never read) when it has none; NULL
  * when out of memory.  The link owns it. */
 struct lh_page_memo *lh_link_page(struct lh_link *l);

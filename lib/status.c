@@ -263,12 +263,13 @@ put_bool(struct emit *e, bool b)
 static void
 put_warnings(struct emit *e, const struct lh_link *l, long long now)
 {
+    const char *note = lh_link_note(l);
     long long expiry = l->last.cert_expiry;
     char when[32], text[96];
 
     PUT(e, ",\n      \"warnings\": [");
-    if (l->note != NULL)
-        put_str(e, l->note);
+    if (note != NULL)
+        put_str(e, note);
     if (l->cert_warning && expiry > 0) {
         lh_rfc3339(expiry, when, sizeof(when));
         if (expiry <= now)
@@ -277,7 +278,7 @@ put_warnings(struct emit *e, const struct lh_link *l, long long now)
         else
             snprintf(text, sizeof(text), "%s %lld days (%s)",
                 LH_CERT_WARNING_EXPIRES, (expiry - now) / 86400, when);
-        if (l->note != NULL)
+        if (note != NULL)
             PUT(e, ", ");
         put_str(e, text);
     }
@@ -289,6 +290,8 @@ put_warnings(struct emit *e, const struct lh_link *l, long long now)
 static void
 put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
 {
+    const char *final_url;
+
     PUT(e, ",\n      \"page\": ");
     if (m == NULL || m->read_at <= 0) {
         PUT(e, "null");
@@ -297,15 +300,16 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     PUT(e, "{\"read_at\": ");
     put_time(e, m->read_at);
     PUT(e, ", \"title\": ");
-    put_str(e, m->title);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_TITLE));
     put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
         "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
         m->bytes, (size_t)m->text_bytes, m->text_hash, m->status);
-    put_str(e, m->final_url != NULL ? m->final_url : url);
+    final_url = lh_page_memo_text(m, LH_MEMO_FINAL_URL);
+    put_str(e, final_url != NULL ? final_url : url);
     PUT(e, ", \"etag\": ");
-    put_str(e, m->etag);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_ETAG));
     PUT(e, ", \"last_modified\": ");
-    put_str(e, m->last_modified);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_LAST_MODIFIED));
     PUT(e, ", \"content_length\": ");
     if (m->content_length >= 0)
         put_ll(e, m->content_length);
@@ -314,7 +318,7 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     PUT(e, ", \"verdict\": ");
     put_str(e, lh_state_name(m->state));
     PUT(e, ", \"reason\": ");
-    put_str(e, m->reason);
+    put_str(e, lh_page_memo_text(m, LH_MEMO_REASON));
     put_char(e, '}');
 }
 
@@ -332,18 +336,20 @@ static void
 put_link(struct emit *e, const struct lh_link *l, long long now)
 {
     const struct lh_last *r = &l->last;
+    size_t nhops;
+    const struct lh_hop *hops = lh_last_hops(r, &nhops);
     bool c = l->checked;
 
     PUT(e, "    {\n      \"name\": ");
-    put_str(e, l->name);
+    put_str(e, lh_link_name(l));
     PUT(e, ",\n      \"region\": ");
-    put_str(e, l->region);
+    put_str(e, lh_link_region(l));
     PUT(e, ",\n      \"url\": ");
     put_str(e, l->url);
     PUT(e, ",\n      \"request_url\": ");
     put_str(e, lh_link_request_url(l));
     PUT(e, ",\n      \"description\": ");
-    put_str(e, l->description);
+    put_str(e, lh_link_description(l));
     PUT(e, ",\n      \"state\": ");
     put_str(e, lh_state_name(l->state));
     PUT(e, ",\n      \"verdict\": ");
@@ -370,17 +376,17 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     PUT(e, ",\n      \"new_url\": ");
     put_str(e, l->new_url);
     PUT(e, ",\n      \"redirects\": ");
-    put_ull(e, c ? r->nhops : 0);
+    put_ull(e, c ? nhops : 0);
     PUT(e, ",\n      \"redirect_chain\": [");
-    for (size_t i = 0; c && i < r->nhops; i++) {
+    for (size_t i = 0; c && i < nhops; i++) {
         if (i > 0)
             PUT(e, ", ");
         PUT(e, "{\"url\": ");
-        put_str(e, r->hops[i].url);
+        put_str(e, hops[i].url);
         PUT(e, ", \"status\": ");
-        put_ll(e, r->hops[i].status);
+        put_ll(e, hops[i].status);
         PUT(e, ", \"location\": ");
-        put_str(e, r->hops[i].location);
+        put_str(e, hops[i].location);
         put_char(e, '}');
     }
     PUT(e, "],\n      \"method\": ");
@@ -388,7 +394,7 @@ put_link(struct emit *e, const struct lh_link *l, long long now)
     PUT(e, ",\n      \"head_status\": ");
     put_positive(e, c, r->head_status);
     PUT(e, ",\n      \"error\": ");
-    put_str(e, c ? r->error : NULL);
+    put_str(e, c ? lh_last_error(r) : NULL);
     PUT(e, ",\n      \"failure\": ");
     put_str(e, c && r->fail != LH_FAIL_NONE ? lh_fail_name((enum lh_fail)r->fail) : NULL);
     PUT(e, ",\n      \"attempts\": ");
@@ -595,13 +601,6 @@ json_time(const cJSON *obj, const char *key)
     return t;
 }
 
-/* A copy of s, or of "" for NULL; NULL only when out of memory. */
-static char *
-dup_text(const char *s)
-{
-    return strdup(s != NULL ? s : "");
-}
-
 /* What the last check saw, for a report of the file (--show); a resumed
  * link is not "checked", so none of it is written back. */
 static void
@@ -674,12 +673,6 @@ same_url(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static int
-dup_opt(char **dst, const char *s)
-{
-    return s != NULL && (*dst = strdup(s)) == NULL ? -1 : 0;
-}
-
 /*
  * The page's memo ("page"), so that a restart neither reads every page
  * again nor forgets what a page said.  A memo that is not whole (no
@@ -692,6 +685,7 @@ seed_page(struct lh_link *l, const cJSON *item)
     const cJSON *pg = cJSON_GetObjectItemCaseSensitive(item, "page"), *n;
     struct lh_page_memo memo, *m = &memo;
     const char *hash = json_str(pg, "text_hash");
+    const char *text[LH_MEMO_NTEXT];
     enum lh_state st;
     char *end;
 
@@ -722,13 +716,15 @@ seed_page(struct lh_link *l, const cJSON *item)
         (st == LH_STATE_STALE || st == LH_STATE_BLOCKED) &&
         json_str(pg, "reason") != NULL)
         m->state = st;
-    if (dup_opt(&m->title, json_str(pg, "title")) == -1 ||
-        (!same_url(json_str(pg, "final_url"), lh_link_request_url(l)) &&
-            dup_opt(&m->final_url, json_str(pg, "final_url")) == -1) ||
-        dup_opt(&m->etag, json_str(pg, "etag")) == -1 ||
-        dup_opt(&m->last_modified, json_str(pg, "last_modified")) == -1 ||
-        (m->state != LH_STATE_OK &&
-            dup_opt(&m->reason, json_str(pg, "reason")) == -1)) {
+    text[LH_MEMO_TITLE] = json_str(pg, "title");
+    text[LH_MEMO_FINAL_URL] = json_str(pg, "final_url");
+    if (same_url(text[LH_MEMO_FINAL_URL], lh_link_request_url(l)))
+        text[LH_MEMO_FINAL_URL] = NULL;
+    text[LH_MEMO_ETAG] = json_str(pg, "etag");
+    text[LH_MEMO_LAST_MODIFIED] = json_str(pg, "last_modified");
+    text[LH_MEMO_REASON] = m->state != LH_STATE_OK ?
+        json_str(pg, "reason") : NULL;
+    if (lh_page_memo_set_text(m, text) == -1) {
         lh_page_memo_cleanup(m);
         return -1;
     }
@@ -756,6 +752,7 @@ seed_link(struct lh_links *links, const cJSON *item)
     const char *verdict = json_str(item, "verdict");
     const char *new_url = json_str(item, "new_url");
     const char *req = json_str(item, "request_url");
+    struct lh_link_text text;
     const cJSON *n;
     struct lh_link *l;
     enum lh_state st;
@@ -768,15 +765,14 @@ seed_link(struct lh_links *links, const cJSON *item)
     if ((l = calloc(1, sizeof(*l))) == NULL)
         return -1;
     lh_last_init(&l->last);
-    if ((l->url = strdup(url)) == NULL ||
-        /* Version 5; before, a link was requested as listed.  NULL:
-         * as listed (lh_link_request_url). */
-        (req != NULL && strcmp(req, url) != 0 &&
-            (l->request_url = strdup(req)) == NULL) ||
-        (l->name = dup_text(json_str(item, "name"))) == NULL ||
-        (l->region = dup_text(json_str(item, "region"))) == NULL ||
-        (l->description = dup_text(json_str(item, "description"))) ==
-            NULL ||
+    memset(&text, 0, sizeof(text));     /* no note: it is the entry's */
+    text.url = url;
+    /* Version 5; before, a link was requested as listed. */
+    text.request_url = req;
+    text.name = json_str(item, "name");
+    text.region = json_str(item, "region");
+    text.description = json_str(item, "description");
+    if (lh_link_set_text(l, &text) == -1 ||
         (new_url != NULL && (l->new_url = strdup(new_url)) == NULL) ||
         lh_link_set_reason(l, reason) == -1)
         goto nomem;

@@ -23,9 +23,8 @@ mk(struct lh_links *links, const char *region, const char *name,
     if (l == NULL)
         abort();
     lh_last_init(&l->last);
-    if ((l->url = strdup(url)) == NULL || (l->name = strdup(name)) == NULL ||
-        (l->region = strdup(region)) == NULL ||
-        (l->description = strdup("")) == NULL)
+    if (lh_link_set_text(l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = region }) == -1)
         abort();
     l->state = st;
     l->verdict = st;

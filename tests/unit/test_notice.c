@@ -12,15 +12,17 @@
 #include "notice.h"
 #include "test.h"
 
+/* A link named name at url; its block of strings freed by the caller. */
 static struct lh_link
-link_of(char *name, char *url, char *reason, enum lh_state state)
+link_of(const char *name, const char *url, char *reason,
+    enum lh_state state)
 {
     struct lh_link l;
 
     memset(&l, 0, sizeof(l));
-    l.name = name;
-    l.region = "Liège";
-    l.url = url;
+    if (lh_link_set_text(&l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = "Liège" }) == -1)
+        abort();
     l.reason = reason;
     l.state = state;
     return l;
@@ -90,6 +92,8 @@ document_fields(void)
     free(text);
     lh_notice_free(n);
     lh_notice_free(NULL);
+    free(a.url);
+    free(b.url);
 }
 
 /* More than LH_NOTICE_MAX_CHANGES: the rest counted in "omitted"; the
@@ -157,6 +161,7 @@ caps(void)
     CHECK_STR_CONTAINS("not JSON", err);
     free(text);
     lh_notice_free(n);
+    free(a.url);
 }
 
 /* A cycle with no transition but news of inconclusive checks. */
@@ -232,6 +237,7 @@ environment(void)
     CHECK(lh_notice_env("[", NULL, 0) == NULL);
     free(text);
     lh_notice_free(n);
+    free(a.url);
 }
 
 static void

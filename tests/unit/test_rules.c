@@ -279,7 +279,8 @@ test_counts(void)
         struct lh_link *l = calloc(1, sizeof(*l));
 
         snprintf(url, sizeof(url), "https://%zu.example/", i);
-        CHECK(l != NULL && (l->url = strdup(url)) != NULL);
+        CHECK(l != NULL && lh_link_set_text(l,
+            &(struct lh_link_text){ .url = url }) == 0);
         l->state = states[i];
         CHECK_INT_EQ(0, lh_links_append(&links, l));
     }

@@ -1,6 +1,7 @@
 /* Tests of strmap.c and state.c: the link table, sync and hysteresis. */
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "state.h"
@@ -105,7 +106,7 @@ test_sync(void)
     CHECK_STR_EQ("https://two.example/", last_removed);
     /* New order, state kept, text refreshed. */
     CHECK_STR_EQ("https://three.example/", links.v[0]->url);
-    CHECK_STR_EQ("Three renamed", links.v[0]->name);
+    CHECK_STR_EQ("Three renamed", lh_link_name(links.v[0]));
     CHECK(links.v[1] == one);
     CHECK_INT_EQ(LH_STATE_STALE, one->state);
     CHECK_INT_EQ(1234, one->since);
@@ -310,6 +311,89 @@ test_states(void)
     CHECK_INT_EQ(0, lh_state_is_good((enum lh_state)42));
 }
 
+/*
+ * What a link holds apart: its entry strings in one block, read back as
+ * set (a request URL that is its URL, and an absent note, read as
+ * such); a check's chain, error and final URL only when it left any;
+ * a page memo's strings, NULL and "" kept apart.
+ */
+static void
+test_held_apart(void)
+{
+    struct lh_link l;
+    struct lh_result r;
+    struct lh_page_memo m;
+    const struct lh_hop *hops;
+    size_t n;
+
+    memset(&l, 0, sizeof(l));
+    lh_last_init(&l.last);
+    CHECK_INT_EQ(0, lh_link_set_text(&l, &(struct lh_link_text){
+        .url = "https://a.example/\xc3\xa9", .name = "A",
+        .request_url = "https://a.example/%C3%A9", .note = "mixed",
+        .description = "d" }));
+    CHECK_STR_EQ("https://a.example/%C3%A9", lh_link_request_url(&l));
+    CHECK_STR_EQ("mixed", lh_link_note(&l));
+    CHECK_STR_EQ("A", lh_link_name(&l));
+    CHECK_STR_EQ("", lh_link_region(&l));
+    CHECK_STR_EQ("d", lh_link_description(&l));
+    /* Its own strings given back: the look-alike with no note, and a
+     * request URL that is the URL. */
+    CHECK_INT_EQ(0, lh_link_set_text(&l, &(struct lh_link_text){
+        .url = l.url, .request_url = l.url, .name = lh_link_name(&l),
+        .region = "R" }));
+    CHECK_STR_EQ("https://a.example/\xc3\xa9", l.url);
+    CHECK(lh_link_request_url(&l) == l.url);
+    CHECK(lh_link_note(&l) == NULL);
+    CHECK_STR_EQ("A", lh_link_name(&l));
+    CHECK_STR_EQ("R", lh_link_region(&l));
+    CHECK_STR_EQ("", lh_link_description(&l));
+
+    /* A check asked as listed, answered, no chain: nothing apart. */
+    lh_result_init(&r);
+    r.url = strdup(lh_link_request_url(&l));
+    r.final_url = strdup(r.url);
+    r.http_status = 200;
+    CHECK_INT_EQ(0, lh_last_take(&l.last, &r));
+    CHECK(l.last.extra == NULL);
+    CHECK(lh_link_final_url(&l) == l.url);
+    lh_result_cleanup(&r);
+    /* Its look-alike: a redirect and an error, kept apart. */
+    lh_result_init(&r);
+    r.url = strdup(l.url);
+    CHECK_INT_EQ(0, lh_result_add_hop(&r, r.url, 301, "https://b/"));
+    r.final_url = strdup("https://b/");
+    r.error = strdup("timed out");
+    CHECK_INT_EQ(0, lh_last_take(&l.last, &r));
+    CHECK(l.last.extra != NULL);
+    CHECK_STR_EQ("https://b/", lh_link_final_url(&l));
+    CHECK_STR_EQ("timed out", lh_last_error(&l.last));
+    hops = lh_last_hops(&l.last, &n);
+    CHECK_INT_EQ(1, n);
+    if (n == 1)
+        CHECK_STR_EQ("https://b/", hops[0].location);
+    lh_result_cleanup(&r);
+    lh_last_cleanup(&l.last);
+    CHECK(lh_last_error(&l.last) == NULL);
+    CHECK(lh_last_hops(&l.last, &n) == NULL && n == 0);
+    free(l.url);
+
+    lh_page_memo_init(&m);
+    CHECK(lh_page_memo_text(&m, LH_MEMO_TITLE) == NULL);
+    CHECK_INT_EQ(0, lh_page_memo_set_text(&m, (const char *[LH_MEMO_NTEXT]){
+        [LH_MEMO_TITLE] = "", [LH_MEMO_ETAG] = "\"e\"",
+        [LH_MEMO_REASON] = "stale" }));
+    CHECK_STR_EQ("", lh_page_memo_text(&m, LH_MEMO_TITLE));
+    CHECK(lh_page_memo_text(&m, LH_MEMO_FINAL_URL) == NULL);
+    CHECK_STR_EQ("\"e\"", lh_page_memo_text(&m, LH_MEMO_ETAG));
+    CHECK(lh_page_memo_text(&m, LH_MEMO_LAST_MODIFIED) == NULL);
+    CHECK_STR_EQ("stale", lh_page_memo_text(&m, LH_MEMO_REASON));
+    CHECK_INT_EQ(0, lh_page_memo_set_text(&m, (const char *[LH_MEMO_NTEXT]){
+        [LH_MEMO_TITLE] = NULL }));
+    CHECK(m.strings == NULL);
+    lh_page_memo_cleanup(&m);
+}
+
 int
 main(void)
 {
@@ -319,5 +403,6 @@ main(void)
     RUN_TEST(test_hysteresis);
     RUN_TEST(test_history_and_counters);
     RUN_TEST(test_cert_window);
+    RUN_TEST(test_held_apart);
     TEST_EXIT();
 }

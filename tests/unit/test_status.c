@@ -30,8 +30,9 @@ test_real_document(void)
     if (seed.n == 11) {
         l = seed.v[0];
         CHECK_STR_EQ("https://www.walsnet.org/", l->url);
-        CHECK_STR_EQ("World Association of Lesson Studies (WALS)", l->name);
-        CHECK_STR_EQ("Global", l->region);
+        CHECK_STR_EQ("World Association of Lesson Studies (WALS)",
+            lh_link_name(l));
+        CHECK_STR_EQ("Global", lh_link_region(l));
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->state);
         CHECK_INT_EQ(LH_STATE_UNREACHABLE, l->verdict);
         CHECK_STR_EQ("DNS: no such host", l->reason);
@@ -154,8 +155,8 @@ test_skipped_entries(void)
         CHECK_INT_EQ(3, seed.v[0]->nhistory);
         CHECK_INT_EQ(3, seed.v[0]->consecutive_good);
         CHECK_STR_EQ("http://c.test/", seed.v[1]->url);
-        CHECK_STR_EQ("", seed.v[1]->name);
-        CHECK_STR_EQ("", seed.v[1]->region);
+        CHECK_STR_EQ("", lh_link_name(seed.v[1]));
+        CHECK_STR_EQ("", lh_link_region(seed.v[1]));
         CHECK_INT_EQ(0, seed.v[1]->since);
         CHECK_INT_EQ(0, seed.v[1]->consecutive_failures);
         CHECK(!seed.v[1]->flapping);
@@ -298,7 +299,7 @@ test_round_trip(void)
     for (size_t i = 0; i < seed.n && i < again.n; i++) {
         TEST_ROW_BEGIN();
         CHECK_STR_EQ(seed.v[i]->url, again.v[i]->url);
-        CHECK_STR_EQ(seed.v[i]->name, again.v[i]->name);
+        CHECK_STR_EQ(lh_link_name(seed.v[i]), lh_link_name(again.v[i]));
         CHECK_INT_EQ(seed.v[i]->state, again.v[i]->state);
         CHECK_INT_EQ(seed.v[i]->since, again.v[i]->since);
         CHECK_INT_EQ(seed.v[i]->nhistory, again.v[i]->nhistory);
@@ -328,23 +329,25 @@ test_page_memo(void)
     if ((l = calloc(1, sizeof(*l))) == NULL)
         exit(EXIT_FAILURE);
     lh_last_init(&l->last);
-    l->url = strdup("https://example.org/p");
-    l->name = strdup("P");
-    l->region = strdup("");
-    l->description = strdup("");
-    if (lh_link_page(l) == NULL)
+    if (lh_link_set_text(l, &(struct lh_link_text){
+            .url = "https://example.org/p", .name = "P" }) == -1 ||
+        lh_link_page(l) == NULL)
         exit(EXIT_FAILURE);
     l->page->read_at = 1700000000;
-    l->page->title = strdup("Page \"not\" found");
     l->page->bytes = 1234;
     l->page->text_bytes = 56;
     l->page->text_hash = 0xfedcba9876543210ull;
     l->page->status = 200;
-    l->page->final_url = strdup("https://example.org/p");
-    l->page->etag = strdup("\"v1\"");
     l->page->content_length = 1234;
     l->page->state = LH_STATE_STALE;
-    l->page->reason = strdup("soft 404 (the page says \"Page not found\")");
+    CHECK_INT_EQ(0, lh_page_memo_set_text(l->page,
+        (const char *[LH_MEMO_NTEXT]){
+        [LH_MEMO_TITLE] = "Page \"not\" found",
+        [LH_MEMO_FINAL_URL] = "https://example.org/p",
+        [LH_MEMO_ETAG] = "\"v1\"",
+        [LH_MEMO_LAST_MODIFIED] = NULL,
+        [LH_MEMO_REASON] = "soft 404 (the page says \"Page not found\")"
+    }));
     CHECK_INT_EQ(0, lh_links_append(&seed, l));
     CHECK((f = open_memstream(&doc, &len)) != NULL);
     if (f == NULL)
@@ -361,17 +364,20 @@ test_page_memo(void)
         if (m == NULL)
             exit(EXIT_FAILURE);
         CHECK_INT_EQ(1700000000, m->read_at);
-        CHECK_STR_EQ("Page \"not\" found", m->title);
+        CHECK_STR_EQ("Page \"not\" found",
+            lh_page_memo_text(m, LH_MEMO_TITLE));
         CHECK_INT_EQ(1234, m->bytes);
         CHECK_INT_EQ(56, m->text_bytes);
         CHECK(m->text_hash == 0xfedcba9876543210ull);
         CHECK_INT_EQ(200, m->status);
-        CHECK_STR_EQ(NULL, m->final_url);   /* the link's own URL */
-        CHECK_STR_EQ("\"v1\"", m->etag);
-        CHECK_STR_EQ(NULL, m->last_modified);
+        /* The link's own URL. */
+        CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_FINAL_URL));
+        CHECK_STR_EQ("\"v1\"", lh_page_memo_text(m, LH_MEMO_ETAG));
+        CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_LAST_MODIFIED));
         CHECK_INT_EQ(1234, m->content_length);
         CHECK_INT_EQ(LH_STATE_STALE, m->state);
-        CHECK_STR_EQ(l->page->reason, m->reason);
+        CHECK_STR_EQ(lh_page_memo_text(l->page, LH_MEMO_REASON),
+            lh_page_memo_text(m, LH_MEMO_REASON));
     }
     lh_links_cleanup(&again);
     lh_links_cleanup(&seed);
@@ -406,7 +412,7 @@ test_page_memo(void)
                 if (m != NULL) {
                     CHECK(m->read_at > 0);
                     CHECK_INT_EQ(LH_STATE_OK, m->state);
-                    CHECK_STR_EQ(NULL, m->reason);
+                    CHECK_STR_EQ(NULL, lh_page_memo_text(m, LH_MEMO_REASON));
                 }
             }
             lh_links_cleanup(&again);
@@ -461,10 +467,10 @@ test_string_escapes(void)
         TEST_ROW_BEGIN();
         doc = NULL;
         len = 0;
-        free(seed.v[0]->name);
-        CHECK((seed.v[0]->name = strdup(rows[i].name)) != NULL);
+        CHECK_INT_EQ(0, lh_link_set_text(seed.v[0], &(struct lh_link_text){
+            .url = seed.v[0]->url, .name = rows[i].name }));
         CHECK((f = open_memstream(&doc, &len)) != NULL);
-        if (f != NULL && seed.v[0]->name != NULL) {
+        if (f != NULL) {
             CHECK_INT_EQ(0, lh_status_print(f, &info, &seed));
             CHECK_INT_EQ(0, fclose(f));
             snprintf(want, sizeof(want), "\"name\": %s,", rows[i].json);
@@ -473,7 +479,7 @@ test_string_escapes(void)
                 NULL, err, sizeof(err)));
             CHECK_STR_EQ("", err);
             if (again.n > 0)
-                CHECK_STR_EQ(rows[i].back, again.v[0]->name);
+                CHECK_STR_EQ(rows[i].back, lh_link_name(again.v[0]));
             lh_links_cleanup(&again);
         }
         free(doc);
@@ -519,9 +525,8 @@ test_long_strings(void)
     CHECK((l = calloc(1, sizeof(*l))) != NULL);
     if (l != NULL) {
         lh_last_init(&l->last);
-        l->url = strdup("https://a.example/");
-        l->name = name;
-        name = NULL;
+        CHECK_INT_EQ(0, lh_link_set_text(l, &(struct lh_link_text){
+            .url = "https://a.example/", .name = name }));
         CHECK_INT_EQ(0, lh_links_append(&links, l));
     }
     CHECK((f = open_memstream(&doc, &len)) != NULL);
@@ -555,11 +560,13 @@ made_link(const char *url, const char *name)
     if (l == NULL)
         return NULL;
     lh_last_init(&l->last);
-    l->url = strdup(url);
-    l->name = strdup(name);
-    l->region = strdup("R\xc3\xa9gion \"1\"");
-    l->description = strdup("tab\there, line\nbreak, \x01\x1f\x7f, "
-        "bad \xff\xc0\xaf, cut \xe2\x82");
+    if (lh_link_set_text(l, &(struct lh_link_text){ .url = url,
+            .name = name, .region = "R\xc3\xa9gion \"1\"",
+            .description = "tab\there, line\nbreak, \x01\x1f\x7f, "
+            "bad \xff\xc0\xaf, cut \xe2\x82" }) == -1) {
+        lh_link_free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -606,8 +613,12 @@ test_golden_document(void)
         "B \xf0\x9f\x8c\x8d");
     CHECK(l != NULL && lh_links_append(&links, l) == 0);
     if (l != NULL) {
-        l->request_url = strdup("https://b.example/%C3%A9t%C3%A9");
-        l->note = strdup("host mixes scripts: \"\xd0\xb0\" and \"a\"");
+        CHECK_INT_EQ(0, lh_link_set_text(l, &(struct lh_link_text){
+            .url = l->url,
+            .request_url = "https://b.example/%C3%A9t%C3%A9",
+            .note = "host mixes scripts: \"\xd0\xb0\" and \"a\"",
+            .name = lh_link_name(l), .region = lh_link_region(l),
+            .description = lh_link_description(l) }));
         l->checked = true;
         l->state = l->verdict = LH_STATE_MOVED;
         CHECK_INT_EQ(0, lh_link_set_reason(l,
@@ -639,7 +650,7 @@ test_golden_document(void)
         r.timings.first_byte_ms = ms[3];
         r.timings.total_ms = ms[4];
         /* What a link keeps of the check, as the scheduler makes it. */
-        lh_last_take(&l->last, &r);
+        CHECK_INT_EQ(0, lh_last_take(&l->last, &r));
         lh_result_cleanup(&r);
         for (unsigned i = 0; i < LH_HISTORY_LEN + 2; i++)
             lh_state_history_push(l, (enum lh_state)(i % LH_STATE_COUNT),
@@ -648,16 +659,20 @@ test_golden_document(void)
         if (l->page == NULL)
             exit(EXIT_FAILURE);
         l->page->read_at = 1795000000;
-        l->page->title = strdup("T\xc3\xaftle \"x\" \x02");
         l->page->bytes = 123456;
         l->page->text_bytes = 789;
         l->page->text_hash = 0xfedcba9876543210ull;
         l->page->status = 203;
-        l->page->etag = strdup("W/\"abc\"");
-        l->page->last_modified = strdup("Sat, 05 Dec 2026 08:00:00 GMT");
         l->page->content_length = 9876543210ll;
         l->page->state = LH_STATE_STALE;
-        l->page->reason = strdup("stale: \"under construction\"");
+        CHECK_INT_EQ(0, lh_page_memo_set_text(l->page,
+        (const char *[LH_MEMO_NTEXT]){
+            [LH_MEMO_TITLE] = "T\xc3\xaftle \"x\" \x02",
+            [LH_MEMO_FINAL_URL] = NULL,
+            [LH_MEMO_ETAG] = "W/\"abc\"",
+            [LH_MEMO_LAST_MODIFIED] = "Sat, 05 Dec 2026 08:00:00 GMT",
+            [LH_MEMO_REASON] = "stale: \"under construction\""
+        }));
     }
 
     /* Checked, a certificate expiring, other timings, a page read at
@@ -673,7 +688,8 @@ test_golden_document(void)
         l->accepted = 7;
         l->inconclusive = strdup("out of memory \"here\"");
         l->last.http_status = 500;
-        l->last.final_url = strdup("http://d.example/");
+        CHECK_INT_EQ(0, lh_last_set_final_url(&l->last,
+            "http://d.example/"));
         l->last.checked_at = 1795000060;
         l->last.cert_expiry = 1795000061 + 20 * 86400 + 5;
         l->last.timings.dns_ms = ms[5];
