@@ -655,12 +655,12 @@ def concurrent_first_checks_of_a_plain_server_do_not_wait():
              "requests at once")
 
 
-@test(deadline=90)
-def each_cycle_starts_with_a_full_handshake():
-    # Sessions live for one cycle: its first connection to a server shows
-    # the certificate again (a full handshake), later ones resume.
-    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False}},
-                tls=lhtest.cert("server"))
+def tls_cycles(route):
+    """Three or more 200 ms cycles of a daemon checking three links, one
+    at a time, on a local TLS server answering with route.  Each cycle
+    makes one full handshake and every link keeps its expiry.  Returns
+    the cycles done and the server's counts."""
+    srv = serve({"/": route}, tls=lhtest.cert("server"))
     urls = [srv.url("/p%d" % i) for i in range(3)]
     d = lhtest.Daemon(dict(FAST, directory=lhtest.write_list_directory(urls),
                            concurrency=1, per_host_concurrency=1,
@@ -669,17 +669,26 @@ def each_cycle_starts_with_a_full_handshake():
     s = d.wait_status(lambda s: s["cycle"]["number"] >= 3)
     check(s is not None, "three cycles (log: %s)" % d.output()[-400:])
     d.stop()
-    done = d.status()["cycle"]["number"]
+    status = d.status()
+    done = status["cycle"]["number"]
     st = srv.stats(log=False)
     full = st["tls_handshakes"] - st["tls_resumed"]
     check(done <= full <= done + 1, "one full handshake per cycle: %d "
           "cycles, %r" % (done, st))
+    for u in urls:
+        check(any(l["url"] == u and l.get("cert_expires_at")
+                  for l in status["links"]), "expiry of %s" % u)
+    return done, st
+
+
+@test(deadline=90)
+def each_cycle_starts_with_a_full_handshake():
+    # Sessions live for one cycle: its first connection to a server shows
+    # the certificate again (a full handshake), later ones resume.
+    done, st = tls_cycles({"status": 200, "prefix": True,
+                           "keep_alive": False})
     check(st["tls_resumed"] >= 2 * done, "the others resume: %d cycles, "
           "%r" % (done, st))
-    for u in urls:
-        check((d.status()["links"] and
-               any(l["url"] == u and l.get("cert_expires_at")
-                   for l in d.status()["links"])), "expiry of %s" % u)
 
 
 @test(deadline=90)
@@ -688,29 +697,13 @@ def each_cycle_meets_a_kept_alive_server_anew():
     # them (curl would reuse an idle one for two minutes; the interval is
     # 200 ms).  A cycle's first request to a server still opens a
     # connection of its own: a full handshake, its certificate seen, every
-    # cycle.  Control: within a cycle, the server's connection is reused.
-    srv = serve({"/": {"status": 200, "prefix": True}},
-                tls=lhtest.cert("server"))
-    urls = [srv.url("/p%d" % i) for i in range(3)]
-    d = lhtest.Daemon(dict(FAST, directory=lhtest.write_list_directory(urls),
-                           concurrency=1, per_host_concurrency=1,
-                           ca_file=lhtest.ca_file(), interval="200ms",
-                           jitter=0))
-    s = d.wait_status(lambda s: s["cycle"]["number"] >= 3)
-    check(s is not None, "three cycles (log: %s)" % d.output()[-400:])
-    d.stop()
-    done = d.status()["cycle"]["number"]
-    st = srv.stats(log=False)
-    full = st["tls_handshakes"] - st["tls_resumed"]
-    check(done <= full <= done + 1, "one full handshake per cycle: %d "
-          "cycles, %r" % (done, st))
+    # cycle (tls_cycles).  Control: within a cycle, the server's
+    # connection is reused.
+    done, st = tls_cycles({"status": 200, "prefix": True})
     check(done <= st["connections"] <= done + 1, "one connection per "
           "cycle: %d cycles, %r" % (done, st))
     check(st["requests"] >= 3 * done, "every link checked each cycle: "
           "%d cycles, %r" % (done, st))
-    for u in urls:
-        check(any(l["url"] == u and l.get("cert_expires_at")
-                  for l in d.status()["links"]), "expiry of %s" % u)
 
 
 if __name__ == "__main__":
