@@ -45,7 +45,7 @@ struct entry {
     struct lh_dns_query *waiters;
     struct lh_dns_answer a;     /* strings below are the entry's */
     char *addrs, *domain, *error;
-    uint64_t started;
+    uint64_t started;           /* uv_hrtime() at the first query */
 };
 
 struct poller {
@@ -289,7 +289,9 @@ finish(struct entry *e, enum lh_dns_status st, bool answered,
     e->state = ENTRY_DONE;
     e->a.status = st;
     e->a.answered = answered;
-    e->a.ms = (double)(uv_now(e->dns->loop) - e->started);
+    /* uv_hrtime, not the loop's millisecond clock: a local answer comes
+     * within the millisecond, and 0 would read as "remembered". */
+    e->a.ms = (double)(uv_hrtime() - e->started) / 1e6;
     if (set_text(&e->error, &e->a.error, error) == -1) {
         e->a.status = LH_DNS_LOCAL;
         e->a.error = "DNS: out of memory";
@@ -455,7 +457,7 @@ lookup(struct entry *e)
     hints.ai_family = AF_UNSPEC;
     hints.ai_flags = ARES_AI_NOSORT;
     e->state = ENTRY_PENDING;
-    e->started = uv_now(dns->loop);
+    e->started = uv_hrtime();
     e->a.domain_gone = false;
     e->a.domain = NULL;
     e->a.addrs = NULL;
