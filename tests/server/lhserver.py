@@ -73,8 +73,10 @@ Control paths, never counted in the stats: GET /__stats (the stats as
 JSON; /__stats?log=0 leaves the log out) and GET /__reset (forget the
 counters of finished requests and closed connections).
 
-TLS: Server(routes, tls=(cert, key)), optionally sni={name: (cert, key)}.
-A failed handshake closes that connection only.
+TLS: Server(routes, tls=(cert, key)), optionally sni={name: (cert, key)};
+tickets_once=True sends TLS 1.3 session tickets after the first handshake
+only (as a server whose tickets come late, or not at all after a resumed
+one).  A failed handshake closes that connection only.
 Silent: Server(silent=True) accepts TCP connections and never reads or
 writes (a connect that works but nothing answers; also a TLS handshake
 that stalls).
@@ -206,7 +208,10 @@ class _Request:
 class Server:
     def __init__(self, routes=None, *, tls=None, sni=None, silent=False,
                  slam=False, port=0, idle_timeout=30.0,
-                 handshake_timeout=10.0):
+                 handshake_timeout=10.0, bind=HOST, tickets_once=False):
+        self.host = bind            # another loopback address: 127.0.0.2
+        # True: TLS 1.3 session tickets after the first handshake only
+        self.tickets_once = tickets_once
         self.routes = routes if routes is not None else {}
         self.silent = silent
         self.slam = slam            # close every connection at accept
@@ -251,7 +256,7 @@ class Server:
         return ctx
 
     def start(self):
-        self._lsock = socket.create_server((HOST, self._want_port),
+        self._lsock = socket.create_server((self.host, self._want_port),
                                            backlog=socket.SOMAXCONN)
         self._lsock.setblocking(False)
         self.port = self._lsock.getsockname()[1]
@@ -291,11 +296,12 @@ class Server:
         self.stop()
 
     def url(self, path="/", host=None):
-        return "%s://%s:%d%s" % (self.scheme, host or HOST, self.port, path)
+        return "%s://%s:%d%s" % (self.scheme, host or self.host, self.port,
+                                 path)
 
     def resolve(self, *hosts):
         """curl --resolve / linkhealthd "resolve" entries for these names."""
-        return ["%s:%d:%s" % (h, self.port, HOST) for h in hosts]
+        return ["%s:%d:%s" % (h, self.port, self.host) for h in hosts]
 
     @staticmethod
     def _shutdown(sock):
@@ -324,9 +330,10 @@ class Server:
         log                        [(method, path, host), ...] in order
         A connection counts from accept to close, for each Host it carried;
         one that carried only control requests (/__stats) is left out.
-        A request is active from its head being read to its answer sent,
-        so the request maxima never exceed what the client really had in
-        flight.  The connection maxima can exceed it by a little when a
+        A request is active from its head being read until its answer
+        starts to go out (a plain answer: its status line; an action: its
+        end), before the client can have it and send another, so the
+        request maxima never exceed what the client really had in flight.  The connection maxima can exceed it by a little when a
         client closes a connection and at once opens another: the close is
         only seen when the connection's thread reads the EOF.  To test a
         concurrency limit, give the route a "delay" and check the
@@ -459,6 +466,8 @@ class Server:
             with self._lock:
                 self._tls_handshakes += 1
                 self._tls_resumed += bool(sock.session_reused)
+                if self.tickets_once:
+                    self._ctx.num_tickets = 0
             return sock
         except (OSError, ValueError):
             with self._lock:
@@ -631,13 +640,17 @@ class Server:
             self._reqs.append(r)
             conn.counted += 1
             conn.hosts.add(host)
-        try:
-            return self._respond(sock, req, self._resolve(req, host), pending)
-        finally:
+        def over():
             with self._lock:
-                r.end = next(self._seq)
+                if r.end is None:
+                    r.end = next(self._seq)
+        try:
+            return self._respond(sock, req, self._resolve(req, host), pending,
+                                 over)
+        finally:
+            over()
 
-    def _respond(self, sock, req, spec, pending):
+    def _respond(self, sock, req, spec, pending, over):
         if spec.get("delay") and not self._wait(sock, float(spec["delay"]),
                                                 pending):
             return False
@@ -697,6 +710,7 @@ class Server:
             data = b"".join(body)
             sock.sendall(head + data[:len(data) // 2])
             return False
+        over()
         sock.sendall(head)
         for chunk in body:
             sock.sendall(chunk)
