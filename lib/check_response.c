@@ -175,6 +175,8 @@ map_fail(struct lh_check *c, CURLcode code)
     curl_off_t connect = 0, app = 0, first = 0, pre = 0;
     long verify = 0, oserr = 0, lport = 0;
 
+    if (lh_netguard_refused(&c->rq.guard, code))
+        return LH_FAIL_FORBIDDEN_ADDRESS;
     switch (code) {
     case CURLE_OK:
         return LH_FAIL_NONE;
@@ -187,8 +189,6 @@ map_fail(struct lh_check *c, CURLcode code)
             return LH_FAIL_LOCAL;
         return LH_FAIL_DNS;
     case CURLE_COULDNT_CONNECT:
-        if (c->rq.guard.refused[0] != '\0')
-            return LH_FAIL_FORBIDDEN_ADDRESS;
         switch (c->rq.guard.socket_errno) {
         case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
             c->r->os_errno = c->rq.guard.socket_errno;

@@ -116,7 +116,7 @@ done_cb(void *easy, int result, void *arg)
         snprintf(f->res.error, sizeof(f->res.error),
             "%s: more than %zu bytes (directory_max_bytes)", f->url,
             f->max_bytes);
-    } else if (code == CURLE_COULDNT_CONNECT && f->rq.guard.refused[0]) {
+    } else if (lh_netguard_refused(&f->rq.guard, result)) {
         snprintf(f->res.error, sizeof(f->res.error),
             "%s: refused: private address %s (allow_private, "
             "allow_networks)", f->url, f->rq.guard.refused);

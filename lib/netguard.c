@@ -270,6 +270,43 @@ opensocket_cb(void *clientp, curlsocktype purpose,
     return fd;
 }
 
+/*
+ * Before each request goes out, on a new connection or one curl kept:
+ * a kept connection was judged when it was opened, perhaps for another
+ * user of the engine (a webhook, which the guard leaves alone) or under
+ * an earlier configuration, and curl reuses any connection to the host
+ * after a redirect.  The address it leads to is judged again here.
+ */
+static int
+prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+    int local_port)
+{
+    struct lh_netguard_ctx *ctx = clientp;
+    struct sockaddr_storage ss;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    char why[sizeof(ctx->refused)];
+
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (ctx == NULL || ctx->guard == NULL || ctx->guard->allow_private)
+        return CURL_PREREQFUNC_OK;
+    memset(&ss, 0, sizeof(ss));
+    if (inet_pton(AF_INET, primary_ip, &in4->sin_addr) == 1)
+        ss.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1)
+        ss.ss_family = AF_INET6;
+    else
+        ss.ss_family = AF_UNSPEC;   /* judged as unknown: refused */
+    if (!lh_netguard_forbids(ctx->guard, (struct sockaddr *)&ss, why,
+            sizeof(why)))
+        return CURL_PREREQFUNC_OK;
+    if (ctx->refused[0] == '\0')
+        memcpy(ctx->refused, why, sizeof(why));
+    return CURL_PREREQFUNC_ABORT;
+}
+
 int
 lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx)
 {
@@ -277,7 +314,17 @@ lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx)
     ctx->socket_errno = 0;
     if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb) !=
         CURLE_OK ||
-        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, ctx) != CURLE_OK)
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, ctx) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb) !=
+        CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_PREREQDATA, ctx) != CURLE_OK)
         return -1;
     return 0;
+}
+
+bool
+lh_netguard_refused(const struct lh_netguard_ctx *ctx, int code)
+{
+    return ctx->refused[0] != '\0' && (code == CURLE_COULDNT_CONNECT ||
+        code == CURLE_ABORTED_BY_CALLBACK);
 }

@@ -3,8 +3,9 @@
  * connection is about to use, whether linkhealthd may connect to it:
  * by default not to loopback, private (RFC 1918), link-local, carrier-grade
  * NAT, unique-local, multicast or unspecified addresses, unless an allowed
- * network covers it.  Wired into curl through CURLOPT_OPENSOCKETFUNCTION,
- * so it judges the address actually used, after DNS, for every hop.
+ * network covers it.  Wired into curl through CURLOPT_OPENSOCKETFUNCTION
+ * and CURLOPT_PREREQFUNCTION, so it judges the address actually used,
+ * after DNS, for every hop, on a new connection or a kept one.
  */
 #ifndef LH_NETGUARD_H
 #define LH_NETGUARD_H
@@ -63,9 +64,15 @@ bool lh_netguard_forbids(const struct lh_netguard *g,
  * Make curl easy handle easy (a CURL *) ask ctx before every socket it
  * opens (CURLOPT_OPENSOCKETFUNCTION): a refused address gets no socket, so
  * curl tries the next address or fails with CURLE_COULDNT_CONNECT, and
- * ctx->refused says why.  ctx must outlive the transfer.  0, or -1 when
- * curl refuses the option.
+ * ctx->refused says why.  And again before each request goes out, on
+ * whatever connection (CURLOPT_PREREQFUNCTION): a kept-alive connection
+ * to a refused address fails the transfer with CURLE_ABORTED_BY_CALLBACK.
+ * ctx must outlive the transfer.  0, or -1 when curl refuses an option.
  */
 int lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx);
+
+/* Whether a transfer that ended with curl's code (a CURLcode) was stopped
+ * by ctx's guard. */
+bool lh_netguard_refused(const struct lh_netguard_ctx *ctx, int code);
 
 #endif

@@ -481,6 +481,43 @@ def a_webhooks_connection_takes_no_check_past_the_guard():
     check_in("private address", link.get("reason") or "", "its reason")
 
 
+@test(deadline=60)
+def a_webhooks_connection_takes_no_redirect_past_the_guard():
+    # The same webhook, and links on 127.0.0.2, which allow_networks lets
+    # through.  That server sends every path but the page's to the
+    # webhook's server; the content check's probe (a random path) follows
+    # the redirect, where curl reuses any connection it holds, FRESH_CONNECT
+    # or not.  The guard still judges the address the request goes to.
+    # Control: the probe is asked every cycle, and the link's own
+    # redirect to the same place is refused by the guard too.
+    hook = serve({"/hook": 200, "/inside": 200})
+    page = "<html><head><title>Alpha</title></head><body>%s</body></html>"
+    links = serve({"/page": {"body": page % ("Alpha " * 200),
+                             "headers": {"Content-Type": "text/html"}},
+                   "/": {"prefix": True, "redirect": {
+                       "status": 302, "location": hook.url("/inside")}}},
+                  bind="127.0.0.2")
+    d = Daemon(conf(lhtest.write_list_directory([links.url("/page"),
+                                                 links.url("/old")]),
+                    webhook=hook.url("/hook"), allow_private="no",
+                    allow_networks="127.0.0.2/32", content_checks="yes",
+                    content_interval=0))
+    wait_for(lambda: any(q["path"] == "/hook" for q in hook.requests()),
+             timeout=30, what="the POST")
+    s = d.wait_status(cycle_at_least(4))
+    check(s is not None, "four cycles")
+    d.check_stop()
+    paths = [q["path"] for q in hook.requests()]
+    check_eq([], [p for p in paths if p != "/hook"], "requests to the "
+             "webhook's server (all: %r)" % paths)
+    probes = [q for q in links.requests() if "-linkhealthd-probe" in q["path"]]
+    check(len(probes) >= 3, "a probe in each cycle: %r" % probes)
+    old = [l for l in ((d.status() or {}).get("links") or [])
+           if l.get("url") == links.url("/old")]
+    check_in("private address", ((old or [{}])[0].get("reason") or ""),
+             "the redirected link's reason")
+
+
 def script(text):
     path = os.path.join(lhtest.tmpdir(), "hook.sh")
     with open(path, "w") as f:
