@@ -4,10 +4,11 @@
  * One http engine (one curl multi handle) serves the whole run: the
  * directory download, every cycle's checks and the webhooks' POSTs, so
  * connections are reused across them; it is closed at the stop.  Between
- * cycles it holds kept-alive connections without watching them (and no
- * timer): nothing of ours wakes the process.  What must be new each
- * cycle is the checker's (check.h: TLS sessions, and a fresh connection
- * for each server's first request).
+ * cycles it holds kept-alive connections and no timer: the process wakes
+ * only when a server closes one of them, once for each.  What must be new
+ * each cycle is the checker's (check.h: TLS sessions, a fresh connection
+ * for each server's first request, none kept from an earlier cycle after
+ * that).
  */
 #include <dirent.h>
 #include <errno.h>

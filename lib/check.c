@@ -95,6 +95,7 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     if ((ck = calloc(1, sizeof(*ck))) == NULL)
         goto nomem;
     ck->http = http;
+    ck->cycle_ms = lh_check_now_ms();
     ck->retries = cfg->retries;
     ck->retry_after_max_ms = cfg->retry_after_max_ms;
     ck->max_redirects = cfg->max_redirects;
@@ -327,6 +328,7 @@ lh_checker_free(struct lh_checker *ck)
 void
 lh_checker_new_cycle(struct lh_checker *ck)
 {
+    ck->cycle_ms = lh_check_now_ms();
     forget_hosts(ck);
     forget_sessions(ck);
 }
@@ -470,7 +472,9 @@ time_left_ms(const struct lh_check *c)
  * hop by hop; the probe alone lets curl follow), our header and body
  * callbacks get c, the method (no body for HEAD), the certificate chain
  * when this site's expiry is not known yet, a connection of its own until
- * the site answered in this cycle (ck->met), the site's TLS sessions, and
+ * the site answered in this cycle (ck->met) and one of this cycle after
+ * (whatever the site: a redirect may lead anywhere), the site's TLS
+ * sessions, and
  * the resolve list.  0, or -1 when curl refused an option or out of
  * memory.
  */
@@ -497,6 +501,9 @@ setup_own(struct lh_check *c)
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT,
             lh_strmap_get(&ck->met, c->site) == NULL ? 1L : 0L) ==
+            CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_MAXLIFETIME_CONN,
+            (long)((lh_check_now_ms() - ck->cycle_ms) / 1000) + 1) ==
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_SHARE, share) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_RESOLVE, resolve) == CURLE_OK ? 0 : -1;

@@ -37,8 +37,11 @@ struct lh_checker {
      * engine outlives cycles with its kept-alive connections, so until
      * then each request opens a connection of its own (FRESH_CONNECT):
      * each cycle meets each server anew (its address as looked up now,
-     * its certificate in a full handshake), as its first visitor would. */
+     * its certificate in a full handshake), as its first visitor would.
+     * After that, a request reuses only a connection of this cycle (one
+     * at most a second older: CURLOPT_MAXLIFETIME_CONN counts seconds). */
     struct lh_strmap met;
+    double cycle_ms;                /* monotonic: when the cycle began */
     unsigned content_interval_ms;
     bool content_checks;
     struct lh_strmap probes;        /* site -> struct probe *, this cycle */

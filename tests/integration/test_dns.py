@@ -228,5 +228,39 @@ def invalid_names_are_never_asked():
     check_eq(0, d.total(), "no DNS query")
 
 
+@test(deadline=60)
+def a_name_that_moved_is_not_reached_at_its_old_address():
+    # The daemon keeps connections alive between cycles.  The name moves
+    # from 127.0.0.1 to 127.0.0.2 (same port) between two cycles: from
+    # then on every request goes to the new address, the first on a
+    # connection of its own and the next ones on that one, none on the
+    # connection the old address left in the pool.  Control: within a
+    # cycle, the links share one connection.
+    old = serve({"/": {"status": 200, "prefix": True}})
+    new = serve({"/": {"status": 200, "prefix": True}}, port=old.port,
+                bind="127.0.0.2")
+    d = dns({"www.lh.test": {"a": ["127.0.0.1"]}})
+    urls = [old.url("/p%d" % i, host="www.lh.test") for i in range(3)]
+    cfg = dict(FAST, dns_servers=d.address, interval="3s", jitter=0,
+               concurrency=4, per_host_concurrency=1, content_checks="no",
+               directory=lhtest.write_list_directory(urls))
+    daemon = lhtest.Daemon(cfg)
+    s = daemon.wait_status(lambda s: s["cycle"]["number"] >= 1)
+    check(s is not None, "a first cycle")
+    d.table["www.lh.test"] = {"a": ["127.0.0.2"]}
+    s = daemon.wait_status(lambda s: s["cycle"]["number"] >= 3, timeout=30)
+    check(s is not None, "three cycles")
+    daemon.stop()
+    check_eq(3, len(old.requests()), "requests to the old address (%r)"
+             % [q["path"] for q in old.requests()])
+    check_eq(1, len({q["conn"] for q in old.requests()}),
+             "the first cycle's connections")
+    reqs = new.requests()
+    check(len(reqs) >= 6, "every link asked at the new address each "
+          "cycle: %d" % len(reqs))
+    check(len({q["conn"] for q in reqs}) <= len(reqs) // 3, "a connection "
+          "per cycle at most: %r" % [(q["conn"], q["path"]) for q in reqs])
+
+
 if __name__ == "__main__":
     lhtest.main()
