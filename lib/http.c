@@ -171,6 +171,8 @@ xfer_end(struct xfer *x, int result, bool override)
     x->result = result;
 }
 
+static void forget_now(struct lh_http *h);
+
 /* Hand every finished transfer back to its owner. */
 static void
 drain(struct lh_http *h)
@@ -235,6 +237,9 @@ drain(struct lh_http *h)
         xfer_release(x);
         cb(easy, result, arg);
     }
+    /* The last transfer is over: a forget waiting for it is done now,
+     * not at the next start (which may come with others in flight). */
+    forget_now(h);
 }
 
 /* h's connection cache bounds on multi.  0, or -1 when curl refused. */

@@ -5,7 +5,9 @@
  * it is done.  It knows nothing of links or states.  The daemon makes one
  * for its whole run (monitor.c), shared by the directory download, the
  * checks and the webhooks: between transfers it keeps connections alive
- * without watching them, and runs no timer, so an idle loop sleeps.
+ * and runs no timer, so an idle loop sleeps; it wakes once for each kept
+ * connection that its server closes (or writes to), and stops watching it
+ * (http.c).
  */
 #ifndef LH_HTTP_H
 #define LH_HTTP_H
@@ -48,8 +50,9 @@ int lh_http_set_limits(struct lh_http *h, long max_host_connections,
 
 /*
  * Forget the connections and the names curl keeps: its multi handle is
- * replaced now when no transfer is in flight, else at the first start
- * when none is.  For a new configuration whose resolve entries changed:
+ * replaced now when no transfer is in flight, else as soon as none is
+ * (the last one's end, or a start).  For a new configuration whose
+ * resolve entries changed:
  * curl keeps an entry it was given for good, beyond the list that gave
  * it.
  */

@@ -534,9 +534,11 @@ def switches(pid):
 @test(deadline=60)
 def idle_daemon_sleeps_with_connections_kept_alive():
     # Between cycles the engine keeps its connections (the directory
-    # download's, the checks', the webhook's) without watching them: when
-    # their servers go away the daemon does not wake.  Control: the same
-    # count sees a daemon that cycles every 200 ms.
+    # download's, the checks', the webhook's) and no timer.  When their
+    # servers go away the daemon wakes once for each closed connection
+    # and stops watching it (the 0.5 s after the stop), then sleeps: no
+    # wake-up in the next 2 s.  Control: the same count sees a daemon
+    # that cycles every 200 ms.
     links = serve({"/ok": 200, "/gone": 404})
     dsrv = serve({"/d.txt": {"body": "%s A\n%s B\n" % (
         links.url("/ok"), links.url("/gone"))}, "/hook": 200})

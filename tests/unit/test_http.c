@@ -357,8 +357,8 @@ test_set_limits(void)
 
 /*
  * lh_http_forget drops the kept-alive connections at once when nothing is
- * in flight (the next transfer connects anew), and waits for the first
- * start with nothing in flight otherwise.
+ * in flight (the next transfer connects anew), and otherwise waits until
+ * nothing is: a start then, or the end of the last transfer.
  */
 static void
 test_forget(void)
@@ -396,6 +396,15 @@ test_forget(void)
     run(&c);
     CHECK_INT_EQ(5, c.srv.accepted);
     CHECK_INT_EQ(200, c.recs[5].status);
+    CHECK_INT_EQ(1, lh_http_sockets(c.http));
+    /* Asked while a transfer is in flight that then ends well: done at
+     * its end, with no start after it. */
+    CHECK_INT_EQ(0, start(&c, &c.recs[6], "/ok", 0));
+    lh_http_forget(c.http);
+    c.nwant = 6;
+    run(&c);
+    CHECK_INT_EQ(200, c.recs[6].status);
+    CHECK_INT_EQ(0, lh_http_sockets(c.http));
     teardown(&c);
     cleanup_recs(&c);
 }
