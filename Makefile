@@ -28,11 +28,12 @@ CC           ?= cc
 BUILD        ?= build
 
 PKGS         := libcurl libuv libcjson libxml-2.0 inih libcares libpsl \
-                libcmark libmicrohttpd libidn2 icu-uc icu-i18n
+                libcmark libmicrohttpd libidn2 icu-uc icu-i18n libssl
 # Debian package that provides each pkg-config module above, in order.
 DEB_PKGS     := libcurl4-openssl-dev libuv1-dev libcjson-dev libxml2-dev \
                 libinih-dev libc-ares-dev libpsl-dev libcmark-dev \
-                libmicrohttpd-dev libidn2-dev libicu-dev libicu-dev
+                libmicrohttpd-dev libidn2-dev libicu-dev libicu-dev \
+                libssl-dev
 
 WERROR       ?= -Werror
 WARNINGS     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \

@@ -25,6 +25,7 @@
 #include "iri.h"
 #include "request.h"
 #include "strmap.h"
+#include "tlsburst.h"
 #include "url.h"
 #include "util.h"
 
@@ -341,6 +342,7 @@ static int
 easy_prepare(struct lh_checker *ck, CURL *e)
 {
     return lh_request_prepare(e, &ck->base) == 0 &&
+        lh_tlsburst_apply(e) == 0 &&
         curl_easy_setopt(e, CURLOPT_MAXREDIRS,
             (long)ck->max_redirects) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, ck->headers) == CURLE_OK &&
