@@ -131,6 +131,7 @@ status_info(const struct lh_monitor *m, struct lh_status_info *info)
     info->entries = m->have_dir ? m->dir_entries : 0;
     info->shard_index = m->cfg.shard_index;
     info->shard_count = m->cfg.shard_count;
+    info->fail_on = m->cfg.fail_on;
     info->directory_error = m->dir_error;
     info->warnings = m->dir.warnings;
     info->nwarnings = m->dir.nwarnings;

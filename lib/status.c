@@ -482,6 +482,22 @@ put_document(struct emit *e, const struct lh_status_info *info,
     } else {
         PUT(e, "  \"shard\": null,\n");
     }
+    /* What fails a run: the configured states, and a link with no
+     * verdict, always (lh_links_failing). */
+    PUT(e, "  \"fail_on\": [");
+    for (int s = 1, n = 0; s <= LH_STATE_COUNT; s++) {
+        enum lh_state st = (enum lh_state)(s % LH_STATE_COUNT);
+
+        if (st != LH_STATE_UNKNOWN &&
+            (info->fail_on & (1u << (unsigned)st)) == 0)
+            continue;
+        if (n++ > 0)
+            PUT(e, ", ");
+        put_char(e, '"');
+        put_cstr(e, lh_state_name(st));
+        put_char(e, '"');
+    }
+    PUT(e, "],\n");
     PUT(e, "  \"cycle\": {\n    \"number\": ");
     put_ull(e, info->cycle);
     PUT(e, ",\n    \"started_at\": ");
@@ -826,7 +842,7 @@ lh_status_parse(const char *buf, size_t len, const char *name,
     }
     /* Each version lacks only what a later one added: version 2 shard
      * and warnings, version 3 page, version 4 excluded, accepted, rule
-     * and history_at, version 5 request_url. */
+     * and history_at, version 5 request_url, version 6 fail_on. */
     if (version->valuedouble < 1 ||
         version->valuedouble > LH_STATUS_VERSION ||
         version->valuedouble != (int)version->valuedouble) {

@@ -12,7 +12,7 @@
 
 #include "state.h"
 
-#define LH_STATUS_VERSION 5
+#define LH_STATUS_VERSION 6
 /* The largest status file read back: 256 MiB, a million links and more. */
 #define LH_STATUS_MAX_BYTES (256u * 1024 * 1024)
 
@@ -33,6 +33,8 @@ struct lh_status_info {
     long long generated_at;     /* Unix time of writing */
     unsigned shard_index;       /* this instance's shard, from 1 */
     unsigned shard_count;       /* 0: not sharded */
+    unsigned fail_on;           /* the states that fail a run: bits
+                                   LH_STATE_BIT(state), rules.h */
     const char *inconclusive;   /* NULL, or why the last cycle's checks
                                    were inconclusive */
     bool partial;               /* stopped before every check finished */

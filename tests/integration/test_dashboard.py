@@ -481,13 +481,15 @@ def renders_the_real_status():
     # The summary line: the count of each state the file has, the total,
     # the last cycle and the age of the data (fresh: no "stale data").
     summ = root.one(id="summary")
-    chips = {c.attrs.get("data-state"): text_of(c)
+    chips = {c.attrs.get("data-state") or c.attrs.get("id"): text_of(c)
              for c in (summ.all(cls="chip") if summ else [])}
     want = {st: "%d %s" % (n, st) for st, n in summary.items() if n}
     want["all"] = "%d links" % len(s.status["links"])
+    want["failing"] = "%d failing" % sum(summary.get(st, 0)
+                                         for st in s.status["fail_on"])
     check_eq(want, chips, "the summary line's counts")
-    check_eq({"all": "7 links", "ok": "3 ok", "moved": "1 moved",
-              "stale": "1 stale", "error": "1 error",
+    check_eq({"all": "7 links", "failing": "3 failing", "ok": "3 ok",
+              "moved": "1 moved", "stale": "1 stale", "error": "1 error",
               "unreachable": "1 unreachable"}, chips,
              "the counts of this run")
     check(re.search(r"data (less than a minute|\d+ minutes?) old",
@@ -763,6 +765,45 @@ def an_excluded_link_is_shown_as_excluded():
     root, _ = dom(s.base + "index.html?status=status-4.json#excluded")
     names = [n for reg in shown(root).values() for n, _ in reg]
     check_eq(["Gone Org"], names, "the excluded filter")
+
+
+@test
+def what_fails_a_run_is_marked():
+    """Since version 6 the file names the states that fail a run
+    (fail_on): the summary counts the links in them, and each problem
+    group says whether it fails the run.  Control: with fail_on naming
+    moved as well, the moved group fails too and the count grows."""
+    if not chromium_path():
+        return
+    s = site()
+    doc = json.loads(json.dumps(s.status))
+    check_eq(["stale", "error", "unreachable", "unknown"], doc.get("fail_on"),
+             "the default fail_on in the status file")
+    states = {l["state"] for l in doc["links"]}
+    check({"moved", "stale", "error"} <= states, "moved, stale and error "
+          "links to show: %r" % states)
+    for fails, name in ((doc["fail_on"], "status-6a.json"),
+                        (doc["fail_on"] + ["moved"], "status-6b.json")):
+        d = dict(doc, fail_on=fails)
+        with open(os.path.join(s.folder, name), "w") as f:
+            json.dump(d, f)
+        root, _ = dom(s.base + "index.html?status=" + name)
+        want = sum(1 for l in doc["links"] if l["state"] in fails)
+        check_eq("%d failing" % want, text_of(root.one(id="failing")),
+                 "the summary's count with fail_on %r" % fails)
+        marks = {sec.attrs.get("data-group"):
+                 (sec.one(cls="fails") or _Nothing()).attrs.get("data-fails")
+                 for sec in root.all("section", "group")}
+        for st, mark in marks.items():
+            if st in ("ok", "excluded"):
+                check_eq(None, mark, "no mark on the %s group" % st)
+            else:
+                check_eq("yes" if st in fails else "no", mark,
+                         "the %s group with fail_on %r" % (st, fails))
+
+
+class _Nothing:
+    attrs = {}
 
 
 @test

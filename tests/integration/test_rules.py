@@ -163,6 +163,12 @@ def fail_on_decides_the_exit_of_once_and_show():
     strict = lhtest.run_once(dict(FAST, directory=blocked_dir,
                                   fail_on="blocked"))
     check_eq(1, strict.returncode, "fail_on = blocked: %r" % strict)
+    # The status file says which states fail a run.
+    check_eq(["stale", "error", "unreachable", "unknown"],
+             (r.status or {}).get("fail_on"),
+             "fail_on in the status file, by default")
+    check_eq(["blocked", "unknown"], (strict.status or {}).get("fail_on"),
+             "fail_on in the status file, fail_on = blocked")
     p = show(strict.conf_path, r.status_path)
     check_eq(1, p.returncode, "--show, fail_on = blocked")
     # A stale link fails by default, and not when fail_on leaves it out.

@@ -101,12 +101,12 @@ test_bad_documents(void)
         { "{\"version\": \"1\", \"generated_at\": \"x\", \"links\": []}", 0,
             "s.json: not a linkhealthd status file" },
         { HEAD "\"links\": {}}", 0, "s.json: not a linkhealthd status file" },
-        { "{\"version\": 6, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 6, expected 1 to 5" },
+        { "{\"version\": 7, \"generated_at\": \"x\", \"links\": []}", 0,
+            "s.json: status file version 7, expected 1 to 6" },
         { "{\"version\": 0, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 0, expected 1 to 5" },
+            "s.json: status file version 0, expected 1 to 6" },
         { "{\"version\": 2.5, \"generated_at\": \"x\", \"links\": []}", 0,
-            "s.json: status file version 2.5, expected 1 to 5" },
+            "s.json: status file version 2.5, expected 1 to 6" },
         /* len bounds the document: the closing brace is left out. */
         { HEAD "\"links\": []}", sizeof(HEAD "\"links\": []}") - 2,
             "s.json: not a JSON object" },
@@ -592,6 +592,8 @@ test_golden_document(void)
         .nwarnings = 2, .cycle = 18446744073709551615ull,
         .started_at = 1795000000, .duration_ms = 51500.25,
         .generated_at = 1795000061, .shard_index = 2, .shard_count = 3,
+        /* unknown joins them in the file: it always fails a run */
+        .fail_on = 1u << LH_STATE_STALE | 1u << LH_STATE_BLOCKED,
         .inconclusive = "no route to \"any\" host", .partial = true,
     };
     struct lh_links links;
