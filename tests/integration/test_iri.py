@@ -88,6 +88,35 @@ def both_forms_of_one_host_are_one_link_and_one_host():
 
 
 @test
+def both_forms_share_one_hosts_limit_and_guard():
+    # Links to one host written in either form are one host for the
+    # per-host cap: one request at a time.  Control: another name on the
+    # same server is another host, so two go at once.  And the private-
+    # address guard refuses the name in both forms, whichever form the
+    # resolve entry (or allow_networks) was written in.
+    srv = serve({"/": {"status": 200, "prefix": True, "delay": 0.3}})
+    other = "other.lh.test"
+    urls = [srv.url("/a", REIE), srv.url("/b", REIE_ACE),
+            srv.url("/c", REIE)]
+    for extra, most in (([], 1), ([srv.url("/d", other)], 2)):
+        srv.reset_stats()
+        conf = dict(FAST, directory=lhtest.write_list_directory(urls + extra),
+                    resolve=srv.resolve(REIE_ACE, other), concurrency=4,
+                    per_host_concurrency=1, content_checks="no")
+        r = lhtest.run_once(conf)
+        check_eq(["ok"] * len(urls + extra), [l["state"] for l in r.links],
+                 "states (%s)" % r.stderr[-300:])
+        check_eq(most, srv.stats(log=False)["max_active_requests"],
+                 "requests at once, %d other host(s)" % len(extra))
+    conf = dict(FAST, directory=lhtest.write_list_directory(urls[:2]),
+                resolve=srv.resolve(REIE), allow_private="no")
+    r = lhtest.run_once(conf)
+    for l in r.links:
+        check_in("private address 127.0.0.1", l.get("reason") or "",
+                 "the guard on %s" % l["url"])
+
+
+@test
 def the_config_directory_url_may_have_an_idn_host():
     site = serve({"/": 200})
     listing = "%s Rei\n" % site.url("/", REIE)
