@@ -3,7 +3,8 @@ directory format, in the config's directory URL and in Location headers
 are requested in A-labels; non-ASCII paths, spaces and stray '%' are
 percent-encoded exactly once; people read the address as it was written;
 a host whose label mixes scripts is warned about.  Names are mapped to
-127.0.0.1 with the config's resolve key, written in either form."""
+127.0.0.1 with the config's resolve key, written in either form, or by
+a hosts file of a mount namespace of the test's own (once_with_hosts)."""
 
 import json
 import os
@@ -114,6 +115,54 @@ def both_forms_share_one_hosts_limit_and_guard():
     for l in r.links:
         check_in("private address 127.0.0.1", l.get("reason") or "",
                  "the guard on %s" % l["url"])
+
+
+def once_with_hosts(conf, hosts):
+    """--once in a mount namespace of its own whose /etc/hosts is hosts
+    (the names as lines of it): the name is looked up as a resolver of
+    the machine would, not given by a resolve entry.  A name the file
+    lacks goes to dns_servers, a closed port on 127.0.0.1: nothing
+    leaves the machine."""
+    folder = lhtest.tmpdir()
+    path = os.path.join(folder, "hosts")
+    with open(path, "w") as f:
+        f.write(hosts)
+    wrap = os.path.join(folder, "with-hosts.sh")
+    with open(wrap, "w") as f:
+        f.write('#!/bin/sh\nmount --bind "%s" /etc/hosts && exec "$@"\n'
+                % path)
+    os.chmod(wrap, 0o755)
+    saved = os.environ.get("LH_WRAPPER")
+    os.environ["LH_WRAPPER"] = "unshare -m %s %s" % (wrap, saved or "")
+    try:
+        return lhtest.run_once(dict(
+            conf, dns_servers="127.0.0.1:%d" % lhtest.closed_port()))
+    finally:
+        if saved is None:
+            del os.environ["LH_WRAPPER"]
+        else:
+            os.environ["LH_WRAPPER"] = saved
+
+
+@test
+def an_idn_host_is_looked_up_by_its_a_label_in_a_hosts_file():
+    # No resolve entry: the A-label is what the hosts file is asked for
+    # (c-ares reads it before any DNS server), and the link is ok.
+    # Control: a hosts file without the name leaves the link unchecked
+    # (no DNS server answers: no verdict), so the file is what answered.
+    srv = serve({"/" + NIHON_PCT: 200})
+    url = srv.url("/" + NIHON, REIE)
+    conf = dict(FAST, directory=lhtest.write_list_directory([url]),
+                content_checks="no")
+    for hosts, state in (("127.0.0.1 %s\n" % REIE_ACE, "ok"),
+                         ("127.0.0.1 other.lh.test\n", "unknown")):
+        r = once_with_hosts(conf, hosts)
+        check_eq([state], [l["state"] for l in r.links],
+                 "state with hosts %r (stderr: %s)" % (hosts, r.stderr[-300:]))
+        if state == "ok":
+            check_eq([REIE_ACE], hosts_seen(srv), "the Host header")
+            check_eq(["/" + NIHON_PCT], targets_seen(srv), "the path asked")
+            check_eq(url, r.links[0]["url"], "url as written")
 
 
 @test
