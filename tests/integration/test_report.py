@@ -220,8 +220,9 @@ def cert_warn_days_zero_turns_warnings_off():
 @test
 def once_writes_a_status_file_only_where_one_is_named():
     """--once without -o and without status_file in its configuration
-    writes no status file and says nothing of one: the default path is
-    the service's.  With status_file in the file, it writes there."""
+    (or with no configuration file, -d alone) writes no status file and
+    says nothing of one: the default path is the service's.  With
+    status_file in the file, it writes there."""
     srv = serve({"/ok": 200})
     directory = lhtest.write_list_directory([srv.url("/ok")])
     default = "/var/lib/linkhealthd/status.json"
@@ -240,6 +241,21 @@ def once_writes_a_status_file_only_where_one_is_named():
     check_eq(before, after, "the service's status file untouched")
     check_eq(["linkhealthd.conf"], sorted(os.listdir(folder)),
              "nothing written beside the configuration (the cwd)")
+    # The same with no configuration file at all: -d alone.
+    bare = lhtest.tmpdir()
+    listing = os.path.join(bare, "list.txt")
+    with open(directory) as f, open(listing, "w") as g:
+        g.write(f.read())
+    r = subprocess.run([os.path.abspath(lhtest.binary()), "--once",
+                        "--allow-private", "-d", "list.txt"],
+                       capture_output=True, text=True, timeout=60,
+                       cwd=bare, env=lhtest.clean_env(None))
+    check_eq(0, r.returncode, "exit code of -d alone (stderr %r)"
+             % r.stderr[-300:])
+    check_eq("", r.stderr, "-d alone: nothing said of a status file")
+    check_in("1 links: 1 ok", r.stdout, "-d alone: the report")
+    check_eq(["list.txt"], sorted(os.listdir(bare)), "-d alone: nothing "
+             "written beside the list (the cwd)")
     named = os.path.join(folder, "named.json")
     conf2 = lhtest.write_config(dict(FAST, directory=directory,
                                      status_file=named), lhtest.tmpdir())
