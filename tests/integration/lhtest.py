@@ -27,6 +27,7 @@ from the environment of every process started here.
 """
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -238,6 +239,21 @@ def wrapper():
     """LH_WRAPPER (for example a valgrind command line) split into words:
     what the daemon runs under."""
     return os.environ.get("LH_WRAPPER", "").split()
+
+
+@contextlib.contextmanager
+def wrapped(words):
+    """Within the block the daemon runs under words (a command line
+    prefix: strace, unshare...) and then under LH_WRAPPER, if any."""
+    saved = os.environ.get("LH_WRAPPER")
+    os.environ["LH_WRAPPER"] = (words + " " + (saved or "")).strip()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["LH_WRAPPER"]
+        else:
+            os.environ["LH_WRAPPER"] = saved
 
 
 def config_text(config):

@@ -430,22 +430,35 @@ def allow_private_on_the_command_line():
     check_eq("ok", (r.link(srv.url("/")) or {}).get("state"), "state")
 
 
-def epoll_ctl_calls(urls, **cfg):
-    """epoll_ctl calls of a --once run over urls, counted with strace."""
+def strace_usable():
+    """Whether syscalls() can count here: strace is there, the daemon runs
+    under no other wrapper (valgrind), and no sanitizer (LeakSanitizer
+    does not run under ptrace).  Says so when not."""
+    if shutil.which("strace") is None or lhtest.wrapper() or \
+            os.environ.get("LH_SANITIZER"):
+        print("skip: needs strace, no LH_WRAPPER, no sanitizer")
+        return False
+    return True
+
+
+def syscalls(urls, names, **cfg):
+    """The calls of the system calls names (a list) made by a --once run
+    over urls, counted with strace, and the run."""
     out = os.path.join(lhtest.tmpdir(), "strace.out")
-    saved = os.environ.get("LH_WRAPPER")
-    os.environ["LH_WRAPPER"] = "strace -f -qq -e trace=epoll_ctl -o " + out
-    try:
+    with lhtest.wrapped("strace -f -qq -e trace=%s -o %s"
+                        % (",".join(names), out)):
         r = once(urls, **cfg)
-    finally:
-        if saved is None:
-            del os.environ["LH_WRAPPER"]
-        else:
-            os.environ["LH_WRAPPER"] = saved
+    with open(out, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    return sum(len(re.findall(r"\b%s\(" % n, text)) for n in names), r
+
+
+def epoll_ctl_calls(urls, **cfg):
+    """epoll_ctl calls of a --once run over urls, all of them ok."""
+    n, r = syscalls(urls, ["epoll_ctl"], **cfg)
     check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
     check_eq(len(urls), r.status["summary"]["ok"], "all ok")
-    with open(out, encoding="utf-8", errors="replace") as f:
-        return len(re.findall(r"\bepoll_ctl\(", f.read()))
+    return n
 
 
 def epoll_ctl_per_check(srv, path):
@@ -467,10 +480,7 @@ def kept_alive_socket_keeps_its_watcher():
     # three: libuv's start deletes before it adds; a watcher made and
     # closed for each check six).  The answer comes after a pause, so that
     # each check waits on its socket.
-    # LeakSanitizer does not run under ptrace; valgrind is a wrapper.
-    if shutil.which("strace") is None or lhtest.wrapper() or \
-            os.environ.get("LH_SANITIZER"):
-        print("skip: needs strace, no LH_WRAPPER, no sanitizer")
+    if not strace_usable():
         return
     srv = serve({"/k": {"status": 200, "prefix": True, "delay": 0.005},
                  "/c": {"status": 200, "prefix": True, "delay": 0.005,
@@ -490,21 +500,9 @@ def kept_alive_socket_keeps_its_watcher():
 
 
 def loop_wakeups(urls, **cfg):
-    """epoll_wait calls of a --once run over urls, counted with strace,
-    and the run."""
-    out = os.path.join(lhtest.tmpdir(), "strace-wait.out")
-    saved = os.environ.get("LH_WRAPPER")
-    os.environ["LH_WRAPPER"] = ("strace -f -qq -e trace=epoll_wait,"
-                                "epoll_pwait,epoll_pwait2 -o " + out)
-    try:
-        r = once(urls, **cfg)
-    finally:
-        if saved is None:
-            del os.environ["LH_WRAPPER"]
-        else:
-            os.environ["LH_WRAPPER"] = saved
-    with open(out, encoding="utf-8", errors="replace") as f:
-        return len(re.findall(r"\bepoll_p?wait2?\(", f.read())), r
+    """epoll_wait calls of a --once run over urls, and the run."""
+    return syscalls(urls, ["epoll_wait", "epoll_pwait", "epoll_pwait2"],
+                    **cfg)
 
 
 @test(deadline=120)
@@ -514,9 +512,7 @@ def kept_alive_socket_closed_by_the_server_while_idle():
     # retry waits a second), the watcher fires once and is stopped: the
     # loop does not spin on the end of file (level-triggered), and the
     # retry gets a new connection.
-    if shutil.which("strace") is None or lhtest.wrapper() or \
-            os.environ.get("LH_SANITIZER"):
-        print("skip: needs strace, no LH_WRAPPER, no sanitizer")
+    if not strace_usable():
         return
     for idle_timeout, conns in ((0.2, 2), (30.0, 1)):
         # Control: a server that keeps the connection open: one
@@ -540,20 +536,29 @@ def kept_alive_socket_closed_by_the_server_while_idle():
         check(waits < 200, "epoll_wait calls with idle timeout %gs at "
               "most 200, got %d" % (idle_timeout, waits))
 
+def one_at_a_time_over_tls(n, **server):
+    """n links of a local TLS server (with server's options), checked one
+    at a time, each on a connection of its own ("Connection: close"): the
+    first handshake is full, every later one resumes.  The run and the
+    URLs."""
+    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False}},
+                tls=lhtest.cert("server"), **server)
+    urls = [srv.url("/p%d" % i) for i in range(n)]
+    r = once(urls, concurrency=1, per_host_concurrency=1,
+             ca_file=lhtest.ca_file())
+    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
+    st = srv.stats(log=False)
+    check_eq(n, st["tls_handshakes"], "handshakes")
+    check_eq(n - 1, st["tls_resumed"], "resumed handshakes")
+    return r, urls
+
+
 @test
 def tls_sessions_resume_and_every_link_keeps_its_expiry():
     # Each check on a connection of its own ("Connection: close"): the
     # first handshake of the run is full, each later one resumes the
     # session, and every link still has the certificate's expiry.
-    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False}},
-                tls=lhtest.cert("server"))
-    urls = [srv.url("/p%d" % i) for i in range(8)]
-    r = once(urls, concurrency=1, per_host_concurrency=1,
-             ca_file=lhtest.ca_file())
-    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
-    st = srv.stats(log=False)
-    check_eq(8, st["tls_handshakes"], "handshakes")
-    check_eq(7, st["tls_resumed"], "resumed handshakes")
+    r, urls = one_at_a_time_over_tls(8)
     expiry = {(r.link(u) or {}).get("cert_expires_at") for u in urls}
     check_eq(1, len(expiry), "one expiry for all links: %r" % expiry)
     check(None not in expiry, "every link has cert_expires_at")
@@ -567,15 +572,7 @@ def one_ticket_serves_every_connection():
     # after a resumed handshake, as here) the next connection would make
     # a full handshake.  lib/tlsburst.c keeps the session usable: after
     # the first handshake, every connection resumes.
-    srv = serve({"/": {"status": 200, "prefix": True, "keep_alive": False}},
-                tls=lhtest.cert("server"), tickets_once=True)
-    urls = [srv.url("/p%d" % i) for i in range(5)]
-    r = once(urls, concurrency=1, per_host_concurrency=1,
-             ca_file=lhtest.ca_file())
-    check_eq(0, r.returncode, "exit code (stderr: %s)" % r.stderr[-300:])
-    st = srv.stats(log=False)
-    check_eq(5, st["tls_handshakes"], "handshakes")
-    check_eq(4, st["tls_resumed"], "resumed handshakes")
+    one_at_a_time_over_tls(5, tickets_once=True)
 
 
 @test

@@ -132,16 +132,9 @@ def once_with_hosts(conf, hosts):
         f.write('#!/bin/sh\nmount --bind "%s" /etc/hosts && exec "$@"\n'
                 % path)
     os.chmod(wrap, 0o755)
-    saved = os.environ.get("LH_WRAPPER")
-    os.environ["LH_WRAPPER"] = "unshare -m %s %s" % (wrap, saved or "")
-    try:
+    with lhtest.wrapped("unshare -m " + wrap):
         return lhtest.run_once(dict(
             conf, dns_servers="127.0.0.1:%d" % lhtest.closed_port()))
-    finally:
-        if saved is None:
-            del os.environ["LH_WRAPPER"]
-        else:
-            os.environ["LH_WRAPPER"] = saved
 
 
 @test

@@ -458,6 +458,18 @@ def a_hanging_webhook_holds_up_no_check():
     d.check_stop()
 
 
+def only_the_post_reaches(srv, d):
+    """Wait for the webhook's POST to srv and for four cycles of d, stop
+    d: srv, the webhook's server, was asked nothing but the POST."""
+    wait_for(lambda: any(q["path"] == "/hook" for q in srv.requests()),
+             timeout=30, what="the POST")
+    check(d.wait_status(cycle_at_least(4)) is not None, "four cycles")
+    d.check_stop()
+    paths = [q["path"] for q in srv.requests()]
+    check_eq([], [p for p in paths if p != "/hook"], "requests to the "
+             "webhook's server but the POST (all: %r)" % paths)
+
+
 @test(deadline=60)
 def a_webhooks_connection_takes_no_check_past_the_guard():
     # The webhook lives on a private address the guard refuses for links
@@ -468,14 +480,7 @@ def a_webhooks_connection_takes_no_check_past_the_guard():
     srv = serve({"/hook": 200, "/inside": 200})
     d = Daemon(conf(lhtest.write_list_directory([srv.url("/inside")]),
                     webhook=srv.url("/hook"), allow_private="no"))
-    wait_for(lambda: any(q["path"] == "/hook" for q in srv.requests()),
-             timeout=30, what="the POST")
-    s = d.wait_status(cycle_at_least(4))
-    check(s is not None, "four cycles")
-    d.check_stop()
-    paths = [q["path"] for q in srv.requests()]
-    check_eq([], [p for p in paths if p != "/hook"], "the link's requests "
-             "(all: %r)" % paths)
+    only_the_post_reaches(srv, d)
     # Control: the link was checked, and refused, in every cycle.
     link = ((d.status() or {}).get("links") or [{}])[0]
     check_in("private address", link.get("reason") or "", "its reason")
@@ -502,14 +507,7 @@ def a_webhooks_connection_takes_no_redirect_past_the_guard():
                     webhook=hook.url("/hook"), allow_private="no",
                     allow_networks="127.0.0.2/32", content_checks="yes",
                     content_interval=0))
-    wait_for(lambda: any(q["path"] == "/hook" for q in hook.requests()),
-             timeout=30, what="the POST")
-    s = d.wait_status(cycle_at_least(4))
-    check(s is not None, "four cycles")
-    d.check_stop()
-    paths = [q["path"] for q in hook.requests()]
-    check_eq([], [p for p in paths if p != "/hook"], "requests to the "
-             "webhook's server (all: %r)" % paths)
+    only_the_post_reaches(hook, d)
     probes = [q for q in links.requests() if "-linkhealthd-probe" in q["path"]]
     check(len(probes) >= 3, "a probe in each cycle: %r" % probes)
     old = [l for l in ((d.status() or {}).get("links") or [])
