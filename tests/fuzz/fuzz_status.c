@@ -15,8 +15,9 @@ check_links(const struct lh_links *seed)
     for (size_t i = 0; i < seed->n; i++) {
         const struct lh_link *l = seed->v[i];
 
-        FUZZ_ASSERT(l != NULL && l->url != NULL && l->name != NULL &&
-            l->region != NULL && l->description != NULL,
+        FUZZ_ASSERT(l != NULL && l->url != NULL &&
+            lh_link_name(l) != NULL && lh_link_region(l) != NULL &&
+            lh_link_description(l) != NULL,
             "link %zu has a NULL string", i);
         FUZZ_ASSERT(lh_links_find(seed, l->url) == l, "url \"%s\"", l->url);
         FUZZ_ASSERT((unsigned)l->state < LH_STATE_COUNT, "state %d",
@@ -35,8 +36,8 @@ all_utf8(const struct lh_links *seed)
 {
     for (size_t i = 0; i < seed->n; i++)
         if (!fuzz_is_utf8(seed->v[i]->url) ||
-            !fuzz_is_utf8(seed->v[i]->name) ||
-            !fuzz_is_utf8(seed->v[i]->region))
+            !fuzz_is_utf8(lh_link_name(seed->v[i])) ||
+            !fuzz_is_utf8(lh_link_region(seed->v[i])))
             return 0;
     return 1;
 }
@@ -72,8 +73,9 @@ round_trip(const struct lh_links *seed)
             const struct lh_link *a = seed->v[i], *b = again.v[i];
 
             FUZZ_ASSERT(strcmp(a->url, b->url) == 0 &&
-                strcmp(a->name, b->name) == 0 &&
-                strcmp(a->region, b->region) == 0, "link %zu: \"%s\" "
+                strcmp(lh_link_name(a), lh_link_name(b)) == 0 &&
+                strcmp(lh_link_region(a), lh_link_region(b)) == 0,
+                "link %zu: \"%s\" "
                 "became \"%s\"", i, a->url, b->url);
             FUZZ_ASSERT(a->state == b->state && a->nhistory == b->nhistory &&
                 memcmp(a->history, b->history, a->nhistory) == 0 &&
