@@ -470,18 +470,36 @@ time_left_ms(const struct lh_check *c)
 }
 
 /*
+ * The oldest connection, in whole seconds, that a request going in
+ * delay_ms may reuse: one of this cycle.  curl reuses a connection while
+ * its age in whole seconds is at most this, and closes idle ones (of the
+ * whole engine) that are older, so the seconds the cycle has run when
+ * the request goes: at least 1 (0 is no limit), which lets a connection
+ * made up to 2 s before the cycle through in its first second and up to
+ * 1 s after that.  A start sooner than planned (a hastened warm-up) only
+ * allows more.
+ */
+static long
+conn_lifetime(const struct lh_checker *ck, unsigned delay_ms)
+{
+    long s = (long)((lh_check_now_ms() + delay_ms - ck->cycle_ms) / 1000);
+
+    return s > 1 ? s : 1;
+}
+
+/*
  * What only a check sets, per request: curl follows no redirect (we do,
  * hop by hop; the probe alone lets curl follow), our header and body
  * callbacks get c, the method (no body for HEAD), the certificate chain
  * when this site's expiry is not known yet, a connection of its own until
- * the site answered in this cycle (ck->met) and one of this cycle after
- * (whatever the site: a redirect may lead anywhere), the site's TLS
- * sessions, and
- * the resolve list.  0, or -1 when curl refused an option or out of
- * memory.
+ * the site answered in this cycle (ck->met) and after that one of this
+ * cycle (whatever the site: a redirect may lead anywhere; see
+ * conn_lifetime), the site's TLS sessions, and the resolve list, for a
+ * request that goes in delay_ms.  0, or -1 when curl refused an option
+ * or out of memory.
  */
 static int
-setup_own(struct lh_check *c)
+setup_own(struct lh_check *c, unsigned delay_ms)
 {
     struct lh_checker *ck = c->ck;
     CURL *e = c->easy;
@@ -505,8 +523,7 @@ setup_own(struct lh_check *c)
             lh_strmap_get(&ck->met, c->site) == NULL ? 1L : 0L) ==
             CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_MAXLIFETIME_CONN,
-            (long)((lh_check_now_ms() - ck->cycle_ms) / 1000) + 1) ==
-            CURLE_OK &&
+            conn_lifetime(ck, delay_ms)) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_SHARE, share) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_RESOLVE, resolve) == CURLE_OK ? 0 : -1;
 }
@@ -544,7 +561,7 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
         return lh_check_request_failed(c, "out of memory");
     c->server = tls_server(c);
     if (lh_request_aim(c->easy, &ck->base, &c->rq, c->url,
-            time_left_ms(c)) == -1 || setup_own(c) == -1) {
+            time_left_ms(c)) == -1 || setup_own(c, delay_ms) == -1) {
         c->easy_tainted = true;
         return lh_check_request_failed(c, "curl_easy_setopt failed");
     }

@@ -38,8 +38,8 @@ struct lh_checker {
      * then each request opens a connection of its own (FRESH_CONNECT):
      * each cycle meets each server anew (its address as looked up now,
      * its certificate in a full handshake), as its first visitor would.
-     * After that, a request reuses only a connection of this cycle (one
-     * at most a second older: CURLOPT_MAXLIFETIME_CONN counts seconds). */
+     * After that, a request reuses only a connection of this cycle, or
+     * one a second or two older (check.c's conn_lifetime). */
     struct lh_strmap met;
     double cycle_ms;                /* monotonic: when the cycle began */
     unsigned content_interval_ms;

@@ -290,7 +290,12 @@ prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    if (ctx == NULL || ctx->guard == NULL || ctx->guard->allow_private)
+    /* No address: curl's getpeername failed (the peer reset at once), so
+     * this is this transfer's own new connection, whose socket was
+     * judged when it was opened; curl reuses no connection without one.
+     * What follows is the reset's, not the guard's. */
+    if (ctx == NULL || ctx->guard == NULL || ctx->guard->allow_private ||
+        primary_ip == NULL || primary_ip[0] == '\0')
         return CURL_PREREQFUNC_OK;
     memset(&ss, 0, sizeof(ss));
     if (inet_pton(AF_INET, primary_ip, &in4->sin_addr) == 1)
@@ -298,12 +303,12 @@ prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
     else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1)
         ss.ss_family = AF_INET6;
     else
-        ss.ss_family = AF_UNSPEC;   /* judged as unknown: refused */
+        ss.ss_family = AF_UNSPEC;   /* not an address: refused, named */
     if (!lh_netguard_forbids(ctx->guard, (struct sockaddr *)&ss, why,
             sizeof(why)))
         return CURL_PREREQFUNC_OK;
-    if (ctx->refused[0] == '\0')
-        memcpy(ctx->refused, why, sizeof(why));
+    memcpy(ctx->refused, why, sizeof(why));
+    ctx->refused_before_request = true;
     return CURL_PREREQFUNC_ABORT;
 }
 
@@ -311,6 +316,7 @@ int
 lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx)
 {
     ctx->refused[0] = '\0';
+    ctx->refused_before_request = false;
     ctx->socket_errno = 0;
     if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb) !=
         CURLE_OK ||
@@ -325,6 +331,9 @@ lh_netguard_apply(void *easy, struct lh_netguard_ctx *ctx)
 bool
 lh_netguard_refused(const struct lh_netguard_ctx *ctx, int code)
 {
-    return ctx->refused[0] != '\0' && (code == CURLE_COULDNT_CONNECT ||
-        code == CURLE_ABORTED_BY_CALLBACK);
+    /* A refused address of several may be followed by an allowed one:
+     * the guard stopped the transfer only when curl could connect to
+     * none, or when the hook before the request said no. */
+    return (code == CURLE_COULDNT_CONNECT && ctx->refused[0] != '\0') ||
+        (code == CURLE_ABORTED_BY_CALLBACK && ctx->refused_before_request);
 }

@@ -31,6 +31,7 @@ struct lh_netguard {
 struct lh_netguard_ctx {
     const struct lh_netguard *guard;
     char refused[128];          /* "10.0.0.7 (private)", or "" */
+    bool refused_before_request;/* refused is the request hook's */
     int socket_errno;           /* why socket() failed, or 0 */
     /* Told of every socket opened (NULL: no one is). */
     void (*opened_cb)(void *arg, int fd);

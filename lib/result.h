@@ -136,7 +136,7 @@ int lh_result_add_hop(struct lh_result *r, const char *url, int status,
  */
 bool lh_result_heard_back(const struct lh_result *r);
 /* The check needed no network to be decided: a bad URL or scheme, a
- * private address refused before any connection, a name under .invalid
+ * private address refused before any request, a name under .invalid
  * (never looked up). */
 bool lh_result_offline(const struct lh_result *r);
 /* The check failed for the monitor's own reasons (its resources, no DNS

@@ -2,8 +2,11 @@
  * tlsburst: the TLS 1.3 session of a server kept resumable for every
  * connection of a burst (tlsburst.h says why).
  *
- * curl makes an SSL_CTX for each connection and lets us see it before
- * the handshake.  OpenSSL drops a finished TLS 1.3 handshake's session
+ * curl (7.88) makes an SSL_CTX for each connection and lets us see it
+ * before the handshake: the flag changed below is that connection's
+ * alone.  (Were a curl to share one among connections, a TLS 1.2
+ * handshake ending while a TLS 1.3 one runs would go uncached: a full
+ * handshake next time, no worse.)  OpenSSL drops a finished TLS 1.3 handshake's session
  * from the cache only when the context caches client sessions
  * (SSL_SESS_CACHE_CLIENT), which is also what makes it tell curl of each
  * new ticket.  So the flag is off from the handshake's start; on again
@@ -12,6 +15,7 @@
  * tickets come after it, outside any handshake.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -58,8 +62,11 @@ lh_tlsburst_apply(void *easy)
     if (openssl == -1) {
         const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 
+        /* The callbacks get curl's SSL_CTX: it must be of the OpenSSL
+         * we are built with ("OpenSSL/3.0.19"). */
         openssl = v != NULL && v->ssl_version != NULL &&
-            strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
+            strncmp(v->ssl_version, "OpenSSL/", 8) == 0 &&
+            atoi(v->ssl_version + 8) == OPENSSL_VERSION_MAJOR;
     }
     if (!openssl)
         return 0;

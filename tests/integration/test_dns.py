@@ -258,8 +258,10 @@ def a_name_that_moved_is_not_reached_at_its_old_address():
     reqs = new.requests()
     check(len(reqs) >= 6, "every link asked at the new address each "
           "cycle: %d" % len(reqs))
-    check(len({q["conn"] for q in reqs}) <= len(reqs) // 3, "a connection "
-          "per cycle at most: %r" % [(q["conn"], q["path"]) for q in reqs])
+    # (A fourth cycle may have begun before the stop.)
+    check(len({q["conn"] for q in reqs}) <= (len(reqs) + 2) // 3, "a "
+          "connection per cycle at most: %r"
+          % [(q["conn"], q["path"]) for q in reqs])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ a hosts file of a mount namespace of the test's own (once_with_hosts)."""
 
 import json
 import os
+import subprocess
 
 import lhtest
 from lhtest import check, check_eq, check_in, serve, test
@@ -123,6 +124,11 @@ def once_with_hosts(conf, hosts):
     the machine would, not given by a resolve entry.  A name the file
     lacks goes to dns_servers, a closed port on 127.0.0.1: nothing
     leaves the machine."""
+    p = subprocess.run(["unshare", "-m", "true"], capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        raise RuntimeError("unshare -m failed (%s): this test needs root "
+                           "(a mount namespace of its own)" % p.stderr.strip())
     folder = lhtest.tmpdir()
     path = os.path.join(folder, "hosts")
     with open(path, "w") as f:

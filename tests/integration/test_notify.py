@@ -492,7 +492,9 @@ def a_webhooks_connection_takes_no_redirect_past_the_guard():
     # through.  That server sends every path but the page's to the
     # webhook's server; the content check's probe (a random path) follows
     # the redirect, where curl reuses any connection it holds, FRESH_CONNECT
-    # or not.  The guard still judges the address the request goes to.
+    # or not (the webhook's is at most a second and a bit old when the next
+    # cycle's probe goes: check.c's conn_lifetime lets it through).  The
+    # guard still judges the address the request goes to.
     # Control: the probe is asked every cycle, and the link's own
     # redirect to the same place is refused by the guard too.
     hook = serve({"/hook": 200, "/inside": 200})

@@ -74,9 +74,9 @@ JSON; /__stats?log=0 leaves the log out) and GET /__reset (forget the
 counters of finished requests and closed connections).
 
 TLS: Server(routes, tls=(cert, key)), optionally sni={name: (cert, key)};
-tickets_once=True sends TLS 1.3 session tickets after the first handshake
-only (as a server whose tickets come late, or not at all after a resumed
-one).  A failed handshake closes that connection only.
+tickets_once=True sends TLS 1.3 session tickets on the connections begun
+before the first handshake ended only (as a server whose tickets come
+late, or not at all after a resumed one).  A failed handshake closes that connection only.
 Silent: Server(silent=True) accepts TCP connections and never reads or
 writes (a connect that works but nothing answers; also a TLS handshake
 that stalls).
@@ -333,7 +333,9 @@ class Server:
         A request is active from its head being read until its answer
         starts to go out (a plain answer: its status line; an action: its
         end), before the client can have it and send another, so the
-        request maxima never exceed what the client really had in flight.  The connection maxima can exceed it by a little when a
+        request maxima never exceed what the client really had in flight
+        (and leave out the time a large body takes to send: give the
+        route a "delay" to be seen at once).  The connection maxima can exceed it by a little when a
         client closes a connection and at once opens another: the close is
         only seen when the connection's thread reads the EOF.  To test a
         concurrency limit, give the route a "delay" and check the
