@@ -175,7 +175,6 @@ addrs_forbidden(const struct lh_netguard *g, const char *list, char *why,
     size_t whylen)
 {
     while (*list != '\0') {
-        struct sockaddr_storage ss;
         char a[INET6_ADDRSTRLEN + 2];
         size_t n = strcspn(list, ",");
         const char *p = list;
@@ -189,16 +188,7 @@ addrs_forbidden(const struct lh_netguard *g, const char *list, char *why,
             continue;
         memcpy(a, p, n);
         a[n] = '\0';
-        memset(&ss, 0, sizeof(ss));
-        if (inet_pton(AF_INET, a,
-                &((struct sockaddr_in *)&ss)->sin_addr) == 1)
-            ss.ss_family = AF_INET;
-        else if (inet_pton(AF_INET6, a,
-                &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
-            ss.ss_family = AF_INET6;
-        else
-            continue;
-        if (lh_netguard_forbids(g, (struct sockaddr *)&ss, why, whylen))
+        if (lh_netguard_forbids_text(g, a, why, whylen) == 1)
             return true;
     }
     return false;

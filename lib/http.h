@@ -51,10 +51,9 @@ int lh_http_set_limits(struct lh_http *h, long max_host_connections,
 /*
  * Forget the connections and the names curl keeps: its multi handle is
  * replaced now when no transfer is in flight, else as soon as none is:
- * when the last transfer curl ran ends, or at a start.  For a new configuration whose
- * resolve entries changed:
- * curl keeps an entry it was given for good, beyond the list that gave
- * it.
+ * when the last transfer curl ran ends, or at a start.  For a new
+ * configuration whose resolve entries changed: curl keeps an entry it was
+ * given for good, beyond the list that gave it.
  */
 void lh_http_forget(struct lh_http *h);
 

@@ -248,6 +248,25 @@ lh_netguard_forbids(const struct lh_netguard *g, const struct sockaddr *sa,
     return true;
 }
 
+int
+lh_netguard_forbids_text(const struct lh_netguard *g, const char *text,
+    char *why, size_t whylen)
+{
+    struct sockaddr_storage ss;
+
+    memset(&ss, 0, sizeof(ss));
+    if (inet_pton(AF_INET, text,
+            &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+        ss.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, text,
+            &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+        ss.ss_family = AF_INET6;
+    else
+        return -1;
+    return lh_netguard_forbids(g, (struct sockaddr *)&ss, why, whylen) ?
+        1 : 0;
+}
+
 static curl_socket_t
 opensocket_cb(void *clientp, curlsocktype purpose,
     struct curl_sockaddr *address)
@@ -282,9 +301,6 @@ prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
     int local_port)
 {
     struct lh_netguard_ctx *ctx = clientp;
-    struct sockaddr_storage ss;
-    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
     char why[sizeof(ctx->refused)];
 
     (void)local_ip;
@@ -297,16 +313,14 @@ prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
     if (ctx == NULL || ctx->guard == NULL || ctx->guard->allow_private ||
         primary_ip == NULL || primary_ip[0] == '\0')
         return CURL_PREREQFUNC_OK;
-    memset(&ss, 0, sizeof(ss));
-    if (inet_pton(AF_INET, primary_ip, &in4->sin_addr) == 1)
-        ss.ss_family = AF_INET;
-    else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1)
-        ss.ss_family = AF_INET6;
-    else
-        ss.ss_family = AF_UNSPEC;   /* not an address: refused, named */
-    if (!lh_netguard_forbids(ctx->guard, (struct sockaddr *)&ss, why,
-            sizeof(why)))
+    switch (lh_netguard_forbids_text(ctx->guard, primary_ip, why,
+            sizeof(why))) {
+    case 0:
         return CURL_PREREQFUNC_OK;
+    case -1:
+        lh_seterr(why, sizeof(why), "%.100s (not an address)", primary_ip);
+        break;
+    }
     memcpy(ctx->refused, why, sizeof(why));
     ctx->refused_before_request = true;
     return CURL_PREREQFUNC_ABORT;

@@ -61,6 +61,11 @@ void lh_netguard_cleanup(struct lh_netguard *g);
 bool lh_netguard_forbids(const struct lh_netguard *g,
     const struct sockaddr *sa, char *why, size_t whylen);
 
+/* The same for an address in text ("10.0.0.7", "::1", no brackets): 1
+ * forbidden (why says why), 0 allowed, -1 text is not an address. */
+int lh_netguard_forbids_text(const struct lh_netguard *g, const char *text,
+    char *why, size_t whylen);
+
 /*
  * Make curl easy handle easy (a CURL *) ask ctx before every socket it
  * opens (CURLOPT_OPENSOCKETFUNCTION): a refused address gets no socket, so

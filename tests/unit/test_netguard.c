@@ -205,6 +205,31 @@ test_allow(void)
     CHECK_STR_EQ("allow_networks: \"10.0.0.0/33\" is not a network", err);
 }
 
+/* An address as text (curl's primary IP): judged as the socket address
+ * would be; what is not an address is told apart. */
+static void
+test_forbids_text(void)
+{
+    struct lh_netguard g;
+    char why[128];
+
+    CHECK_INT_EQ(0, lh_netguard_init(&g, false, NULL, 0, NULL, 0));
+    CHECK_INT_EQ(1, lh_netguard_forbids_text(&g, "10.0.0.7", why,
+        sizeof(why)));
+    CHECK_STR_EQ("10.0.0.7 (private)", why);
+    CHECK_INT_EQ(1, lh_netguard_forbids_text(&g, "::1", why, sizeof(why)));
+    CHECK_INT_EQ(0, lh_netguard_forbids_text(&g, "93.184.216.34", why,
+        sizeof(why)));
+    CHECK_INT_EQ(0, lh_netguard_forbids_text(&g, "2606:4700::1", why,
+        sizeof(why)));
+    CHECK_INT_EQ(-1, lh_netguard_forbids_text(&g, "", why, sizeof(why)));
+    CHECK_INT_EQ(-1, lh_netguard_forbids_text(&g, "[::1]", why,
+        sizeof(why)));
+    CHECK_INT_EQ(-1, lh_netguard_forbids_text(&g, "example.org", why,
+        sizeof(why)));
+    lh_netguard_cleanup(&g);
+}
+
 static void
 test_cidr_parse(void)
 {
@@ -237,6 +262,7 @@ main(void)
     RUN_TEST(test_embedded_ipv4);
     RUN_TEST(test_allow);
     RUN_TEST(test_allow_embedded);
+    RUN_TEST(test_forbids_text);
     RUN_TEST(test_cidr_parse);
     TEST_EXIT();
 }
