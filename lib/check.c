@@ -108,6 +108,7 @@ lh_checker_new(struct lh_http *http, const struct lh_config *cfg,
     lh_strmap_init(&ck->certs);
     lh_strmap_init(&ck->met);
     lh_strmap_init(&ck->tls_servers);
+    lh_strmap_init_borrowed(&ck->memos);
     if (lh_request_base_init(&ck->base, cfg, err, errlen) == -1) {
         lh_checker_free(ck);
         return NULL;
@@ -311,6 +312,7 @@ lh_checker_free(struct lh_checker *ck)
     if (ck == NULL)
         return;
     forget_hosts(ck);
+    lh_check_memos_prune(ck, true);
     lh_dns_close(ck->dns);
     /* Handles first: a share in use is not released. */
     for (size_t i = 0; i < ck->npool; i++)
@@ -332,6 +334,7 @@ lh_checker_new_cycle(struct lh_checker *ck)
     ck->cycle_ms = lh_check_now_ms();
     forget_hosts(ck);
     forget_sessions(ck);
+    lh_check_memos_prune(ck, false);
 }
 
 /*
@@ -584,6 +587,8 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
             wait = warmup_wait(c);
         rc = lh_http_start(ck->http, c->easy, delay_ms + wait, done_cb, c,
             err, sizeof(err));
+        if (rc == 0)
+            lh_check_resolve_sent(c);
         if (rc == 0 && wait > 0)
             park(c, wait);
     }
@@ -603,6 +608,7 @@ check_free(struct lh_check *c)
         unpark(c);
     if (c->dnsq != NULL)
         lh_dns_cancel(c->dnsq);
+    lh_check_resolve_ended(c, false);
     curl_slist_free_all(c->resolve);
     easy_give_back(c->ck, c->easy, c->easy_tainted);
     free(c->url);
@@ -643,13 +649,18 @@ int
 lh_check_aim(struct lh_check *c, const char *url, bool force_get)
 {
     char *copy = strdup(url);
+    struct lh_url u;
 
     if (copy == NULL)
         return -1;
     free(c->url);
     c->url = copy;
-    if (lh_url_host(url, c->host, sizeof(c->host)) == -1 ||
-        lh_url_site(url, c->site, sizeof(c->site)) == -1)
+    /* One parse for what every request of this hop needs. */
+    c->url_parsed = lh_url_parse(c->url, &u) == 0;
+    c->url_port = c->url_parsed ? u.port : 0;
+    c->url_ipv6 = c->url_parsed && u.ipv6;
+    if (!c->url_parsed || lh_url_host_of(&u, c->host, sizeof(c->host)) == -1 ||
+        lh_url_site_of(&u, c->host, c->site, sizeof(c->site)) == -1)
         c->host[0] = c->site[0] = '\0';
     c->get_fallback = false;
     c->method = LH_METHOD_HEAD;
@@ -886,6 +897,7 @@ done_cb(void *easy, int result, void *arg)
     long status;
 
     (void)easy;             /* c->easy */
+    lh_check_resolve_ended(c, code == CURLE_OK);
     if (code == CURLE_OUT_OF_MEMORY)
         c->easy_tainted = true;
     /* Answered over a connection of this cycle: the site's later requests
@@ -940,8 +952,11 @@ check_start(struct lh_checker *ck, const char *url, bool content,
     struct lh_check *c;
 
     lh_result_init(result);
-    if ((c = calloc(1, sizeof(*c))) == NULL ||
-        lh_replace_string(&result->url, url) == -1) {
+    if ((c = malloc(sizeof(*c))) != NULL) {
+        memset(c, 0, offsetof(struct lh_check, etag));
+        lh_check_response_reset(c);
+    }
+    if (c == NULL || lh_replace_string(&result->url, url) == -1) {
         lh_seterr(err, errlen, "out of memory");
         goto fail;
     }

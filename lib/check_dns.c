@@ -120,11 +120,10 @@ dns_target(struct lh_check *c)
     const struct lh_request_base *b = &c->ck->base;
     const char *host = c->host;
     size_t hostlen = strlen(host);
-    struct lh_url u;
 
-    if (lh_url_parse(c->url, &u) == -1 || u.ipv6)
+    if (!c->url_parsed || c->url_ipv6)
         return false;
-    c->dns_port = u.port;
+    c->dns_port = c->url_port;
     for (const struct curl_slist *e = b->connect_to; e; e = e->next) {
         const char *p = e->data, *h, *port, *h2;
         size_t hn, pn, h2n;
@@ -167,6 +166,167 @@ dns_target(struct lh_check *c)
 }
 
 static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
+
+/*
+ * curl parses a request's resolve entry and replaces the name's entry in
+ * its DNS cache at the start of each transfer that carries it, which
+ * costs more than the rest of a kept-alive check.  So the entry is given
+ * only until curl surely holds it: a request of the name that carried
+ * the same entry was answered, no request with another answer for the
+ * name was in flight since that one was sent (its entry could have come
+ * later and won), and the cache is the same one.  curl drops a "+" entry
+ * 60 s after it was loaded (its DNS cache timeout, which linkhealthd
+ * leaves alone); an entry is given again once MEMO_FRESH_MS have passed
+ * since the answered request was sent, well before.
+ */
+#define MEMO_FRESH_MS 30000.0
+
+struct resolve_memo {
+    struct resolve_memo *next;
+    char *key;              /* "name:port", the name as curl looks it up */
+    char *addrs;            /* the addresses of the newest entry sent */
+    unsigned long long seq; /* changes with addrs */
+    unsigned inflight;      /* requests sent with an entry, not ended */
+    unsigned inflight_cur;  /* ... of them, those with addrs */
+    bool loaded;            /* curl holds addrs: */
+    unsigned long generation;   /* in this cache, */
+    double loaded_ms;       /* from a request sent then (monotonic ms) */
+};
+
+/* The key of c's request: "name:port" (with the name's final dot). */
+static void
+memo_key(const struct lh_check *c, char *buf, size_t len)
+{
+    size_t n = strlen(c->dns_name), nd = 0;
+    char d[24];
+
+    /* No printf: this runs for every request (a port is 0 to 65535). */
+    memcpy(buf, c->dns_name, n);
+    if (c->dns_dot)
+        buf[n++] = '.';
+    buf[n++] = ':';
+    for (long p = c->dns_port; ; p /= 10) {
+        d[nd++] = (char)('0' + p % 10);
+        if (p < 10)
+            break;
+    }
+    while (nd > 0 && n + 1 < len)
+        buf[n++] = d[--nd];
+    buf[n] = '\0';
+}
+
+/* Does curl hold addrs for c's name now, so that its request need not
+ * carry an entry? */
+static bool
+memo_holds(const struct lh_check *c, const char *addrs)
+{
+    const struct lh_checker *ck = c->ck;
+    const struct resolve_memo *m;
+    char key[sizeof(c->dns_name) + 16];
+
+    /* Those requests carry the configured entries too, as before. */
+    if (ck->resolve_all || c->probing || ck->base.proxy_http != NULL ||
+        ck->base.proxy_https != NULL)
+        return false;
+    memo_key(c, key, sizeof(key));
+    return (m = lh_strmap_get(&ck->memos, key)) != NULL && m->loaded &&
+        m->generation == lh_http_dns_generation(ck->http) &&
+        strcmp(m->addrs, addrs) == 0 &&
+        lh_check_now_ms() - m->loaded_ms < MEMO_FRESH_MS;
+}
+
+void
+lh_check_resolve_sent(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    struct resolve_memo *m;
+    char key[sizeof(c->dns_name) + 16];
+    const char *addrs;
+    size_t klen;
+
+    if (c->resolve == NULL || !c->dns_used)
+        return;
+    memo_key(c, key, sizeof(key));
+    klen = strlen(key);
+    /* The request's own entry comes first: "+" key ":" addrs. */
+    addrs = c->resolve->data;
+    if (addrs[0] != '+' || strncmp(addrs + 1, key, klen) != 0 ||
+        addrs[1 + klen] != ':')
+        return;
+    addrs += klen + 2;
+    if ((m = lh_strmap_get(&ck->memos, key)) == NULL) {
+        if ((m = calloc(1, sizeof(*m))) == NULL)
+            return;
+        if ((m->key = strdup(key)) == NULL ||
+            lh_strmap_put(&ck->memos, m->key, m) == -1) {
+            free(m->key);
+            free(m);
+            return;
+        }
+        m->next = ck->memo_list;
+        ck->memo_list = m;
+    }
+    if (m->addrs == NULL || strcmp(m->addrs, addrs) != 0) {
+        /* Another answer: what curl holds is not known until a request
+         * with it is answered. */
+        m->loaded = false;
+        free(m->addrs);
+        if ((m->addrs = strdup(addrs)) == NULL)
+            return;
+        m->seq = ++ck->memo_serial;
+        m->inflight_cur = 0;
+    }
+    c->memo_clean = m->inflight == m->inflight_cur;
+    m->inflight++;
+    m->inflight_cur++;
+    c->memo = m;
+    c->memo_seq = m->seq;
+    c->memo_generation = lh_http_dns_generation(ck->http);
+    c->memo_sent_ms = lh_check_now_ms();
+}
+
+void
+lh_check_resolve_ended(struct lh_check *c, bool answered)
+{
+    struct resolve_memo *m = c->memo;
+
+    if (m == NULL)
+        return;
+    c->memo = NULL;
+    m->inflight--;
+    if (c->memo_seq != m->seq)
+        return;
+    m->inflight_cur--;
+    if (answered && c->memo_clean &&
+        (!m->loaded || m->generation != c->memo_generation ||
+            m->loaded_ms < c->memo_sent_ms)) {
+        m->loaded = true;
+        m->generation = c->memo_generation;
+        m->loaded_ms = c->memo_sent_ms;
+    }
+}
+
+void
+lh_check_memos_prune(struct lh_checker *ck, bool all)
+{
+    struct resolve_memo **pp = &ck->memo_list, *m;
+
+    while ((m = *pp) != NULL) {
+        if (!all && m->inflight > 0) {
+            /* Its requests still count; it is loaded afresh anyway. */
+            m->loaded = false;
+            pp = &m->next;
+            continue;
+        }
+        *pp = m->next;
+        (void)lh_strmap_del(&ck->memos, m->key);
+        free(m->key);
+        free(m->addrs);
+        free(m);
+    }
+    if (all)
+        lh_strmap_cleanup(&ck->memos, NULL);
+}
 
 /* Is one of the addresses of list ("1.2.3.4,[::1]", a resolve entry's
  * answer) forbidden?  The first one is named in why. */
@@ -309,6 +469,11 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     c->dns_used = true;
     /* A remembered answer took no time: unknown, like a phase skipped. */
     c->dns_ms = a->ms > 0 ? a->ms : -1;
+    if (memo_holds(c, a->addrs)) {
+        if (lh_check_send_request(c, 0) == -1)
+            lh_check_finish(c);
+        return;
+    }
     /* This request's resolve entry: its own answer (the configured ones
      * join it only where curl may look up other names,
      * lh_check_resolve_list).  "+": it ages out of the DNS cache of the

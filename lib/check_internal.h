@@ -64,12 +64,18 @@ struct lh_checker {
     struct curl_slist *resolve_one;
     size_t nresolve_one;
     bool resolve_all;               /* a wildcard or removal entry */
+    /* The c-ares answers curl's DNS cache holds (check_dns.c): "name:port"
+     * -> struct resolve_memo *, its own key borrowed; the list to walk. */
+    struct lh_strmap memos;
+    struct resolve_memo *memo_list;
+    unsigned long long memo_serial;
 };
 
 /* A server's answer to a random path, defined in check_page.c; only pointed to
  * elsewhere. */
 struct probe;
 struct tls_server;
+struct resolve_memo;
 
 struct lh_check {
     struct lh_checker *ck;
@@ -80,6 +86,9 @@ struct lh_check {
                                its first request */
     bool easy_tainted;      /* it saw an allocation failure: not reused */
     char *url;              /* URL of the current request */
+    bool url_parsed;        /* it parses (lh_url_parse), with */
+    long url_port;          /* its port (the probe's URL has the same) */
+    bool url_ipv6;          /* an IPv6 address for its host */
     char host[256];         /* its host, lower case */
     char site[300];         /* scheme://host:port, the caches' key */
     enum lh_method method;
@@ -104,8 +113,7 @@ struct lh_check {
     bool cf_mitigated;
     size_t body_bytes;
     bool body_capped;
-    char sniff[LH_CHECK_SNIFF_BYTES + 1];
-    size_t nsniff;
+    size_t nsniff;          /* bytes in sniff */
     struct lh_request rq;   /* the last request's guard and error text */
     /* The name this request connects to, looked up by c-ares and given
      * to curl as a resolve entry (with the configured ones). */
@@ -120,6 +128,13 @@ struct lh_check {
     bool dns_answered;
     bool dns_used;          /* c-ares answered this request's name */
     double dns_ms;          /* how long it took; -1: remembered */
+    /* The request's entry as curl's cache will hold it (NULL: none
+     * given, or not tracked), until the request ends. */
+    struct resolve_memo *memo;
+    unsigned long long memo_seq;
+    unsigned long memo_generation;
+    double memo_sent_ms;
+    bool memo_clean;        /* no other answer for the name in flight */
     /* The content check (lh_check_start_page). */
     bool page_on;           /* the page may be read */
     bool page_due;          /* read it whatever the answer */
@@ -137,11 +152,15 @@ struct lh_check {
     struct probe *waiting;  /* the probe this check waits for */
     struct page_work *parsing;  /* its page parsed off the loop, or NULL */
     /* Of the last response's headers. */
+    long long clen;
+    bool not_html;          /* a Content-Type that is not HTML */
+    /* The buffers last: check_start zeroes what comes before (most of a
+     * check's 11 KiB, which HEAD checks never touch), and
+     * lh_check_response_reset empties these before any is read. */
     char etag[256];
     char last_modified[128];
     char refresh[1024];
-    long long clen;
-    bool not_html;          /* a Content-Type that is not HTML */
+    char sniff[LH_CHECK_SNIFF_BYTES + 1];   /* the first nsniff bytes */
 };
 
 /* ---- check.c: the check's core ---- */
@@ -198,6 +217,17 @@ void lh_check_finish(struct lh_check *c);
 void lh_check_finish_oom(struct lh_check *c);
 
 /* ---- check_dns.c: the name a request connects to, and its lookup ---- */
+
+/* The request just started (lh_http_start) carries its own resolve
+ * entry: note it, so that once it is in curl's cache later requests of
+ * the name need not load it again. */
+void lh_check_resolve_sent(struct lh_check *c);
+/* The request ended (answered: a response came, so curl loaded its
+ * entry first) or was cancelled (false). */
+void lh_check_resolve_ended(struct lh_check *c, bool answered);
+/* Forget the notes no request needs (each cycle loads its answers
+ * afresh); all of them when the checker goes. */
+void lh_check_memos_prune(struct lh_checker *ck, bool all);
 /*
  * The request for c->url after delay_ms.  The name it connects to (the
  * URL's host, or where a connect_to entry sends it) is looked up with

@@ -37,7 +37,10 @@ header_value(const char *buf, size_t len, const char *name, char *out,
 {
     size_t n = strlen(name), k = 0;
 
-    if (len <= n || strncasecmp(buf, name, n) != 0 || buf[n] != ':')
+    /* name is lower case and starts with a letter: most lines differ
+     * there already. */
+    if (len <= n || (buf[0] | 0x20) != name[0] ||
+        strncasecmp(buf, name, n) != 0 || buf[n] != ':')
         return false;
     buf += n + 1;
     len -= n + 1;

@@ -71,6 +71,9 @@ struct lh_http {
     unsigned nended;        /* xfers with ended set, reported by drain() */
     bool shutting_down;
     bool forget;            /* replace multi once no transfer is in it */
+    /* Bumped whenever the multi handle goes, and with it curl's DNS
+     * cache: what a transfer put there before is gone. */
+    unsigned long dns_generation;
     lh_http_closed_cb closed_cb;
     void *closed_arg;
 };
@@ -318,6 +321,7 @@ renew_multi(struct lh_http *h)
      * handle; whatever sockets it leaves are closed below. */
     (void)curl_multi_cleanup(h->multi);
     h->multi = NULL;
+    h->dns_generation++;
     socks_close_all(h);
     (void)uv_timer_stop(&h->timer);
     h->multi = multi_open(h);
@@ -694,6 +698,7 @@ forget_now(struct lh_http *h)
     /* As in renew_multi: what socket_cb leaves is closed below. */
     (void)curl_multi_cleanup(h->multi);
     h->multi = NULL;
+    h->dns_generation++;
     socks_close_all(h);
     (void)uv_timer_stop(&h->timer);
 }
@@ -841,6 +846,12 @@ struct uv_loop_s *
 lh_http_loop(const struct lh_http *h)
 {
     return h->loop;
+}
+
+unsigned long
+lh_http_dns_generation(const struct lh_http *h)
+{
+    return h->dns_generation;
 }
 
 unsigned

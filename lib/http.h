@@ -106,6 +106,11 @@ struct uv_loop_s *lh_http_loop(const struct lh_http *h);
 /* Transfers started and not yet done or cancelled. */
 unsigned lh_http_active(const struct lh_http *h);
 
+/* Which DNS cache curl's transfers use now: it changes whenever the
+ * cache goes (with the multi handle; lh_http_forget), so that an entry
+ * a transfer left in the cache under another number is known gone. */
+unsigned long lh_http_dns_generation(const struct lh_http *h);
+
 /* Descriptors of curl's connections that h holds, kept-alive ones
  * included: each is reused or closed to make room before curl opens
  * one beyond the cap. */

@@ -359,23 +359,56 @@ lh_url_is_invalid_host(const char *host)
 }
 
 int
+lh_url_host_of(const struct lh_url *u, char *buf, size_t len)
+{
+    size_t n = u->hostlen + (u->ipv6 ? 2 : 0), off = 0;
+
+    if (n >= len)
+        return -1;
+    if (u->ipv6)
+        buf[off++] = '[';
+    for (size_t i = 0; i < u->hostlen; i++)
+        buf[off++] = (char)lower((unsigned char)u->host[i]);
+    if (u->ipv6)
+        buf[off++] = ']';
+    buf[off] = '\0';
+    return 0;
+}
+
+int
 lh_url_host(const char *url, char *buf, size_t len)
 {
     struct lh_url u;
-    size_t n, off = 0;
 
-    if (lh_url_parse(url, &u) == -1 || len == 0)
+    if (lh_url_parse(url, &u) == -1)
         return -1;
-    n = u.hostlen + (u.ipv6 ? 2 : 0);
-    if (n >= len)
+    return lh_url_host_of(&u, buf, len);
+}
+
+int
+lh_url_site_of(const struct lh_url *u, const char *host, char *buf,
+    size_t len)
+{
+    const char *scheme = u->https ? "https://" : "http://";
+    size_t sn = strlen(scheme), hn = strlen(host), n = 0;
+    char port[24], *p = port + sizeof(port);
+    long v = u->port;
+
+    /* No printf: every request of a check has its site. */
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    if (sn + hn + 1 + (size_t)(port + sizeof(port) - p) >= len)
         return -1;
-    if (u.ipv6)
-        buf[off++] = '[';
-    for (size_t i = 0; i < u.hostlen; i++)
-        buf[off++] = (char)lower((unsigned char)u.host[i]);
-    if (u.ipv6)
-        buf[off++] = ']';
-    buf[off] = '\0';
+    memcpy(buf, scheme, sn);
+    n = sn;
+    memcpy(buf + n, host, hn);
+    n += hn;
+    buf[n++] = ':';
+    memcpy(buf + n, p, (size_t)(port + sizeof(port) - p));
+    n += (size_t)(port + sizeof(port) - p);
+    buf[n] = '\0';
     return 0;
 }
 
@@ -384,12 +417,9 @@ lh_url_site(const char *url, char *buf, size_t len)
 {
     struct lh_url u;
     char host[512];
-    int n;
 
-    if (lh_url_host(url, host, sizeof(host)) == -1 ||
-        lh_url_parse(url, &u) == -1)
+    if (lh_url_parse(url, &u) == -1 ||
+        lh_url_host_of(&u, host, sizeof(host)) == -1)
         return -1;
-    n = snprintf(buf, len, "%s://%s:%ld", u.https ? "https" : "http", host,
-        u.port);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    return lh_url_site_of(&u, host, buf, len);
 }

@@ -46,6 +46,8 @@ bool lh_url_is_http(const char *s);
  * the host does not fit.
  */
 int lh_url_host(const char *url, char *buf, size_t len);
+/* The same of a parsed URL: 0, or -1 when the host does not fit. */
+int lh_url_host_of(const struct lh_url *u, char *buf, size_t len);
 /* True when host is "invalid" or under ".invalid" (RFC 6761: such names
  * never resolve, so none is looked up). */
 bool lh_url_is_invalid_host(const char *host);
@@ -56,6 +58,10 @@ bool lh_url_is_invalid_host(const char *host);
  * certificate belongs to.  0, or -1 as lh_url_host.
  */
 int lh_url_site(const char *url, char *buf, size_t len);
+/* The same of a parsed URL and its host as lh_url_host_of gives it: 0,
+ * or -1 when it does not fit. */
+int lh_url_site_of(const struct lh_url *u, const char *host, char *buf,
+    size_t len);
 
 /*
  * Both return 1 for "yes" and 0 for "no"; unparsable URLs are never
