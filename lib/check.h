@@ -40,6 +40,10 @@ void lh_checker_free(struct lh_checker *ck);
  * never stands for the server now (its address, its certificate). */
 void lh_checker_new_cycle(struct lh_checker *ck);
 
+/* The c-ares answers given to curl as resolve entries so far: a request
+ * carries its name's until curl's DNS cache surely holds it. */
+unsigned long long lh_checker_resolve_entries(const struct lh_checker *ck);
+
 /*
  * Check url, filling *result (initialized here; the caller owns it and
  * cleans it up).  On success returns the check, and cb runs exactly once

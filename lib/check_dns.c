@@ -246,6 +246,7 @@ lh_check_resolve_sent(struct lh_check *c)
 
     if (c->resolve == NULL || !c->dns_used)
         return;
+    ck->resolve_entries++;
     memo_key(c, key, sizeof(key));
     klen = strlen(key);
     /* The request's own entry comes first: "+" key ":" addrs. */
@@ -304,6 +305,12 @@ lh_check_resolve_ended(struct lh_check *c, bool answered)
         m->generation = c->memo_generation;
         m->loaded_ms = c->memo_sent_ms;
     }
+}
+
+unsigned long long
+lh_checker_resolve_entries(const struct lh_checker *ck)
+{
+    return ck->resolve_entries;
 }
 
 void

@@ -69,6 +69,7 @@ struct lh_checker {
     struct lh_strmap memos;
     struct resolve_memo *memo_list;
     unsigned long long memo_serial;
+    unsigned long long resolve_entries;     /* given so far */
 };
 
 /* A server's answer to a random path, defined in check_page.c; only pointed to

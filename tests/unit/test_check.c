@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "dnsd.h"
 #include "http.h"
 #include "httpd.h"
 #include "result.h"
@@ -603,6 +604,62 @@ test_private_address_guard(void)
     teardown(&c);
 }
 
+/*
+ * A name's c-ares answer goes to curl as a resolve entry until curl's DNS
+ * cache holds it: the first check of the name carries it, the next ones
+ * of the cycle do not and still reach the server by the name.  It is
+ * given again once the cache is gone (lh_http_forget) and in a new
+ * cycle.  A name only the test's DNS server knows: had a request gone
+ * without an entry that curl's cache lacks, curl would have asked the
+ * system's resolver, and the check would have failed.
+ */
+static void
+test_resolve_entry_given_once(void)
+{
+    static struct ctx c;
+    static struct dnsd dns;
+    char servers[64], url[128];
+
+    if (dnsd_start(&dns,
+            "{\"memo.lh.test\": {\"a\": [\"127.0.0.1\"]}}") == -1) {
+        CHECK(!"dnsserver.py started");
+        dnsd_stop(&dns);
+        return;
+    }
+    snprintf(servers, sizeof(servers), "127.0.0.1:%d", dns.port);
+    if (setup(&c) == -1 || set(&c, "dns_servers", servers) == -1 ||
+        make_checker(&c) == -1) {
+        CHECK(!"setup");
+        teardown(&c);
+        dnsd_stop(&dns);
+        return;
+    }
+    snprintf(url, sizeof(url), "http://memo.lh.test:%d/ok", c.srv.port);
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT_EQ(0, start(&c, url));
+        wait_done(&c);
+        CHECK_INT_EQ(200, c.result.http_status);
+    }
+    CHECK_INT_EQ(4, c.srv.requests);
+    CHECK_INT_EQ(1, (int)lh_checker_resolve_entries(c.ck));
+    /* The cache goes with the multi handle: given again, once. */
+    lh_http_forget(c.http);
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT_EQ(0, start(&c, url));
+        wait_done(&c);
+        CHECK_INT_EQ(200, c.result.http_status);
+    }
+    CHECK_INT_EQ(2, (int)lh_checker_resolve_entries(c.ck));
+    lh_checker_new_cycle(c.ck);
+    CHECK_INT_EQ(0, start(&c, url));
+    wait_done(&c);
+    CHECK_INT_EQ(200, c.result.http_status);
+    CHECK_INT_EQ(3, (int)lh_checker_resolve_entries(c.ck));
+    CHECK_INT_EQ(7, c.srv.requests);
+    teardown(&c);
+    dnsd_stop(&dns);
+}
+
 /* When a page is read again: each part of the answer, both ways. */
 static void
 test_answer_changed(void)
@@ -717,6 +774,7 @@ main(void)
     RUN_TEST(test_answer_changed);
     RUN_TEST(test_page_due);
     RUN_TEST(test_ok_by_head);
+    RUN_TEST(test_resolve_entry_given_once);
     RUN_TEST(test_head_refused);
     RUN_TEST(test_head_reset_falls_back);
     RUN_TEST(test_redirect_chain);

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "dns.h"
+#include "dnsd.h"
 #include "test.h"
 
 #define TRY_MS      100     /* one try; a lookup gives up after 300 ms */
@@ -32,53 +33,7 @@ static const char table[] =
     " \"slow.lh.test\": \"drop\","
     " \"nodata.lh.test\": {}}";
 
-static pid_t server_pid = -1;
-static int server_in = -1;          /* its stdin: closing it stops it */
-static int server_port;
-
-static int
-server_start(void)
-{
-    int in[2], out[2];
-    char line[64];
-    FILE *f;
-
-    if (pipe(in) == -1 || pipe(out) == -1)
-        return -1;
-    if ((server_pid = fork()) == -1)
-        return -1;
-    if (server_pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[1]);
-        close(out[0]);
-        execlp("python3", "python3", "tests/server/dnsserver.py", table,
-            (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    server_in = in[1];
-    if ((f = fdopen(out[0], "r")) == NULL)
-        return -1;
-    if (fgets(line, sizeof(line), f) == NULL ||
-        sscanf(line, "port %d", &server_port) != 1) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    return 0;
-}
-
-static void
-server_stop(void)
-{
-    if (server_pid <= 0)
-        return;
-    close(server_in);
-    (void)waitpid(server_pid, NULL, 0);
-    server_pid = -1;
-}
+static struct dnsd server;
 
 /* A UDP port on 127.0.0.1 where nobody listens. */
 static int
@@ -378,19 +333,19 @@ main(void)
         fprintf(stderr, "uv_loop_init failed\n");
         return 1;
     }
-    if (server_start() == -1) {
+    if (dnsd_start(&server, table) == -1) {
         fprintf(stderr, "could not start tests/server/dnsserver.py: %s\n",
             strerror(errno));
-        server_stop();
+        dnsd_stop(&server);
         return 1;
     }
-    snprintf(servers, sizeof(servers), "127.0.0.1:%d", server_port);
+    snprintf(servers, sizeof(servers), "127.0.0.1:%d", server.port);
     RUN_TEST(test_outcomes);
     RUN_TEST(test_no_server);
     RUN_TEST(test_remembered);
     RUN_TEST(test_cancel_and_close);
     RUN_TEST(test_bad_servers);
-    server_stop();
+    dnsd_stop(&server);
     uv_close((uv_handle_t *)&watchdog, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0) {
