@@ -129,6 +129,18 @@ put_ll(struct emit *e, long long v)
     }
 }
 
+/* 16 hex digits, as printf's %016llx. */
+static void
+put_hex16(struct emit *e, unsigned long long v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[16];
+
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        tmp[i] = hex[v & 15];
+    put_mem(e, tmp, sizeof(tmp));
+}
+
 /* What snprintf writes (rare fields only). */
 static void __attribute__((format(printf, 2, 3)))
 put_fmt(struct emit *e, const char *fmt, ...)
@@ -301,9 +313,15 @@ put_page(struct emit *e, const struct lh_page_memo *m, const char *url)
     put_time(e, m->read_at);
     PUT(e, ", \"title\": ");
     put_str(e, lh_page_memo_text(m, LH_MEMO_TITLE));
-    put_fmt(e, ", \"bytes\": %zu, \"text_bytes\": %zu, "
-        "\"text_hash\": \"%016llx\", \"status\": %d, \"final_url\": ",
-        m->bytes, (size_t)m->text_bytes, m->text_hash, m->status);
+    PUT(e, ", \"bytes\": ");
+    put_ull(e, m->bytes);
+    PUT(e, ", \"text_bytes\": ");
+    put_ull(e, m->text_bytes);
+    PUT(e, ", \"text_hash\": \"");
+    put_hex16(e, m->text_hash);
+    PUT(e, "\", \"status\": ");
+    put_ll(e, m->status);
+    PUT(e, ", \"final_url\": ");
     final_url = lh_page_memo_text(m, LH_MEMO_FINAL_URL);
     put_str(e, final_url != NULL ? final_url : url);
     PUT(e, ", \"etag\": ");
