@@ -230,13 +230,14 @@ memo_holds(const struct lh_check *c, const char *addrs)
         return false;
     memo_key(c, key, sizeof(key));
     return (m = lh_strmap_get(&ck->memos, key)) != NULL && m->loaded &&
+        m->addrs != NULL &&
         m->generation == lh_http_dns_generation(ck->http) &&
         strcmp(m->addrs, addrs) == 0 &&
         lh_check_now_ms() - m->loaded_ms < MEMO_FRESH_MS;
 }
 
-void
-lh_check_resolve_sent(struct lh_check *c)
+int
+lh_check_resolve_prepare(struct lh_check *c)
 {
     struct lh_checker *ck = c->ck;
     struct resolve_memo *m;
@@ -244,43 +245,58 @@ lh_check_resolve_sent(struct lh_check *c)
     const char *addrs;
     size_t klen;
 
+    c->memo = NULL;
+    c->memo_counted = false;
     if (c->resolve == NULL || !c->dns_used)
-        return;
-    ck->resolve_entries++;
+        return 0;
     memo_key(c, key, sizeof(key));
     klen = strlen(key);
     /* The request's own entry comes first: "+" key ":" addrs. */
     addrs = c->resolve->data;
     if (addrs[0] != '+' || strncmp(addrs + 1, key, klen) != 0 ||
         addrs[1 + klen] != ':')
-        return;
+        return 0;
     addrs += klen + 2;
     if ((m = lh_strmap_get(&ck->memos, key)) == NULL) {
         if ((m = calloc(1, sizeof(*m))) == NULL)
-            return;
+            return -1;
         if ((m->key = strdup(key)) == NULL ||
             lh_strmap_put(&ck->memos, m->key, m) == -1) {
             free(m->key);
             free(m);
-            return;
+            return -1;
         }
         m->next = ck->memo_list;
         ck->memo_list = m;
     }
     if (m->addrs == NULL || strcmp(m->addrs, addrs) != 0) {
         /* Another answer: what curl holds is not known until a request
-         * with it is answered. */
+         * with it is answered.  Without a copy of it (out of memory),
+         * the next request changes it again. */
         m->loaded = false;
-        free(m->addrs);
-        if ((m->addrs = strdup(addrs)) == NULL)
-            return;
         m->seq = ++ck->memo_serial;
         m->inflight_cur = 0;
+        free(m->addrs);
+        if ((m->addrs = strdup(addrs)) == NULL)
+            return -1;
     }
+    c->memo = m;
+    return 0;
+}
+
+void
+lh_check_resolve_sent(struct lh_check *c)
+{
+    struct lh_checker *ck = c->ck;
+    struct resolve_memo *m = c->memo;
+
+    if (m == NULL || c->memo_counted)
+        return;
+    ck->resolve_entries++;
+    c->memo_counted = true;
     c->memo_clean = m->inflight == m->inflight_cur;
     m->inflight++;
     m->inflight_cur++;
-    c->memo = m;
     c->memo_seq = m->seq;
     c->memo_generation = lh_http_dns_generation(ck->http);
     c->memo_sent_ms = lh_check_now_ms();
@@ -294,6 +310,9 @@ lh_check_resolve_ended(struct lh_check *c, bool answered)
     if (m == NULL)
         return;
     c->memo = NULL;
+    if (!c->memo_counted)
+        return;             /* never sent */
+    c->memo_counted = false;
     m->inflight--;
     if (c->memo_seq != m->seq)
         return;

@@ -132,6 +132,7 @@ struct lh_check {
     /* The request's entry as curl's cache will hold it (NULL: none
      * given, or not tracked), until the request ends. */
     struct resolve_memo *memo;
+    bool memo_counted;      /* ... and the request went */
     unsigned long long memo_seq;
     unsigned long memo_generation;
     double memo_sent_ms;
@@ -219,9 +220,12 @@ void lh_check_finish_oom(struct lh_check *c);
 
 /* ---- check_dns.c: the name a request connects to, and its lookup ---- */
 
-/* The request just started (lh_http_start) carries its own resolve
- * entry: note it, so that once it is in curl's cache later requests of
- * the name need not load it again. */
+/* Before the request starts: when it carries its own resolve entry,
+ * find or make its name's note.  0, or -1 when out of memory (then it
+ * must not start: an entry curl loads unnoted could undo a note). */
+int lh_check_resolve_prepare(struct lh_check *c);
+/* It started (lh_http_start): count it, so that once one of them is
+ * answered later requests of the name need not load the entry again. */
 void lh_check_resolve_sent(struct lh_check *c);
 /* The request ended (answered: a response came, so curl loaded its
  * entry first) or was cancelled (false). */
