@@ -595,6 +595,7 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
             park(c, wait);
     }
     if (rc == -1) {
+        c->memo = NULL;             /* never sent */
         c->easy_tainted = true;     /* perhaps out of memory in curl */
         return lh_check_request_failed(c, err);
     }

@@ -5,6 +5,7 @@
  * Which request comes next is check.c's.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -174,10 +176,12 @@ static void dns_done_cb(const struct lh_dns_answer *a, void *arg);
  * only until curl surely holds it: a request of the name that carried
  * the same entry was answered, no request with another answer for the
  * name was in flight since that one was sent (its entry could have come
- * later and won), and the cache is the same one.  curl drops a "+" entry
- * 60 s after it was loaded (its DNS cache timeout, which linkhealthd
- * leaves alone); an entry is given again once MEMO_FRESH_MS have passed
- * since the answered request was sent, well before.
+ * later and won), and the cache is the same one, with no forget waiting
+ * to empty it.  curl treats a "+" entry as stale 60 s after it was
+ * loaded by the wall clock, in whole seconds (its DNS cache timeout,
+ * which linkhealthd leaves alone); an entry is given again once
+ * MEMO_FRESH_MS have passed since the answered request was sent, by
+ * either clock, well before.
  */
 #define MEMO_FRESH_MS 30000.0
 
@@ -190,7 +194,8 @@ struct resolve_memo {
     unsigned inflight_cur;  /* ... of them, those with addrs */
     bool loaded;            /* curl holds addrs: */
     unsigned long generation;   /* in this cache, */
-    double loaded_ms;       /* from a request sent then (monotonic ms) */
+    double loaded_ms;       /* from a request sent then (monotonic ms), */
+    time_t loaded_wall;     /* ... and by the wall clock */
 };
 
 /* The key of c's request: "name:port" (with the name's final dot). */
@@ -201,7 +206,9 @@ memo_key(const struct lh_check *c, char *buf, size_t len)
     char d[24];
 
     /* No printf: this runs for every request (a port is 0 to 65535). */
-    memcpy(buf, c->dns_name, n);
+    /* curl's cache keys are lower case. */
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)tolower((unsigned char)c->dns_name[i]);
     if (c->dns_dot)
         buf[n++] = '.';
     buf[n++] = ':';
@@ -226,14 +233,17 @@ memo_holds(const struct lh_check *c, const char *addrs)
 
     /* Those requests carry the configured entries too, as before. */
     if (ck->resolve_all || c->probing || ck->base.proxy_http != NULL ||
-        ck->base.proxy_https != NULL)
+        ck->base.proxy_https != NULL || lh_http_forgetting(ck->http))
         return false;
     memo_key(c, key, sizeof(key));
     return (m = lh_strmap_get(&ck->memos, key)) != NULL && m->loaded &&
         m->addrs != NULL &&
         m->generation == lh_http_dns_generation(ck->http) &&
         strcmp(m->addrs, addrs) == 0 &&
-        lh_check_now_ms() - m->loaded_ms < MEMO_FRESH_MS;
+        lh_check_now_ms() - m->loaded_ms < MEMO_FRESH_MS &&
+        /* curl ages entries by the wall clock, which may have jumped. */
+        time(NULL) >= m->loaded_wall &&
+        time(NULL) - m->loaded_wall < (time_t)(MEMO_FRESH_MS / 1000);
 }
 
 int
@@ -294,12 +304,15 @@ lh_check_resolve_sent(struct lh_check *c)
         return;
     ck->resolve_entries++;
     c->memo_counted = true;
-    c->memo_clean = m->inflight == m->inflight_cur;
+    /* Sent while a forget waits, it may load into the cache that goes. */
+    c->memo_clean = m->inflight == m->inflight_cur &&
+        !lh_http_forgetting(ck->http);
     m->inflight++;
     m->inflight_cur++;
     c->memo_seq = m->seq;
     c->memo_generation = lh_http_dns_generation(ck->http);
     c->memo_sent_ms = lh_check_now_ms();
+    c->memo_sent_wall = time(NULL);
 }
 
 void
@@ -323,6 +336,7 @@ lh_check_resolve_ended(struct lh_check *c, bool answered)
         m->loaded = true;
         m->generation = c->memo_generation;
         m->loaded_ms = c->memo_sent_ms;
+        m->loaded_wall = c->memo_sent_wall;
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -136,6 +137,7 @@ struct lh_check {
     unsigned long long memo_seq;
     unsigned long memo_generation;
     double memo_sent_ms;
+    time_t memo_sent_wall;
     bool memo_clean;        /* no other answer for the name in flight */
     /* The content check (lh_check_start_page). */
     bool page_on;           /* the page may be read */

@@ -854,6 +854,12 @@ lh_http_dns_generation(const struct lh_http *h)
     return h->dns_generation;
 }
 
+bool
+lh_http_forgetting(const struct lh_http *h)
+{
+    return h->forget;
+}
+
 unsigned
 lh_http_active(const struct lh_http *h)
 {

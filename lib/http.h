@@ -110,6 +110,9 @@ unsigned lh_http_active(const struct lh_http *h);
  * cache goes (with the multi handle; lh_http_forget), so that an entry
  * a transfer left in the cache under another number is known gone. */
 unsigned long lh_http_dns_generation(const struct lh_http *h);
+/* An lh_http_forget waits for the transfers in flight: the cache goes
+ * at the next start or end, so nothing in it can be counted on. */
+bool lh_http_forgetting(const struct lh_http *h);
 
 /* Descriptors of curl's connections that h holds, kept-alive ones
  * included: each is reused or closed to make room before curl opens
