@@ -191,7 +191,8 @@ struct resolve_memo {
     char *addrs;            /* the addresses of the newest entry sent */
     unsigned long long seq; /* changes with addrs */
     unsigned inflight;      /* requests sent with an entry, not ended */
-    unsigned inflight_cur;  /* ... of them, those with addrs */
+    unsigned inflight_cur;  /* ... of them, those sent since addrs
+                               last changed */
     bool loaded;            /* curl holds addrs: */
     unsigned long generation;   /* in this cache, */
     double loaded_ms;       /* from a request sent then (monotonic ms), */
@@ -231,7 +232,9 @@ memo_holds(const struct lh_check *c, const char *addrs)
     const struct resolve_memo *m;
     char key[sizeof(c->dns_name) + 16];
 
-    /* Those requests carry the configured entries too, as before. */
+    /* Requests that carry the configured entries too (any request when
+     * a proxy is configured: a few more than need them), and any while a
+     * forget waits, keep their own entry. */
     if (ck->resolve_all || c->probing || ck->base.proxy_http != NULL ||
         ck->base.proxy_https != NULL || lh_http_forgetting(ck->http))
         return false;

@@ -65,8 +65,9 @@ struct lh_checker {
     struct curl_slist *resolve_one;
     size_t nresolve_one;
     bool resolve_all;               /* a wildcard or removal entry */
-    /* The c-ares answers curl's DNS cache holds (check_dns.c): "name:port"
-     * -> struct resolve_memo *, its own key borrowed; the list to walk. */
+    /* Notes of the c-ares answers given to curl's DNS cache, loaded or
+     * not yet (check_dns.c): "name:port" -> struct resolve_memo *, its
+     * own key borrowed; the list to walk. */
     struct lh_strmap memos;
     struct resolve_memo *memo_list;
     unsigned long long memo_serial;
@@ -130,8 +131,8 @@ struct lh_check {
     bool dns_answered;
     bool dns_used;          /* c-ares answered this request's name */
     double dns_ms;          /* how long it took; -1: remembered */
-    /* The request's entry as curl's cache will hold it (NULL: none
-     * given, or not tracked), until the request ends. */
+    /* The note of the request's own entry (NULL: none given, or not
+     * noted), until the request ends or fails to start. */
     struct resolve_memo *memo;
     bool memo_counted;      /* ... and the request went */
     unsigned long long memo_seq;

@@ -394,7 +394,7 @@ lh_url_site_of(const struct lh_url *u, const char *host, char *buf,
     char port[24], *p = port + sizeof(port);
     long v = u->port;
 
-    /* No printf: every request of a check has its site. */
+    /* No printf: every hop of a check has its site. */
     do {
         *--p = (char)('0' + v % 10);
         v /= 10;

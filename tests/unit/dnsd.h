@@ -22,7 +22,8 @@ struct dnsd {
     int port;               /* UDP and TCP, on 127.0.0.1 */
 };
 
-/* Start the server with table; 0, or -1 (d then needs no stop). */
+/* Start the server with table; 0, or -1.  Either way dnsd_stop ends
+ * what was started. */
 DNSD_FN int
 dnsd_start(struct dnsd *d, const char *table)
 {
