@@ -583,8 +583,6 @@ lh_check_send_request(struct lh_check *c, unsigned delay_ms)
         rc = lh_http_fail(ck->http, c->easy, CURLE_COULDNT_RESOLVE_HOST,
             done_cb, c, err, sizeof(err));
     } else {
-        if (lh_check_resolve_prepare(c) == -1)
-            return lh_check_request_failed(c, "out of memory");
         if (delay_ms == 0)
             wait = warmup_wait(c);
         rc = lh_http_start(ck->http, c->easy, delay_ms + wait, done_cb, c,

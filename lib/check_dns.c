@@ -199,38 +199,31 @@ struct resolve_memo {
     time_t loaded_wall;     /* ... and by the wall clock */
 };
 
-/* The key of c's request: "name:port" (with the name's final dot). */
+/* The key of c's request, "name:port" (with the name's final dot), into
+ * buf (MEMO_KEY bytes): in lower case, as curl keys its cache; no printf,
+ * as this runs for every request. */
+#define MEMO_KEY (sizeof(((struct lh_check *)0)->dns_name) + 1 + 1 + \
+    LH_ULL_DIGITS)
 static void
-memo_key(const struct lh_check *c, char *buf, size_t len)
+memo_key(const struct lh_check *c, char *buf)
 {
-    size_t n = strlen(c->dns_name), nd = 0;
-    char d[24];
+    size_t n = strlen(c->dns_name);
 
-    /* No printf: this runs for every request (a port is 0 to 65535). */
-    /* curl's cache keys are lower case. */
     for (size_t i = 0; i < n; i++)
         buf[i] = (char)tolower((unsigned char)c->dns_name[i]);
     if (c->dns_dot)
         buf[n++] = '.';
     buf[n++] = ':';
-    for (long p = c->dns_port; ; p /= 10) {
-        d[nd++] = (char)('0' + p % 10);
-        if (p < 10)
-            break;
-    }
-    while (nd > 0 && n + 1 < len)
-        buf[n++] = d[--nd];
-    buf[n] = '\0';
+    (void)lh_ull_text(buf + n, (unsigned long long)c->dns_port);
 }
 
-/* Does curl hold addrs for c's name now, so that its request need not
- * carry an entry? */
+/* Does curl hold addrs for c's name now (m: its note, or NULL), so that
+ * its request need not carry an entry? */
 static bool
-memo_holds(const struct lh_check *c, const char *addrs)
+memo_holds(const struct lh_check *c, const struct resolve_memo *m,
+    const char *addrs)
 {
     const struct lh_checker *ck = c->ck;
-    const struct resolve_memo *m;
-    char key[sizeof(c->dns_name) + 16];
 
     /* Requests that carry the configured entries too (any request when
      * a proxy is configured: a few more than need them), and any while a
@@ -238,9 +231,7 @@ memo_holds(const struct lh_check *c, const char *addrs)
     if (ck->resolve_all || c->probing || ck->base.proxy_http != NULL ||
         ck->base.proxy_https != NULL || lh_http_forgetting(ck->http))
         return false;
-    memo_key(c, key, sizeof(key));
-    return (m = lh_strmap_get(&ck->memos, key)) != NULL && m->loaded &&
-        m->addrs != NULL &&
+    return m != NULL && m->loaded && m->addrs != NULL &&
         m->generation == lh_http_dns_generation(ck->http) &&
         strcmp(m->addrs, addrs) == 0 &&
         lh_check_now_ms() - m->loaded_ms < MEMO_FRESH_MS &&
@@ -249,35 +240,24 @@ memo_holds(const struct lh_check *c, const char *addrs)
         time(NULL) - m->loaded_wall < (time_t)(MEMO_FRESH_MS / 1000);
 }
 
-int
-lh_check_resolve_prepare(struct lh_check *c)
+/*
+ * The note of key (m when it has one) for a request about to carry the
+ * entry of addrs: made when missing, its answer changed when another.
+ * NULL when out of memory: then the request must not go, as an entry
+ * curl loads unnoted could undo the note of another answer.
+ */
+static struct resolve_memo *
+memo_note(struct lh_checker *ck, struct resolve_memo *m, const char *key,
+    const char *addrs)
 {
-    struct lh_checker *ck = c->ck;
-    struct resolve_memo *m;
-    char key[sizeof(c->dns_name) + 16];
-    const char *addrs;
-    size_t klen;
-
-    c->memo = NULL;
-    c->memo_counted = false;
-    if (c->resolve == NULL || !c->dns_used)
-        return 0;
-    memo_key(c, key, sizeof(key));
-    klen = strlen(key);
-    /* The request's own entry comes first: "+" key ":" addrs. */
-    addrs = c->resolve->data;
-    if (addrs[0] != '+' || strncmp(addrs + 1, key, klen) != 0 ||
-        addrs[1 + klen] != ':')
-        return 0;
-    addrs += klen + 2;
-    if ((m = lh_strmap_get(&ck->memos, key)) == NULL) {
+    if (m == NULL) {
         if ((m = calloc(1, sizeof(*m))) == NULL)
-            return -1;
+            return NULL;
         if ((m->key = strdup(key)) == NULL ||
             lh_strmap_put(&ck->memos, m->key, m) == -1) {
             free(m->key);
             free(m);
-            return -1;
+            return NULL;
         }
         m->next = ck->memo_list;
         ck->memo_list = m;
@@ -291,10 +271,9 @@ lh_check_resolve_prepare(struct lh_check *c)
         m->inflight_cur = 0;
         free(m->addrs);
         if ((m->addrs = strdup(addrs)) == NULL)
-            return -1;
+            return NULL;
     }
-    c->memo = m;
-    return 0;
+    return m;
 }
 
 void
@@ -356,7 +335,8 @@ lh_check_memos_prune(struct lh_checker *ck, bool all)
 
     while ((m = *pp) != NULL) {
         if (!all && m->inflight > 0) {
-            /* Its requests still count; it is loaded afresh anyway. */
+            /* Its requests still count; what curl holds is known again
+             * once one of them is answered. */
             m->loaded = false;
             pp = &m->next;
             continue;
@@ -445,6 +425,7 @@ lh_check_request(struct lh_check *c, unsigned delay_ms)
     c->dns_ms = -1;
     curl_slist_free_all(c->resolve);
     c->resolve = NULL;
+    c->memo = NULL;             /* ended with the request before */
     c->resolve_merged = false;
     c->resolve_cfg = -1;
     if (lh_url_is_invalid_host(c->host) || !dns_target(c))
@@ -501,7 +482,8 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
 {
     struct lh_check *c = arg;
     struct curl_slist *list = NULL;
-    char *entry = NULL;
+    struct resolve_memo *m;
+    char *entry = NULL, key[MEMO_KEY];
 
     c->dnsq = NULL;
     if (a->status != LH_DNS_OK) {
@@ -512,7 +494,9 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     c->dns_used = true;
     /* A remembered answer took no time: unknown, like a phase skipped. */
     c->dns_ms = a->ms > 0 ? a->ms : -1;
-    if (memo_holds(c, a->addrs)) {
+    memo_key(c, key);
+    m = lh_strmap_get(&c->ck->memos, key);
+    if (memo_holds(c, m, a->addrs)) {
         if (lh_check_send_request(c, 0) == -1)
             lh_check_finish(c);
         return;
@@ -532,6 +516,10 @@ dns_done_cb(const struct lh_dns_answer *a, void *arg)
     }
     free(entry);
     c->resolve = list;
+    if ((c->memo = memo_note(c->ck, m, key, a->addrs)) == NULL) {
+        lh_check_finish_oom(c);
+        return;
+    }
     if (lh_check_send_request(c, 0) == -1)
         lh_check_finish(c);
 }

@@ -131,8 +131,8 @@ struct lh_check {
     bool dns_answered;
     bool dns_used;          /* c-ares answered this request's name */
     double dns_ms;          /* how long it took; -1: remembered */
-    /* The note of the request's own entry (NULL: none given, or not
-     * noted), until the request ends or fails to start. */
+    /* The note of the request's own entry (NULL: none given), until
+     * the request ends or fails to start. */
     struct resolve_memo *memo;
     bool memo_counted;      /* ... and the request went */
     unsigned long long memo_seq;
@@ -223,12 +223,10 @@ void lh_check_finish_oom(struct lh_check *c);
 
 /* ---- check_dns.c: the name a request connects to, and its lookup ---- */
 
-/* Before the request starts: when it carries its own resolve entry,
- * find or make its name's note.  0, or -1 when out of memory (then it
- * must not start: an entry curl loads unnoted could undo a note). */
-int lh_check_resolve_prepare(struct lh_check *c);
-/* It started (lh_http_start): count it, so that once one of them is
- * answered later requests of the name need not load the entry again. */
+/* The request started (lh_http_start): when it carries its own resolve
+ * entry (c->memo, noted by the lookup's callback), count it, so that
+ * once one of them is answered later requests of the name need not load
+ * the entry again. */
 void lh_check_resolve_sent(struct lh_check *c);
 /* The request ended (answered: a response came, so curl loaded its
  * entry first) or was cancelled (false). */

@@ -108,13 +108,9 @@ put_cstr(struct emit *e, const char *s)
 static void
 put_ull(struct emit *e, unsigned long long v)
 {
-    char tmp[24], *p = tmp + sizeof(tmp);
+    char tmp[LH_ULL_DIGITS];
 
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    put_mem(e, p, (size_t)(tmp + sizeof(tmp) - p));
+    put_mem(e, tmp, lh_ull_text(tmp, v));
 }
 
 /* A signed number, as printf's %lld. */

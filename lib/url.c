@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "url.h"
+#include "util.h"
 
 static int
 lower(int c)
@@ -390,25 +391,17 @@ lh_url_site_of(const struct lh_url *u, const char *host, char *buf,
     size_t len)
 {
     const char *scheme = u->https ? "https://" : "http://";
-    size_t sn = strlen(scheme), hn = strlen(host), n = 0;
-    char port[24], *p = port + sizeof(port);
-    long v = u->port;
+    size_t sn = strlen(scheme), hn = strlen(host), pn;
+    char port[LH_ULL_DIGITS];
 
     /* No printf: every hop of a check has its site. */
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    if (sn + hn + 1 + (size_t)(port + sizeof(port) - p) >= len)
+    pn = lh_ull_text(port, (unsigned long long)u->port);
+    if (sn + hn + 1 + pn >= len)
         return -1;
     memcpy(buf, scheme, sn);
-    n = sn;
-    memcpy(buf + n, host, hn);
-    n += hn;
-    buf[n++] = ':';
-    memcpy(buf + n, p, (size_t)(port + sizeof(port) - p));
-    n += (size_t)(port + sizeof(port) - p);
-    buf[n] = '\0';
+    memcpy(buf + sn, host, hn);
+    buf[sn + hn] = ':';
+    memcpy(buf + sn + hn + 1, port, pn + 1);
     return 0;
 }
 

@@ -385,3 +385,20 @@ lh_text_escape_json_file(FILE *f, const char *s, size_t len)
     }
     return 0;
 }
+
+size_t
+lh_ull_text(char *buf, unsigned long long v)
+{
+    char tmp[LH_ULL_DIGITS];
+    size_t n = 0, len;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    len = n;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}

@@ -103,6 +103,12 @@ char *lh_text_escape_dup(const char *s);
  * out of memory (then *slot is unchanged). */
 int lh_replace_string(char **slot, const char *s);
 
+/* v in decimal, as printf's %llu, into buf (at least LH_ULL_DIGITS
+ * bytes), NUL-terminated; its length.  For hot paths that would
+ * otherwise printf a number. */
+#define LH_ULL_DIGITS 21
+size_t lh_ull_text(char *buf, unsigned long long v);
+
 /*
  * The next word of a list whose words are separated by commas, spaces or
  * tabs ("10.0.0.0/8, 192.168.0.0/16"): copied from *s into word (size

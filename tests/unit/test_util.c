@@ -172,6 +172,21 @@ test_text_escape_json(void)
     }
 }
 
+/* Numbers in decimal, as printf's %llu, at both ends of the range. */
+static void
+test_ull_text(void)
+{
+    static const unsigned long long v[] = { 0, 7, 10, 65535,
+        18446744073709551615ull };
+    char buf[LH_ULL_DIGITS], want[32];
+
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        snprintf(want, sizeof(want), "%llu", v[i]);
+        CHECK_INT_EQ((int)strlen(want), (int)lh_ull_text(buf, v[i]));
+        CHECK_STR_EQ(want, buf);
+    }
+}
+
 int
 main(void)
 {
@@ -179,5 +194,6 @@ main(void)
     RUN_TEST(test_every_byte);
     RUN_TEST(test_text_escape_cut);
     RUN_TEST(test_text_escape_json);
+    RUN_TEST(test_ull_text);
     TEST_EXIT();
 }
